@@ -1,0 +1,149 @@
+"""Command line: parses flags (the contract in design/cli.md) and hands off to netpol_tui.commands.*.
+
+Each command module has `run(args) -> int`. Errors meant for a person are raised as `CliError` and printed on
+stderr as one line, exit status 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from netpol_tui import __version__
+
+COMMANDS = ("demo", "replay", "trace", "explain", "snapshot")
+
+
+class CliError(Exception):
+    """A problem the user can fix: printed as one line on stderr, exit status 2."""
+
+
+def _add_hubble_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("Hubble")
+    g.add_argument(
+        "--server",
+        default=os.environ.get("HUBBLE_SERVER") or "localhost:4245",
+        help="Hubble Relay address, host:port or unix:///path (default $HUBBLE_SERVER, else localhost:4245); "
+        "a tls:// prefix turns TLS on",
+    )
+    g.add_argument(
+        "-P",
+        "--port-forward",
+        action="store_true",
+        help="reach kube-system/hubble-relay through the kube API (like `cilium hubble port-forward`)",
+    )
+    g.add_argument("--port-forward-port", type=int, default=0, help="local port for -P (0 = any free port)")
+    g.add_argument("--tls", action="store_true", help="use TLS to reach the server")
+    g.add_argument("--tls-ca-cert-files", nargs="+", default=[], metavar="FILE", help="PEM CA files")
+    g.add_argument("--tls-client-cert-file", metavar="FILE", help="PEM client certificate (mTLS)")
+    g.add_argument("--tls-client-key-file", metavar="FILE", help="PEM client key (mTLS)")
+    g.add_argument("--tls-server-name", metavar="NAME", help="name to verify on the server certificate")
+    g.add_argument("--tls-allow-insecure", action="store_true", help="do not verify the server certificate")
+    g.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="connect timeout (default 5)")
+
+
+def _add_filter_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("flow filters (sent to Hubble when live, applied locally on files)")
+    g.add_argument("--pod", action="append", default=[], metavar="[NS/]POD", help="either side")
+    g.add_argument("--from-pod", action="append", default=[], metavar="[NS/]POD")
+    g.add_argument("--to-pod", action="append", default=[], metavar="[NS/]POD")
+    g.add_argument("-n", "--namespace", action="append", default=[], metavar="NS")
+    g.add_argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE")
+    g.add_argument("--verdict", action="append", default=[], metavar="VERDICT")
+    g.add_argument("--port", dest="filter_port", action="append", default=[], metavar="PORT")
+    g.add_argument("--protocol", action="append", default=[], metavar="PROTO")
+    g.add_argument("--since", metavar="DURATION|TIME", help="e.g. 5m, 1h, or an RFC 3339 time")
+
+
+def _add_cluster_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("cluster state")
+    g.add_argument(
+        "--cluster",
+        metavar="PATH",
+        help="file, directory or - with Namespace/Pod/NetworkPolicy YAML or JSON (no kube API call then)",
+    )
+    g.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+    g.add_argument("--context", metavar="NAME", help="kubeconfig context")
+    g.add_argument(
+        "--kube-namespace",
+        dest="kube_namespace",
+        metavar="NS",
+        help="watch one namespace only (when you lack cluster-wide rights)",
+    )
+
+
+def _add_tui_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--buffer", type=int, default=50_000, metavar="N", help="flows kept in memory (default 50000)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="netpol-tui",
+        description="Why was this flow dropped? Live Hubble flows explained against the cluster's NetworkPolicies.",
+    )
+    parser.add_argument("--version", action="version", version=f"netpol-tui {__version__}")
+    _add_hubble_flags(parser)
+    _add_filter_flags(parser)
+    _add_cluster_flags(parser)
+    _add_tui_flags(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="the TUI on a built-in scenario (no cluster, no network)")
+    _add_tui_flags(p)
+    p.add_argument("--rate", type=float, default=40.0, help="average flows per second of the demo stream")
+
+    p = sub.add_parser("replay", help="the TUI over a `hubble observe -o jsonpb` capture")
+    p.add_argument("file", metavar="FILE|-")
+    _add_filter_flags(p)
+    _add_cluster_flags(p)
+    _add_tui_flags(p)
+
+    p = sub.add_parser("trace", help="one what-if connection, headless")
+    p.add_argument("--from", dest="src", required=True, metavar="SRC", help="NAMESPACE/POD or an IP address")
+    p.add_argument("--to", dest="dst", required=True, metavar="DST", help="NAMESPACE/POD or an IP address")
+    p.add_argument("--port", required=True, metavar="PORT[/PROTO]", help="e.g. 5432 or 53/UDP")
+    p.add_argument("--json", action="store_true", help="print the JSON result")
+    _add_cluster_flags(p)
+    _add_hubble_flags(p)
+
+    p = sub.add_parser("explain", help="explain every flow of a capture or of a live stream, headless")
+    p.add_argument("--flows", metavar="FILE|-", help="a capture (jsonpb lines, .gz accepted); else live Hubble")
+    p.add_argument("--last", type=int, metavar="N", help="live: the last N flows per node")
+    p.add_argument("--follow", "-f", action="store_true", help="live: keep streaming")
+    p.add_argument("--json", action="store_true", help="one JSON object a line")
+    p.add_argument("--drops-only", action="store_true", help="only dropped flows")
+    _add_hubble_flags(p)
+    _add_filter_flags(p)
+    _add_cluster_flags(p)
+
+    p = sub.add_parser("snapshot", help="save the cluster's Namespaces, Pods and policies as YAML")
+    p.add_argument("dir", metavar="DIR")
+    _add_cluster_flags(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    name = args.command or "live"
+    try:
+        module = importlib.import_module(f"netpol_tui.commands.{name}")
+        return int(module.run(args) or 0)
+    except CliError as exc:
+        print(f"netpol-tui: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `netpol-tui explain ... | head`: the reader went away; not an error worth a traceback.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        except OSError:
+            pass
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

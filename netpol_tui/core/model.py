@@ -1,0 +1,204 @@
+"""Plain data for the whole program: cluster objects and flows.
+
+Standard library only. Everything here is immutable by convention (frozen dataclasses; label mappings are never
+mutated after construction), so a snapshot can be shared between threads and replaced, never edited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+Labels = Mapping[str, str]
+
+NS_NAME_LABEL = "kubernetes.io/metadata.name"
+
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Where an object came from (for messages that name the file, the document and the field)
+# --------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a Kubernetes object was read: a file (or "-", or "kube-api") and its 1-based document number."""
+
+    source: str = ""
+    document: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One input problem. `code` selects the sentence in render.py; `params` fill it.
+
+    `obj` is "kind ns/name" when known, `field` a dotted path like "spec.ingress[0].from[1].ipBlock.cidr".
+    """
+
+    code: str
+    origin: Origin = Origin()
+    obj: str = ""
+    field: str = ""
+    params: tuple[tuple[str, object], ...] = ()
+
+    def param(self, name: str, default: object = None) -> object:
+        for key, value in self.params:
+            if key == name:
+                return value
+        return default
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Cluster objects
+# --------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    name: str
+    labels: Labels = field(default_factory=dict)
+    origin: Origin = Origin()
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerPort:
+    port: int
+    protocol: str = "TCP"
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    kind: str  # Deployment, StatefulSet, DaemonSet, Job, CronJob, ReplicaSet, Pod (bare) ...
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pod:
+    namespace: str
+    name: str
+    labels: Labels = field(default_factory=dict)
+    ips: tuple[str, ...] = ()
+    host_network: bool = False
+    phase: str = ""
+    ports: tuple[ContainerPort, ...] = ()
+    workload: Workload | None = None
+    node_name: str = ""
+    origin: Origin = Origin()
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def ip(self) -> str | None:
+        return self.ips[0] if self.ips else None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Flows (Hubble), converted by sources/flows.py from protobuf or from jsonpb dicts
+# --------------------------------------------------------------------------------------------------------------
+class EndpointKind(str, Enum):
+    POD = "pod"  # a Kubernetes pod (namespace + pod name, or k8s labels)
+    WORLD = "world"  # outside the cluster (reserved:world, world-ipv4/ipv6, cidr identities)
+    HOST = "host"  # the local node (reserved:host)
+    REMOTE_NODE = "remote-node"
+    KUBE_APISERVER = "kube-apiserver"
+    HEALTH = "health"
+    INGRESS = "ingress"  # Cilium Ingress/Gateway proxy (reserved:ingress)
+    INIT = "init"
+    UNMANAGED = "unmanaged"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRef:
+    """A policy named by Hubble in *_allowed_by / *_denied_by."""
+
+    name: str
+    namespace: str = ""
+    kind: str = ""  # NetworkPolicy, CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, ... ("" when unknown)
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One side of a flow as Hubble saw it."""
+
+    ip: str = ""
+    kind: EndpointKind = EndpointKind.UNKNOWN
+    identity: int = 0
+    namespace: str = ""
+    pod_name: str = ""
+    labels: Labels = field(default_factory=dict)  # k8s-source labels, `k8s:` removed, cilium meta keys removed
+    namespace_labels: Labels = field(default_factory=dict)  # from io.cilium.k8s.namespace.labels.*
+    other_labels: tuple[str, ...] = ()  # labels of other sources, as "source:key=value" (reserved:world, cidr:...)
+    workload: Workload | None = None
+    cluster_name: str = ""
+    service: str = ""  # "ns/name" of the Service Hubble associated with this side, if any
+
+    @property
+    def key(self) -> str:
+        """`ns/pod` for a pod, otherwise the IP (the JSON contract's source/destination form)."""
+        if self.namespace and self.pod_name:
+            return f"{self.namespace}/{self.pod_name}"
+        return self.ip
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    time_ns: int = 0  # Unix epoch nanoseconds (0 when unknown)
+    time: str = ""  # RFC 3339 as Hubble printed it (or as we formatted it from time_ns)
+    uuid: str = ""
+    verdict: str = "VERDICT_UNKNOWN"  # FORWARDED, DROPPED, AUDIT, REDIRECTED, ERROR, TRACED, TRANSLATED
+    drop_reason: str = ""  # DropReason enum name (drop_reason_desc), else str(numeric drop_reason), "" if none
+    drop_reason_code: int = 0
+    traffic_direction: str = "TRAFFIC_DIRECTION_UNKNOWN"  # INGRESS, EGRESS
+    event_type: int = 0  # 1 drop, 4 trace, 5 policy-verdict, 129 l7 ...
+    event_sub_type: int = 0
+    is_reply: bool | None = None
+    ip_version: str = ""  # IPv4 / IPv6
+    protocol: str = ""  # TCP, UDP, SCTP, ICMPv4, ICMPv6, VRRP, IGMP ("" when no L4)
+    source_port: int = 0
+    destination_port: int = 0
+    tcp_flags: tuple[str, ...] = ()
+    source: Endpoint = Endpoint()
+    destination: Endpoint = Endpoint()
+    flow_type: str = ""  # L3_L4, L7, SOCK
+    l7_summary: str = ""
+    policy_match_type: int = 0
+    egress_allowed_by: tuple[PolicyRef, ...] = ()
+    ingress_allowed_by: tuple[PolicyRef, ...] = ()
+    egress_denied_by: tuple[PolicyRef, ...] = ()
+    ingress_denied_by: tuple[PolicyRef, ...] = ()
+    node_name: str = ""
+    summary: str = ""
+    interface: str = ""
+
+    @property
+    def is_drop(self) -> bool:
+        return self.verdict == "DROPPED"
+
+    @property
+    def is_policy_verdict(self) -> bool:
+        return self.event_type == 5
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Stream status events (lost events, Relay node status, connection state) for the UI and the CLI
+# --------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LostEvents:
+    source: str  # PERF_EVENT_RING_BUFFER, OBSERVER_EVENTS_QUEUE, HUBBLE_RING_BUFFER, ...
+    count: int
+    node_name: str = ""
+    time_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class NodeStatus:
+    state: str  # NODE_CONNECTED, NODE_UNAVAILABLE, NODE_GONE, NODE_ERROR
+    node_names: tuple[str, ...] = ()
+    message: str = ""
+    time_ns: int = 0
