@@ -175,6 +175,13 @@ class Flow:
     node_name: str = ""
     summary: str = ""
     interface: str = ""
+    # Added for the Hubble source (all optional, defaults keep older constructors working):
+    trace_observation_point: str = ""  # TO_ENDPOINT, FROM_ENDPOINT, ... (trace events only)
+    source_names: tuple[str, ...] = ()  # DNS names Hubble knows for the source IP
+    destination_names: tuple[str, ...] = ()  # DNS names Hubble knows for the destination IP (toFQDNs)
+    drop_file: str = ""  # "bpf_lxc.c:1234": the datapath check that dropped (Cilium 1.17+)
+    auth_type: str = ""  # SPIRE, TEST_ALWAYS_FAIL ("" when DISABLED)
+    policy_log: tuple[str, ...] = ()
 
     @property
     def is_drop(self) -> bool:
@@ -201,4 +208,22 @@ class NodeStatus:
     state: str  # NODE_CONNECTED, NODE_UNAVAILABLE, NODE_GONE, NODE_ERROR
     node_names: tuple[str, ...] = ()
     message: str = ""
+    time_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StreamState:
+    """Connection state of a live flow stream (sources/hubble.py), for the status bar and the CLI.
+
+    state: "connecting", "connected", "reconnecting", "failed" or "closed". `message` is already a sentence
+    (from render.py); `attempt` counts reconnection attempts since the last good connection (0 for the first).
+    `retry_in` is the backoff delay in seconds before the next attempt when reconnecting.
+    """
+
+    state: str
+    address: str = ""
+    message: str = ""
+    attempt: int = 0
+    retry_in: float = 0.0
+    server_version: str = ""
     time_ns: int = 0
