@@ -1,0 +1,86 @@
+"""`netpol-tui trace --from SRC --to DST --port PORT[/PROTO]`: one what-if connection, headless.
+
+Exit status 0 allowed, 1 denied, 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import sys
+
+from netpol_tui.cli import CliError
+from netpol_tui.core import render
+from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.contract import verdict_json
+from netpol_tui.core.evaluate import Subject
+
+
+def parse_port(text: str) -> tuple[int, str]:
+    port_text, _, proto = text.partition("/")
+    proto = (proto or "TCP").upper()
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535 or proto not in ("TCP", "UDP", "SCTP"):
+        raise CliError(render.bad_port_text(text))
+    return int(port_text), proto
+
+
+def resolve_endpoint(snapshot: ClusterSnapshot, flag: str, text: str) -> Subject:
+    ev = snapshot.evaluator
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        pass
+    else:
+        return ev.subject_for_ip(text)
+    ns, sep, name = text.partition("/")
+    if not sep or not ns or not name or "/" in name:
+        raise CliError(render.bad_endpoint_text(flag, text))
+    pod = snapshot.pod(text)
+    if pod is None:
+        raise CliError(render.unknown_pod_text(flag, text, sorted(p.name for p in snapshot.pods_in(ns))))
+    return ev.subject_for_pod(pod)
+
+
+def report_problems(snapshot: ClusterSnapshot) -> None:
+    for problem in snapshot.problems:
+        print(f"netpol-tui: {render.problem_text(problem)}", file=sys.stderr)
+    if snapshot.skipped_kinds:
+        print(f"netpol-tui: {render.skipped_kinds_text(snapshot.skipped_kinds)}", file=sys.stderr)
+
+
+def coverage_notes(snapshot: ClusterSnapshot) -> list[str]:
+    notes = []
+    if snapshot.coverage.not_evaluated:
+        notes.append(render.not_evaluated_text(snapshot.coverage.not_evaluated))
+    for line in getattr(render, "coverage_lines", lambda c: [])(snapshot.coverage):
+        notes.append(line)
+    return notes
+
+
+def run(args) -> int:
+    from netpol_tui.sources.cluster_loader import load_for_args
+
+    port, proto = parse_port(args.port)
+    snapshot = load_for_args(args)
+    report_problems(snapshot)
+    src = resolve_endpoint(snapshot, "--from", args.src)
+    dst = resolve_endpoint(snapshot, "--to", args.dst)
+    verdict = snapshot.evaluator.evaluate(src, dst, port, proto)
+    notes = coverage_notes(snapshot)
+    if args.json:
+        out = verdict_json(verdict)
+        if notes:
+            out["notes"] = out["notes"] + notes
+        try:
+            from netpol_tui.core.suggest import suggest_fixes
+        except ImportError:
+            pass
+        else:
+            out["fixes"] = [f.to_json() for f in suggest_fixes(verdict, snapshot)]
+        json.dump(out, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        from netpol_tui.richtext import print_verdict
+
+        print_verdict(verdict, notes=notes)
+    return 0 if verdict.allowed else 1

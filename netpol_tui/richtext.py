@@ -1,0 +1,53 @@
+"""Rich renderings for the headless commands (colours and layout only; the words come from core.render)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.text import Text
+
+from netpol_tui.core import render
+from netpol_tui.core.evaluate import DirectionResult, Verdict
+
+
+def verdict_renderable(verdict: Verdict, notes: list[str] | None = None) -> Group:
+    """Verdict first, then each direction, each selecting policy, rule by rule with ✓/✗."""
+    lines: list[Text] = []
+    heading = Text()
+    heading.append(
+        f" {render.verdict_heading(verdict.allowed)} ",
+        style="bold white on green" if verdict.allowed else "bold white on red",
+    )
+    heading.append("  " + render.verdict_summary(verdict))
+    lines.append(heading)
+    for side in (verdict.egress, verdict.ingress):
+        lines.append(Text(""))
+        lines.extend(side_lines(side, verdict))
+    for code in verdict.notes:
+        lines.append(Text(""))
+        lines.append(Text("note: " + render.note_text(code), style="yellow"))
+    for extra in notes or []:
+        lines.append(Text(extra, style="yellow"))
+    return Group(*lines)
+
+
+def side_lines(side: DirectionResult, verdict: Verdict) -> list[Text]:
+    style = "green" if side.allowed else "bold red"
+    out = [Text(render.side_text(side), style=style)]
+    other = verdict.source if side.direction == "Ingress" else verdict.destination
+    for pres in side.policies:
+        mark = render.MARK_OK if pres.allows else render.MARK_FAIL
+        out.append(Text(f"  {mark} " + render.policy_line(pres, side), style="green" if pres.allows else "red"))
+        closest = pres.closest
+        for rr in pres.rules:
+            rmark = render.MARK_OK if rr.allows else render.MARK_FAIL
+            t = Text(f"      {rmark} ")
+            t.append(
+                render.rule_text(rr, pres.policy, side.direction, other.key, verdict.port, verdict.protocol),
+                style="green" if rr.allows else ("bold" if rr is closest else "dim"),
+            )
+            out.append(t)
+    return out
+
+
+def print_verdict(verdict: Verdict, console: Console | None = None, notes: list[str] | None = None) -> None:
+    (console or Console()).print(verdict_renderable(verdict, notes))
