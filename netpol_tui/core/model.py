@@ -227,3 +227,23 @@ class StreamState:
     retry_in: float = 0.0
     server_version: str = ""
     time_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class KubeStatus:
+    """State of the live Kubernetes API source (sources/kube.py), for the status bar and the CLI.
+
+    state: "connecting", "synced" (every initial list done), "watching" (a watch is back after a failure),
+    "relisting" (resourceVersion expired, 410 Gone), "reconnecting" (a watch or list failed; retrying after
+    `retry_in` seconds), "forbidden" (RBAC refused a resource; the source goes on without it), "failed" (cannot
+    reach or authenticate to the API; retrying) or "stopped". `resource` is the plural resource name
+    ("pods", "networkpolicies", ...) or "" for the source as a whole. `message` is already a sentence (render.py).
+    """
+
+    state: str
+    resource: str = ""
+    message: str = ""
+    attempt: int = 0
+    retry_in: float = 0.0
+    context: str = ""
+    time_ns: int = 0
