@@ -320,3 +320,187 @@ def bad_port_text(text: str) -> str:
 
 def verdict_heading(allowed: bool) -> str:
     return "ALLOWED" if allowed else "DENIED"
+
+
+# ---- Hubble / flows ------------------------------------------------------------------------------------------------
+# Sentences for sources/hubble.py, sources/replay.py, sources/flows.py and core/filters.py. Codes in, words out.
+_FILTER_ERRORS = {
+    "unknown_key": "{word}: unknown filter word; use pod:, from-pod:, to-pod:, ns:, label:, verdict:, port:, "
+    "proto:, since: or plain text",
+    "empty_value": "{word}: the filter word has no value after the colon",
+    "bad_verdict": "{word}: unknown verdict; use FORWARDED, DROPPED, AUDIT, REDIRECTED, ERROR, TRACED or TRANSLATED",
+    "bad_port": "{word}: a port is a number from 1 to 65535",
+    "bad_protocol": "{word}: unknown protocol; use tcp, udp, sctp, icmp, icmpv4, icmpv6, http, dns, kafka, vrrp "
+    "or igmp",
+    "bad_label": "{word}: not a label selector; write KEY=VALUE (several joined by commas, e.g. app=db,tier=backend)",
+    "bad_namespace": "{word}: a namespace is a single name without '/'",
+    "bad_pod": "{word}: write POD, NAMESPACE/POD or NAMESPACE/ (a pod name prefix)",
+    "bad_since": "{word}: not a duration (like 30s, 5m, 2h) or an RFC 3339 time (like 2026-01-01T10:00:00Z)",
+    "bad_direction": "{word}: the traffic direction is INGRESS or EGRESS",
+    "conflict_namespace": "{word} cannot be combined with a namespace filter; write the pod as NAMESPACE/POD",
+}
+
+
+def filter_error(code: str, word: str, detail: str = "") -> str:
+    text = _FILTER_ERRORS.get(code, "{word}: invalid filter").format(word=word)
+    return f"{text} ({detail})" if detail else text
+
+
+def filters_local_only(parts: Iterable[str]) -> str:
+    parts = list(parts)
+    return f"filtered here, not by Hubble: {', '.join(parts)}" if parts else ""
+
+
+def hubble_connection_refused(address: str) -> str:
+    return (
+        f"cannot connect to Hubble at {address}: connection refused. Is Hubble Relay reachable there? "
+        "Run `cilium hubble port-forward` (it listens on localhost:4245), or pass -P to let netpol-tui "
+        "port-forward to kube-system/hubble-relay, or point --server at the relay"
+    )
+
+
+def hubble_unreachable(address: str, detail: str) -> str:
+    return (
+        f"cannot reach Hubble at {address}: {detail}. Check --server, or use -P / `cilium hubble port-forward`"
+    )
+
+
+def hubble_connect_timeout(address: str, seconds: float) -> str:
+    return (
+        f"no answer from Hubble at {address} within {seconds:g} s. Check --server and that the relay is up, "
+        "or use -P / `cilium hubble port-forward`; --timeout sets the wait"
+    )
+
+
+_TLS_CHECKS = {
+    "verify": "the server's certificate is not signed by a trusted CA; give the CA with --tls-ca-cert-files "
+    "(or, knowingly, --tls-allow-insecure)",
+    "hostname": "the server's certificate is not valid for the name {name!r}; set --tls-server-name to a name "
+    "in the certificate (Hubble Relay uses *.hubble-relay.cilium.io, e.g. instance.hubble-relay.cilium.io)",
+    "client_cert": "the server asks for a client certificate (mTLS) and did not accept ours; give "
+    "--tls-client-cert-file and --tls-client-key-file",
+    "plaintext_server": "the server does not speak TLS; drop --tls and the tls:// prefix",
+    "tls_server": "the server expects TLS; add --tls or a tls:// prefix to --server",
+    "files": "cannot read the TLS files: {detail}",
+    "fetch": "cannot fetch the server's certificate to pin it for --tls-allow-insecure: {detail}",
+    "handshake": "the TLS handshake failed: {detail}",
+}
+
+
+def hubble_tls_error(address: str, check: str, name: str = "", detail: str = "") -> str:
+    text = _TLS_CHECKS.get(check, _TLS_CHECKS["handshake"]).format(name=name, detail=detail or "no detail")
+    return f"TLS to Hubble at {address} failed: {text}"
+
+
+def hubble_insecure_note(address: str) -> str:
+    return (
+        f"--tls-allow-insecure: the certificate presented by {address} was not verified; it is pinned for this "
+        "session (a different certificate later is refused)"
+    )
+
+
+def hubble_not_hubble(address: str) -> str:
+    return (
+        f"the server at {address} answered but is not Hubble (observer.Observer is not implemented there); "
+        "point --server at Hubble Relay (port 4245, or 80/443 in-cluster) or a cilium-agent's hubble socket"
+    )
+
+
+def hubble_denied(address: str, detail: str) -> str:
+    return f"Hubble at {address} refused the request: {detail or 'not authorised'}"
+
+
+def hubble_bad_request(address: str, detail: str) -> str:
+    return f"Hubble at {address} rejected the request: {detail}"
+
+
+def hubble_stream_error(address: str, code: str, detail: str) -> str:
+    return f"the flow stream from {address} failed ({code}): {detail or 'no detail'}"
+
+
+def hubble_stream_state_text(state) -> str:
+    """A StreamState for the status bar."""
+    s = state.state
+    if s == "connecting":
+        return f"connecting to Hubble at {state.address}…"
+    if s == "connected":
+        ver = f" (Hubble {state.server_version})" if state.server_version else ""
+        return f"connected to {state.address}{ver}"
+    if s == "reconnecting":
+        why = f": {state.message}" if state.message else ""
+        return f"stream lost{why}; reconnecting in {state.retry_in:.1f} s (attempt {state.attempt})"
+    if s == "failed":
+        return state.message or f"cannot stream flows from {state.address}"
+    if s == "closed":
+        return "stream closed"
+    return state.message or s
+
+
+def hubble_server_status_text(version: str, num_flows: int, max_flows: int, connected: int | None,
+                              unavailable: int | None, unavailable_nodes: Iterable[str] = ()) -> str:
+    parts = [f"Hubble {version or '(version unknown)'}", f"{num_flows}/{max_flows} flows buffered"]
+    if connected is not None:
+        parts.append(f"{connected} node{'s' if connected != 1 else ''} connected")
+    if unavailable:
+        names = ", ".join(list(unavailable_nodes)[:5])
+        parts.append(f"{unavailable} unavailable" + (f" ({names})" if names else ""))
+    return ", ".join(parts)
+
+
+def lost_events_text(ev) -> str:
+    where = f" on {ev.node_name}" if ev.node_name else ""
+    what = {
+        "PERF_EVENT_RING_BUFFER": "the kernel's perf ring buffer overflowed",
+        "OBSERVER_EVENTS_QUEUE": "Hubble's event queue was full",
+        "HUBBLE_RING_BUFFER": "the flows fell out of Hubble's ring buffer before they were read",
+    }.get(ev.source, "events were lost")
+    return f"{ev.count} event{'s' if ev.count != 1 else ''} lost{where}: {what}; some drops may be missing"
+
+
+def node_status_text(ev) -> str:
+    nodes = ", ".join(ev.node_names) or "a node"
+    state = {
+        "NODE_CONNECTED": "connected",
+        "NODE_UNAVAILABLE": "unavailable (its flows are missing)",
+        "NODE_GONE": "gone",
+        "NODE_ERROR": "in error",
+    }.get(ev.state, ev.state.lower())
+    msg = f": {ev.message}" if ev.message else ""
+    return f"Hubble Relay: {nodes} {state}{msg}"
+
+
+def replay_problem(file: str, line_no: int, detail: str) -> str:
+    return f"{file}, line {line_no}: {detail}; line skipped"
+
+
+def replay_bad_json(detail: str) -> str:
+    return f"not valid JSON ({detail})"
+
+
+def replay_not_object(found: str) -> str:
+    return f"expected a JSON object (a `hubble observe -o jsonpb` line), found {found}"
+
+
+def replay_not_flow() -> str:
+    return "a JSON object but not a Hubble flow (no flow, lost_events or node_status)"
+
+
+def replay_wrong_type(path: str, expected: str, found: str) -> str:
+    return f"{path} should be {expected}, found {found}"
+
+
+def replay_bad_value(path: str, detail: str) -> str:
+    return f"{path}: {detail}"
+
+
+def replay_truncated(file: str, line_no: int, detail: str) -> str:
+    return f"{file}: the compressed data ends early after line {line_no} ({detail}); the rest is lost"
+
+
+def replay_unreadable(file: str, detail: str) -> str:
+    return f"cannot read {file}: {detail}"
+
+
+def replay_summary(file: str, flows: int, problems: int) -> str:
+    bad = f", {problems} line{'s' if problems != 1 else ''} skipped" if problems else ""
+    return f"{file}: {flows} flow{'s' if flows != 1 else ''} read{bad}"
