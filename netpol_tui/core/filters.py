@@ -74,10 +74,18 @@ def parse_time_ns(text: str) -> int:
     Raises ValueError on anything else. Fast: the seconds part is cached (flows of one capture share it).
     A time without a zone is taken as UTC.
     """
+    head = text[:19]
+    secs = _sec_cache.get(head)
+    if secs is not None and text[-1:] == "Z":  # fast path: a second already seen, UTC
+        n = len(text)
+        if n == 20:
+            return secs * 1_000_000_000
+        frac = text[20:-1]
+        if text[19] == "." and 0 < len(frac) <= 9 and frac.isdigit() and frac.isascii():
+            return secs * 1_000_000_000 + int(frac.ljust(9, "0"))
     m = _RFC3339.match(text)
     if m is None:
         raise ValueError(f"not an RFC 3339 time: {text!r}")
-    head = text[:19]
     secs = _sec_cache.get(head)
     if secs is None:
         y, mo, d, h, mi, s = (int(g) for g in m.group(1, 2, 3, 4, 5, 6))
