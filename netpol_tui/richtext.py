@@ -51,3 +51,25 @@ def side_lines(side: DirectionResult, verdict: Verdict) -> list[Text]:
 
 def print_verdict(verdict: Verdict, console: Console | None = None, notes: list[str] | None = None) -> None:
     (console or Console()).print(verdict_renderable(verdict, notes))
+
+
+def explanation_renderable(expl, notes: list[str] | None = None) -> Group:
+    """The verdict, then the findings and the verified fixes with their YAML."""
+    from rich.syntax import Syntax
+
+    parts: list = [verdict_renderable(expl.verdict, notes)]
+    for f in expl.findings:
+        if f.code == "note":
+            continue  # already printed with the verdict
+        style = {"warning": "yellow", "caution": "magenta"}.get(render.FINDING_SEVERITY.get(f.code, ""), "cyan")
+        parts.append(Text(""))
+        parts.append(Text("• " + render.finding_text(f), style=style))
+    for fix in expl.fixes:
+        parts.append(Text(""))
+        parts.append(Text(render.fix_heading(fix), style="bold cyan"))
+        parts.append(Syntax(fix.yaml, "yaml", theme="ansi_dark", background_color="default"))
+    return Group(*parts)
+
+
+def print_explanation(expl, console: Console | None = None, notes: list[str] | None = None) -> None:
+    (console or Console()).print(explanation_renderable(expl, notes))

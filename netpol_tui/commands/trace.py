@@ -12,8 +12,9 @@ import sys
 from netpol_tui.cli import CliError
 from netpol_tui.core import render
 from netpol_tui.core.cluster import ClusterSnapshot
-from netpol_tui.core.contract import verdict_json
+from netpol_tui.core.contract import explanation_json
 from netpol_tui.core.evaluate import Subject
+from netpol_tui.core.explain import explain_verdict
 
 
 def parse_port(text: str) -> tuple[int, str]:
@@ -67,20 +68,15 @@ def run(args) -> int:
     dst = resolve_endpoint(snapshot, "--to", args.dst)
     verdict = snapshot.evaluator.evaluate(src, dst, port, proto)
     notes = coverage_notes(snapshot)
+    expl = explain_verdict(verdict, snapshot)
     if args.json:
-        out = verdict_json(verdict)
+        out = explanation_json(expl)
         if notes:
             out["notes"] = out["notes"] + notes
-        try:
-            from netpol_tui.core.suggest import suggest_fixes
-        except ImportError:
-            pass
-        else:
-            out["fixes"] = [f.to_json() for f in suggest_fixes(verdict, snapshot)]
         json.dump(out, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        from netpol_tui.richtext import print_verdict
+        from netpol_tui.richtext import print_explanation
 
-        print_verdict(verdict, notes=notes)
+        print_explanation(expl, notes=notes)
     return 0 if verdict.allowed else 1

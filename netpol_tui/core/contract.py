@@ -81,3 +81,41 @@ def verdict_json(verdict: Verdict, flow: dict | None = None, summary: str | None
         "notes": [render.note_text(n) for n in verdict.notes],
         "fixes": [],
     }
+
+
+def finding_json(finding) -> dict:
+    out = {"code": finding.code, "text": render.finding_text(finding)}
+    manifest = finding.param("manifest")
+    if isinstance(manifest, dict):
+        from netpol_tui.core import yamlout
+
+        out["yaml"] = yamlout.dump(manifest)
+    return out
+
+
+def explanation_json(expl) -> dict:
+    """The contract's object for one explained flow (or a trace, when `expl.flow` is None)."""
+    flow = expl.flow
+    block = None
+    if flow is not None:
+        block = {
+            "source": flow.source.key or expl.verdict.source.key,
+            "destination": flow.destination.key or expl.verdict.destination.key,
+            "port": flow.destination_port,
+            "protocol": flow.protocol or None,
+            "observed_verdict": flow.verdict,
+            "drop_reason": flow.drop_reason or None,
+            "traffic_direction": flow.traffic_direction
+            if flow.traffic_direction in ("INGRESS", "EGRESS")
+            else None,
+            "time": flow.time or None,
+        }
+        if flow.uuid:
+            block["uuid"] = flow.uuid
+        if flow.is_reply is not None:
+            block["is_reply"] = flow.is_reply
+    out = verdict_json(expl.verdict, block, render.explanation_summary(expl))
+    out["case"] = expl.case
+    out["findings"] = [finding_json(f) for f in expl.findings]
+    out["fixes"] = [f.to_json() for f in expl.fixes]
+    return out

@@ -396,6 +396,11 @@ def _check_ipblock(peer: Peer, other: Subject) -> PeerCheck:
     return PeerCheck(peer.index, False, "ipblock", ip_failure="outside", failures=1)
 
 
+def peer_admits(rule: Rule, policy_ns: str, other: Subject) -> bool:
+    """Does the rule's peer part admit `other` (ports aside)?"""
+    return _peer_ok(rule.peers, policy_ns, other)
+
+
 def _peer_ok(peers: tuple[Peer, ...], policy_ns: str, other: Subject) -> bool:
     if not peers:
         return True

@@ -322,6 +322,288 @@ def verdict_heading(allowed: bool) -> str:
     return "ALLOWED" if allowed else "DENIED"
 
 
+# ---- Explanations of flows (explain.py) ------------------------------------------------------------------------
+def want_text(miss) -> str:
+    """What the rule wanted, as `had app=web` / `did not have env=prod` (for "would allow this if ...")."""
+    key, op, values = miss.key, miss.operator, miss.values
+    if op in ("=", "In"):
+        return f"had {key}={values[0]}" if len(values) == 1 else f"had {key} in ({quote_values(values)})"
+    if op == "NotIn":
+        return f"did not have {key}={miss.actual}"
+    if op == "Exists":
+        return f"had a label {key}"
+    if op == "DoesNotExist":
+        return f"did not have the label {key}"
+    return f"matched {requirement_text(key, op, values)}"
+
+
+def have_text(miss) -> str:
+    if miss.actual is None:
+        return f"it has no label {miss.key}"
+    return f"it has {miss.key}={miss.actual}"
+
+
+def near_miss_text(pres, side, verdict) -> str:
+    """The closest rule of one selecting policy, in one sentence."""
+    pol = pres.policy
+    who = ROLE[side.direction]
+    rr = pres.closest
+    kind = SIDE_NAME[side.direction]
+    if rr is None:
+        return f"{pol.namespace}/{pol.name} selects {side.subject.key} and has no {kind} rules: it denies all {kind}"
+    if rr.allows:
+        return f"rule #{rr.index + 1} of {pol.namespace}/{pol.name} allows this"
+    head = f"rule #{rr.index + 1} of {pol.namespace}/{pol.name}"
+    port_part = ""
+    if not rr.port.ok:
+        port_part = ports_result_text(rr.port, rr.rule, verdict.port, verdict.protocol)
+    if rr.peer.ok:
+        return f"{head} matches {who} but {port_part}"
+    other = verdict.source if side.direction == "Ingress" else verdict.destination
+    check = rr.peer.best
+    if check.kind == "ipblock" or check.not_pod:
+        text = f"{head}: " + peer_check_text(check, rr.rule, pol.namespace, other.key, side.direction)
+    else:
+        wants, haves = [], []
+        for m in check.pod_misses:
+            wants.append(f"{who} {want_text(m)}")
+            haves.append(have_text(m))
+        for m in check.namespace_misses:
+            wants.append(f"{who}'s namespace {want_text(m)}")
+            haves.append(("its namespace has no label " + m.key) if m.actual is None else f"its namespace has {m.key}={m.actual}")
+        if check.wrong_namespace:
+            wants.append(f"{who} were in namespace {check.wrong_namespace} (a podSelector alone only admits pods of the policy's own namespace)")
+            haves.append(f"it is in {other.key.split('/')[0]}")
+        text = f"{head} would allow this if " + " and ".join(wants) + "; " + "; ".join(haves)
+    if port_part:
+        text += f" — and it {port_part}"
+    return text
+
+
+DROP_REASON_TEXT = {
+    "SERVICE_BACKEND_NOT_FOUND": "the Service has no ready endpoints (no backend pod to send to)",
+    "INVALID_SOURCE_IP": "the packet's source IP does not belong to the sending endpoint (spoofing guard)",
+    "INVALID_PACKET_DROPPED": "the packet was malformed",
+    "CT_TRUNCATED_OR_INVALID_HEADER": "the packet's header was truncated or invalid for connection tracking",
+    "CT_MISSING_TCP_ACK_FLAG": "fragmentation needed (the datapath's text for code 136)",
+    "CT_UNKNOWN_L4_PROTOCOL": "connection tracking does not know this L4 protocol",
+    "UNSUPPORTED_L3_PROTOCOL": "the L3 protocol is not supported",
+    "UNKNOWN_L4_PROTOCOL": "the L4 protocol is unknown to the datapath",
+    "MISSED_TAIL_CALL": "a datapath tail call was missed (agent restart or BPF program reload)",
+    "STALE_OR_UNROUTABLE_IP": "the IP is stale or unroutable (the endpoint is gone, or routing is incomplete)",
+    "UNKNOWN_L3_TARGET_ADDRESS": "the destination address is not known to the node",
+    "CT_MAP_INSERTION_FAILED": "the connection-tracking table is full",
+    "IP_FRAGMENTATION_NOT_SUPPORTED": "IP fragments are not supported here",
+    "FIB_LOOKUP_FAILED": "the node found no route for the packet",
+    "NO_TUNNEL_OR_ENCAPSULATION_ENDPOINT": "no tunnel endpoint is known for the destination",
+    "UNKNOWN_CONNECTION_TRACKING_STATE": "the packet does not belong to a known connection",
+    "LOCAL_HOST_IS_UNREACHABLE": "the local host is unreachable",
+    "NO_MAPPING_FOR_NAT_MASQUERADE": "no NAT mapping exists for the reply (masquerading)",
+    "INVALID_IDENTITY": "the security identity is invalid",
+    "UNKNOWN_SENDER": "the sender is unknown",
+    "IS_A_CLUSTERIP": "traffic to a ClusterIP that was not translated (e.g. the Service port is not exposed)",
+    "DENIED_BY_LB_SRC_RANGE_CHECK": "the load balancer's loadBalancerSourceRanges refused the source",
+    "UNENCRYPTED_TRAFFIC": "the traffic was not encrypted where encryption is required",
+    "TTL_EXCEEDED": "the TTL ran out",
+    "DROP_RATE_LIMITED": "the datapath rate-limited it",
+    "DROP_HOST_NOT_READY": "the host datapath is not ready yet",
+    "DROP_EP_NOT_READY": "the endpoint's policy program is not ready yet (a pod just starting)",
+    "NO_EGRESS_GATEWAY": "no egress gateway was found",
+    "DROP_NO_EGRESS_IP": "no egress IP is configured",
+    "NAT46": "IPv4 to IPv6 translation failed",
+    "NAT64": "IPv6 to IPv4 translation failed",
+}
+
+
+def drop_reason_text(reason: str) -> str:
+    text = DROP_REASON_TEXT.get(reason)
+    if text:
+        return text
+    return f"the datapath dropped it ({reason or 'reason not reported'})"
+
+
+CAUSE_TEXT = {
+    "stale_snapshot": "the cluster snapshot is stale (a pod or policy changed since it was read)",
+    "cilium_policies": "CiliumNetworkPolicies or CiliumClusterwideNetworkPolicies apply, and they are not evaluated",
+    "ipblock_pod_ip": "the allowing rule is an ipBlock matching a pod IP, which Cilium does not apply to pods",
+    "l7_rule": "an L7 (HTTP/DNS) rule denied the request itself",
+    "forbidden": "some resources could not be read (permissions)",
+    "established_before_policy": "the connection was established before the policy, and connection tracking keeps it",
+    "not_enforced": "the CNI on that node does not enforce NetworkPolicies",
+}
+
+
+def _kinds_text(kinds) -> str:
+    return ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in kinds)
+
+
+def finding_text(f) -> str:
+    p = dict(f.params)
+    code = f.code
+    if code == "dns_egress":
+        return (
+            f"DNS is blocked: pods isolated for egress must be allowed to reach kube-dns on UDP and TCP 53. "
+            f"The namespace-wide DNS allow for {p['namespace']} fixes every pod of it at once."
+        )
+    if code == "host_network":
+        return f"{p['pod']} uses hostNetwork: NetworkPolicies do not apply to its traffic (it is the node's)."
+    if code == "namespace_label_missing":
+        rule = f"rule #{p['rule'] + 1} of {p['policy']}"
+        has = f"it has {p['key']}={p['actual']}" if p["actual"] is not None else f"it has no label {p['key']}"
+        similar = f" — it has {p['similar']}: a typo?" if p.get("similar") else ""
+        return f"{rule} relies on the namespace label {p['key']}={p['value']}; namespace {p['namespace']}: {has}{similar}."
+    if code == "and_or_mistake":
+        rule = f"rule #{p['rule'] + 1} of {p['policy']}"
+        return (
+            f"{rule} has a podSelector in its own list item, so it only admits pods of the policy's namespace; the "
+            f"peer is in {p['peer_namespace']}. To mean 'these pods in that namespace', put namespaceSelector and "
+            "podSelector in ONE item (no '-' before podSelector)."
+        )
+    if code == "service_port_used":
+        ports = ", ".join(str(x) for x in p["rule_ports"])
+        return (
+            f"rule #{p['rule'] + 1} of {p['policy']} names port {ports}, but the pod receives the traffic on "
+            f"{p['target_port']}: a policy must name the container's targetPort, not the Service's port."
+        )
+    if code == "ingress_controller":
+        return (
+            f"{p['source']} is an Ingress controller: traffic through an Ingress arrives from the controller's pods, "
+            "so they must be allowed as a peer."
+        )
+    if code == "metadata_address":
+        return (
+            f"{p['ip']} is the cloud metadata address: blocking it is usually deliberate (it hands out node "
+            "credentials). Open it only for a workload that really needs it."
+        )
+    if code == "pod_not_in_snapshot":
+        return f"{p['pod']} is not in the cluster snapshot: it was evaluated with the labels Hubble reported."
+    if code == "forbidden_resources":
+        return "Could not read " + ", ".join(p["resources"]) + " (permissions): this verdict may be incomplete."
+    if code == "not_evaluated_policies":
+        return not_evaluated_text(p["kinds"]) + "."
+    if code == "namespace_scope":
+        return f"Only namespace {p['namespace']} is watched: policies and pods elsewhere are unknown."
+    if code == "explicit_deny":
+        names = ", ".join(p["policies"]) or "a deny policy (Hubble did not name it)"
+        return f"Dropped by an explicit deny rule: {names}. No allow rule can override a deny; change the deny policy."
+    if code == "drop_reason":
+        return f"Not a policy drop: {p['reason']} — {drop_reason_text(p['reason'])}. No policy change will fix it."
+    if code == "auth_required":
+        return "Mutual authentication is required by a policy and the peer is not authenticated (SPIFFE/SPIRE)."
+    if code == "hubble_disagrees_dropped":
+        causes = "; ".join(CAUSE_TEXT.get(c, c) for c in p["causes"])
+        return f"Hubble dropped this for policy, but the NetworkPolicies we know allow it. Possible causes: {causes}."
+    if code == "hubble_disagrees_forwarded":
+        causes = "; ".join(CAUSE_TEXT.get(c, c) for c in p["causes"])
+        return f"Hubble forwarded this, but the NetworkPolicies we know deny it. Possible causes: {causes}."
+    if code == "direction_differs":
+        return (
+            f"Hubble reports the drop at {SIDE_NAME[p['hubble']]}, our evaluation denies at "
+            + " and ".join(SIDE_NAME[d] for d in p["ours"].split(",") if d)
+            + "."
+        )
+    if code == "reply_flow":
+        return "This flow is a reply: the connection it answers was evaluated instead."
+    if code == "note":
+        return note_text(p["code"])
+    return code
+
+
+FINDING_SEVERITY = {
+    "dns_egress": "warning",
+    "namespace_label_missing": "warning",
+    "and_or_mistake": "warning",
+    "service_port_used": "warning",
+    "ingress_controller": "info",
+    "metadata_address": "caution",
+    "host_network": "info",
+    "explicit_deny": "warning",
+    "drop_reason": "info",
+    "hubble_disagrees_dropped": "caution",
+    "hubble_disagrees_forwarded": "caution",
+    "forbidden_resources": "caution",
+    "not_evaluated_policies": "caution",
+}
+
+
+def endpoint_text(subject) -> str:
+    if subject.pod is not None:
+        return subject.key
+    kind = {
+        "world": "outside the cluster",
+        "host": "the node",
+        "remote-node": "another node",
+        "kube-apiserver": "the kube-apiserver",
+        "health": "the Cilium health endpoint",
+        "ingress": "the Cilium Ingress proxy",
+    }.get(subject.kind, subject.kind)
+    return f"{subject.ip} ({kind})" if subject.ip else kind
+
+
+def explanation_summary(expl) -> str:
+    """One sentence for a person (the contract's `summary`)."""
+    v = expl.verdict
+    case = expl.case
+    conn = f"{endpoint_text(v.source)} → {endpoint_text(v.destination)} {v.port}/{v.protocol}"
+    if case == "explicit_deny":
+        return f"{conn}: dropped by an explicit deny policy; an allow rule cannot override it."
+    if case == "not_a_policy_drop":
+        reason = expl.flow.drop_reason if expl.flow else ""
+        return f"{conn}: dropped, but not by policy — {reason}: {drop_reason_text(reason)}."
+    if case == "auth_required":
+        return f"{conn}: dropped because mutual authentication is required and missing."
+    if case == "policy_drop_but_allowed":
+        return f"{conn}: Hubble dropped it for policy, but the NetworkPolicies we know allow it."
+    if v.allowed:
+        if case == "allowed":
+            return f"{conn}: forwarded, and the policies allow it."
+        return f"{conn}: allowed."
+    sides = []
+    for side in v.denying:
+        names = ", ".join(f"{p.policy.namespace}/{p.policy.name}" for p in side.policies)
+        closest = _closest_overall(side)
+        near = f"; closest: {near_miss_text(closest, side, v)}" if closest is not None else ""
+        sides.append(f"denied at {SIDE_NAME[side.direction]} of {side.subject.key} (isolated by {names}){near}")
+    prefix = {
+        "audit": "would be dropped (audit mode)",
+        "forwarded_but_denied": "Hubble forwarded it, but the policies deny it",
+        "policy_drop": "dropped",
+        "what_if": "denied",
+    }.get(case, "denied")
+    return f"{conn}: {prefix} — " + "; and ".join(sides) + "."
+
+
+def _closest_overall(side):
+    """The policy whose closest rule fails on the fewest clauses (policies without rules last)."""
+    best = None
+    best_score = None
+    for pres in side.policies:
+        rr = pres.closest
+        score = rr.failures if rr is not None else 1_000
+        if best_score is None or score < best_score:
+            best, best_score = pres, score
+    return best
+
+
+def fix_heading(fix) -> str:
+    verb = "add a rule to" if fix.action == "patch" else "create"
+    pairs = fix.opens_other_pairs
+    opens = "opens nothing else" if pairs == 0 else f"also opens {pairs} other pod pair{'s' if pairs != 1 else ''}"
+    return f"Fix ({fix.side}): {verb} NetworkPolicy {fix.target} — verified; {opens}"
+
+
+def no_fix_text(expl) -> str:
+    if expl.case in ("explicit_deny", "not_a_policy_drop", "auth_required"):
+        return "No NetworkPolicy fix: see above."
+    if expl.verdict.allowed:
+        return ""
+    return "No verified NetworkPolicy fix: the denying side is not a pod we can select."
+
+
+def group_line(group) -> str:
+    return f"{group.count:>7} × {group.source} → {group.destination} {group.port}/{group.protocol}"
+
+
 # ---- Hubble / flows ------------------------------------------------------------------------------------------------
 # Sentences for sources/hubble.py, sources/replay.py, sources/flows.py and core/filters.py. Codes in, words out.
 _FILTER_ERRORS = {
@@ -504,3 +786,146 @@ def replay_unreadable(file: str, detail: str) -> str:
 def replay_summary(file: str, flows: int, problems: int) -> str:
     bad = f", {problems} line{'s' if problems != 1 else ''} skipped" if problems else ""
     return f"{file}: {flows} flow{'s' if flows != 1 else ''} read{bad}"
+
+
+# ---- Kubernetes API ----
+# Sentences of the live kube source (sources/kube.py), `-P` (sources/portforward.py) and `snapshot`.
+def kube_forbidden(verb: str, resource: str, group: str = "", namespace: str = "") -> str:
+    """One line for a 403: what we could not do, and the grant that fixes it (deploy/rbac.yaml has them all)."""
+    scope = f"in namespace {namespace}" if namespace else "at cluster scope"
+    verbs = "list/watch" if verb in ("list", "watch") else verb
+    what = f"{group} {resource}" if group else resource
+    where = f" in namespace {namespace}" if namespace else ""
+    return f"cannot {verb} {resource} {scope}: grant {verbs} on {what}{where} (see deploy/rbac.yaml)"
+
+
+def kube_forbidden_problem(problem) -> str:
+    """The sentence for a snapshot Problem with code "kube_forbidden" (params verb, resource, group, namespace)."""
+    return kube_forbidden(
+        str(problem.param("verb", "list")),
+        str(problem.param("resource", problem.obj)),
+        str(problem.param("group", "")),
+        str(problem.param("namespace", "")),
+    )
+
+
+def kube_no_config(looked_at: str) -> str:
+    return (
+        f"no kubeconfig found ({looked_at}) and not running inside a cluster: "
+        "pass --kubeconfig FILE or --context NAME, set KUBECONFIG, or give --cluster PATH"
+    )
+
+
+def kube_kubeconfig_missing(path: str) -> str:
+    return f"kubeconfig file {path} does not exist"
+
+
+def kube_context_not_found(context: str, available: list[str]) -> str:
+    names = ", ".join(available) if available else "none"
+    return f"context {context!r} is not in the kubeconfig (contexts: {names})"
+
+
+def kube_config_invalid(where: str, detail: str) -> str:
+    return f"cannot use the kubeconfig {where}: {detail}"
+
+
+def kube_unreachable(server: str, detail: str) -> str:
+    return f"cannot reach the Kubernetes API at {server}: {detail}"
+
+
+def kube_unauthorized(server: str, context: str = "") -> str:
+    ctx = f" (context {context})" if context else ""
+    return (
+        f"the Kubernetes API at {server}{ctx} rejected our credentials (401 Unauthorized): "
+        "log in again or check the kubeconfig user"
+    )
+
+
+def kube_api_error(verb: str, resource: str, status: int, reason: str) -> str:
+    return f"cannot {verb} {resource}: the Kubernetes API answered {status} {reason}".rstrip()
+
+
+def kube_connecting(server: str, context: str = "") -> str:
+    ctx = f" (context {context})" if context else ""
+    return f"listing namespaces, pods and policies from {server}{ctx}"
+
+
+def kube_synced(namespaces: int, pods: int, policies: int, scope: str = "") -> str:
+    where = f" in namespace {scope}" if scope else ""
+    return f"watching {pods} pods and {policies} NetworkPolicies{where} ({namespaces} namespaces)"
+
+
+def kube_relisting(resource: str) -> str:
+    return f"the {resource} watch expired (410 Gone): listing {resource} again"
+
+
+def kube_reconnecting(resource: str, retry_in: float, detail: str) -> str:
+    return f"lost the {resource} watch ({detail}): reconnecting in {retry_in:.1f}s"
+
+
+def kube_watching(resource: str) -> str:
+    return f"the {resource} watch is back"
+
+
+def kube_stopped() -> str:
+    return "stopped watching the Kubernetes API"
+
+
+def kube_not_evaluated(not_evaluated: tuple[tuple[str, int], ...]) -> str:
+    """E.g. "3 CiliumNetworkPolicy objects are not evaluated: ..." ("" when there are none)."""
+    if not not_evaluated:
+        return ""
+    parts = ", ".join(f"{count} {kind}" + ("" if count == 1 else " objects") for kind, count in not_evaluated)
+    return f"{parts} not evaluated: explanations cover Kubernetes NetworkPolicies only and may miss what these allow or deny"
+
+
+def kube_namespace_scope(namespace: str) -> str:
+    return f"only namespace {namespace} is watched: pods and policies elsewhere are unknown"
+
+
+def snapshot_written(directory: str, namespaces: int, pods: int, policies: int, others: int = 0) -> str:
+    extra = f", {others} Cilium policies" if others else ""
+    return (
+        f"wrote {namespaces} namespaces, {pods} pods, {policies} NetworkPolicies{extra} to {directory} "
+        f"(use it with --cluster {directory})"
+    )
+
+
+def snapshot_cannot_write(directory: str, detail: str) -> str:
+    return f"cannot write the snapshot to {directory}: {detail}"
+
+
+def portforward_service_missing(namespace: str, name: str) -> str:
+    return f"service {namespace}/{name} not found: is Hubble Relay enabled (cilium hubble enable)?"
+
+
+def portforward_no_selector(namespace: str, name: str) -> str:
+    return f"service {namespace}/{name} has no pod selector, so there is no pod to port-forward to"
+
+
+def portforward_no_port(namespace: str, name: str, wanted: str) -> str:
+    return f"service {namespace}/{name} has no port {wanted}"
+
+
+def portforward_no_pods(namespace: str, name: str, selector: str) -> str:
+    return f"no pod backs service {namespace}/{name} (selector {selector}): is Hubble Relay running?"
+
+
+def portforward_no_ready_pod(namespace: str, name: str, states: str) -> str:
+    return f"no ready pod backs service {namespace}/{name} ({states}): wait for Hubble Relay to become ready"
+
+
+def portforward_named_port_missing(namespace: str, pod: str, port_name: str) -> str:
+    return f"pod {namespace}/{pod} has no container port named {port_name!r}"
+
+
+def portforward_listen_failed(address: str, detail: str) -> str:
+    return f"cannot listen on {address} for the port-forward: {detail}"
+
+
+def portforward_ready(local: str, namespace: str, pod: str, port: int) -> str:
+    return f"forwarding {local} to {namespace}/{pod} port {port} through the Kubernetes API"
+
+
+def portforward_connection_failed(namespace: str, pod: str, port: int, detail: str) -> str:
+    return f"port-forward to {namespace}/{pod} port {port} failed: {detail}"

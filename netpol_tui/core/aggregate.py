@@ -1,0 +1,173 @@
+"""Drops grouped by (source workload, destination workload, port/protocol, direction, reason), and explanations
+cached by the identity of their inputs, so a storm of identical drops costs one explanation.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.explain import Explanation, explain_flow
+from netpol_tui.core.model import Endpoint, Flow
+
+
+def workload_key(ep: Endpoint) -> str:
+    """`ns/workload` for a pod (its workload's name, else the pod's), else the IP or the reserved kind."""
+    if ep.namespace:
+        name = ep.workload.name if ep.workload is not None else (ep.pod_name or "?")
+        return f"{ep.namespace}/{name}"
+    if ep.ip:
+        return ep.ip
+    return ep.kind.value
+
+
+def group_key(flow: Flow) -> tuple:
+    return (
+        workload_key(flow.source),
+        workload_key(flow.destination),
+        flow.destination_port,
+        flow.protocol,
+        flow.traffic_direction,
+        flow.drop_reason or flow.verdict,
+    )
+
+
+def explanation_key(flow: Flow) -> tuple:
+    """Everything explain_flow reads from a flow (the snapshot is keyed separately)."""
+    s, d = flow.source, flow.destination
+    return (
+        s.namespace,
+        s.pod_name,
+        s.ip if not s.pod_name else "",
+        s.kind,
+        d.namespace,
+        d.pod_name,
+        d.ip if not d.pod_name else "",
+        d.kind,
+        flow.destination_port,
+        flow.source_port if flow.is_reply else 0,
+        flow.protocol,
+        flow.verdict,
+        flow.drop_reason,
+        flow.traffic_direction,
+        flow.is_reply,
+        flow.flow_type,
+        # pods gone from the snapshot are explained with the labels the flow carries
+        tuple(sorted(s.labels.items())) if s.pod_name else (),
+        tuple(sorted(d.labels.items())) if d.pod_name else (),
+        tuple(p.key for p in flow.ingress_denied_by + flow.egress_denied_by),
+    )
+
+
+class ExplanationCache:
+    """explain_flow with an LRU keyed by (snapshot, flow identity)."""
+
+    def __init__(self, maxsize: int = 20_000) -> None:
+        self.maxsize = maxsize
+        self._cache: OrderedDict[tuple, Explanation] = OrderedDict()
+        self._snapshot: ClusterSnapshot | None = None
+        self.hits = 0
+        self.misses = 0
+
+    def explain(self, flow: Flow, snapshot: ClusterSnapshot) -> Explanation:
+        if snapshot is not self._snapshot:
+            self._cache.clear()
+            self._snapshot = snapshot
+        key = explanation_key(flow)
+        found = self._cache.get(key)
+        if found is not None:
+            self.hits += 1
+            self._cache.move_to_end(key)
+            return found
+        self.misses += 1
+        expl = explain_flow(flow, snapshot)
+        self._cache[key] = expl
+        if len(self._cache) > self.maxsize:
+            self._cache.popitem(last=False)
+        return expl
+
+
+@dataclass
+class DropGroup:
+    key: tuple
+    count: int = 0
+    first_ns: int = 0
+    last_ns: int = 0
+    sample: Flow | None = None  # the most recent flow of the group
+    explanation: Explanation | None = None
+    pods: set = field(default_factory=set)  # distinct (source pod, destination pod) seen, bounded
+
+    @property
+    def source(self) -> str:
+        return self.key[0]
+
+    @property
+    def destination(self) -> str:
+        return self.key[1]
+
+    @property
+    def port(self) -> int:
+        return self.key[2]
+
+    @property
+    def protocol(self) -> str:
+        return self.key[3]
+
+    @property
+    def direction(self) -> str:
+        return self.key[4]
+
+    @property
+    def reason(self) -> str:
+        return self.key[5]
+
+
+class DropAggregator:
+    """Groups dropped (and audited) flows; bounded by an LRU on distinct keys."""
+
+    def __init__(self, max_groups: int = 5_000, cache: ExplanationCache | None = None) -> None:
+        self.max_groups = max_groups
+        self.groups: OrderedDict[tuple, DropGroup] = OrderedDict()
+        self.cache = cache or ExplanationCache()
+        self.total = 0
+        self.evicted = 0
+
+    def add(self, flow: Flow, snapshot: ClusterSnapshot | None) -> DropGroup | None:
+        if flow.verdict not in ("DROPPED", "AUDIT"):
+            return None
+        key = group_key(flow)
+        group = self.groups.get(key)
+        if group is None:
+            group = DropGroup(key, first_ns=flow.time_ns)
+            self.groups[key] = group
+            if len(self.groups) > self.max_groups:
+                self.groups.popitem(last=False)
+                self.evicted += 1
+        else:
+            self.groups.move_to_end(key)
+        group.count += 1
+        self.total += 1
+        if flow.time_ns >= group.last_ns:
+            group.last_ns = flow.time_ns
+        if group.first_ns == 0 or (flow.time_ns and flow.time_ns < group.first_ns):
+            group.first_ns = flow.time_ns
+        group.sample = flow
+        if len(group.pods) < 64:
+            group.pods.add((flow.source.key, flow.destination.key))
+        if snapshot is not None:
+            group.explanation = self.cache.explain(flow, snapshot)
+        return group
+
+    def refresh(self, snapshot: ClusterSnapshot) -> None:
+        """Re-explain every group against a new snapshot (after the cluster changed)."""
+        for group in self.groups.values():
+            if group.sample is not None:
+                group.explanation = self.cache.explain(group.sample, snapshot)
+
+    def by_count(self) -> list[DropGroup]:
+        return sorted(self.groups.values(), key=lambda g: (-g.count, -g.last_ns))
+
+    def clear(self) -> None:
+        self.groups.clear()
+        self.total = 0

@@ -1,0 +1,309 @@
+"""Minimal fixes for a denied connection, each verified by the same evaluator before it is offered.
+
+For a side that denies, the smallest fix is one rule on the enforcing pod: the pod selected by its stable labels,
+the other end as a podSelector on its stable labels (plus a namespaceSelector on `kubernetes.io/metadata.name` in
+the same item when it lives in another namespace) or an ipBlock /32 (/128), and the single port/protocol. When a
+policy already selects exactly the same pods for that direction, the fix is that policy with the rule added
+(`action: "patch"`, the whole updated object). A fix is offered only if the connection's side is allowed once it
+is added (and, with both sides denied, the connection once all are added); each carries `opens_other_pairs`.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from netpol_tui.core import yamlout
+from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.evaluate import DirectionResult, Subject, Verdict, peer_admits
+from netpol_tui.core.manifests import parse_network_policy
+from netpol_tui.core.model import NS_NAME_LABEL, Pod
+from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy
+
+# Labels that name one instance (or one rollout) rather than the workload: never select on them.
+UNSTABLE_LABELS = frozenset(
+    {
+        "pod-template-hash",
+        "controller-revision-hash",
+        "pod-template-generation",
+        "statefulset.kubernetes.io/pod-name",
+        "apps.kubernetes.io/pod-index",
+        "controller-uid",
+        "batch.kubernetes.io/controller-uid",
+        "job-name",
+        "batch.kubernetes.io/job-name",
+        "batch.kubernetes.io/job-completion-index",
+        "security.istio.io/tlsMode",
+        "service.istio.io/canonical-revision",
+    }
+)
+UNSTABLE_PREFIXES = ("io.cilium.", "io.kubernetes.")
+NAME_LABELS = ("app.kubernetes.io/name", "app", "k8s-app", "name", "component", "app.kubernetes.io/component")
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    side: str  # "ingress" / "egress"
+    action: str  # "create" / "patch"
+    namespace: str
+    name: str
+    manifest: dict
+    opens_other_pairs: int
+    kind: str = "NetworkPolicy"
+
+    @property
+    def target(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def yaml(self) -> str:
+        return yamlout.dump(self.manifest)
+
+    def to_json(self) -> dict:
+        return {
+            "side": self.side,
+            "kind": self.kind,
+            "action": self.action,
+            "target": self.target,
+            "yaml": self.yaml,
+            "opens_other_pairs": self.opens_other_pairs,
+        }
+
+
+def stable_labels(labels: dict | None) -> dict[str, str]:
+    return {
+        k: v
+        for k, v in sorted((labels or {}).items())
+        if k not in UNSTABLE_LABELS and not k.startswith(UNSTABLE_PREFIXES)
+    }
+
+
+def short_name(subject: Subject) -> str:
+    """A readable word for an endpoint in a policy name: its app label, workload, pod name, or its IP."""
+    pod = subject.pod
+    if pod is None:
+        return (subject.ip or "external").replace(":", "-").replace(".", "-")
+    for key in NAME_LABELS:
+        if pod.labels.get(key):
+            return pod.labels[key]
+    if pod.workload is not None:
+        return pod.workload.name
+    return pod.name
+
+
+def _dns_name(text: str, limit: int = 63) -> str:
+    text = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
+    text = re.sub(r"-{2,}", "-", text)
+    return text[:limit].rstrip("-") or "allow"
+
+
+def _peer_for(other: Subject, policy_ns: str) -> dict:
+    if other.pod is None or other.pod.host_network:
+        ip = ipaddress.ip_address(other.ip or (other.pod.ip if other.pod else "0.0.0.0"))
+        return {"ipBlock": {"cidr": f"{ip}/{32 if ip.version == 4 else 128}"}}
+    peer: dict = {}
+    if other.pod.namespace != policy_ns:
+        peer["namespaceSelector"] = {"matchLabels": {NS_NAME_LABEL: other.pod.namespace}}
+    labels = stable_labels(dict(other.pod.labels))
+    peer["podSelector"] = {"matchLabels": labels} if labels else {}
+    return peer
+
+
+def _selector_for(pod: Pod) -> dict:
+    labels = stable_labels(dict(pod.labels))
+    return {"matchLabels": labels} if labels else {}
+
+
+def _rule_for(side: DirectionResult, verdict: Verdict) -> dict:
+    other = verdict.source if side.direction == INGRESS else verdict.destination
+    peer = _peer_for(other, side.subject.pod.namespace)
+    rule: dict = {("from" if side.direction == INGRESS else "to"): [peer]}
+    if verdict.protocol in ("TCP", "UDP", "SCTP"):
+        rule["ports"] = [{"protocol": verdict.protocol, "port": verdict.port}]
+    return rule
+
+
+def _same_selection(snapshot: ClusterSnapshot, a: NetworkPolicy, selector: dict, namespace: str) -> bool:
+    """Does policy `a` select exactly the pods `selector` selects in `namespace` (and at least one)?"""
+    from netpol_tui.core.manifests import parse_selector
+
+    sel = parse_selector(selector, "podSelector")
+    pods = snapshot.pods_in(namespace)
+    mine = {p.key for p in pods if sel.matches(p.labels)}
+    theirs = {p.key for p in pods if a.pod_selector.matches(p.labels)}
+    return bool(mine) and mine == theirs
+
+
+def _candidate(side: DirectionResult, verdict: Verdict, snapshot: ClusterSnapshot) -> tuple[str, dict, str]:
+    """(action, manifest, name) for one denying side."""
+    me = side.subject
+    pod = me.pod
+    assert pod is not None
+    ns = pod.namespace
+    selector = _selector_for(pod)
+    rule = _rule_for(side, verdict)
+    key = "ingress" if side.direction == INGRESS else "egress"
+    # a policy already selecting exactly these pods for this direction: add the rule to it
+    for existing in snapshot.policies_in(ns):
+        if side.direction in existing.policy_types and _same_selection(snapshot, existing, selector, ns):
+            if not existing.raw:
+                continue
+            updated = copy.deepcopy(existing.raw)
+            for drop in ("status",):
+                updated.pop(drop, None)
+            meta = updated.setdefault("metadata", {})
+            for noisy in ("managedFields", "resourceVersion", "uid", "generation", "creationTimestamp"):
+                meta.pop(noisy, None)
+            annotations = meta.get("annotations") or {}
+            annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+            if annotations:
+                meta["annotations"] = annotations
+            else:
+                meta.pop("annotations", None)
+            spec = updated.setdefault("spec", {})
+            spec.setdefault("podSelector", {})
+            rules = spec.get(key) or []
+            spec[key] = [*rules, rule]
+            return "patch", updated, existing.name
+    other = verdict.source if side.direction == INGRESS else verdict.destination
+    me_name, other_name = short_name(me), short_name(other)
+    if side.direction == INGRESS:
+        name = f"allow-{other_name}-to-{me_name}-{verdict.port}-{verdict.protocol}"
+    else:
+        name = f"allow-{me_name}-to-{other_name}-{verdict.port}-{verdict.protocol}"
+    name = _dns_name(name)
+    manifest = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns, "labels": {"app.kubernetes.io/managed-by": "netpol-tui"}},
+        "spec": {
+            "podSelector": selector,
+            "policyTypes": [side.direction],
+            key: [rule],
+        },
+    }
+    # a name already taken by another policy: make it unique rather than overwrite it
+    taken = {p.name for p in snapshot.policies_in(ns)}
+    base, n = name, 2
+    while manifest["metadata"]["name"] in taken:
+        manifest["metadata"]["name"] = _dns_name(f"{base[:58]}-{n}")
+        n += 1
+    return "create", manifest, manifest["metadata"]["name"]
+
+
+def _side_of(verdict: Verdict, direction: str) -> DirectionResult:
+    return verdict.ingress if direction == INGRESS else verdict.egress
+
+
+def opens_other_pairs(
+    before: ClusterSnapshot, after: ClusterSnapshot, policy: NetworkPolicy, direction: str, verdict: Verdict
+) -> int:
+    """Ordered pairs of distinct snapshot pods, other than this flow's, on this port/protocol, newly allowed.
+
+    A fix only adds allow rules (and at most isolation, which only removes), so a pair it newly allows has its
+    enforcing end selected by the policy and its other end admitted by one of the policy's rules in that
+    direction; only those pairs are evaluated, before and after, with the full evaluator.
+    """
+    ev_before, ev_after = before.evaluator, after.evaluator
+    selected = [p for p in after.pods_in(policy.namespace) if policy.pod_selector.matches(p.labels)]
+    if not selected:
+        return 0
+    rules = policy.rules(direction)
+    own = (verdict.source.key, verdict.destination.key)
+    subj: dict[str, Subject] = {}
+
+    def subject(pod: Pod) -> Subject:
+        found = subj.get(pod.key)
+        if found is None:
+            found = subj[pod.key] = ev_after.subject_for_pod(pod)
+        return found
+
+    admitted = [
+        p
+        for p in after.pods.values()
+        if any(peer_admits(r, policy.namespace, subject(p)) for r in rules)
+    ]
+    count = 0
+    for mine in selected:
+        for other in admitted:
+            if other.key == mine.key:
+                continue
+            src, dst = (other, mine) if direction == INGRESS else (mine, other)
+            if (src.key, dst.key) == own:
+                continue
+            s_sub, d_sub = subject(src), subject(dst)
+            if not ev_after.allows(s_sub, d_sub, verdict.port, verdict.protocol):
+                continue
+            if src.key in before.pods and dst.key in before.pods and ev_before.allows(
+                ev_before.subject_for_pod(before.pods[src.key]),
+                ev_before.subject_for_pod(before.pods[dst.key]),
+                verdict.port,
+                verdict.protocol,
+            ):
+                continue
+            count += 1
+    return count
+
+
+def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
+    """One verified fix per denying side (empty when allowed, or when no policy change can allow it)."""
+    if verdict.allowed:
+        return []
+    proposals: list[tuple[DirectionResult, str, dict, NetworkPolicy]] = []
+    for side in verdict.denying:
+        if not side.enforced or side.subject.pod is None:
+            return []
+        action, manifest, _ = _candidate(side, verdict, snapshot)
+        policy = parse_network_policy(manifest)
+        proposals.append((side, action, manifest, policy))
+    # verify: each side allowed with its fix; the connection allowed with all of them
+    everything = snapshot.with_changes(policies=[p for *_, p in proposals])
+    if not everything.evaluator.evaluate(verdict.source, verdict.destination, verdict.port, verdict.protocol).allowed:
+        return []
+    fixes = []
+    for side, action, manifest, policy in proposals:
+        alone = snapshot.with_changes(policies=[policy])
+        again = alone.evaluator.evaluate(verdict.source, verdict.destination, verdict.port, verdict.protocol)
+        if not _side_of(again, side.direction).allowed:
+            return []
+        fixes.append(
+            Fix(
+                side="ingress" if side.direction == INGRESS else "egress",
+                action=action,
+                namespace=policy.namespace,
+                name=policy.name,
+                manifest=manifest,
+                opens_other_pairs=opens_other_pairs(snapshot, alone, policy, side.direction, verdict),
+            )
+        )
+    return fixes
+
+
+def dns_allow_manifest(namespace: str) -> dict:
+    """The namespace-wide DNS allow: every pod of `namespace` may reach kube-dns on UDP and TCP 53."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {
+            "name": "allow-dns-egress",
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/managed-by": "netpol-tui"},
+        },
+        "spec": {
+            "podSelector": {},
+            "policyTypes": [EGRESS],
+            "egress": [
+                {
+                    "to": [
+                        {
+                            "namespaceSelector": {"matchLabels": {NS_NAME_LABEL: "kube-system"}},
+                            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                        }
+                    ],
+                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                }
+            ],
+        },
+    }
