@@ -1,0 +1,64 @@
+"""`netpol-tui snapshot DIR`: save the cluster's Namespaces, Pods and policies as YAML for `--cluster DIR`.
+
+From the live kube API (kubeconfig / --context / --kube-namespace), or from `--cluster PATH` (normalising files).
+What could not be read (RBAC) is said on stderr, one line each; the snapshot still holds what was visible.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from netpol_tui.cli import CliError
+from netpol_tui.core import render
+from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.sources.snapshot_io import objects_from_snapshot, write_snapshot
+
+
+def _warn(text: str) -> None:
+    if text:
+        print(f"netpol-tui: warning: {text}", file=sys.stderr)
+
+
+def run(args) -> int:
+    directory = args.dir
+    if args.cluster:
+        from netpol_tui.sources.manifests_io import load_cluster
+
+        snap: ClusterSnapshot = load_cluster(args.cluster)
+        objects = objects_from_snapshot(snap)
+        origin = f"files {args.cluster}"
+    else:
+        from netpol_tui.sources.kube import KubeSource
+
+        source = KubeSource(args.kubeconfig, args.context, args.kube_namespace)
+        try:
+            snap = source.list_once()
+            objects = source.raw_objects()
+        finally:
+            source.close()
+        origin = f"context {source.conn.context}" if source.conn.context else "in-cluster config"
+        origin += f" ({source.conn.server})"
+    for problem in snap.problems:
+        if problem.code == "kube_forbidden":
+            _warn(render.kube_forbidden_problem(problem))
+    _warn(render.kube_not_evaluated(snap.coverage.not_evaluated))
+    if snap.coverage.namespace_scope:
+        _warn(render.kube_namespace_scope(snap.coverage.namespace_scope))
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(snap.taken_at or time.time()))
+    header = f"netpol-tui snapshot of {origin} at {stamp}\nload it with: netpol-tui --cluster {directory}"
+    try:
+        counts = write_snapshot(directory, objects, header)
+    except OSError as exc:
+        raise CliError(render.snapshot_cannot_write(directory, exc.strerror or str(exc))) from None
+    others = counts.get("ciliumnetworkpolicies", 0) + counts.get("ciliumclusterwidenetworkpolicies", 0)
+    print(
+        render.snapshot_written(
+            directory,
+            counts.get("namespaces", 0),
+            counts.get("pods", 0),
+            counts.get("networkpolicies", 0),
+            others,
+        )
+    )
+    return 0

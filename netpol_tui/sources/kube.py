@@ -1,0 +1,905 @@
+"""Live cluster state from the Kubernetes API: list, then watch, Namespaces, Pods and NetworkPolicies.
+
+The official `kubernetes` client does the talking (kubeconfig resolution, TLS, auth plugins); objects are read as
+JSON bytes (`_preload_content=False`) and handed as plain dicts to the core's one parser, one object at a time, so
+a change re-parses only the object that changed. Every change produces a new immutable `ClusterSnapshot`;
+rebuilds are coalesced (at most one every `rebuild_interval` seconds while events keep coming).
+
+- `list_snapshot(kubeconfig=, context=, namespace=)`: one full list, for `trace`, `explain` and `snapshot`.
+- `KubeSource(...).run(on_snapshot, on_status)` (blocking, for a thread worker) or `.events()` (an iterator of
+  `ClusterSnapshot` and `KubeStatus`); `.stop()` from any thread returns promptly.
+
+Per resource: paginated list (`limit`/`continue`) → watch from the list's `resourceVersion` (bookmarks on) →
+on `410 Gone` relist → on a dropped watch reconnect with exponential backoff and jitter. A `403` on a resource is
+reported once as one line (`KubeStatus("forbidden")`) and the source goes on with what it can see; the snapshot's
+`coverage.forbidden` names what is missing. When the `cilium.io` API group exists, CiliumNetworkPolicies and
+CiliumClusterwideNetworkPolicies are listed and watched too, and counted in `coverage.not_evaluated`.
+
+Nothing here writes to the cluster: every request is a GET.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from netpol_tui.cli import CliError
+from netpol_tui.core import render
+from netpol_tui.core.cluster import ClusterSnapshot, Coverage
+from netpol_tui.core.manifests import parse_objects
+from netpol_tui.core.model import KubeStatus, Origin, Problem
+
+ORIGIN = Origin("kube-api")
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+
+
+class KubeError(CliError):
+    """The kube API cannot be used at all (no kubeconfig, unreachable, 401 ...): one line for the user."""
+
+
+class _Forbidden(Exception):
+    def __init__(self, verb: str) -> None:
+        super().__init__(verb)
+        self.verb = verb
+
+
+class _Gone(Exception):
+    pass
+
+
+class _Missing(Exception):
+    """404 on a list: the resource type does not exist on this server (e.g. Cilium CRDs removed)."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Resources
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Resource:
+    plural: str  # "pods"
+    kind: str  # "Pod"
+    group: str  # "" for the core group
+    version: str
+    namespaced: bool
+    counted_only: bool = False  # a policy kind we do not evaluate: count it, keep its raw dict for snapshots
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+
+NAMESPACES = Resource("namespaces", "Namespace", "", "v1", namespaced=False)
+PODS = Resource("pods", "Pod", "", "v1", namespaced=True)
+NETWORK_POLICIES = Resource("networkpolicies", "NetworkPolicy", "networking.k8s.io", "v1", namespaced=True)
+CILIUM_GROUP = "cilium.io"
+CILIUM_NETWORK_POLICIES = Resource(
+    "ciliumnetworkpolicies", "CiliumNetworkPolicy", CILIUM_GROUP, "v2", namespaced=True, counted_only=True
+)
+CILIUM_CLUSTERWIDE_POLICIES = Resource(
+    "ciliumclusterwidenetworkpolicies",
+    "CiliumClusterwideNetworkPolicy",
+    CILIUM_GROUP,
+    "v2",
+    namespaced=False,
+    counted_only=True,
+)
+CORE_RESOURCES = (NAMESPACES, PODS, NETWORK_POLICIES)
+CILIUM_RESOURCES = (CILIUM_NETWORK_POLICIES, CILIUM_CLUSTERWIDE_POLICIES)
+
+
+def slim(obj: Mapping[str, Any], res: Resource) -> dict[str, Any]:
+    """The object as we keep and save it: kind/apiVersion set (list items lack them), managedFields, the
+    last-applied annotation and a pod's noisy status and non-network spec dropped. Everything the parser reads
+    stays: labels, ownerReferences, hostNetwork, containers' ports, nodeName, podIP/podIPs, phase."""
+    out: dict[str, Any] = {"apiVersion": res.api_version, "kind": res.kind}
+    for key, value in obj.items():
+        if key not in ("apiVersion", "kind"):
+            out[key] = value
+    meta = obj.get("metadata")
+    if isinstance(meta, Mapping):
+        meta = {k: v for k, v in meta.items() if k != "managedFields"}
+        ann = meta.get("annotations")
+        if isinstance(ann, Mapping) and LAST_APPLIED in ann:
+            ann = {k: v for k, v in ann.items() if k != LAST_APPLIED}
+            if ann:
+                meta["annotations"] = ann
+            else:
+                del meta["annotations"]
+        out["metadata"] = meta
+    if res is PODS:
+        spec = obj.get("spec")
+        if isinstance(spec, Mapping):
+            out["spec"] = _slim_pod_spec(spec)
+        status = obj.get("status")
+        if isinstance(status, Mapping):
+            out["status"] = {
+                k: status[k] for k in ("phase", "podIP", "podIPs", "hostIP", "hostIPs") if k in status
+            }
+    return out
+
+
+_POD_SPEC_KEYS = ("nodeName", "hostNetwork", "serviceAccountName", "initContainers", "containers")
+_CONTAINER_KEYS = ("name", "image", "ports", "restartPolicy")
+
+
+def _slim_pod_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in _POD_SPEC_KEYS:
+        if key not in spec:
+            continue
+        value = spec[key]
+        if key in ("initContainers", "containers") and isinstance(value, list):
+            value = [
+                {k: c[k] for k in _CONTAINER_KEYS if k in c} if isinstance(c, Mapping) else c for c in value
+            ]
+        out[key] = value
+    return out
+
+
+def _key(obj: Mapping[str, Any]) -> str:
+    meta = obj.get("metadata") or {}
+    ns = meta.get("namespace") or ""
+    return f"{ns}/{meta.get('name', '')}" if ns else str(meta.get("name", ""))
+
+
+def _rv(obj: Mapping[str, Any]) -> str:
+    meta = obj.get("metadata") or {}
+    return str(meta.get("resourceVersion") or "")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# kubeconfig, as kubectl resolves it
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Connection:
+    api_client: Any  # kubernetes.client.ApiClient
+    context: str  # "" for in-cluster config
+    server: str
+
+
+def connect(kubeconfig: str | None = None, context: str | None = None) -> Connection:
+    """An ApiClient as kubectl would build it: `--kubeconfig` FILE, else `$KUBECONFIG` (paths joined with ':',
+    merged, first one wins per name), else ~/.kube/config, else the in-cluster service account."""
+    from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+
+    paths: str | None = None
+    if kubeconfig:
+        path = os.path.expanduser(kubeconfig)
+        if not os.path.exists(path):
+            raise KubeError(render.kube_kubeconfig_missing(kubeconfig))
+        paths = path
+        where = kubeconfig
+    else:
+        env = os.environ.get("KUBECONFIG", "")
+        existing = [os.path.expanduser(p) for p in env.split(os.pathsep) if p]
+        existing = [p for p in existing if os.path.exists(p)]
+        if existing:
+            paths = os.pathsep.join(existing)
+            where = "$KUBECONFIG"
+        elif not env and os.path.exists(os.path.expanduser("~/.kube/config")):
+            paths = os.path.expanduser("~/.kube/config")
+            where = "~/.kube/config"
+    cfg = client.Configuration()
+    if paths is None:
+        if os.environ.get("KUBERNETES_SERVICE_HOST") and os.path.exists(SA_TOKEN):
+            try:
+                config.load_incluster_config(client_configuration=cfg)
+            except ConfigException as exc:
+                raise KubeError(render.kube_config_invalid("in-cluster", _first_line(exc))) from None
+            return Connection(client.ApiClient(cfg), "", cfg.host)
+        looked = (
+            "$KUBECONFIG: " + os.environ["KUBECONFIG"] if os.environ.get("KUBECONFIG") else "~/.kube/config"
+        )
+        raise KubeError(render.kube_no_config(f"looked at {looked}"))
+    try:
+        contexts, current = config.list_kube_config_contexts(config_file=paths)
+    except (ConfigException, OSError, ValueError, TypeError, KeyError) as exc:
+        raise KubeError(render.kube_config_invalid(where, _first_line(exc))) from None
+    except Exception as exc:  # yaml errors and the like: still one line
+        raise KubeError(render.kube_config_invalid(where, _first_line(exc))) from None
+    names = [c.get("name", "") for c in contexts or [] if isinstance(c, Mapping)]
+    if context and context not in names:
+        raise KubeError(render.kube_context_not_found(context, names))
+    if not context and not current:
+        raise KubeError(render.kube_config_invalid(where, "no current-context: pass --context NAME"))
+    chosen = context or (current or {}).get("name", "")
+    try:
+        config.load_kube_config(
+            config_file=paths, context=chosen, client_configuration=cfg, persist_config=False
+        )
+    except Exception as exc:  # ConfigException, exec plugin failures, bad certificate files ...
+        raise KubeError(render.kube_config_invalid(where, _first_line(exc))) from None
+    return Connection(client.ApiClient(cfg), chosen, cfg.host)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
+
+
+def describe_error(exc: BaseException) -> str:
+    """A short reason for a transport failure: "Connection refused", "timed out", ..."""
+    text = str(exc)
+    m = _ERRNO.search(text)
+    if m:
+        return m.group(1).strip().rstrip(".")
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, BaseException):
+        return describe_error(reason)
+    if "timed out" in text.lower():
+        return "timed out"
+    return _first_line(exc)[:200]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One resource: list + watch
+# ---------------------------------------------------------------------------------------------------------------
+class _Reflector:
+    """Keeps one resource's objects (slimmed raw dict and parsed model per key), kept current by list + watch."""
+
+    def __init__(self, source: KubeSource, res: Resource) -> None:
+        self.source = source
+        self.res = res
+        self.raw: dict[str, dict[str, Any]] = {}
+        self.parsed: dict[str, Any] = {}  # key -> Namespace / Pod / NetworkPolicy
+        self.problems: dict[str, list[Problem]] = {}
+        self.rv = ""
+        self.synced = False  # first list done (or given up: forbidden / missing)
+        self.forbidden_verb = ""  # "list"/"watch" while RBAC refuses us
+        self.missing = False
+        self.attempt = 0  # failed attempts since the last good watch
+        self.thread: threading.Thread | None = None
+
+    @property
+    def namespace(self) -> str:
+        return self.source.namespace if self.res.namespaced else ""
+
+    # --- API calls -----------------------------------------------------------------------------------------
+    def _call(self, **kwargs: Any) -> Any:
+        """GET the list (or watch) endpoint; returns the urllib3 response, unread."""
+        from kubernetes import client
+
+        api = self.source.conn.api_client
+        ns = self.namespace
+        kwargs["_preload_content"] = False
+        res = self.res
+        if res is NAMESPACES:
+            return client.CoreV1Api(api).list_namespace(**kwargs)
+        if res is PODS:
+            core = client.CoreV1Api(api)
+            return (
+                core.list_namespaced_pod(ns, **kwargs) if ns else core.list_pod_for_all_namespaces(**kwargs)
+            )
+        if res is NETWORK_POLICIES:
+            net = client.NetworkingV1Api(api)
+            if ns:
+                return net.list_namespaced_network_policy(ns, **kwargs)
+            return net.list_network_policy_for_all_namespaces(**kwargs)
+        custom = client.CustomObjectsApi(api)
+        if ns:
+            return custom.list_namespaced_custom_object(res.group, res.version, ns, res.plural, **kwargs)
+        return custom.list_cluster_custom_object(res.group, res.version, res.plural, **kwargs)
+
+    def _classify(self, exc: BaseException, verb: str) -> BaseException:
+        status = getattr(exc, "status", None)
+        if status == 403:
+            return _Forbidden(verb)
+        if status == 410:
+            return _Gone()
+        if status == 404 and self.res.counted_only:
+            return _Missing()
+        return exc
+
+    def list(self) -> None:
+        """Paginated list; replaces the store. Re-parses only objects whose resourceVersion changed."""
+        src = self.source
+        items: list[dict[str, Any]] = []
+        cont = ""
+        rv = ""
+        restarted = False
+        while True:
+            if src.stopped:
+                return
+            kwargs: dict[str, Any] = {"limit": src.page_size, "_request_timeout": src.request_timeout}
+            if cont:
+                kwargs["_continue"] = cont
+            try:
+                resp = self._call(**kwargs)
+                try:
+                    body = json.loads(resp.data)
+                finally:
+                    resp.release_conn()
+            except Exception as exc:
+                err = self._classify(exc, "list")
+                if isinstance(err, _Gone) and cont and not restarted:
+                    # the continue token expired mid-list: start over for a consistent list
+                    items, cont, rv, restarted = [], "", "", True
+                    continue
+                raise err from None
+            meta = body.get("metadata") or {}
+            if not rv:
+                rv = str(meta.get("resourceVersion") or "")
+            items.extend(body.get("items") or [])
+            cont = meta.get("continue") or ""
+            if not cont:
+                break
+        raw: dict[str, dict[str, Any]] = {}
+        for item in items:
+            if isinstance(item, Mapping):
+                obj = slim(item, self.res)
+                raw[_key(obj)] = obj
+        self._replace(raw)
+        self.rv = rv
+
+    def _parse(self, obj: dict[str, Any]) -> tuple[Any, list[Problem]]:
+        if self.res.counted_only:
+            return None, []
+        result = parse_objects([obj], ORIGIN)
+        model = (result.namespaces or result.pods or result.policies or [None])[0]
+        return model, list(result.problems)
+
+    def _replace(self, raw: dict[str, dict[str, Any]]) -> None:
+        parsed: dict[str, Any] = {}
+        problems: dict[str, list[Problem]] = {}
+        old_raw, old_parsed, old_problems = self.raw, self.parsed, self.problems
+        for key, obj in raw.items():
+            old = old_raw.get(key)
+            if old is not None and _rv(old) == _rv(obj) and _rv(obj):
+                if key in old_parsed:
+                    parsed[key] = old_parsed[key]
+                if key in old_problems:
+                    problems[key] = old_problems[key]
+                continue
+            model, probs = self._parse(obj)
+            if model is not None:
+                parsed[key] = model
+            if probs:
+                problems[key] = probs
+        with self.source._cond:
+            self.raw, self.parsed, self.problems = raw, parsed, problems
+            self.synced = True
+            self.forbidden_verb = ""
+            self.missing = False
+            self.source._changed()
+
+    def apply(self, kind: str, obj: dict[str, Any]) -> None:
+        obj = slim(obj, self.res)
+        key = _key(obj)
+        if kind == "DELETED":
+            with self.source._cond:
+                self.raw.pop(key, None)
+                self.parsed.pop(key, None)
+                self.problems.pop(key, None)
+                self.source._changed()
+            return
+        model, probs = self._parse(obj)
+        with self.source._cond:
+            self.raw[key] = obj
+            if model is not None:
+                self.parsed[key] = model
+            else:
+                self.parsed.pop(key, None)
+            if probs:
+                self.problems[key] = probs
+            else:
+                self.problems.pop(key, None)
+            self.source._changed()
+
+    def watch(self) -> None:
+        """Watch from self.rv until the server ends the watch (normal: timeoutSeconds) or an error is raised."""
+        src = self.source
+        timeout = random.randint(int(src.watch_timeout * 0.8), int(src.watch_timeout))
+        try:
+            resp = self._call(
+                watch=True,
+                resource_version=self.rv,
+                allow_watch_bookmarks=True,
+                timeout_seconds=timeout,
+                _request_timeout=(src.request_timeout[0], timeout + 30),
+            )
+        except Exception as exc:
+            raise self._classify(exc, "watch") from None
+        src._register(resp)
+        if self.attempt:
+            self.attempt = 0
+            src._status("watching", self.res.plural, render.kube_watching(self.res.plural))
+        try:
+            if src.stopped:
+                return
+            for line in _lines(resp):
+                if src.stopped:
+                    return
+                event = json.loads(line)
+                etype = event.get("type")
+                obj = event.get("object") or {}
+                if etype == "ERROR":
+                    code = obj.get("code")
+                    if code == 410:
+                        raise _Gone()
+                    if code == 403:
+                        raise _Forbidden("watch")
+                    raise RuntimeError(f"watch error {code}: {obj.get('message', '')}")
+                rv = _rv(obj)
+                if etype in ("ADDED", "MODIFIED", "DELETED"):
+                    self.apply(etype, obj)
+                if rv:
+                    self.rv = rv
+        finally:
+            src._unregister(resp)
+
+    # --- the thread ------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        src = self.source
+        need_list = True
+        while not src.stopped:
+            try:
+                if need_list:
+                    self.list()
+                    need_list = False
+                self.watch()
+                # a clean end of the watch (its timeoutSeconds): watch again from where we are
+            except _Gone:
+                need_list = True
+                src._status("relisting", self.res.plural, render.kube_relisting(self.res.plural))
+            except _Forbidden as exc:
+                need_list = True
+                self._set_forbidden(exc.verb)
+                src._stop.wait(src.forbidden_retry)
+            except _Missing:
+                with src._cond:
+                    self.raw, self.parsed, self.problems = {}, {}, {}
+                    self.missing = True
+                    self.synced = True
+                    src._changed()
+                need_list = True
+                src._stop.wait(src.discovery_interval)
+            except Exception as exc:
+                if src.stopped:
+                    return
+                status = getattr(exc, "status", None)
+                self.attempt += 1
+                attempt = self.attempt
+                delay = min(src.backoff_max, src.backoff_base * 2 ** (attempt - 1))
+                delay *= 0.8 + 0.4 * random.random()
+                if status == 401:
+                    src._status(
+                        "failed",
+                        self.res.plural,
+                        render.kube_unauthorized(src.conn.server, src.conn.context),
+                        attempt,
+                        delay,
+                    )
+                else:
+                    detail = (
+                        f"{status} {getattr(exc, 'reason', '')}".strip() if status else describe_error(exc)
+                    )
+                    src._status(
+                        "reconnecting",
+                        self.res.plural,
+                        render.kube_reconnecting(self.res.plural, delay, detail),
+                        attempt,
+                        delay,
+                    )
+                src._stop.wait(delay)
+
+    def _set_forbidden(self, verb: str) -> None:
+        src = self.source
+        first = self.forbidden_verb != verb
+        with src._cond:
+            self.forbidden_verb = verb
+            if verb == "list":
+                self.raw, self.parsed, self.problems = {}, {}, {}
+            self.synced = True
+            src._changed()
+        if first:
+            src._status("forbidden", self.res.plural, self.forbidden_message())
+
+    def forbidden_message(self) -> str:
+        return render.kube_forbidden(
+            self.forbidden_verb or "list", self.res.plural, self.res.group, self.namespace
+        )
+
+    def forbidden_problem(self) -> Problem:
+        return Problem(
+            "kube_forbidden",
+            ORIGIN,
+            obj=self.res.plural,
+            params=(
+                ("verb", self.forbidden_verb or "list"),
+                ("resource", self.res.plural),
+                ("group", self.res.group),
+                ("namespace", self.namespace),
+            ),
+        )
+
+
+def _lines(resp: Any) -> Iterator[bytes]:
+    """Lines of a chunked watch response, as they arrive."""
+    buf = b""
+    for chunk in resp.stream(amt=None, decode_content=True):
+        if not chunk:
+            continue
+        buf += chunk
+        if b"\n" not in buf:
+            continue
+        *lines, buf = buf.split(b"\n")
+        for line in lines:
+            if line.strip():
+                yield line
+    if buf.strip():
+        yield buf
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The source
+# ---------------------------------------------------------------------------------------------------------------
+Event = ClusterSnapshot | KubeStatus
+
+
+class KubeSource:
+    """Namespaces, Pods and NetworkPolicies (and Cilium policy counts) from the kube API, kept current.
+
+    Give either kubeconfig/context (resolved as kubectl does) or a ready `connection`. `namespace` limits pods,
+    policies and Cilium policies to one namespace (namespaces are still listed cluster-wide when allowed).
+    """
+
+    def __init__(
+        self,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        namespace: str | None = None,
+        *,
+        connection: Connection | None = None,
+        page_size: int = 500,
+        rebuild_interval: float = 0.1,
+        debounce: float = 0.02,
+        watch_timeout: int = 300,
+        request_timeout: tuple[float, float] = (10.0, 60.0),
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+        forbidden_retry: float = 120.0,
+        discovery_interval: float = 300.0,
+        cilium: bool = True,
+    ) -> None:
+        self.conn = connection or connect(kubeconfig, context)
+        self.namespace = namespace or ""
+        self.page_size = page_size
+        self.rebuild_interval = rebuild_interval
+        self.debounce = debounce
+        self.watch_timeout = max(watch_timeout, 2)
+        self.request_timeout = request_timeout
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.forbidden_retry = forbidden_retry
+        self.discovery_interval = discovery_interval
+        self.cilium = cilium
+        self._cond = threading.Condition(threading.Lock())
+        self._stop = threading.Event()
+        self._dirty = False
+        self._first_dirty = 0.0
+        self._statuses: queue.SimpleQueue[KubeStatus] = queue.SimpleQueue()
+        self._responses: set[Any] = set()
+        self._reflectors: dict[str, _Reflector] = {r.plural: _Reflector(self, r) for r in CORE_RESOURCES}
+        self._cilium_discovered = False
+        self._discovery_done = not cilium
+        self._revision = 0
+        self._latest: ClusterSnapshot | None = None
+        self._started = False
+        self._threads: list[threading.Thread] = []
+
+    # --- state shared with the reflector threads ------------------------------------------------------------
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def _changed(self) -> None:
+        """Called with self._cond held."""
+        if not self._dirty:
+            self._dirty = True
+            self._first_dirty = time.monotonic()
+        self._cond.notify_all()
+
+    def _status(
+        self, state: str, resource: str, message: str, attempt: int = 0, retry_in: float = 0.0
+    ) -> None:
+        self._statuses.put(
+            KubeStatus(state, resource, message, attempt, retry_in, self.conn.context, time.time_ns())
+        )
+        with self._cond:
+            self._cond.notify_all()
+
+    def _register(self, resp: Any) -> None:
+        with self._cond:
+            self._responses.add(resp)
+        if self.stopped:
+            _shutdown(resp)
+
+    def _unregister(self, resp: Any) -> None:
+        with self._cond:
+            self._responses.discard(resp)
+        try:
+            resp.release_conn()
+        except Exception:
+            pass
+
+    # --- Cilium discovery ------------------------------------------------------------------------------------
+    def discover_cilium(self) -> bool:
+        """True when the cilium.io API group is served (from /apis; a 403 there falls back to the CRD)."""
+        from kubernetes import client
+
+        try:
+            resp = client.ApisApi(self.conn.api_client).get_api_versions(
+                _preload_content=False, _request_timeout=self.request_timeout
+            )
+            try:
+                body = json.loads(resp.data)
+            finally:
+                resp.release_conn()
+            return any(g.get("name") == CILIUM_GROUP for g in body.get("groups") or [])
+        except Exception as exc:
+            if getattr(exc, "status", None) != 403:
+                raise
+        try:
+            resp = client.ApiextensionsV1Api(self.conn.api_client).read_custom_resource_definition(
+                f"{CILIUM_NETWORK_POLICIES.plural}.{CILIUM_GROUP}",
+                _preload_content=False,
+                _request_timeout=self.request_timeout,
+            )
+            resp.release_conn()
+            return True
+        except Exception as exc:
+            if getattr(exc, "status", None) in (403, 404):
+                return False
+            raise
+
+    def _add_cilium(self) -> list[_Reflector]:
+        added = []
+        with self._cond:
+            for res in CILIUM_RESOURCES:
+                if res.plural not in self._reflectors:
+                    self._reflectors[res.plural] = _Reflector(self, res)
+                    added.append(self._reflectors[res.plural])
+            self._cilium_discovered = True
+        return added
+
+    def _discovery_loop(self) -> None:
+        attempt = 0
+        while not self.stopped:
+            try:
+                found = self.discover_cilium()
+            except Exception as exc:
+                attempt += 1
+                delay = min(self.backoff_max, self.backoff_base * 2**attempt)
+                self._status(
+                    "reconnecting", "apis", render.kube_reconnecting("/apis", delay, describe_error(exc))
+                )
+                self._stop.wait(delay)
+                continue
+            if found:
+                for refl in self._add_cilium():
+                    self._start_thread(refl)
+            with self._cond:
+                first = not self._discovery_done
+                self._discovery_done = True
+                if first:
+                    self._changed()
+            if found:
+                return
+            self._stop.wait(self.discovery_interval)
+
+    # --- snapshots -------------------------------------------------------------------------------------------
+    def _synced(self) -> bool:
+        return self._discovery_done and all(r.synced for r in self._reflectors.values())
+
+    def _build(self) -> ClusterSnapshot:
+        """A snapshot of the current stores (called with self._cond held)."""
+        refl = self._reflectors
+        forbidden: list[str] = []
+        problems: list[Problem] = []
+        not_evaluated: list[tuple[str, int]] = []
+        for r in refl.values():
+            if r.forbidden_verb:
+                forbidden.append(r.res.plural)
+                problems.append(r.forbidden_problem())
+            for probs in r.problems.values():
+                problems.extend(probs)
+            if r.res.counted_only and r.raw:
+                not_evaluated.append((r.res.kind, len(r.raw)))
+        self._revision += 1
+        context = self.conn.context
+        source = f"kube-api {context}" if context else "kube-api in-cluster"
+        snap = ClusterSnapshot(
+            refl["namespaces"].parsed.values(),
+            refl["pods"].parsed.values(),
+            refl["networkpolicies"].parsed.values(),
+            problems=problems,
+            coverage=Coverage(
+                forbidden=tuple(forbidden),
+                not_evaluated=tuple(sorted(not_evaluated)),
+                namespace_scope=self.namespace,
+            ),
+            source=source,
+            taken_at=time.time(),
+            revision=self._revision,
+        )
+        self._latest = snap
+        return snap
+
+    @property
+    def latest(self) -> ClusterSnapshot | None:
+        return self._latest
+
+    def raw_objects(self) -> dict[str, list[dict[str, Any]]]:
+        """The slimmed raw objects per plural resource name, sorted by key (for `snapshot`)."""
+        with self._cond:
+            return {
+                p: [r.raw[k] for k in sorted(r.raw)] for p, r in self._reflectors.items() if not r.missing
+            }
+
+    # --- one-shot --------------------------------------------------------------------------------------------
+    def list_once(self) -> ClusterSnapshot:
+        """List everything once (no watch). Raises KubeError when the API cannot be used at all."""
+        try:
+            if self.cilium and self.discover_cilium():
+                self._add_cilium()
+            self._discovery_done = True
+            for r in list(self._reflectors.values()):
+                try:
+                    r.list()
+                except _Forbidden:
+                    r._set_forbidden("list")
+                except _Missing:
+                    r.missing = True
+                    r.synced = True
+        except KubeError:
+            raise
+        except Exception as exc:
+            raise self._fatal(exc) from None
+        with self._cond:
+            return self._build()
+
+    def _fatal(self, exc: BaseException) -> KubeError:
+        status = getattr(exc, "status", None)
+        if status == 401:
+            return KubeError(render.kube_unauthorized(self.conn.server, self.conn.context))
+        if status:
+            return KubeError(
+                render.kube_api_error("list", "objects", status, str(getattr(exc, "reason", "")))
+            )
+        return KubeError(render.kube_unreachable(self.conn.server, describe_error(exc)))
+
+    # --- live ------------------------------------------------------------------------------------------------
+    def _start_thread(self, refl: _Reflector) -> None:
+        t = threading.Thread(target=refl.run, name=f"kube-{refl.res.plural}", daemon=True)
+        refl.thread = t
+        self._threads.append(t)
+        t.start()
+
+    def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self._status("connecting", "", render.kube_connecting(self.conn.server, self.conn.context))
+        for refl in list(self._reflectors.values()):
+            self._start_thread(refl)
+        if self.cilium:
+            t = threading.Thread(target=self._discovery_loop, name="kube-discovery", daemon=True)
+            self._threads.append(t)
+            t.start()
+
+    def events(self) -> Iterator[Event]:
+        """Status events and snapshots until `stop()`. The first snapshot comes once every list is done."""
+        self.start()
+        announced = False
+        last_build = 0.0
+        while True:
+            while True:
+                try:
+                    yield self._statuses.get_nowait()
+                except queue.Empty:
+                    break
+            if self.stopped:
+                yield KubeStatus(
+                    "stopped", "", render.kube_stopped(), context=self.conn.context, time_ns=time.time_ns()
+                )
+                return
+            with self._cond:
+                if not (self._dirty and self._synced()) and self._statuses.empty() and not self.stopped:
+                    self._cond.wait(timeout=1.0)
+                if self.stopped or not (self._dirty and self._synced()):
+                    continue
+                now = time.monotonic()
+                due = max(self._first_dirty + self.debounce, last_build + self.rebuild_interval)
+            if now < due:
+                self._stop.wait(due - now)
+                if self.stopped:
+                    continue
+            with self._cond:
+                self._dirty = False
+                snap = self._build()
+            last_build = time.monotonic()
+            if not announced:
+                announced = True
+                c = snap.counts()
+                msg = render.kube_synced(c["namespaces"], c["pods"], c["policies"], self.namespace)
+                yield KubeStatus("synced", "", msg, context=self.conn.context, time_ns=time.time_ns())
+                msg = render.kube_not_evaluated(snap.coverage.not_evaluated)
+                if msg:
+                    yield KubeStatus(
+                        "synced", CILIUM_GROUP, msg, context=self.conn.context, time_ns=time.time_ns()
+                    )
+            yield snap
+
+    def run(
+        self,
+        on_snapshot: Callable[[ClusterSnapshot], None],
+        on_status: Callable[[KubeStatus], None] | None = None,
+    ) -> None:
+        """Blocking: calls back from this thread until `stop()` (for a Textual thread worker)."""
+        for ev in self.events():
+            if isinstance(ev, ClusterSnapshot):
+                on_snapshot(ev)
+            elif on_status is not None:
+                on_status(ev)
+
+    def stop(self, join_timeout: float = 1.0) -> None:
+        """Stop every watch; returns within about `join_timeout` seconds."""
+        self._stop.set()
+        with self._cond:
+            responses = list(self._responses)
+            self._cond.notify_all()
+        for resp in responses:
+            _shutdown(resp)
+        deadline = time.monotonic() + join_timeout
+        for t in self._threads:
+            if t is threading.current_thread():
+                continue
+            t.join(max(0.0, deadline - time.monotonic()))
+
+    def __enter__(self) -> KubeSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self.conn.api_client.close()
+        except Exception:
+            pass
+
+
+def _shutdown(resp: Any) -> None:
+    """Unblock a thread reading this response (urllib3 >= 2.3 has shutdown(); else close the socket)."""
+    try:
+        if hasattr(resp, "shutdown"):
+            resp.shutdown()
+        else:  # pragma: no cover - older urllib3
+            resp.close()
+    except Exception:
+        pass
+
+
+def list_snapshot(
+    kubeconfig: str | None = None, context: str | None = None, namespace: str | None = None
+) -> ClusterSnapshot:
+    """One full list of the cluster (for `trace`, `explain`); raises KubeError (one line) when it cannot."""
+    source = KubeSource(kubeconfig, context, namespace)
+    try:
+        return source.list_once()
+    finally:
+        source.close()
