@@ -449,9 +449,13 @@ def finding_text(f) -> str:
         return f"{p['pod']} uses hostNetwork: NetworkPolicies do not apply to its traffic (it is the node's)."
     if code == "namespace_label_missing":
         rule = f"rule #{p['rule'] + 1} of {p['policy']}"
-        has = f"it has {p['key']}={p['actual']}" if p["actual"] is not None else f"it has no label {p['key']}"
-        similar = f" — it has {p['similar']}: a typo?" if p.get("similar") else ""
-        return f"{rule} relies on the namespace label {p['key']}={p['value']}; namespace {p['namespace']}: {has}{similar}."
+        if p.get("similar"):
+            has = f"has {p['similar']} — a typo?"
+        elif p["actual"] is not None:
+            has = f"has {p['key']}={p['actual']}"
+        else:
+            has = f"has no label {p['key']}"
+        return f"{rule} relies on the namespace label {p['key']}={p['value']}, and namespace {p['namespace']} {has}"
     if code == "and_or_mistake":
         rule = f"rule #{p['rule'] + 1} of {p['policy']}"
         return (
