@@ -212,7 +212,7 @@ def connect(kubeconfig: str | None = None, context: str | None = None) -> Connec
         raise KubeError(render.kube_context_not_found(context, names))
     if not context and not current:
         raise KubeError(render.kube_config_invalid(where, "no current-context: pass --context NAME"))
-    chosen = context or (current or {}).get("name", "")
+    chosen = context or _first_current_context(paths) or (current or {}).get("name", "")
     try:
         config.load_kube_config(
             config_file=paths, context=chosen, client_configuration=cfg, persist_config=False
@@ -220,6 +220,25 @@ def connect(kubeconfig: str | None = None, context: str | None = None) -> Connec
     except Exception as exc:  # ConfigException, exec plugin failures, bad certificate files ...
         raise KubeError(render.kube_config_invalid(where, _first_line(exc))) from None
     return Connection(client.ApiClient(cfg), chosen, cfg.host)
+
+
+def _first_current_context(paths: str) -> str:
+    """kubectl takes current-context from the first merged file that sets it (the client takes the last)."""
+    import yaml
+
+    for path in paths.split(os.pathsep):
+        try:
+            with open(path, encoding="utf-8") as f:
+                doc = yaml.safe_load(f)
+        except (OSError, yaml.YAMLError):
+            continue
+        if (
+            isinstance(doc, Mapping)
+            and isinstance(doc.get("current-context"), str)
+            and doc["current-context"]
+        ):
+            return doc["current-context"]
+    return ""
 
 
 def _first_line(exc: BaseException) -> str:

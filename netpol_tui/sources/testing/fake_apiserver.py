@@ -237,10 +237,8 @@ class FakeApiServer:
     def compact(self) -> None:
         """Forget history: a watch from any resourceVersion up to now gets 410 Gone."""
         with self.cond:
+            # open watches keep streaming (as with etcd compaction); only new watches from older versions fail
             self.min_rv = self.rv + 1
-            for kind in self.kinds.values():
-                kind.log.clear()
-                kind.log_rvs.clear()
             self._snapshots.clear()
 
     def expire_watches(self) -> None:
@@ -460,10 +458,7 @@ class _Handler(BaseHTTPRequestHandler):
         deadline = time.monotonic() + timeout
         with srv.cond:
             start_rv = int(query.get("resourceVersion") or srv.rv)
-            if start_rv < srv.min_rv - 1 or (start_rv < srv.min_rv and srv.min_rv > 0):
-                gone = True
-            else:
-                gone = False
+            gone = start_rv < srv.min_rv
             generation = srv._generation
             expire_generation = srv._expire_generation
             bookmark_generation = srv._bookmark_generation
@@ -499,8 +494,6 @@ class _Handler(BaseHTTPRequestHandler):
                         batch: list[bytes] = []
                     else:
                         cut = False
-                        if pos > len(kind.log):  # the log was compacted under us
-                            pos = len(kind.log)
                         batch = [
                             line for _, ns, _, line in kind.log[pos:] if not namespace or ns == namespace
                         ]
