@@ -215,7 +215,7 @@ class NodeStatus:
 class StreamState:
     """Connection state of a live flow stream (sources/hubble.py), for the status bar and the CLI.
 
-    state: "connecting", "connected", "reconnecting", "failed" or "closed". `message` is already a sentence
+    state: "connecting", "connected", "reconnecting", "failed" or "closed" ("connected" also follows a reopen). `message` is already a sentence
     (from render.py); `attempt` counts reconnection attempts since the last good connection (0 for the first).
     `retry_in` is the backoff delay in seconds before the next attempt when reconnecting.
     """
@@ -227,6 +227,7 @@ class StreamState:
     retry_in: float = 0.0
     server_version: str = ""
     time_ns: int = 0
+    generation: int = 0  # +1 each time the stream is reopened with new filters; later items belong to it
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ from netpol_tui._proto.flow import flow_pb2
 from netpol_tui._proto.observer import observer_pb2
 from netpol_tui._proto.relay import relay_pb2
 from netpol_tui.core import render
-from netpol_tui.core.filters import format_time_ns, parse_time_ns
+from netpol_tui.core.filters import FilterSpec, format_time_ns, parse_time_ns
 from netpol_tui.core.model import (
     Endpoint,
     EndpointKind,
@@ -57,6 +57,8 @@ __all__ = [
     "from_pb_flow",
     "json_problem",
     "DROP_REASONS",
+    "spec_from_pb",
+    "spec_to_pb",
 ]
 
 
@@ -1003,3 +1005,78 @@ def json_problem(obj: Any) -> str | None:
     if _looks_like_bare_flow(obj):
         return _check_message(flow_pb2.Flow.DESCRIPTOR, obj, "flow")
     return render.replay_not_flow()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Filters: core.filters.FilterSpec <-> flow.FlowFilter (one mapping for the client and the test/demo server)
+# --------------------------------------------------------------------------------------------------------------
+_VERDICT_CODE = {name: num for num, name in _VERDICT.items()}
+_DIRECTION_CODE = {name: num for num, name in _DIRECTION.items()}
+
+
+def spec_to_pb(spec: FilterSpec) -> Any:
+    """A FilterSpec -> `flow.FlowFilter`, as the Hubble CLI would send it."""
+    ff = flow_pb2.FlowFilter(
+        source_pod=spec.source_pod,
+        destination_pod=spec.destination_pod,
+        source_label=spec.source_label,
+        destination_label=spec.destination_label,
+        source_ip=spec.source_ip,
+        destination_ip=spec.destination_ip,
+        verdict=[_VERDICT_CODE[v] for v in spec.verdict],
+        drop_reason_desc=[_DROP_CODE[r] for r in spec.drop_reason_desc if r in _DROP_CODE],
+        source_port=spec.source_port,
+        destination_port=spec.destination_port,
+        protocol=spec.protocol,
+        traffic_direction=[_DIRECTION_CODE[d] for d in spec.traffic_direction],
+        uuid=spec.uuid,
+    )
+    for etype, sub in spec.event_type:
+        ff.event_type.add(type=etype, match_sub_type=sub is not None, sub_type=sub or 0)
+    return ff
+
+
+# FlowFilter fields spec_from_pb() understands; a request using others is matched on these only.
+SUPPORTED_FILTER_FIELDS = frozenset(
+    (
+        "source_pod",
+        "destination_pod",
+        "source_label",
+        "destination_label",
+        "source_ip",
+        "destination_ip",
+        "verdict",
+        "drop_reason_desc",
+        "source_port",
+        "destination_port",
+        "protocol",
+        "traffic_direction",
+        "event_type",
+        "uuid",
+    )
+)
+
+
+def spec_from_pb(ff: Any) -> FilterSpec:
+    """A `flow.FlowFilter` -> FilterSpec (the fields in SUPPORTED_FILTER_FIELDS)."""
+    return FilterSpec(
+        source_pod=tuple(ff.source_pod),
+        destination_pod=tuple(ff.destination_pod),
+        source_label=tuple(ff.source_label),
+        destination_label=tuple(ff.destination_label),
+        source_ip=tuple(ff.source_ip),
+        destination_ip=tuple(ff.destination_ip),
+        verdict=tuple(_VERDICT.get(v, str(v)) for v in ff.verdict),
+        drop_reason_desc=tuple(DROP_REASONS.get(v, str(v)) for v in ff.drop_reason_desc),
+        source_port=tuple(ff.source_port),
+        destination_port=tuple(ff.destination_port),
+        protocol=tuple(ff.protocol),
+        traffic_direction=tuple(_DIRECTION.get(v, str(v)) for v in ff.traffic_direction),
+        event_type=tuple((e.type, e.sub_type if e.match_sub_type else None) for e in ff.event_type),
+        uuid=tuple(ff.uuid),
+    )
+
+
+def unsupported_filter_fields(ff: Any) -> list[str]:
+    """Names of FlowFilter fields set in `ff` that spec_from_pb() ignores."""
+    return [fd.name for fd, _ in ff.ListFields() if fd.name not in SUPPORTED_FILTER_FIELDS]

@@ -1,0 +1,811 @@
+"""Live flows from Hubble Relay (or a cilium-agent's Hubble server) over gRPC: `observer.Observer/GetFlows`.
+
+How to use it::
+
+    from netpol_tui.sources.hubble import HubbleConfig, HubbleSource, HubbleError
+
+    cfg = HubbleConfig.from_args(args)            # --server, TLS flags, --timeout, filter flags, --last, --follow
+    src = HubbleSource(cfg)                       # nothing happens until iterated
+    status = src.server_status()                  # HubbleStatus (version, flows, nodes); raises HubbleError
+    for batch in src.batches(max_batch=512, max_wait=0.05):   # blocking; run it in a thread worker
+        for item in batch:                        # core Flow, LostEvents, NodeStatus or StreamState
+            ...
+    src.reopen(FlowQuery.from_flags(pods=["shop/api"]))   # from any thread: new server-side filters; the
+                                                  # batches iterator goes on (a StreamState with generation+1
+                                                  # marks where the new filter's items start)
+    src.close()                                   # from any thread: cancels the call, batches() ends at once
+    for flow in src.flows(): ...                  # core Flows only (convenience for `explain`)
+
+Errors are `HubbleError` subclasses whose `str()` is a sentence from core/render.py; `map_grpc_error()` is the one
+place gRPC status codes become them. With `follow`, a broken stream is retried with jittered exponential backoff
+(0.5 s doubling up to 10 s), resuming from the newest flow's time (`since`) and dropping the overlap's duplicates
+(by uuid, else by time + 5-tuple + event type). Only the first connection failure is fatal.
+
+TLS: `--tls` or a `tls://` prefix; CA files, client certificate/key (mTLS), server name override. gRPC Python
+cannot turn certificate verification off, so `--tls-allow-insecure` fetches the certificate the server presents
+(without verifying it) and pins it as the only trusted root for this connection; the name check uses a name from
+that certificate. A server whose certificate changes later is refused.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import random
+import ssl
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+# gRPC's C core logs INFO lines ("Got goaway ...") on stderr, which would scribble over the TUI.
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
+import grpc  # noqa: E402
+from google.protobuf.timestamp_pb2 import Timestamp  # noqa: E402
+
+from netpol_tui._proto.observer import observer_pb2, observer_pb2_grpc  # noqa: E402
+from netpol_tui.core import render  # noqa: E402
+from netpol_tui.core.filters import FlowQuery  # noqa: E402
+from netpol_tui.core.model import Flow, LostEvents, NodeStatus, StreamState  # noqa: E402
+from netpol_tui.sources import flows as conv  # noqa: E402
+
+DEFAULT_SERVER = "localhost:4245"
+DEFAULT_PORT = 4245
+BACKOFF_INITIAL = 0.5
+BACKOFF_MAX = 10.0
+
+Item = Flow | LostEvents | NodeStatus | StreamState
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Errors: gRPC status codes -> our exceptions, in one place
+# --------------------------------------------------------------------------------------------------------------
+class HubbleError(Exception):
+    """A Hubble connection or stream problem; `str()` is a sentence for the user."""
+
+    def __init__(self, message: str, address: str = "", code: str = "") -> None:
+        super().__init__(message)
+        self.address = address
+        self.code = code
+
+
+class HubbleUnavailable(HubbleError):
+    """Nothing answers at the address (refused, unreachable, timed out)."""
+
+
+class HubbleTLSError(HubbleError):
+    """A TLS check failed; `check` says which (verify, hostname, client_cert, plaintext_server, ...)."""
+
+    def __init__(self, message: str, address: str = "", code: str = "", check: str = "") -> None:
+        super().__init__(message, address, code)
+        self.check = check
+
+
+class HubbleNotHubble(HubbleError):
+    """The server does not implement observer.Observer."""
+
+
+class HubblePermissionDenied(HubbleError):
+    pass
+
+
+class HubbleRequestError(HubbleError):
+    """The server rejected the request (bad filter, bad arguments)."""
+
+
+class HubbleStreamError(HubbleError):
+    """The stream failed for another reason."""
+
+
+_FATAL = (HubbleTLSError, HubbleNotHubble, HubblePermissionDenied, HubbleRequestError)
+
+
+def map_grpc_error(
+    exc: grpc.RpcError, address: str, *, tls: bool = False, server_name: str = "", timeout: float = 0.0
+) -> HubbleError:
+    """Turn a failed call into one of our exceptions with a sentence naming the address and the cause."""
+    code = exc.code() if hasattr(exc, "code") else None
+    details = (exc.details() if hasattr(exc, "details") else "") or ""
+    low = details.lower()
+    cname = code.name if code is not None else "UNKNOWN"
+    if code == grpc.StatusCode.UNIMPLEMENTED:
+        return HubbleNotHubble(render.hubble_not_hubble(address), address, cname)
+    if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED):
+        return HubblePermissionDenied(render.hubble_denied(address, details), address, cname)
+    if code in (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        grpc.StatusCode.OUT_OF_RANGE,
+    ):
+        return HubbleRequestError(render.hubble_bad_request(address, details), address, cname)
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return HubbleUnavailable(render.hubble_connect_timeout(address, timeout), address, cname)
+    if code == grpc.StatusCode.UNAVAILABLE:
+        check = _tls_check(low, tls)
+        if check:
+            return HubbleTLSError(
+                render.hubble_tls_error(address, check, name=server_name, detail=_short(details)),
+                address,
+                cname,
+                check,
+            )
+        if "connection refused" in low or "connect failed" in low:
+            return HubbleUnavailable(render.hubble_connection_refused(address), address, cname)
+        return HubbleUnavailable(render.hubble_unreachable(address, _short(details)), address, cname)
+    return HubbleStreamError(render.hubble_stream_error(address, cname, _short(details)), address, cname)
+
+
+def _tls_check(low: str, tls: bool) -> str:
+    if tls:
+        if "peer name" in low or "hostname" in low or "subject alternative" in low or "does not match" in low:
+            return "hostname"
+        if "certificate_required" in low or "certificate required" in low or "alert certificate" in low:
+            return "client_cert"
+        if "wrong_version_number" in low or "wrong version number" in low or "packet length too long" in low:
+            return "plaintext_server"
+        if (
+            "certificate verify failed" in low
+            or "certificate_verify_failed" in low
+            or "unknown ca" in low
+            or "self signed" in low
+            or "unable to get local issuer" in low
+        ):
+            return "verify"
+        if "handshake" in low or "ssl" in low or "tls" in low:
+            return "handshake"
+        return ""
+    if "socket closed" in low or "connection reset" in low or "ssl" in low or "tls" in low:
+        return "tls_server"
+    return ""
+
+
+def _short(details: str) -> str:
+    """gRPC details are long and nested; keep the last, most specific part."""
+    text = details.strip()
+    for marker in ("last error: ", "Last error: "):
+        if marker in text:
+            text = text.split(marker)[-1]
+    return text[:300]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Configuration
+# --------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class HubbleConfig:
+    server: str = DEFAULT_SERVER
+    tls: bool = False
+    tls_ca_cert_files: tuple[str, ...] = ()
+    tls_client_cert_file: str | None = None
+    tls_client_key_file: str | None = None
+    tls_server_name: str | None = None
+    tls_allow_insecure: bool = False
+    timeout: float = 5.0  # connect (first ServerStatus) deadline, seconds
+    request_timeout: float = 12.0  # unary calls
+    query: FlowQuery = field(default_factory=FlowQuery)
+    follow: bool = True
+    last: int | None = None  # GetFlowsRequest.number (per node through Relay)
+    first: bool = False
+    reconnect: bool = True  # follow only: retry a broken stream
+    backoff_initial: float = BACKOFF_INITIAL
+    backoff_max: float = BACKOFF_MAX
+    keepalive_s: float = 30.0
+    max_buffer: int = 200_000  # items held for a slow consumer before the stream is paused
+
+    @classmethod
+    def from_args(cls, args: Any, query: FlowQuery | None = None, **overrides: Any) -> HubbleConfig:
+        """From cli.py's namespace (Hubble flags, filter flags, `--last`, `--follow`). Raises FilterError."""
+        q = query if query is not None else FlowQuery.from_args(args)
+        kw: dict[str, Any] = dict(
+            server=getattr(args, "server", None) or os.environ.get("HUBBLE_SERVER") or DEFAULT_SERVER,
+            tls=bool(getattr(args, "tls", False)),
+            tls_ca_cert_files=tuple(getattr(args, "tls_ca_cert_files", None) or ()),
+            tls_client_cert_file=getattr(args, "tls_client_cert_file", None),
+            tls_client_key_file=getattr(args, "tls_client_key_file", None),
+            tls_server_name=getattr(args, "tls_server_name", None),
+            tls_allow_insecure=bool(getattr(args, "tls_allow_insecure", False)),
+            timeout=float(getattr(args, "timeout", 5.0) or 5.0),
+            query=q,
+            last=getattr(args, "last", None),
+        )
+        if hasattr(args, "follow"):
+            kw["follow"] = bool(args.follow)
+        kw.update(overrides)
+        return cls(**kw)
+
+    @property
+    def target(self) -> str:
+        """The gRPC target: `host:port` (4245 added when missing) or `unix:///path`."""
+        s = self.server.strip()
+        if s.startswith("tls://"):
+            s = s[len("tls://") :]
+        if s.startswith("unix:"):
+            return s
+        if s.startswith("[") and "]:" in s:
+            return s
+        if s.count(":") == 0:
+            return f"{s}:{DEFAULT_PORT}"
+        return s
+
+    @property
+    def use_tls(self) -> bool:
+        return (
+            self.tls
+            or self.server.strip().startswith("tls://")
+            or bool(self.tls_client_cert_file)
+            or bool(self.tls_ca_cert_files)
+            or self.tls_allow_insecure
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HubbleStatus:
+    version: str = ""
+    num_flows: int = 0
+    max_flows: int = 0
+    seen_flows: int = 0
+    uptime_ns: int = 0
+    connected_nodes: int | None = None
+    unavailable_nodes: int | None = None
+    unavailable_node_names: tuple[str, ...] = ()
+    flows_rate: float = 0.0
+    header_version: str = ""  # the `hubble-server-version` response header
+
+    @property
+    def text(self) -> str:
+        return render.hubble_server_status_text(
+            self.version or self.header_version,
+            self.num_flows,
+            self.max_flows,
+            self.connected_nodes,
+            self.unavailable_nodes,
+            self.unavailable_node_names,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HubbleNode:
+    name: str
+    state: str
+    version: str = ""
+    address: str = ""
+    tls: bool = False
+
+
+def build_request(query: FlowQuery, *, follow: bool, last: int | None, first: bool = False) -> Any:
+    """A FlowQuery -> `observer.GetFlowsRequest` as the Hubble CLI would send it (free text stays local)."""
+    req = observer_pb2.GetFlowsRequest(follow=follow)
+    if first:
+        req.first = True
+    if last:
+        req.number = last
+    if query.since_ns is not None and not last:
+        req.since.CopyFrom(_timestamp(query.since_ns))
+    if query.until_ns is not None and not last:
+        req.until.CopyFrom(_timestamp(query.until_ns))
+    for spec in query.whitelist:
+        req.whitelist.append(conv.spec_to_pb(spec))
+    for spec in query.blacklist:
+        req.blacklist.append(conv.spec_to_pb(spec))
+    return req
+
+
+def _timestamp(time_ns: int) -> Timestamp:
+    return Timestamp(seconds=time_ns // 1_000_000_000, nanos=time_ns % 1_000_000_000)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The source
+# --------------------------------------------------------------------------------------------------------------
+class _Failure:
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+_END = object()
+
+
+class HubbleSource:
+    """One GetFlows stream (reopened on demand, resumed after breaks). See the module docstring."""
+
+    def __init__(self, config: HubbleConfig) -> None:
+        self.config = config
+        self.address = config.server
+        self._query = config.query
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._reopen_requested = False
+        self._channel: grpc.Channel | None = None
+        self._stub: Any = None
+        self._call: Any = None
+        self._pinned_name = ""
+        self._status: HubbleStatus | None = None
+        self._thread: threading.Thread | None = None
+        self._buf: collections.deque[Any] = collections.deque()
+        self._ready = threading.Event()  # set when _buf may have items
+        self._space = threading.Event()  # set when _buf has room
+        self._space.set()
+        # resume state
+        self._max_time_ns = 0
+        self._edge_keys: set[Any] = set()
+        self.flows_received = 0
+        self.duplicates_dropped = 0
+        self._stream_flows = 0
+
+    # ---- public ----------------------------------------------------------------------------------------------
+    @property
+    def query(self) -> FlowQuery:
+        return self._query
+
+    @property
+    def local_only(self) -> tuple[str, ...]:
+        """Parts of the current query Hubble cannot apply; this source filters them itself."""
+        return self._query.local_only
+
+    def server_status(self) -> HubbleStatus:
+        """ServerStatus (connects if needed). Raises HubbleError."""
+        self._ensure_channel()
+        try:
+            resp, call = self._stub.ServerStatus.with_call(
+                observer_pb2.ServerStatusRequest(), timeout=self.config.timeout
+            )
+        except grpc.RpcError as exc:
+            raise self._map(exc) from None
+        header = ""
+        for key, value in call.initial_metadata() or ():
+            if key == "hubble-server-version":
+                header = value
+        status = HubbleStatus(
+            version=resp.version,
+            num_flows=resp.num_flows,
+            max_flows=resp.max_flows,
+            seen_flows=resp.seen_flows,
+            uptime_ns=resp.uptime_ns,
+            connected_nodes=resp.num_connected_nodes.value if resp.HasField("num_connected_nodes") else None,
+            unavailable_nodes=resp.num_unavailable_nodes.value
+            if resp.HasField("num_unavailable_nodes")
+            else None,
+            unavailable_node_names=tuple(resp.unavailable_nodes),
+            flows_rate=resp.flows_rate,
+            header_version=header,
+        )
+        self._status = status
+        return status
+
+    def nodes(self) -> list[HubbleNode]:
+        """GetNodes (meaningful on Relay). Raises HubbleError."""
+        self._ensure_channel()
+        try:
+            resp = self._stub.GetNodes(observer_pb2.GetNodesRequest(), timeout=self.config.request_timeout)
+        except grpc.RpcError as exc:
+            raise self._map(exc) from None
+        return [
+            HubbleNode(
+                n.name, conv._NODE_STATE.get(n.state, str(n.state)), n.version, n.address, n.tls.enabled
+            )
+            for n in resp.nodes
+        ]
+
+    def reopen(self, query: FlowQuery | None = None) -> None:
+        """Switch the stream to `query` (None: same query, fresh stream). Safe from any thread."""
+        with self._lock:
+            if query is not None:
+                self._query = query
+            self._reopen_requested = True
+            call = self._call
+        if call is not None:
+            call.cancel()
+
+    set_filters = reopen
+
+    def close(self) -> None:
+        """Stop: cancels the call; a blocked batches() returns at once. Safe from any thread, idempotent."""
+        self._closed.set()
+        with self._lock:
+            call = self._call
+        if call is not None:
+            call.cancel()
+        self._ready.set()
+        self._space.set()
+        ch, self._channel = self._channel, None
+        if ch is not None and (self._thread is None or not self._thread.is_alive()):
+            ch.close()
+
+    def __enter__(self) -> HubbleSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def batches(self, max_batch: int = 512, max_wait: float = 0.05) -> Iterator[list[Item]]:
+        """Lists of items, at most `max_batch` long, delivered at least every `max_wait` s while items come.
+
+        Raises HubbleError when the first connection fails or the stream fails for good (not when closed).
+        """
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="hubble-stream", daemon=True)
+            self._thread.start()
+        buf = self._buf
+        while True:
+            if not buf:
+                if self._closed.is_set():
+                    return
+                self._ready.wait()
+                self._ready.clear()
+                if not buf:
+                    continue
+                if len(buf) < max_batch and max_wait > 0:
+                    # let a burst fill the batch, but never hold items longer than max_wait
+                    deadline = time.monotonic() + max_wait
+                    while len(buf) < max_batch and not self._closed.is_set():
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            break
+                        self._ready.wait(left)
+                        self._ready.clear()
+            batch: list[Item] = []
+            end = False
+            failure = None
+            while buf and len(batch) < max_batch:
+                item = buf.popleft()
+                if item is _END:
+                    end = True
+                    break
+                if type(item) is _Failure:
+                    failure = item
+                    break
+                batch.append(item)
+            if len(buf) < self.config.max_buffer // 2:
+                self._space.set()
+            if batch:
+                yield batch
+            if failure is not None:
+                raise failure.exc
+            if end:
+                return
+
+    def flows(self) -> Iterator[Flow]:
+        """Only the flows (status events dropped). Raises HubbleError like batches()."""
+        for batch in self.batches():
+            for item in batch:
+                if type(item) is Flow:
+                    yield item
+
+    # ---- connection ------------------------------------------------------------------------------------------
+    def _map(self, exc: grpc.RpcError) -> HubbleError:
+        cfg = self.config
+        return map_grpc_error(
+            exc,
+            self.address,
+            tls=cfg.use_tls,
+            server_name=cfg.tls_server_name or self._pinned_name or cfg.target.rsplit(":", 1)[0],
+            timeout=cfg.timeout,
+        )
+
+    def _options(self) -> list[tuple[str, Any]]:
+        cfg = self.config
+        opts: list[tuple[str, Any]] = [
+            ("grpc.keepalive_time_ms", int(cfg.keepalive_s * 1000)),
+            ("grpc.keepalive_timeout_ms", 10_000),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.max_pings_without_data", 0),
+            ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+            ("grpc.initial_reconnect_backoff_ms", int(cfg.backoff_initial * 1000)),
+            ("grpc.max_reconnect_backoff_ms", int(cfg.backoff_max * 1000)),
+            ("grpc.enable_retries", 0),
+        ]
+        name = cfg.tls_server_name or self._pinned_name
+        if cfg.use_tls and name:
+            opts.append(("grpc.ssl_target_name_override", name))
+        return opts
+
+    def _credentials(self) -> grpc.ChannelCredentials:
+        cfg = self.config
+
+        def read(path: str) -> bytes:
+            try:
+                with open(path, "rb") as fh:
+                    return fh.read()
+            except OSError as exc:
+                raise HubbleTLSError(
+                    render.hubble_tls_error(self.address, "files", detail=f"{path}: {exc.strerror or exc}"),
+                    self.address,
+                    "",
+                    "files",
+                ) from None
+
+        if bool(cfg.tls_client_cert_file) != bool(cfg.tls_client_key_file):
+            raise HubbleTLSError(
+                render.hubble_tls_error(
+                    self.address,
+                    "files",
+                    detail="--tls-client-cert-file and --tls-client-key-file go together",
+                ),
+                self.address,
+                "",
+                "files",
+            )
+        cert = read(cfg.tls_client_cert_file) if cfg.tls_client_cert_file else None
+        key = read(cfg.tls_client_key_file) if cfg.tls_client_key_file else None
+        if cfg.tls_allow_insecure:
+            roots: bytes | None = self._fetch_server_cert()
+        elif cfg.tls_ca_cert_files:
+            roots = b"\n".join(read(p) for p in cfg.tls_ca_cert_files)
+        else:
+            roots = None  # the system trust store
+        return grpc.ssl_channel_credentials(root_certificates=roots, private_key=key, certificate_chain=cert)
+
+    def _fetch_server_cert(self) -> bytes:
+        """--tls-allow-insecure: take the certificate the server presents, unverified, and pin it."""
+        target = self.config.target
+        host, _, port = target.rpartition(":")
+        host = host.strip("[]")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        cfg = self.config
+        if cfg.tls_client_cert_file and cfg.tls_client_key_file:
+            try:
+                ctx.load_cert_chain(cfg.tls_client_cert_file, cfg.tls_client_key_file)
+            except (OSError, ssl.SSLError):
+                pass
+        try:
+            import socket
+
+            with (
+                socket.create_connection((host, int(port)), timeout=cfg.timeout) as sock,
+                ctx.wrap_socket(sock, server_hostname=cfg.tls_server_name or host) as tls_sock,
+            ):
+                der = tls_sock.getpeercert(binary_form=True)
+        except (OSError, ValueError) as exc:
+            raise HubbleTLSError(
+                render.hubble_tls_error(self.address, "fetch", detail=str(exc)), self.address, "", "fetch"
+            ) from None
+        if not der:
+            raise HubbleTLSError(
+                render.hubble_tls_error(self.address, "fetch", detail="no certificate"),
+                self.address,
+                "",
+                "fetch",
+            )
+        pem = ssl.DER_cert_to_PEM_cert(der).encode()
+        if not cfg.tls_server_name:
+            self._pinned_name = _cert_name(pem) or host
+        return pem
+
+    def _ensure_channel(self) -> None:
+        if self._channel is not None:
+            return
+        cfg = self.config
+        if cfg.use_tls:
+            creds = self._credentials()
+            channel = grpc.secure_channel(cfg.target, creds, options=self._options())
+        else:
+            channel = grpc.insecure_channel(cfg.target, options=self._options())
+        self._channel = channel
+        self._stub = observer_pb2_grpc.ObserverStub(channel)
+
+    # ---- the stream thread -----------------------------------------------------------------------------------
+    def _put(self, item: Any) -> None:
+        buf = self._buf
+        buf.append(item)
+        self._ready.set()
+
+    def _state(self, state: str, message: str = "", attempt: int = 0, retry_in: float = 0.0) -> None:
+        st = self._status
+        self._put(
+            StreamState(
+                state=state,
+                address=self.address,
+                message=message,
+                attempt=attempt,
+                retry_in=retry_in,
+                server_version=(st.version or st.header_version) if st else "",
+                time_ns=time.time_ns(),
+                generation=self._generation,
+            )
+        )
+
+    def _request(self, resume: bool) -> Any:
+        cfg = self.config
+        q = self._query.server_part()
+        if resume and self._max_time_ns:
+            # resume: everything from the newest flow we have (inclusive; duplicates are dropped)
+            return build_request(replace(q, since_ns=self._max_time_ns), follow=True, last=None)
+        return build_request(q, follow=cfg.follow, last=cfg.last, first=cfg.first)
+
+    def _run(self) -> None:
+        cfg = self.config
+        attempt = 0
+        ever_connected = False
+        resume = False
+        try:
+            while not self._closed.is_set():
+                if attempt == 0:
+                    self._state("connecting")
+                try:
+                    self._ensure_channel()
+                    if not ever_connected or attempt:
+                        self.server_status()
+                    with self._lock:
+                        self._reopen_requested = False
+                        req = self._request(resume)
+                        call = self._stub.GetFlows(req)
+                        self._call = call
+                    ever_connected = True
+                    self._state("connected")
+                    self._stream_flows = 0
+                    self._consume(call, dedupe=resume)
+                    if self._stream_flows:
+                        attempt = 0
+                    if not cfg.follow:
+                        break
+                    # a follow stream that ends by itself: the server went away; resume
+                    raise _StreamEnded()
+                except (grpc.RpcError, _StreamEnded) as exc:
+                    if self._closed.is_set():
+                        break
+                    with self._lock:
+                        reopen = self._reopen_requested
+                    if reopen:
+                        self._generation += 1
+                        self._max_time_ns = 0
+                        self._edge_keys.clear()
+                        resume = False
+                        attempt = 0
+                        continue
+                    err = None if isinstance(exc, _StreamEnded) else self._map(exc)
+                    if err is not None and (
+                        not ever_connected or isinstance(err, _FATAL) or not (cfg.follow and cfg.reconnect)
+                    ):
+                        self._state("failed", message=str(err))
+                        self._put(_Failure(err))
+                        return
+                    if not (cfg.follow and cfg.reconnect):
+                        break
+                    if self._stream_flows:  # the stream worked for a while: start the backoff over
+                        attempt = 0
+                        self._stream_flows = 0
+                    attempt += 1
+                    delay = min(cfg.backoff_max, cfg.backoff_initial * (2 ** (attempt - 1)))
+                    delay = min(cfg.backoff_max, delay * random.uniform(0.8, 1.2))
+                    self._state(
+                        "reconnecting", message=str(err) if err else "", attempt=attempt, retry_in=delay
+                    )
+                    resume = True
+                    if self._closed.wait(delay):
+                        break
+                except HubbleError as err:  # raised by server_status() / credentials
+                    if self._closed.is_set():
+                        break
+                    if not ever_connected or isinstance(err, _FATAL) or not (cfg.follow and cfg.reconnect):
+                        self._state("failed", message=str(err))
+                        self._put(_Failure(err))
+                        return
+                    attempt += 1
+                    delay = min(cfg.backoff_max, cfg.backoff_initial * (2 ** (attempt - 1)))
+                    delay = min(cfg.backoff_max, delay * random.uniform(0.8, 1.2))
+                    self._state("reconnecting", message=str(err), attempt=attempt, retry_in=delay)
+                    resume = True
+                    if self._closed.wait(delay):
+                        break
+        except BaseException as exc:  # never die silently in the thread
+            self._put(_Failure(exc))
+            return
+        finally:
+            with self._lock:
+                self._call = None
+            if self._closed.is_set() and self._channel is not None:
+                ch, self._channel = self._channel, None
+                ch.close()
+        self._state("closed")
+        self._put(_END)
+
+    def _consume(self, call: Any, dedupe: bool) -> int:
+        """Read one GetFlows call into the buffer; returns how many flows it delivered."""
+        convert = conv.convert_response
+        buf = self._buf
+        ready = self._ready
+        space = self._space
+        limit = self.config.max_buffer
+        local = self._query if self._query.text else None
+        edge = self._edge_keys
+        since = self._max_time_ns if dedupe else 0
+        got = 0
+        for resp in call:
+            item = convert(resp)
+            if item is None:
+                continue
+            if type(item) is Flow:
+                t = item.time_ns
+                if dedupe and t <= since:
+                    key = _flow_key(item)
+                    if t < since or key in edge:
+                        self.duplicates_dropped += 1
+                        continue
+                if t > self._max_time_ns:
+                    self._max_time_ns = t
+                    edge.clear()
+                    edge.add(_flow_key(item))
+                elif t == self._max_time_ns:
+                    edge.add(_flow_key(item))
+                got += 1
+                self._stream_flows += 1
+                self.flows_received += 1
+                if local is not None and not local.matches(item):
+                    continue
+            buf.append(item)
+            if len(buf) >= limit:
+                ready.set()
+                space.clear()
+                while len(buf) >= limit // 2 and not self._closed.is_set():
+                    space.wait(0.5)
+            ready.set()
+        return got
+
+
+class _StreamEnded(Exception):
+    pass
+
+
+def _flow_key(flow: Flow) -> Any:
+    if flow.uuid:
+        return flow.uuid
+    return (
+        flow.time_ns,
+        flow.source.ip,
+        flow.destination.ip,
+        flow.source_port,
+        flow.destination_port,
+        flow.protocol,
+        flow.event_type,
+        flow.event_sub_type,
+    )
+
+
+def _cert_name(pem: bytes) -> str:
+    """A DNS name (first SAN, else CN) from a PEM certificate, for the pinned connection's name check."""
+    try:
+        with tempfile.NamedTemporaryFile("wb", suffix=".pem", delete=False) as fh:
+            fh.write(pem)
+            path = fh.name
+        try:
+            info = ssl._ssl._test_decode_cert(path)  # type: ignore[attr-defined]  # stdlib, no other decoder
+        finally:
+            os.unlink(path)
+    except Exception:  # noqa: BLE001 - any failure: fall back to the host name
+        return ""
+    for kind, value in info.get("subjectAltName", ()):
+        if kind == "DNS" and "*" not in value:
+            return value
+    for kind, value in info.get("subjectAltName", ()):
+        if kind == "DNS":
+            return value.replace("*", "instance", 1)
+    for rdn in info.get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return value
+    return ""
+
+
+__all__ = [
+    "HubbleConfig",
+    "HubbleError",
+    "HubbleNode",
+    "HubbleNotHubble",
+    "HubblePermissionDenied",
+    "HubbleRequestError",
+    "HubbleSource",
+    "HubbleStatus",
+    "HubbleStreamError",
+    "HubbleTLSError",
+    "HubbleUnavailable",
+    "build_request",
+    "map_grpc_error",
+]
