@@ -67,7 +67,9 @@ def _split_yaml(text: str) -> Iterator[tuple[int, str]]:
     buf: list[str] = []
     for i, line in enumerate(lines, start=1):
         if line.startswith("---") and line[3:].strip() in ("", "|", ">") or line.rstrip() == "---":
-            if buf:
+            # text before the first `---` that is only comments/blank lines is not a document (YAML agrees):
+            # counting it would shift every document number by one
+            if buf and not (start == 1 and all(not b.strip() or b.lstrip().startswith("#") for b in buf)):
                 yield start, "".join(buf)
             buf = []
             start = i + 1
