@@ -1,0 +1,224 @@
+"""Flows from a capture: `hubble observe -o jsonpb` / `-o json` lines from a file, a `.gz` file or stdin.
+
+How to use it::
+
+    from netpol_tui.sources.replay import ReplaySource, ReplayError
+
+    src = ReplaySource("capture.json.gz", query=FlowQuery.from_args(args))   # "-" = stdin; raises ReplayError
+    for item in src:                     # core Flow, LostEvents or NodeStatus, in file order
+        ...
+    for batch in src.batches(max_batch=512, max_wait=0.05): ...   # like HubbleSource.batches()
+    src.flows()                          # Flows only
+    src.problems                         # [(line_no, sentence)] for every line skipped; reading goes on
+    src.lines_read, src.flows_read
+
+Accepted lines: the GetFlowsResponse wrapper `{"flow": {...}, "node_name": ..., "time": ...}`, the legacy bare Flow
+object (`HUBBLE_COMPAT=legacy-json-output`), `{"lost_events": ...}` and `{"node_status": ...}` lines; proto field
+names or lowerCamel. Compressed input is recognised by its gzip magic bytes (any name, stdin too). A line that is
+not JSON, not an object, or has a field of the wrong type is skipped and recorded with its line number; a
+truncated .gz ends the reading with a problem. Lines are parsed with `json.loads` (never `json_format`).
+"""
+
+from __future__ import annotations
+
+import collections
+import gzip
+import io
+import json
+import os
+import sys
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from netpol_tui.core import render
+from netpol_tui.core.filters import FlowQuery
+from netpol_tui.core.model import Flow, LostEvents, NodeStatus
+from netpol_tui.sources import flows as conv
+
+Item = Flow | LostEvents | NodeStatus
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class ReplayError(Exception):
+    """The capture cannot be read at all (missing file, permission); `str()` is a sentence."""
+
+
+class ReplaySource:
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = "-",
+        *,
+        query: FlowQuery | None = None,
+        stdin: IO[bytes] | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.path = str(path)
+        self.name = name or ("stdin" if self.path == "-" else self.path)
+        self.query = query if query is not None and not query.is_empty else None
+        self.problems: list[tuple[int, str]] = []
+        self.lines_read = 0
+        self.flows_read = 0
+        self._closed = threading.Event()
+        self._is_pipe = False
+        self._raw = self._open(stdin)
+
+    def _open(self, stdin: IO[bytes] | None) -> IO[bytes]:
+        if self.path == "-":
+            raw = stdin if stdin is not None else sys.stdin.buffer
+            self._is_pipe = True
+        else:
+            try:
+                raw = open(self.path, "rb")  # noqa: SIM115 - closed by close() / at the end of reading
+            except OSError as exc:
+                raise ReplayError(render.replay_unreadable(self.name, exc.strerror or str(exc))) from None
+            if Path(self.path).is_fifo():
+                self._is_pipe = True
+        buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+        try:
+            head = buffered.peek(2)[:2]
+        except (OSError, ValueError) as exc:
+            raise ReplayError(render.replay_unreadable(self.name, str(exc))) from None
+        if head == _GZIP_MAGIC:
+            return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
+        return buffered
+
+    # ---- reading ---------------------------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Item]:
+        return self.items()
+
+    def items(self) -> Iterator[Item]:
+        """Every item in file order (filtered by the query); problems are recorded, never raised."""
+        loads = json.loads
+        convert = conv.convert_json
+        query = self.query
+        line_no = 0
+        try:
+            for line_no, line in enumerate(self._raw, 1):  # noqa: B007 - line_no used after the loop
+                if self._closed.is_set():
+                    break
+                self.lines_read = line_no
+                if not line.strip():
+                    continue
+                try:
+                    obj = loads(line)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    self._problem(line_no, render.replay_bad_json(_json_msg(exc)))
+                    continue
+                try:
+                    item = convert(obj)
+                except conv.FlowFormatError as exc:
+                    self._problem(line_no, str(exc))
+                    continue
+                except (AttributeError, TypeError, ValueError, KeyError) as exc:
+                    self._problem(line_no, conv.json_problem(obj) or str(exc))
+                    continue
+                if item is None:
+                    self._problem(line_no, render.replay_not_flow())
+                    continue
+                if type(item) is Flow:
+                    self.flows_read += 1
+                    if query is not None and not query.matches(item):
+                        continue
+                yield item
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            self.problems.append((line_no + 1, render.replay_truncated(self.name, line_no, str(exc))))
+        except OSError as exc:
+            self.problems.append((line_no + 1, render.replay_unreadable(self.name, str(exc))))
+        finally:
+            if self.path != "-":
+                self._raw.close()
+
+    def _problem(self, line_no: int, detail: str) -> None:
+        self.problems.append((line_no, render.replay_problem(self.name, line_no, detail)))
+
+    def flows(self) -> Iterator[Flow]:
+        for item in self.items():
+            if type(item) is Flow:
+                yield item
+
+    def batches(self, max_batch: int = 512, max_wait: float = 0.05) -> Iterator[list[Item]]:
+        """Lists of at most `max_batch` items. From a pipe (stdin), a partial batch waits at most `max_wait`."""
+        if not self._is_pipe:
+            batch: list[Item] = []
+            for item in self.items():
+                batch.append(item)
+                if len(batch) >= max_batch:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+            return
+        yield from _threaded_batches(self.items(), max_batch, max_wait, self._closed)
+
+    def close(self) -> None:
+        """Stop reading (a batches() loop ends after the current line)."""
+        self._closed.set()
+
+    @property
+    def summary(self) -> str:
+        return render.replay_summary(self.name, self.flows_read, len(self.problems))
+
+
+def _json_msg(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at column {exc.colno}"
+    return str(exc)
+
+
+_END = object()
+
+
+def _threaded_batches(
+    items: Iterator[Any], max_batch: int, max_wait: float, closed: threading.Event
+) -> Iterator[list[Any]]:
+    buf: collections.deque[Any] = collections.deque()
+    ready = threading.Event()
+    failure: list[BaseException] = []
+
+    def pump() -> None:
+        try:
+            for item in items:
+                buf.append(item)
+                ready.set()
+        except BaseException as exc:  # surfaced in the consumer
+            failure.append(exc)
+        buf.append(_END)
+        ready.set()
+
+    threading.Thread(target=pump, name="replay-reader", daemon=True).start()
+    while True:
+        if not buf:
+            if closed.is_set():
+                return
+            ready.wait(0.5)
+            ready.clear()
+            if not buf:
+                continue
+            deadline = time.monotonic() + max_wait
+            while len(buf) < max_batch and _END not in (buf[-1],):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                ready.wait(left)
+                ready.clear()
+        batch: list[Any] = []
+        end = False
+        while buf and len(batch) < max_batch:
+            item = buf.popleft()
+            if item is _END:
+                end = True
+                break
+            batch.append(item)
+        if batch:
+            yield batch
+        if end:
+            if failure:
+                raise failure[0]
+            return
+
+
+__all__ = ["ReplayError", "ReplaySource"]
