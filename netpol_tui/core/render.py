@@ -663,8 +663,9 @@ _TLS_CHECKS = {
     "(or, knowingly, --tls-allow-insecure)",
     "hostname": "the server's certificate is not valid for the name {name!r}; set --tls-server-name to a name "
     "in the certificate (Hubble Relay uses *.hubble-relay.cilium.io, e.g. instance.hubble-relay.cilium.io)",
-    "client_cert": "the server asks for a client certificate (mTLS) and did not accept ours; give "
-    "--tls-client-cert-file and --tls-client-key-file",
+    "client_cert": "the server closed the connection during the TLS handshake, which is what a server that "
+    "requires a client certificate (mTLS) does when it gets none or one it does not trust; give "
+    "--tls-client-cert-file and --tls-client-key-file signed by the CA the server trusts",
     "plaintext_server": "the server does not speak TLS; drop --tls and the tls:// prefix",
     "tls_server": "the server expects TLS; add --tls or a tls:// prefix to --server",
     "files": "cannot read the TLS files: {detail}",

@@ -40,8 +40,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-# gRPC's C core logs INFO lines ("Got goaway ...") on stderr, which would scribble over the TUI.
-os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+# gRPC's C core logs on stderr ("Got goaway", handshake errors), which would scribble over the TUI; every
+# failure reaches the user through our own exceptions instead.
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
 import grpc  # noqa: E402
 from google.protobuf.timestamp_pb2 import Timestamp  # noqa: E402
@@ -142,7 +143,12 @@ def _tls_check(low: str, tls: bool) -> str:
     if tls:
         if "peer name" in low or "hostname" in low or "subject alternative" in low or "does not match" in low:
             return "hostname"
-        if "certificate_required" in low or "certificate required" in low or "alert certificate" in low:
+        if (
+            "certificate_required" in low
+            or "certificate required" in low
+            or "alert certificate" in low
+            or "socket closed" in low
+        ):
             return "client_cert"
         if "wrong_version_number" in low or "wrong version number" in low or "packet length too long" in low:
             return "plaintext_server"

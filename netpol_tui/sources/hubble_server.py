@@ -36,7 +36,7 @@ from concurrent import futures
 from dataclasses import dataclass
 from typing import Any
 
-os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # keep gRPC's INFO lines off the terminal (see hubble.py)
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # keep gRPC's INFO lines off the terminal (see hubble.py)
 
 import grpc  # noqa: E402
 from google.protobuf import json_format  # noqa: E402
