@@ -1,0 +1,68 @@
+"""Nothing in the program writes to the cluster: every request the kube tests sent was a GET.
+
+Runs last among the kube tests (file name) and checks every request recorded by `kube_support.fake_server()`
+during the session, plus its own full workflow (list, watch, relist, snapshot, port-forward), so it holds when
+run alone too. The port-forward is a GET with a websocket upgrade.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+from kube_support import ALL_REQUESTS, Runner, base_objects, fake_server, source_for
+
+from netpol_tui.cli import main
+from netpol_tui.sources import portforward
+from netpol_tui.sources.testing import fake_apiserver as fa
+
+
+def test_only_get_requests_reach_the_api_server(tmp_path, capsys):
+    echo = socket.socket()
+    echo.bind(("127.0.0.1", 0))
+    echo.listen()
+
+    def serve():
+        conn, _ = echo.accept()
+        with conn:
+            while data := conn.recv(1024):
+                conn.sendall(data)
+
+    threading.Thread(target=serve, daemon=True).start()
+    with fake_server(cilium=True) as srv:
+        srv.put(*base_objects(), fa.cilium_policy("prod", "c"))
+        srv.put(
+            fa.service(
+                "kube-system", "hubble-relay", {"k8s-app": "hubble-relay"}, [{"port": 80, "targetPort": 4245}]
+            ),
+            fa.pod(
+                "kube-system",
+                "hubble-relay-1",
+                {"k8s-app": "hubble-relay"},
+                "10.0.5.5",
+                ports=[(4245, "grpc")],
+            ),
+        )
+        srv.portforward_targets[("kube-system", "hubble-relay-1", 4245)] = echo.getsockname()
+        with Runner(source_for(srv, tmp_path)) as run:
+            run.snapshot()
+            assert srv.wait_watches(5)
+            srv.expire_watches()
+            srv.put(fa.pod("prod", "x", {"app": "x"}, "10.0.1.99"))
+            run.snapshot(lambda s: "prod/x" in s.pods)
+        kc = srv.write_kubeconfig(str(tmp_path / "kc"))
+        assert main(["snapshot", str(tmp_path / "snap"), "--kubeconfig", kc]) == 0
+        fwd = portforward.start_port_forward(kc)
+        try:
+            host, port = fwd.address.rsplit(":", 1)
+            with socket.create_connection((host, int(port)), timeout=5) as s:
+                s.sendall(b"ping")
+                assert s.recv(4) == b"ping"
+        finally:
+            fwd.stop()
+    capsys.readouterr()
+    paths = [p for _, p in ALL_REQUESTS]
+    assert any("watch=true" in p for p in paths)
+    assert any("/portforward" in p for p in paths)
+    assert any("cilium.io" in p for p in paths)
+    assert {m for m, _ in ALL_REQUESTS} == {"GET"}
