@@ -1,0 +1,57 @@
+"""`netpol_tui.core` imports the standard library only (architecture rule 1).
+
+Every module of the package (found with pkgutil, so new ones are covered) is imported in a fresh interpreter; the
+test fails if one of the forbidden libraries lands in sys.modules.
+"""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import subprocess
+import sys
+
+import netpol_tui.core
+
+FORBIDDEN = ("textual", "rich", "grpc", "google.protobuf", "kubernetes", "yaml")
+
+PROBE = r"""
+import importlib, json, pkgutil, sys
+import netpol_tui.core as core
+mods = sorted(m.name for m in pkgutil.walk_packages(core.__path__, "netpol_tui.core."))
+for name in mods:
+    importlib.import_module(name)
+forbidden = %r
+leaked = sorted(m for m in sys.modules if any(m == f or m.startswith(f + ".") for f in forbidden))
+print(json.dumps({"modules": mods, "leaked": leaked}))
+"""
+
+
+def core_modules() -> list[str]:
+    return sorted(m.name for m in pkgutil.walk_packages(netpol_tui.core.__path__, "netpol_tui.core."))
+
+
+def test_core_modules_are_discovered() -> None:
+    mods = core_modules()
+    for expected in ("model", "selectors", "policy", "manifests", "cluster", "evaluate", "contract", "render"):
+        assert f"netpol_tui.core.{expected}" in mods
+
+
+def test_core_imports_only_the_standard_library() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE % (FORBIDDEN,)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["modules"] == core_modules()
+    assert result["leaked"] == [], f"core pulled in {result['leaked']}"
+
+
+def test_the_probe_would_notice_a_leak() -> None:
+    # the same probe, with a module that imports yaml, must report it
+    proc = subprocess.run(
+        [sys.executable, "-c", "import yaml\n" + PROBE % (FORBIDDEN,)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "yaml" in json.loads(proc.stdout.strip().splitlines()[-1])["leaked"]
