@@ -11,14 +11,36 @@ T0 = 1_767_225_600_000_000_000
 
 
 def pod(ns: str, name: str, ip: str = "10.0.0.1", **labels: str) -> Endpoint:
-    return Endpoint(ip=ip, kind=EndpointKind.POD, namespace=ns, pod_name=name, labels=labels,
-                    namespace_labels={"kubernetes.io/metadata.name": ns})
+    return Endpoint(
+        ip=ip,
+        kind=EndpointKind.POD,
+        namespace=ns,
+        pod_name=name,
+        labels=labels,
+        namespace_labels={"kubernetes.io/metadata.name": ns},
+    )
 
 
-def flow(src: Endpoint, dst: Endpoint, *, port: int = 5432, proto: str = "TCP", verdict: str = "DROPPED",
-         t: int = T0, **kw) -> Flow:
-    return Flow(time_ns=t, source=src, destination=dst, destination_port=port, source_port=40000,
-                protocol=proto, verdict=verdict, **kw)
+def flow(
+    src: Endpoint,
+    dst: Endpoint,
+    *,
+    port: int = 5432,
+    proto: str = "TCP",
+    verdict: str = "DROPPED",
+    t: int = T0,
+    **kw,
+) -> Flow:
+    return Flow(
+        time_ns=t,
+        source=src,
+        destination=dst,
+        destination_port=port,
+        source_port=40000,
+        protocol=proto,
+        verdict=verdict,
+        **kw,
+    )
 
 
 API = pod("shop", "api-7d9", "10.0.0.5", app="api")
@@ -56,8 +78,9 @@ def test_namespace_is_a_prefix_on_either_side_and_qualifies_pods() -> None:
 
 def test_from_and_to_combine_into_one_filter() -> None:
     q = FlowQuery.from_flags(from_pods=["shop/api"], to_pods=["payments/db"], verdicts=["dropped"])
-    assert q.whitelist == (FilterSpec(source_pod=("shop/api",), destination_pod=("payments/db",),
-                                      verdict=("DROPPED",)),)
+    assert q.whitelist == (
+        FilterSpec(source_pod=("shop/api",), destination_pod=("payments/db",), verdict=("DROPPED",)),
+    )
     assert q.matches(flow(API, DB)) and not q.matches(flow(DB, API))
     assert not q.matches(flow(API, DB, verdict="FORWARDED"))
 
@@ -67,8 +90,9 @@ def test_labels_ports_protocols() -> None:
     assert q.whitelist[0].source_label == ("k8s:app=db,k8s:tier=data",)
     assert q.matches(flow(API, DB)) and not q.matches(flow(API, WEB))
     assert FlowQuery.from_flags(labels=["reserved:world"]).matches(flow(API, WORLD))
-    assert FlowQuery.from_flags(labels=["io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=payments"]
-                                ).matches(flow(API, DB))
+    assert FlowQuery.from_flags(
+        labels=["io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=payments"]
+    ).matches(flow(API, DB))
     assert FlowQuery.from_flags(labels=["app in (db, cache)"]).matches(flow(API, DB))
     assert not FlowQuery.from_flags(labels=["!app"]).matches(flow(API, DB))
     assert FlowQuery.from_flags(ports=[5432]).matches(flow(API, DB))
@@ -87,14 +111,22 @@ def test_since() -> None:
 
 
 def test_blacklist_subtracts() -> None:
-    q = FlowQuery(whitelist=(FilterSpec(verdict=("DROPPED",)),), blacklist=(FilterSpec(destination_port=("5432",)),))
+    q = FlowQuery(
+        whitelist=(FilterSpec(verdict=("DROPPED",)),), blacklist=(FilterSpec(destination_port=("5432",)),)
+    )
     assert not q.matches(flow(API, DB)) and q.matches(flow(API, DB, port=80))
 
 
 def test_words_give_the_same_query_as_flags() -> None:
     words = parse_filter_words("pod:shop/api verdict:dropped port:5432 proto:TCP label:app=db", now_ns=T0)
-    flags = FlowQuery.from_flags(pods=["shop/api"], verdicts=["DROPPED"], ports=["5432"], protocols=["tcp"],
-                                 labels=["app=db"], now_ns=T0)
+    flags = FlowQuery.from_flags(
+        pods=["shop/api"],
+        verdicts=["DROPPED"],
+        ports=["5432"],
+        protocols=["tcp"],
+        labels=["app=db"],
+        now_ns=T0,
+    )
     assert words.whitelist == flags.whitelist and words.text == ()
     q = parse_filter_words("ns:payments db-0")
     assert q.text == ("db-0",) and q.local_only == ('"db-0"',)
@@ -134,7 +166,9 @@ def test_core_filters_imports_stdlib_only() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, netpol_tui.core.filters; bad = [m for m in ('grpc', 'google.protobuf', 'textual', 'rich',"
-            " 'yaml', 'kubernetes') if m in sys.modules]; print(bad)")
+    code = (
+        "import sys, netpol_tui.core.filters; bad = [m for m in ('grpc', 'google.protobuf', 'textual', 'rich',"
+        " 'yaml', 'kubernetes') if m in sys.modules]; print(bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

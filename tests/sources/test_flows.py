@@ -6,14 +6,13 @@ import json
 
 import pytest
 from google.protobuf import json_format
+from hubble_support import T0, flows_dir
 
 from netpol_tui._proto.observer import observer_pb2
 from netpol_tui.core.filters import parse_time_ns
 from netpol_tui.core.model import EndpointKind, Flow, LostEvents, NodeStatus, PolicyRef
 from netpol_tui.sources import flows as conv
 from netpol_tui.sources.hubble_server import make_flow, policy_drop
-
-from hubble_support import T0, flows_dir
 
 
 def _all_lines():
@@ -42,8 +41,11 @@ def test_every_real_capture_line_converts_and_matches_the_json() -> None:
             r = raw[side]
             assert ep.pod_name == r.get("pod_name", "")
             assert ep.identity == r.get("identity", 0)
-            own = {lab[4:].split("=", 1)[0]: lab.split("=", 1)[1] if "=" in lab else ""
-                   for lab in r.get("labels", []) if lab.startswith("k8s:") and not lab.startswith("k8s:io.")}
+            own = {
+                lab[4:].split("=", 1)[0]: lab.split("=", 1)[1] if "=" in lab else ""
+                for lab in r.get("labels", [])
+                if lab.startswith("k8s:") and not lab.startswith("k8s:io.")
+            }
             assert dict(ep.labels) == own
             if r.get("namespace"):
                 assert ep.namespace == r["namespace"]
@@ -68,17 +70,24 @@ def test_spot_checked_real_flow() -> None:
     assert flow.traffic_direction == "EGRESS" and flow.event_type == 4 and flow.event_sub_type == 1
     assert flow.trace_observation_point == "TO_PROXY" and flow.is_reply is False
     src = flow.source
-    assert (src.namespace, src.pod_name, src.ip) == ("bookinfo", "productpage-v1-6b746f74dc-9rcxx", "10.244.0.177")
+    assert (src.namespace, src.pod_name, src.ip) == (
+        "bookinfo",
+        "productpage-v1-6b746f74dc-9rcxx",
+        "10.244.0.177",
+    )
     assert src.kind is EndpointKind.POD
-    assert dict(src.labels) == {"app": "productpage", "version": "v1",
-                                "sidecar.opentelemetry.io/injected": "bookinfo.otelcol-bookinfo"}
+    assert dict(src.labels) == {
+        "app": "productpage",
+        "version": "v1",
+        "sidecar.opentelemetry.io/injected": "bookinfo.otelcol-bookinfo",
+    }
     assert dict(src.namespace_labels) == {"kubernetes.io/metadata.name": "bookinfo"}
     assert "k8s:io.cilium.k8s.policy.serviceaccount=bookinfo-productpage" in src.other_labels
     assert flow.destination.key == "bookinfo/reviews-v2-7bf8c9648f-r7bs2"
 
 
 def test_namespace_from_label_when_the_field_is_missing() -> None:
-    for name, n, line in _all_lines():
+    for _name, _n, line in _all_lines():
         obj = json.loads(line)
         src = obj["flow"]["source"]
         if not src.get("namespace") and "k8s:io.kubernetes.pod.namespace=bookinfo" in src.get("labels", []):
@@ -91,13 +100,38 @@ def test_namespace_from_label_when_the_field_is_missing() -> None:
 @pytest.mark.parametrize("camel", [False, True])
 def test_pb_and_jsonpb_give_equal_flows(camel: bool) -> None:
     pbs = [
-        *policy_drop(src="shop/cart-1", dst="payments/db-0", port=5432, time_ns=T0 + 123_456_789,
-                     src_labels={"app": "cart"}, dst_labels={"app": "db"}, src_workload=("Deployment", "cart")),
-        make_flow(src="shop/cart-1", dst="world", dst_ip="1.1.1.1", port=53, protocol="UDP", direction="EGRESS",
-                  verdict="DROPPED", drop_reason="POLICY_DENY", event_type="policy-verdict", time_ns=T0,
-                  egress_denied_by=[("shop", "deny-dns", "CiliumNetworkPolicy")], policy_match_type=1),
-        make_flow(verdict="FORWARDED", drop_reason=None, event_type="trace", is_reply=True, time_ns=T0 + 5_000_000,
-                  ingress_allowed_by=[("default", "allow-web", "NetworkPolicy")], uuid=""),
+        *policy_drop(
+            src="shop/cart-1",
+            dst="payments/db-0",
+            port=5432,
+            time_ns=T0 + 123_456_789,
+            src_labels={"app": "cart"},
+            dst_labels={"app": "db"},
+            src_workload=("Deployment", "cart"),
+        ),
+        make_flow(
+            src="shop/cart-1",
+            dst="world",
+            dst_ip="1.1.1.1",
+            port=53,
+            protocol="UDP",
+            direction="EGRESS",
+            verdict="DROPPED",
+            drop_reason="POLICY_DENY",
+            event_type="policy-verdict",
+            time_ns=T0,
+            egress_denied_by=[("shop", "deny-dns", "CiliumNetworkPolicy")],
+            policy_match_type=1,
+        ),
+        make_flow(
+            verdict="FORWARDED",
+            drop_reason=None,
+            event_type="trace",
+            is_reply=True,
+            time_ns=T0 + 5_000_000,
+            ingress_allowed_by=[("default", "allow-web", "NetworkPolicy")],
+            uuid="",
+        ),
         make_flow(src="cidr:8.8.8.0/24", dst="host", protocol="ICMP", time_ns=T0 + 1000),
     ]
     for pb in pbs:
@@ -109,8 +143,13 @@ def test_pb_and_jsonpb_give_equal_flows(camel: bool) -> None:
 
 
 def test_policy_drop_fields() -> None:
-    verdict_ev, drop_ev = policy_drop(src="shop/cart-1", dst="payments/db-0", port=5432, time_ns=T0,
-                                      ingress_denied_by=[("payments", "deny-all", "CiliumNetworkPolicy")])
+    verdict_ev, drop_ev = policy_drop(
+        src="shop/cart-1",
+        dst="payments/db-0",
+        port=5432,
+        time_ns=T0,
+        ingress_denied_by=[("payments", "deny-all", "CiliumNetworkPolicy")],
+    )
     v = conv.from_pb_flow(verdict_ev)
     d = conv.from_pb_flow(drop_ev)
     assert (v.event_type, v.event_sub_type, d.event_type, d.event_sub_type) == (5, 0, 1, 133)
@@ -123,11 +162,22 @@ def test_policy_drop_fields() -> None:
 
 
 def test_numeric_drop_reason_and_policy_from_labels() -> None:
-    obj = {"flow": {"verdict": "DROPPED", "drop_reason": 181,
-                    "ingress_denied_by": [{"labels": ["k8s:io.cilium.k8s.policy.name=deny-db",
-                                                      "k8s:io.cilium.k8s.policy.namespace=prod",
-                                                      "k8s:io.cilium.k8s.policy.derived-from=CiliumNetworkPolicy"],
-                                           "revision": "6"}]}}
+    obj = {
+        "flow": {
+            "verdict": "DROPPED",
+            "drop_reason": 181,
+            "ingress_denied_by": [
+                {
+                    "labels": [
+                        "k8s:io.cilium.k8s.policy.name=deny-db",
+                        "k8s:io.cilium.k8s.policy.namespace=prod",
+                        "k8s:io.cilium.k8s.policy.derived-from=CiliumNetworkPolicy",
+                    ],
+                    "revision": "6",
+                }
+            ],
+        }
+    }
     flow = conv.convert_json(obj)
     assert (flow.drop_reason, flow.drop_reason_code) == ("POLICY_DENY", 181)
     assert flow.ingress_denied_by == (PolicyRef("deny-db", "prod", "CiliumNetworkPolicy"),)
@@ -141,7 +191,10 @@ def test_numeric_drop_reason_and_policy_from_labels() -> None:
         ({"identity": 2, "labels": ["reserved:world"]}, EndpointKind.WORLD),
         ({"identity": 9}, EndpointKind.WORLD),
         ({"identity": 6, "labels": ["reserved:remote-node"]}, EndpointKind.REMOTE_NODE),
-        ({"identity": 7, "labels": ["reserved:kube-apiserver", "reserved:remote-node"]}, EndpointKind.KUBE_APISERVER),
+        (
+            {"identity": 7, "labels": ["reserved:kube-apiserver", "reserved:remote-node"]},
+            EndpointKind.KUBE_APISERVER,
+        ),
         ({"identity": 4}, EndpointKind.HEALTH),
         ({"identity": 8}, EndpointKind.INGRESS),
         ({"identity": 5}, EndpointKind.INIT),
@@ -161,15 +214,31 @@ def test_endpoint_kinds(endpoint: dict, kind: EndpointKind) -> None:
 
 
 def test_lost_events_node_status_and_bare_flow() -> None:
-    lost = conv.convert_json({"lost_events": {"source": "HUBBLE_RING_BUFFER", "num_events_lost": "42"},
-                              "node_name": "n1", "time": "2026-01-01T00:00:01Z"})
+    lost = conv.convert_json(
+        {
+            "lost_events": {"source": "HUBBLE_RING_BUFFER", "num_events_lost": "42"},
+            "node_name": "n1",
+            "time": "2026-01-01T00:00:01Z",
+        }
+    )
     assert lost == LostEvents("HUBBLE_RING_BUFFER", 42, "n1", T0 + 1_000_000_000)
-    status = conv.convert_json({"node_status": {"state_change": "NODE_UNAVAILABLE", "node_names": ["a", "b"],
-                                                "message": "down"}})
+    status = conv.convert_json(
+        {"node_status": {"state_change": "NODE_UNAVAILABLE", "node_names": ["a", "b"], "message": "down"}}
+    )
     assert status == NodeStatus("NODE_UNAVAILABLE", ("a", "b"), "down", 0)
-    bare = conv.convert_json({"time": "2026-01-01T00:00:00.5Z", "verdict": "DROPPED",
-                              "drop_reason_desc": "POLICY_DENIED", "IP": {"source": "10.0.0.1"}})
-    assert bare.time_ns == T0 + 500_000_000 and bare.drop_reason == "POLICY_DENIED" and bare.source.ip == "10.0.0.1"
+    bare = conv.convert_json(
+        {
+            "time": "2026-01-01T00:00:00.5Z",
+            "verdict": "DROPPED",
+            "drop_reason_desc": "POLICY_DENIED",
+            "IP": {"source": "10.0.0.1"},
+        }
+    )
+    assert (
+        bare.time_ns == T0 + 500_000_000
+        and bare.drop_reason == "POLICY_DENIED"
+        and bare.source.ip == "10.0.0.1"
+    )
     assert conv.convert_json({"hello": 1}) is None
 
 

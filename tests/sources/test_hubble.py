@@ -27,8 +27,10 @@ from netpol_tui.sources.hubble_server import Faults, HubbleServer, ServerTLS, ma
 
 
 def _flows(n: int, start: int = 0, **kw) -> list:
-    return [make_flow(src=f"shop/cart-{i}", dst="payments/db-0", port=5432, time_ns=T0 + (start + i) * 1000, **kw)
-            for i in range(n)]
+    return [
+        make_flow(src=f"shop/cart-{i}", dst="payments/db-0", port=5432, time_ns=T0 + (start + i) * 1000, **kw)
+        for i in range(n)
+    ]
 
 
 @pytest.fixture
@@ -64,14 +66,22 @@ def _whitelist(req) -> list[dict]:
         (["--pod", "shop/api"], [{"source_pod": ["shop/api"]}, {"destination_pod": ["shop/api"]}]),
         (["-n", "shop"], [{"source_pod": ["shop/"]}, {"destination_pod": ["shop/"]}]),
         (["-n", "shop", "--pod", "api"], [{"source_pod": ["shop/api"]}, {"destination_pod": ["shop/api"]}]),
-        (["--from-pod", "shop/api", "--to-pod", "payments/db"],
-         [{"source_pod": ["shop/api"], "destination_pod": ["payments/db"]}]),
+        (
+            ["--from-pod", "shop/api", "--to-pod", "payments/db"],
+            [{"source_pod": ["shop/api"], "destination_pod": ["payments/db"]}],
+        ),
         (["-l", "app=db"], [{"source_label": ["k8s:app=db"]}, {"destination_label": ["k8s:app=db"]}]),
-        (["--verdict", "DROPPED", "--port", "5432", "--protocol", "TCP"],
-         [{"verdict": ["DROPPED"], "destination_port": ["5432"], "protocol": ["tcp"]}]),
-        (["--pod", "shop/api", "--verdict", "DROPPED", "--verdict", "AUDIT"],
-         [{"source_pod": ["shop/api"], "verdict": ["DROPPED", "AUDIT"]},
-          {"destination_pod": ["shop/api"], "verdict": ["DROPPED", "AUDIT"]}]),
+        (
+            ["--verdict", "DROPPED", "--port", "5432", "--protocol", "TCP"],
+            [{"verdict": ["DROPPED"], "destination_port": ["5432"], "protocol": ["tcp"]}],
+        ),
+        (
+            ["--pod", "shop/api", "--verdict", "DROPPED", "--verdict", "AUDIT"],
+            [
+                {"source_pod": ["shop/api"], "verdict": ["DROPPED", "AUDIT"]},
+                {"destination_pod": ["shop/api"], "verdict": ["DROPPED", "AUDIT"]},
+            ],
+        ),
     ],
 )
 def test_cli_filters_arrive_as_hubble_sends_them(server, argv: list[str], expected: list[dict]) -> None:
@@ -96,15 +106,20 @@ def test_since_and_drops_default_request(server) -> None:
 
 
 def test_server_side_filtering_matches_local(server) -> None:
-    mixed = _flows(5) + _flows(5, start=10, verdict="FORWARDED", drop_reason=None) + [
-        make_flow(src="other/x", dst="other/y", time_ns=T0 + 99_000)
-    ]
+    mixed = (
+        _flows(5)
+        + _flows(5, start=10, verdict="FORWARDED", drop_reason=None)
+        + [make_flow(src="other/x", dst="other/y", time_ns=T0 + 99_000)]
+    )
     srv = server(mixed)
     q = FlowQuery.from_flags(namespaces=["shop"], verdicts=["DROPPED"])
     got = list(HubbleSource(_cfg(srv, query=q, follow=False)).flows())
     assert [f.source.pod_name for f in got] == [f"cart-{i}" for i in range(5)]
-    local = [f for f in map(__import__("netpol_tui.sources.flows", fromlist=["x"]).from_pb_flow, mixed)
-             if q.matches(f)]
+    local = [
+        f
+        for f in map(__import__("netpol_tui.sources.flows", fromlist=["x"]).from_pb_flow, mixed)
+        if q.matches(f)
+    ]
     assert [f.uuid for f in local] == [f.uuid for f in got]
 
 
@@ -138,15 +153,19 @@ def test_follow_survives_abort_and_restart_without_loss_or_duplicates(server) ->
 
 
 def test_dedupe_without_uuid_uses_time_tuple_and_event_type(server) -> None:
-    same_time = [make_flow(uuid="", time_ns=T0, event_type="policy-verdict"),
-                 make_flow(uuid="", time_ns=T0, event_type="drop")]
+    same_time = [
+        make_flow(uuid="", time_ns=T0, event_type="policy-verdict"),
+        make_flow(uuid="", time_ns=T0, event_type="drop"),
+    ]
     srv = server(same_time + _flows(3, start=5, uuid=""), faults=Faults(abort_after=2))
     src = HubbleSource(_cfg(srv, follow=True, last=100))
     col = Collector(src, max_wait=0.01)
     assert col.wait(lambda items: sum(type(i) is Flow for i in items) >= 5)
     src.close()
     flows = col.of(Flow)
-    assert [(f.time_ns, f.event_type) for f in flows] == [(T0, 5), (T0, 1)] + [(T0 + k * 1000, 1) for k in (5, 6, 7)]
+    assert [(f.time_ns, f.event_type) for f in flows] == [(T0, 5), (T0, 1)] + [
+        (T0 + k * 1000, 1) for k in (5, 6, 7)
+    ]
     assert src.duplicates_dropped == 2
 
 
@@ -242,36 +261,62 @@ def pki(tmp_path_factory):
     client.cert_chain_pems[0].write_to_path(str(d / "client.pem"))
     client.private_key_pem.write_to_path(str(d / "client-key.pem"))
     chain = b"".join(b.bytes() for b in cert.cert_chain_pems)
-    return argparse.Namespace(dir=d, chain=chain, key=cert.private_key_pem.bytes(),
-                              client_ca=client_ca.cert_pem.bytes())
+    return argparse.Namespace(
+        dir=d, chain=chain, key=cert.private_key_pem.bytes(), client_ca=client_ca.cert_pem.bytes()
+    )
 
 
 def test_tls_and_mtls(server, pki) -> None:
     srv = server(_flows(2), tls=ServerTLS(pki.chain, pki.key))
-    cfg = _cfg(srv, tls=True, tls_ca_cert_files=(str(pki.dir / "ca.pem"),),
-               tls_server_name="instance.hubble-relay.cilium.io", follow=False)
+    cfg = _cfg(
+        srv,
+        tls=True,
+        tls_ca_cert_files=(str(pki.dir / "ca.pem"),),
+        tls_server_name="instance.hubble-relay.cilium.io",
+        follow=False,
+    )
     assert len(list(HubbleSource(cfg).flows())) == 2
     # tls:// prefix alone turns TLS on
-    cfg2 = HubbleConfig(server=f"tls://{srv.address}", tls_ca_cert_files=(str(pki.dir / "ca.pem"),),
-                        tls_server_name="instance.hubble-relay.cilium.io", follow=False)
+    cfg2 = HubbleConfig(
+        server=f"tls://{srv.address}",
+        tls_ca_cert_files=(str(pki.dir / "ca.pem"),),
+        tls_server_name="instance.hubble-relay.cilium.io",
+        follow=False,
+    )
     assert len(list(HubbleSource(cfg2).flows())) == 2
 
     mtls = server(_flows(3), tls=ServerTLS(pki.chain, pki.key, client_ca_pem=pki.client_ca))
-    base = dict(tls=True, tls_ca_cert_files=(str(pki.dir / "ca.pem"),),
-                tls_server_name="instance.hubble-relay.cilium.io", follow=False)
+    base = dict(
+        tls=True,
+        tls_ca_cert_files=(str(pki.dir / "ca.pem"),),
+        tls_server_name="instance.hubble-relay.cilium.io",
+        follow=False,
+    )
     with pytest.raises(HubbleTLSError) as err:
         HubbleSource(_cfg(mtls, **base)).server_status()
     assert err.value.check == "client_cert" and "--tls-client-cert-file" in str(err.value)
-    ok = HubbleSource(_cfg(mtls, **base, tls_client_cert_file=str(pki.dir / "client.pem"),
-                           tls_client_key_file=str(pki.dir / "client-key.pem")))
+    ok = HubbleSource(
+        _cfg(
+            mtls,
+            **base,
+            tls_client_cert_file=str(pki.dir / "client.pem"),
+            tls_client_key_file=str(pki.dir / "client-key.pem"),
+        )
+    )
     assert len(list(ok.flows())) == 3
 
 
 def test_tls_failures_say_which_check_failed(server, pki) -> None:
     srv = server([], tls=ServerTLS(pki.chain, pki.key))
     with pytest.raises(HubbleTLSError) as err:
-        HubbleSource(_cfg(srv, tls=True, tls_ca_cert_files=(str(pki.dir / "ca.pem"),),
-                          tls_server_name="wrong.example.com")).server_status()
+        HubbleSource(
+            _cfg(
+                srv,
+                tls=True,
+                tls_ca_cert_files=(str(pki.dir / "ca.pem"),),
+                tls_server_name="wrong.example.com",
+            )
+        ).server_status()
     assert err.value.check == "hostname"
     assert "not valid for the name 'wrong.example.com'" in str(err.value) and srv.address in str(err.value)
     with pytest.raises(HubbleTLSError) as err:
@@ -319,8 +364,12 @@ def test_event_type_filter_round_trip() -> None:
     from netpol_tui.core.filters import FilterSpec
     from netpol_tui.sources.flows import spec_from_pb, spec_to_pb
 
-    spec = FilterSpec(event_type=((1, 133), (5, None)), drop_reason_desc=("POLICY_DENIED",),
-                      traffic_direction=("INGRESS",), uuid=("u1",))
+    spec = FilterSpec(
+        event_type=((1, 133), (5, None)),
+        drop_reason_desc=("POLICY_DENIED",),
+        traffic_direction=("INGRESS",),
+        uuid=("u1",),
+    )
     pb = spec_to_pb(spec)
     assert list(pb.drop_reason_desc) == [flow_pb2.POLICY_DENIED]
     assert spec_from_pb(pb) == spec

@@ -34,7 +34,9 @@ def test_generated_code_is_up_to_date(tmp_path: Path) -> None:
     )
     assert fresh == existing
     for rel in fresh:
-        assert (out / rel).read_bytes() == (committed / rel).read_bytes(), f"{rel} differs: run scripts/gen_proto.py"
+        assert (out / rel).read_bytes() == (committed / rel).read_bytes(), (
+            f"{rel} differs: run scripts/gen_proto.py"
+        )
 
 
 def test_generated_imports_are_package_absolute() -> None:
@@ -46,8 +48,11 @@ def test_generated_imports_are_package_absolute() -> None:
 
 def test_runtime_floors_match_the_generator() -> None:
     deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
-    floors = {m.group(1): tuple(int(x) for x in m.group(2).split(".")) for d in deps
-              if (m := re.match(r"(grpcio|protobuf)>=([\d.]+)", d))}
+    floors = {
+        m.group(1): tuple(int(x) for x in m.group(2).split("."))
+        for d in deps
+        if (m := re.match(r"(grpcio|protobuf)>=([\d.]+)", d))
+    }
     grpc_text = (REPO / "netpol_tui/_proto/observer/observer_pb2_grpc.py").read_text()
     generated_grpc = re.search(r"GRPC_GENERATED_VERSION = '([\d.]+)'", grpc_text).group(1)
     assert floors["grpcio"] == tuple(int(x) for x in generated_grpc.split("."))
@@ -64,7 +69,12 @@ def test_method_paths_and_field_numbers() -> None:
 
     svc = observer_pb2.DESCRIPTOR.services_by_name["Observer"]
     assert {m.name for m in svc.methods} == {
-        "GetFlows", "GetAgentEvents", "GetDebugEvents", "GetNodes", "GetNamespaces", "ServerStatus"
+        "GetFlows",
+        "GetAgentEvents",
+        "GetDebugEvents",
+        "GetNodes",
+        "GetNamespaces",
+        "ServerStatus",
     }
     assert svc.methods_by_name["GetFlows"].full_name == "observer.Observer.GetFlows"
     assert svc.methods_by_name["GetFlows"].server_streaming is True
@@ -75,8 +85,18 @@ def test_method_paths_and_field_numbers() -> None:
     ff = {f.name: f.number for f in flow_pb2.FlowFilter.DESCRIPTOR.fields}
     assert ff["source_pod"] == 2 and ff["destination_port"] == 14 and ff["drop_reason_desc"] == 33
     req = {f.name: f.number for f in observer_pb2.GetFlowsRequest.DESCRIPTOR.fields}
-    assert req == {"number": 1, "follow": 3, "blacklist": 5, "whitelist": 6, "since": 7, "until": 8, "first": 9,
-                   "field_mask": 10, "experimental": 999, "extensions": 150000}
+    assert req == {
+        "number": 1,
+        "follow": 3,
+        "blacklist": 5,
+        "whitelist": 6,
+        "since": 7,
+        "until": 8,
+        "first": 9,
+        "field_mask": 10,
+        "experimental": 999,
+        "extensions": 150000,
+    }
     assert flow_pb2.DropReason.Value("POLICY_DENIED") == 133
     assert flow_pb2.DropReason.Value("DROP_PUNT_PROXY") == 205
     assert len(flow_pb2.DropReason.DESCRIPTOR.values) == 76  # 0 plus 130..205 without 159

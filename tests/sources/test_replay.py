@@ -75,7 +75,9 @@ def test_gzip_and_truncated_gzip(tmp_path) -> None:
 
 
 def test_stdin_legacy_bare_flows_and_filters() -> None:
-    line = json.loads((flows_dir() / "hubble-otel__basic-sample-400-tcp-flows.json").read_text().splitlines()[0])
+    line = json.loads(
+        (flows_dir() / "hubble-otel__basic-sample-400-tcp-flows.json").read_text().splitlines()[0]
+    )
     bare = json.dumps(line["flow"])
     wrapped = json.dumps(line)
     stdin = io.BytesIO(f"{bare}\n{wrapped}\n".encode())
