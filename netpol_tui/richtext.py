@@ -36,7 +36,9 @@ def side_lines(side: DirectionResult, verdict: Verdict) -> list[Text]:
     other = verdict.source if side.direction == "Ingress" else verdict.destination
     for pres in side.policies:
         mark = render.MARK_OK if pres.allows else render.MARK_FAIL
-        out.append(Text(f"  {mark} " + render.policy_line(pres, side), style="green" if pres.allows else "red"))
+        out.append(
+            Text(f"  {mark} " + render.policy_line(pres, side), style="green" if pres.allows else "red")
+        )
         closest = pres.closest
         for rr in pres.rules:
             rmark = render.MARK_OK if rr.allows else render.MARK_FAIL
@@ -61,7 +63,9 @@ def explanation_renderable(expl, notes: list[str] | None = None) -> Group:
     for f in expl.findings:
         if f.code == "note":
             continue  # already printed with the verdict
-        style = {"warning": "yellow", "caution": "magenta"}.get(render.FINDING_SEVERITY.get(f.code, ""), "cyan")
+        style = {"warning": "yellow", "caution": "magenta"}.get(
+            render.FINDING_SEVERITY.get(f.code, ""), "cyan"
+        )
         parts.append(Text(""))
         parts.append(Text("• " + render.finding_text(f), style=style))
     for fix in expl.fixes:

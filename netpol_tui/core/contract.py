@@ -93,27 +93,30 @@ def finding_json(finding) -> dict:
     return out
 
 
+def flow_block(flow, expl) -> dict:
+    """The contract's `flow` object for an observed flow."""
+    block = {
+        "source": flow.source.key or expl.verdict.source.key,
+        "destination": flow.destination.key or expl.verdict.destination.key,
+        "port": flow.destination_port,
+        "protocol": flow.protocol or None,
+        "observed_verdict": flow.verdict,
+        "drop_reason": flow.drop_reason or None,
+        "traffic_direction": flow.traffic_direction
+        if flow.traffic_direction in ("INGRESS", "EGRESS")
+        else None,
+        "time": flow.time or None,
+    }
+    if flow.uuid:
+        block["uuid"] = flow.uuid
+    if flow.is_reply is not None:
+        block["is_reply"] = flow.is_reply
+    return block
+
+
 def explanation_json(expl) -> dict:
     """The contract's object for one explained flow (or a trace, when `expl.flow` is None)."""
-    flow = expl.flow
-    block = None
-    if flow is not None:
-        block = {
-            "source": flow.source.key or expl.verdict.source.key,
-            "destination": flow.destination.key or expl.verdict.destination.key,
-            "port": flow.destination_port,
-            "protocol": flow.protocol or None,
-            "observed_verdict": flow.verdict,
-            "drop_reason": flow.drop_reason or None,
-            "traffic_direction": flow.traffic_direction
-            if flow.traffic_direction in ("INGRESS", "EGRESS")
-            else None,
-            "time": flow.time or None,
-        }
-        if flow.uuid:
-            block["uuid"] = flow.uuid
-        if flow.is_reply is not None:
-            block["is_reply"] = flow.is_reply
+    block = flow_block(expl.flow, expl) if expl.flow is not None else None
     out = verdict_json(expl.verdict, block, render.explanation_summary(expl))
     out["case"] = expl.case
     out["findings"] = [finding_json(f) for f in expl.findings]

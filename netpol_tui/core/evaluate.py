@@ -29,7 +29,9 @@ NOT_A_POD = "not_a_pod"
 HOST_NETWORK = "host_network"
 
 # Notes attached to a verdict (render.py words them)
-NOTE_IPBLOCK_POD_IP = "ipblock_matched_pod_ip"  # allowed only because an ipBlock matched a pod IP (CNI-dependent)
+NOTE_IPBLOCK_POD_IP = (
+    "ipblock_matched_pod_ip"  # allowed only because an ipBlock matched a pod IP (CNI-dependent)
+)
 NOTE_SELF = "self_traffic"  # a pod talking to itself through its own IP: undefined across CNIs
 NOTE_HOST_NETWORK_PEER = "host_network_peer"  # the other end is a hostNetwork pod: its traffic is the node's
 NOTE_NAMED_PORT_UNKNOWN = "named_port_unresolvable"  # destination pod's container ports are unknown
@@ -43,7 +45,9 @@ class Subject:
     namespace: Namespace | None = None
     ip: str | None = None
     kind: str = "pod"  # pod, or an EndpointKind value for what is not a pod (world, host, remote-node, ...)
-    in_snapshot: bool = True  # False when the pod was rebuilt from a flow's labels (no longer in the snapshot)
+    in_snapshot: bool = (
+        True  # False when the pod was rebuilt from a flow's labels (no longer in the snapshot)
+    )
 
     @property
     def key(self) -> str:
@@ -81,7 +85,9 @@ class PeerCheck:
     ok: bool
     kind: str  # any, pods, namespaces, pods_in_namespaces, ipblock
     namespace_misses: tuple[SelectorMiss, ...] = ()
-    wrong_namespace: str = ""  # podSelector alone: the namespace required (the policy's own) when the peer is elsewhere
+    wrong_namespace: str = (
+        ""  # podSelector alone: the namespace required (the policy's own) when the peer is elsewhere
+    )
     pod_misses: tuple[SelectorMiss, ...] = ()
     not_pod: bool = False  # a selector peer and the other end is not a (policy) pod
     ip_failure: str = ""  # ipblock: "outside", "excepted", "no_ip"
@@ -257,8 +263,11 @@ class Evaluator:
         ingress = self._side(INGRESS, dst, src, port, protocol)
         notes: list[str] = []
         for side in (egress, ingress):
-            if side.enforced and side.isolated and side.allowed and all(
-                _only_via_pod_ip(p) for p in side.allowing
+            if (
+                side.enforced
+                and side.isolated
+                and side.allowed
+                and all(_only_via_pod_ip(p) for p in side.allowing)
             ):
                 notes.append(NOTE_IPBLOCK_POD_IP)
                 break
@@ -392,7 +401,9 @@ def _check_ipblock(peer: Peer, other: Subject) -> PeerCheck:
         if addr.version == block.network.version and addr in block.network:
             except_hit = except_hit or (block.excepted_by(addr) or "")
     if except_hit:
-        return PeerCheck(peer.index, False, "ipblock", ip_failure="excepted", ip_except=except_hit, failures=1)
+        return PeerCheck(
+            peer.index, False, "ipblock", ip_failure="excepted", ip_except=except_hit, failures=1
+        )
     return PeerCheck(peer.index, False, "ipblock", ip_failure="outside", failures=1)
 
 
@@ -413,7 +424,9 @@ def _peer_ok(peers: tuple[Peer, ...], policy_ns: str, other: Subject) -> bool:
             continue
         pod = other.pod
         if p.namespace_selector is not None:
-            ns_labels = other.namespace.labels if other.namespace is not None else {NS_NAME_LABEL: pod.namespace}
+            ns_labels = (
+                other.namespace.labels if other.namespace is not None else {NS_NAME_LABEL: pod.namespace}
+            )
             if not p.namespace_selector.matches(ns_labels):
                 continue
         elif pod.namespace != policy_ns:
@@ -456,7 +469,9 @@ def check_port(ps: PortSpec, port: int, protocol: str, dst: Subject) -> PortChec
         if resolved is None:
             return PortCheck(ps.index, False, protocol_ok=proto_ok, port_ok=False, unresolved_name=True)
         port_ok = resolved == port
-        return PortCheck(ps.index, proto_ok and port_ok, protocol_ok=proto_ok, port_ok=port_ok, resolved=resolved)
+        return PortCheck(
+            ps.index, proto_ok and port_ok, protocol_ok=proto_ok, port_ok=port_ok, resolved=resolved
+        )
     if ps.end_port is not None:
         port_ok = ps.port <= port <= ps.end_port
     else:

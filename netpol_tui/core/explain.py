@@ -25,7 +25,9 @@ from netpol_tui.core.suggest import Fix, dns_allow_manifest, suggest_fixes
 
 # --- cases: how the evaluation compares with what Hubble saw -----------------------------------------------------
 CASE_POLICY_DROP = "policy_drop"  # Hubble dropped it for policy, and the policies we know deny it: explained
-CASE_POLICY_DROP_UNEXPLAINED = "policy_drop_but_allowed"  # Hubble dropped it for policy, our policies allow it
+CASE_POLICY_DROP_UNEXPLAINED = (
+    "policy_drop_but_allowed"  # Hubble dropped it for policy, our policies allow it
+)
 CASE_EXPLICIT_DENY = "explicit_deny"  # POLICY_DENY (181): a deny rule (Cilium), named from *_denied_by
 CASE_AUTH_REQUIRED = "auth_required"  # AUTH_REQUIRED (189): mutual authentication missing
 CASE_NOT_POLICY = "not_a_policy_drop"  # dropped for another reason (no backend, invalid packet, ...)
@@ -155,7 +157,11 @@ def explain_flow(flow: Flow, snapshot: ClusterSnapshot, *, with_fixes: bool = Tr
     hubble_dir = {"INGRESS": INGRESS, "EGRESS": EGRESS}.get(flow.traffic_direction, "")
     findings = _findings(verdict, snapshot, flow, case, hubble_dir)
     fixes: tuple[Fix, ...] = ()
-    if with_fixes and case in (CASE_POLICY_DROP, CASE_AUDIT, CASE_FORWARDED_BUT_DENIED) and not verdict.allowed:
+    if (
+        with_fixes
+        and case in (CASE_POLICY_DROP, CASE_AUDIT, CASE_FORWARDED_BUT_DENIED)
+        and not verdict.allowed
+    ):
         fixes = tuple(suggest_fixes(verdict, snapshot))
     return Explanation(verdict, case, flow, tuple(findings), fixes, hubble_dir, reversed_)
 
@@ -185,7 +191,9 @@ def _case(flow: Flow, verdict: Verdict) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Findings
 # ---------------------------------------------------------------------------------------------------------------
-def _findings(verdict: Verdict, snapshot: ClusterSnapshot, flow: Flow | None, case: str, hubble_dir: str) -> list[Finding]:
+def _findings(
+    verdict: Verdict, snapshot: ClusterSnapshot, flow: Flow | None, case: str, hubble_dir: str
+) -> list[Finding]:
     out: list[Finding] = []
     src, dst = verdict.source, verdict.destination
     denied_egress = not verdict.egress.allowed
@@ -207,9 +215,16 @@ def _findings(verdict: Verdict, snapshot: ClusterSnapshot, flow: Flow | None, ca
     if flow is not None:
         if case == CASE_EXPLICIT_DENY:
             by = flow.ingress_denied_by + flow.egress_denied_by
-            out.append(Finding("explicit_deny", (("policies", tuple(p.key + (f" ({p.kind})" if p.kind else "") for p in by)),)))
+            out.append(
+                Finding(
+                    "explicit_deny",
+                    (("policies", tuple(p.key + (f" ({p.kind})" if p.kind else "") for p in by)),),
+                )
+            )
         elif case == CASE_NOT_POLICY:
-            out.append(Finding("drop_reason", (("reason", flow.drop_reason), ("code", flow.drop_reason_code))))
+            out.append(
+                Finding("drop_reason", (("reason", flow.drop_reason), ("code", flow.drop_reason_code)))
+            )
         elif case == CASE_AUTH_REQUIRED:
             out.append(Finding("auth_required"))
         elif case == CASE_POLICY_DROP_UNEXPLAINED:
@@ -271,8 +286,16 @@ def _is_ingress_controller(src: Subject, flow: Flow | None) -> bool:
     pod = src.pod
     if pod is None:
         return False
-    names = {pod.labels.get(k, "") for k in ("app.kubernetes.io/name", "app", "k8s-app", "app.kubernetes.io/component")}
-    if names & INGRESS_CONTROLLER_NAMES or "ingress-controller" in names or "controller" in names and pod.namespace in INGRESS_CONTROLLER_NAMES:
+    names = {
+        pod.labels.get(k, "")
+        for k in ("app.kubernetes.io/name", "app", "k8s-app", "app.kubernetes.io/component")
+    }
+    if (
+        names & INGRESS_CONTROLLER_NAMES
+        or "ingress-controller" in names
+        or "controller" in names
+        and pod.namespace in INGRESS_CONTROLLER_NAMES
+    ):
         return True
     return pod.namespace in INGRESS_CONTROLLER_NAMES
 
@@ -318,11 +341,18 @@ def _clause_findings(side: DirectionResult, verdict: Verdict, snapshot: ClusterS
                 out.append(
                     Finding(
                         "and_or_mistake",
-                        (*rule_ref, ("peer_namespace", other.pod.namespace if other.pod else ""), ("separate_items", sibling_ns)),
+                        (
+                            *rule_ref,
+                            ("peer_namespace", other.pod.namespace if other.pod else ""),
+                            ("separate_items", sibling_ns),
+                        ),
                     )
                 )
-        if closest.peer.ok and not closest.port.ok and side.direction == INGRESS or (
-            closest.peer.ok and not closest.port.ok and side.direction == EGRESS
+        if (
+            closest.peer.ok
+            and not closest.port.ok
+            and side.direction == INGRESS
+            or (closest.peer.ok and not closest.port.ok and side.direction == EGRESS)
         ):
             dst = verdict.destination
             container_ports = {cp.port for cp in dst.pod.ports} if dst.pod is not None else set()

@@ -604,6 +604,15 @@ def no_fix_text(expl) -> str:
     return "No verified NetworkPolicy fix: the denying side is not a pod we can select."
 
 
+def explain_report_heading(flows: int, drops: int, groups: int, errors: int, lost: int) -> str:
+    parts = [f"{flows} flow{'s' if flows != 1 else ''} read", f"{drops} dropped in {groups} group{'s' if groups != 1 else ''}"]
+    if errors:
+        parts.append(f"{errors} line{'s' if errors != 1 else ''} skipped")
+    if lost:
+        parts.append(f"{lost} events lost by Hubble")
+    return ", ".join(parts)
+
+
 def group_line(group) -> str:
     return f"{group.count:>7} × {group.source} → {group.destination} {group.port}/{group.protocol}"
 
@@ -934,3 +943,232 @@ def portforward_ready(local: str, namespace: str, pod: str, port: int) -> str:
 
 def portforward_connection_failed(namespace: str, pod: str, port: int, detail: str) -> str:
     return f"port-forward to {namespace}/{pod} port {port} failed: {detail}"
+
+
+# ---- TUI ----
+# Labels, help and status texts of the Textual UI (netpol_tui/ui). Explanations reuse the sentences above.
+TUI_FLOW_COLUMNS = ("TIME", "SOURCE", "DESTINATION", "PORT", "VERDICT", "REASON / DIRECTION")
+TUI_GROUP_COLUMNS = ("COUNT", "LAST SEEN", "SOURCE", "DESTINATION", "PORT", "REASON", "DENIED AT")
+TUI_TITLES = {
+    "flows": "Flows",
+    "groups": "Drop groups",
+    "explanation": "Explanation",
+    "fix": "Fix",
+    "pods": "Pods",
+}
+TUI_HELP = (
+    ("Moving", ""),
+    ("↑ ↓  j k", "previous / next row"),
+    ("PgUp PgDn  ctrl+u ctrl+d", "page up / down"),
+    ("Home  End", "first row / last row (End follows new flows)"),
+    ("tab  shift+tab", "next / previous pane"),
+    ("enter", "explain the row; in Pods: show only that pod's (or namespace's) flows"),
+    ("esc", "back: close a dialog, leave the pod scope, clear the filter"),
+    ("Views", ""),
+    ("d", "drops only (DROPPED and AUDIT)"),
+    ("g", "grouped view: drop groups with counts and last seen"),
+    ("p", "show / hide the Pods pane"),
+    ("space", "pause the view (arriving flows are counted, not shown); again to resume"),
+    ("/", "filter: pod:NS/NAME from-pod: to-pod: ns: label:K=V verdict:dropped port:5432 proto:udp text"),
+    ("Fix", ""),
+    ("c", "copy the fix YAML to the clipboard (OSC 52: works over SSH and tmux)"),
+    ("s", "save the fix to a file, then try it with kubectl apply --dry-run=server -f FILE"),
+    ("y", "show the YAML of the policies involved"),
+    ("Other", ""),
+    ("ctrl+p", "command palette (every action here)"),
+    ("?", "this help"),
+    ("q  ctrl+c", "quit"),
+)
+TUI_MARKS_LEGEND = "I = isolated for ingress, E = isolated for egress (a NetworkPolicy selects the pod)"
+
+
+def tui_subscription(
+    kind: str,
+    target: str,
+    *,
+    drops: bool,
+    forced: bool,
+    words: str,
+    server: bool,
+    local_only: Iterable[str] = (),
+) -> str:
+    """What the flow stream is subscribed to, for the status bar."""
+    what = "drops (DROPPED, AUDIT)" if drops else "all flows"
+    where = {"pod": f"of pod {target}", "namespace": f"of namespace {target}"}.get(kind, "cluster-wide")
+    text = f"{what} {where}"
+    if words:
+        text += f" · filter: {words}"
+    if forced:
+        text += " (pick a pod or a namespace to see all its flows)"
+    local = list(local_only)
+    if server and local:
+        text += f" · {filters_local_only(local)}"
+    elif not server and (words or kind != "cluster" or drops):
+        text += " · filtered here"
+    return text
+
+
+def tui_rate(value: float) -> str:
+    if value >= 10_000:
+        return f"{value / 1000:.0f}k"
+    if value >= 1000:
+        return f"{value / 1000:.1f}k"
+    if value >= 10:
+        return f"{value:.0f}"
+    return f"{value:.1f}"
+
+
+def tui_count(value: int) -> str:
+    return f"{value:,}"
+
+
+def tui_age(seconds: float) -> str:
+    if seconds < 1:
+        return "just now"
+    if seconds < 60:
+        return f"{seconds:.0f}s ago"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f}m ago"
+    return f"{seconds / 3600:.1f}h ago"
+
+
+def tui_stream_state(state, flows_seen: int = 0) -> str:
+    """Short connection state for the status bar."""
+    if state is None:
+        return "starting"
+    if state.state == "reconnecting":
+        return f"reconnecting in {state.retry_in:.0f}s (attempt {state.attempt})"
+    if state.state == "failed":
+        return "unreachable"
+    if state.state == "connected":
+        return "connected" + (f" · Hubble {state.server_version}" if state.server_version else "")
+    return state.state
+
+
+def tui_relay_panel(address: str, message: str, attempt: int, retry_in: float) -> str:
+    """The panel shown while Hubble cannot be reached: what was tried, what to do, and that we retry."""
+    retry = (
+        f"Retrying in {retry_in:.0f} s (attempt {attempt})." if retry_in > 0 else f"Retrying (attempt {attempt})."
+    )
+    return (
+        f"Cannot stream flows from Hubble at {address}.\n\n"
+        f"{message}\n\n"
+        "What to try:\n"
+        "  • cilium hubble port-forward &   (then Relay listens on localhost:4245)\n"
+        "  • netpol-tui -P   (netpol-tui port-forwards to kube-system/hubble-relay itself)\n"
+        "  • netpol-tui --server HOST:PORT   (or set HUBBLE_SERVER)\n"
+        "  • TLS: --tls --tls-ca-cert-files CA.pem --tls-server-name instance.hubble-relay.cilium.io\n"
+        "    (mTLS: --tls-client-cert-file / --tls-client-key-file)\n\n"
+        f"{retry}"
+    )
+
+
+def tui_kube_banner(status) -> str:
+    """A banner for a KubeStatus that needs the user's attention ("" when none)."""
+    if status.state == "forbidden":
+        return f"Kubernetes API: {status.message} — explanations may be incomplete."
+    if status.state == "failed":
+        retry = f" Retrying in {status.retry_in:.0f} s." if status.retry_in else ""
+        return f"Kubernetes API: {status.message}.{retry}"
+    return ""
+
+
+def tui_cluster_status(counts: dict, age_s: float | None, label: str, loading: bool) -> str:
+    if loading:
+        return f"cluster: listing from {label}…"
+    if not counts:
+        return "cluster: none (explanations need --cluster PATH or the kube API)"
+    age = f" · {tui_age(age_s)}" if age_s is not None else ""
+    return (
+        f"cluster {label}{age} · {counts.get('namespaces', 0)} ns · {counts.get('pods', 0)} pods · "
+        f"{counts.get('policies', 0)} policies"
+    )
+
+
+def tui_paused(pending: int) -> str:
+    return f"PAUSED · {pending:,} new flow{'s' if pending != 1 else ''} waiting · space resumes"
+
+
+def tui_loading(done: int, total: int, label: str) -> str:
+    if total:
+        return f"loading {label}: {100 * done / total:.0f}%"
+    return f"loading {label}: {done:,} lines"
+
+
+def tui_copied(what: str, lines: int) -> str:
+    return f"Copied {what} to the clipboard ({lines} lines, OSC 52 — works over SSH and inside tmux)."
+
+
+def tui_saved(path: str) -> str:
+    return f"Saved to {path}. Try it: kubectl apply --dry-run=server -f {path}"
+
+
+def tui_save_failed(path: str, detail: str) -> str:
+    return f"Cannot save {path}: {detail}"
+
+
+def tui_nothing_to_copy() -> str:
+    return "No fix to copy: select a dropped flow (or a drop group) that has a verified fix."
+
+
+def tui_no_policy() -> str:
+    return "No policy to show: select a flow, a drop group or a pod that a policy selects."
+
+
+def tui_agreement(expl) -> str:
+    """Whether Hubble's verdict and the policies we know agree, in one line."""
+    return {
+        "policy_drop": "Hubble and the policies agree: dropped, and the NetworkPolicies deny it.",
+        "policy_drop_but_allowed": "Hubble and the policies DISAGREE: Hubble dropped it for policy, the "
+        "NetworkPolicies we know allow it.",
+        "explicit_deny": "Hubble names an explicit deny rule: the NetworkPolicies cannot override it.",
+        "auth_required": "Hubble dropped it for missing mutual authentication, not for a NetworkPolicy.",
+        "not_a_policy_drop": "Not a policy drop: Hubble dropped it for another reason.",
+        "audit": "Audit mode: Hubble let it through but reports the policies would drop it.",
+        "allowed": "Hubble and the policies agree: forwarded, and allowed.",
+        "forwarded_but_denied": "Hubble and the policies DISAGREE: Hubble forwarded what the NetworkPolicies deny.",
+    }.get(expl.case, "")
+
+
+def tui_no_cluster_for_explanation() -> str:
+    return "No cluster snapshot yet: the explanation appears once the cluster is listed (or give --cluster PATH)."
+
+
+def tui_select_hint(drops: int) -> str:
+    if drops:
+        return "Select a red row (↑↓ or j/k) to see why it was dropped and the fix; g groups the drops."
+    return "Waiting for drops… every dropped flow shows up in red; select one to see why and the fix."
+
+
+def tui_pod_title(pod_key: str, ingress: bool, egress: bool) -> str:
+    iso = [s for s, on in (("ingress", ingress), ("egress", egress)) if on]
+    return f"Pod {pod_key} — isolated for {' and '.join(iso)}" if iso else f"Pod {pod_key} — not isolated"
+
+
+def tui_pod_policies(direction: str, names: list[str]) -> str:
+    if not names:
+        return f"{direction}: no policy selects it (all {direction.lower()} allowed)"
+    return f"{direction}: selected by " + ", ".join(names)
+
+
+def tui_pod_recent_drops(count: int) -> str:
+    return f"Recent drop groups involving it ({count}):" if count else "No drops seen for it yet."
+
+
+def tui_group_denied_at(expl) -> str:
+    if expl is None:
+        return "?"
+    if expl.case not in ("policy_drop", "audit", "forwarded_but_denied"):
+        return {"not_a_policy_drop": "not policy", "explicit_deny": "deny rule",
+                "policy_drop_but_allowed": "disagree", "auth_required": "auth"}.get(expl.case, expl.case)
+    return "+".join(SIDE_NAME[s.direction] for s in expl.verdict.denying) or "?"
+
+
+def tui_fixes_header(count: int) -> str:
+    return f"{count} verified fix{'es' if count != 1 else ''} — c copies, s saves" if count else ""
+
+
+def tui_opens_other_pairs(pairs: int) -> str:
+    if pairs == 0:
+        return "Opens nothing else: no other pod pair is newly allowed on this port."
+    return f"Caution: also opens {pairs} other pod pair{'s' if pairs != 1 else ''} on this port — review before applying."

@@ -221,9 +221,7 @@ def opens_other_pairs(
         return found
 
     admitted = [
-        p
-        for p in after.pods.values()
-        if any(peer_admits(r, policy.namespace, subject(p)) for r in rules)
+        p for p in after.pods.values() if any(peer_admits(r, policy.namespace, subject(p)) for r in rules)
     ]
     count = 0
     for mine in selected:
@@ -236,11 +234,15 @@ def opens_other_pairs(
             s_sub, d_sub = subject(src), subject(dst)
             if not ev_after.allows(s_sub, d_sub, verdict.port, verdict.protocol):
                 continue
-            if src.key in before.pods and dst.key in before.pods and ev_before.allows(
-                ev_before.subject_for_pod(before.pods[src.key]),
-                ev_before.subject_for_pod(before.pods[dst.key]),
-                verdict.port,
-                verdict.protocol,
+            if (
+                src.key in before.pods
+                and dst.key in before.pods
+                and ev_before.allows(
+                    ev_before.subject_for_pod(before.pods[src.key]),
+                    ev_before.subject_for_pod(before.pods[dst.key]),
+                    verdict.port,
+                    verdict.protocol,
+                )
             ):
                 continue
             count += 1
@@ -260,7 +262,9 @@ def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
         proposals.append((side, action, manifest, policy))
     # verify: each side allowed with its fix; the connection allowed with all of them
     everything = snapshot.with_changes(policies=[p for *_, p in proposals])
-    if not everything.evaluator.evaluate(verdict.source, verdict.destination, verdict.port, verdict.protocol).allowed:
+    if not everything.evaluator.evaluate(
+        verdict.source, verdict.destination, verdict.port, verdict.protocol
+    ).allowed:
         return []
     fixes = []
     for side, action, manifest, policy in proposals:

@@ -1,0 +1,191 @@
+"""`netpol-tui explain`: explain every flow of a capture (or of a live Hubble stream), headless.
+
+With `--json`: one JSON object a line, one per input flow in input order (with `--drops-only`, one per dropped
+flow); a line that cannot be parsed gives `{"error": "...", "line": N}` in its place. Without `--json`: a report —
+drop groups by count, each with its one-line explanation and its fix. Exit status 2 only when nothing could be
+read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+
+from netpol_tui.cli import CliError
+from netpol_tui.core import render, yamlout
+from netpol_tui.core.aggregate import DropAggregator, ExplanationCache
+from netpol_tui.core.contract import explanation_json, flow_block
+from netpol_tui.core.filters import FilterError, FlowQuery
+from netpol_tui.core.model import Flow, LostEvents, NodeStatus
+
+DROP_VERDICTS = ("DROPPED", "AUDIT")
+
+
+class _Error:
+    __slots__ = ("line", "message")
+
+    def __init__(self, line: int, message: str) -> None:
+        self.line = line
+        self.message = message
+
+
+def _capture(args, query: FlowQuery) -> tuple[Iterator, object]:
+    from netpol_tui.sources.replay import ReplayError, ReplaySource
+
+    try:
+        src = ReplaySource(args.flows, query=query)
+    except ReplayError as exc:
+        raise CliError(str(exc)) from None
+
+    def items() -> Iterator:
+        seen = 0
+        for item in src.items():
+            # problems found before this item are reported in their place
+            while seen < len(src.problems):
+                line, message = src.problems[seen]
+                seen += 1
+                yield _Error(line, message)
+            yield item
+        while seen < len(src.problems):
+            line, message = src.problems[seen]
+            seen += 1
+            yield _Error(line, message)
+
+    return items(), src
+
+
+def _live(args, query: FlowQuery) -> tuple[Iterator, object]:
+    from netpol_tui.sources.hubble import HubbleConfig, HubbleError, HubbleSource
+    from netpol_tui.sources.kube import KubeError
+    from netpol_tui.sources.portforward import hubble_address
+
+    overrides: dict = {"follow": bool(args.follow)}
+    if args.last is None and not args.follow:
+        overrides["last"] = 20  # hubble observe's default
+    try:
+        overrides["server"], forwarder = hubble_address(args)
+    except KubeError as exc:
+        raise CliError(str(exc)) from None
+    cfg = HubbleConfig.from_args(args, query=query, **overrides)
+    src = HubbleSource(cfg)
+
+    def items() -> Iterator:
+        try:
+            for batch in src.batches():
+                yield from batch
+        except HubbleError as exc:
+            raise CliError(str(exc)) from None
+        finally:
+            src.close()
+            if forwarder is not None:
+                forwarder.stop()
+
+    return items(), src
+
+
+def run(args) -> int:
+    from netpol_tui.sources.cluster_loader import load_for_args
+
+    try:
+        query = FlowQuery.from_args(args)
+    except FilterError as exc:
+        raise CliError(str(exc)) from None
+    snapshot = load_for_args(args)
+    for problem in snapshot.problems:
+        print(f"netpol-tui: {render.problem_text(problem)}", file=sys.stderr)
+    if args.flows:
+        items, source = _capture(args, query)
+    else:
+        items, source = _live(args, query)
+
+    cache = ExplanationCache()
+    groups = DropAggregator(cache=cache)
+    out = sys.stdout
+    flows = errors = lost = 0
+    json_cache: dict[int, dict] = {}
+    try:
+        for item in items:
+            if type(item) is _Error:
+                errors += 1
+                if args.json:
+                    out.write(
+                        json.dumps({"error": item.message, "line": item.line}, ensure_ascii=False) + "\n"
+                    )
+                else:
+                    print(f"netpol-tui: {item.message}", file=sys.stderr)
+                continue
+            if isinstance(item, LostEvents):
+                lost += item.count
+                print(f"netpol-tui: {render.lost_events_text(item)}", file=sys.stderr)
+                continue
+            if isinstance(item, NodeStatus) or not isinstance(item, Flow):
+                continue
+            flows += 1
+            is_drop = item.verdict in DROP_VERDICTS
+            if args.drops_only and not is_drop:
+                continue
+            if args.json:
+                expl = cache.explain(item, snapshot)
+                # the explanation part is shared by identical flows; only the flow block differs
+                base = json_cache.get(id(expl))
+                if base is None or base.get("_expl") is not expl:
+                    base = explanation_json(expl)
+                    base["_expl"] = expl
+                    json_cache[id(expl)] = base
+                obj = {k: v for k, v in base.items() if k != "_expl"}
+                obj["flow"] = flow_block(item, expl)
+                out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+                if args.follow:
+                    out.flush()
+            elif is_drop:
+                groups.add(item, snapshot)
+    except KeyboardInterrupt:
+        pass
+    if not args.json:
+        _report(groups, flows, errors, lost, snapshot, source)
+    if flows == 0 and errors and not getattr(source, "flows_read", 0):
+        return 2
+    return 0
+
+
+def _report(groups: DropAggregator, flows: int, errors: int, lost: int, snapshot, source) -> None:
+    from rich.console import Console
+    from rich.syntax import Syntax
+    from rich.text import Text
+
+    console = Console()
+    console.print(
+        Text(
+            render.explain_report_heading(flows, groups.total, len(groups.groups), errors, lost), style="bold"
+        )
+    )
+    if snapshot.coverage.not_evaluated:
+        console.print(Text(render.not_evaluated_text(snapshot.coverage.not_evaluated), style="magenta"))
+    for group in groups.by_count():
+        expl = group.explanation
+        console.print()
+        console.print(
+            Text(render.group_line(group), style="bold red" if group.reason != "AUDIT" else "bold yellow")
+        )
+        if expl is None:
+            continue
+        console.print(Text("  " + render.explanation_summary(expl)))
+        for f in expl.findings:
+            console.print(Text("  • " + render.finding_text(f), style="yellow"))
+            manifest = f.param("manifest")
+            if isinstance(manifest, dict):
+                console.print(
+                    Syntax(
+                        yamlout.dump(manifest),
+                        "yaml",
+                        theme="ansi_dark",
+                        background_color="default",
+                        padding=(0, 4),
+                    )
+                )
+        for fix in expl.fixes:
+            console.print(Text("  " + render.fix_heading(fix), style="cyan"))
+            console.print(
+                Syntax(fix.yaml, "yaml", theme="ansi_dark", background_color="default", padding=(0, 4))
+            )
