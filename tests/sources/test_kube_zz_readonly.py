@@ -66,3 +66,28 @@ def test_only_get_requests_reach_the_api_server(tmp_path, capsys):
     assert any("/portforward" in p for p in paths)
     assert any("cilium.io" in p for p in paths)
     assert {m for m, _ in ALL_REQUESTS} == {"GET"}
+
+
+def test_rbac_file_grants_what_the_source_reads_and_nothing_that_writes():
+    from pathlib import Path
+
+    import yaml
+
+    from netpol_tui.sources import kube
+
+    text = (Path(__file__).resolve().parents[2] / "deploy" / "rbac.yaml").read_text()
+    grants: dict[tuple[str, str], set[str]] = {}
+    for doc in yaml.safe_load_all(text):
+        if not doc:
+            continue
+        assert doc["kind"] in ("ClusterRole", "Role")
+        for rule in doc["rules"]:
+            for group in rule["apiGroups"]:
+                for res in rule["resources"]:
+                    grants.setdefault((group, res), set()).update(rule["verbs"])
+    for res in kube.CORE_RESOURCES + kube.CILIUM_RESOURCES:
+        assert {"get", "list", "watch"} <= grants[(res.group, res.plural)], res.plural
+    assert {"get", "list"} <= grants[("apiextensions.k8s.io", "customresourcedefinitions")]
+    assert {"get"} <= grants[("", "services")]
+    writes = {(g, r, v) for (g, r), verbs in grants.items() for v in verbs if v not in ("get", "list", "watch")}
+    assert writes == {("", "pods/portforward", "create")}
