@@ -1,0 +1,199 @@
+"""Rich renderables for the panes (colours and layout only; every sentence comes from core.render)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.syntax import Syntax
+from rich.text import Text
+
+from netpol_tui.core import render
+from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.evaluate import Verdict
+from netpol_tui.core.explain import Explanation
+from netpol_tui.core.model import Flow
+from netpol_tui.core.policy import EGRESS, INGRESS
+from netpol_tui.richtext import side_lines
+
+SEVERITY_STYLE = {"warning": "yellow", "caution": "magenta"}
+VERDICT_STYLE = {
+    "DROPPED": "bold #ff5f5f",
+    "AUDIT": "bold #ffaf00",
+    "FORWARDED": "#5fd75f",
+    "ERROR": "bold magenta",
+}
+YAML_THEME = "monokai"
+
+
+def clock_text(time_ns: int) -> str:
+    if not time_ns:
+        return "--:--:--.---"
+    secs, nanos = divmod(time_ns, 1_000_000_000)
+    return time.strftime("%H:%M:%S", time.gmtime(secs)) + f".{nanos // 1_000_000:03d}"
+
+
+def endpoint_label(ep) -> str:
+    if ep.namespace and ep.pod_name:
+        return f"{ep.namespace}/{ep.pod_name}"
+    if ep.ip:
+        names = ep.other_labels and [x for x in ep.other_labels if x.startswith("reserved:")]
+        return f"{ep.ip} ({names[0][9:]})" if names else ep.ip
+    return ep.kind.value
+
+
+def port_label(flow: Flow) -> str:
+    if flow.destination_port:
+        return f"{flow.destination_port}/{flow.protocol or '?'}"
+    return flow.protocol or "-"
+
+
+def reason_label(flow: Flow) -> str:
+    direction = flow.traffic_direction.replace("TRAFFIC_DIRECTION_UNKNOWN", "").lower()
+    if flow.verdict in ("DROPPED", "AUDIT"):
+        reason = flow.drop_reason or ("policy audit" if flow.verdict == "AUDIT" else "")
+        return f"{reason} {direction}".strip()
+    return direction
+
+
+def flow_cells(flow: Flow) -> tuple[str, str, str, str, str, str]:
+    return (
+        clock_text(flow.time_ns),
+        endpoint_label(flow.source),
+        endpoint_label(flow.destination),
+        port_label(flow),
+        flow.verdict,
+        reason_label(flow),
+    )
+
+
+def _closest(side):
+    best, score = None, None
+    for pres in side.policies:
+        s = pres.closest.failures if pres.closest is not None else 1000
+        if score is None or s < score:
+            best, score = pres, s
+    return best
+
+
+def policies_involved(verdict: Verdict) -> list:
+    """Policies of the explanation, the closest one of each denying side first."""
+    out: list = []
+    for side in verdict.denying:
+        best = _closest(side)
+        if best is not None and best.policy not in out:
+            out.append(best.policy)
+    for side in (verdict.ingress, verdict.egress):
+        for pres in side.policies:
+            if pres.policy not in out:
+                out.append(pres.policy)
+    return out
+
+
+def explanation_renderable(expl: Explanation, header: list[Text] | None = None) -> RenderableType:
+    v = expl.verdict
+    parts: list[Any] = list(header or [])
+    denied = not v.allowed
+    head = Text()
+    head.append(f" {render.verdict_heading(v.allowed)} ", style="bold white on #d70000" if denied else "bold black on #5fd75f")
+    head.append("  ")
+    head.append(render.explanation_summary(expl), style="bold")
+    parts.append(head)
+    agree = render.tui_agreement(expl)
+    if agree:
+        parts.append(Text(agree, style="bold magenta" if "DISAGREE" in agree else "italic"))
+    flow = expl.flow
+    if flow is not None:
+        seen = Text("Hubble: ", style="dim")
+        seen.append(f"{flow.verdict} {flow.drop_reason}".strip(), style=VERDICT_STYLE.get(flow.verdict, ""))
+        if flow.traffic_direction and "UNKNOWN" not in flow.traffic_direction:
+            seen.append(f" at {flow.traffic_direction.lower()}", style="dim")
+        if flow.node_name:
+            seen.append(f" on {flow.node_name}", style="dim")
+        parts.append(seen)
+    for side in v.denying:
+        best = _closest(side)
+        if best is not None:
+            t = Text("Closest rule: ", style="bold yellow")
+            t.append(render.near_miss_text(best, side, v))
+            parts.append(t)
+    for side in (v.egress, v.ingress):
+        parts.append(Text(""))
+        parts.extend(side_lines(side, v))
+    findings = [f for f in expl.findings if f.code != "note"]
+    if findings:
+        parts.append(Text(""))
+    for f in findings:
+        style = SEVERITY_STYLE.get(render.FINDING_SEVERITY.get(f.code, ""), "cyan")
+        parts.append(Text("• " + render.finding_text(f), style=style))
+    for code in v.notes:
+        parts.append(Text("note: " + render.note_text(code), style="yellow"))
+    return Group(*parts)
+
+
+def fix_renderable(expl: Explanation | None) -> RenderableType:
+    if expl is None:
+        return Text("")
+    if not expl.fixes:
+        text = render.no_fix_text(expl) or ""
+        return Text(text, style="dim")
+    parts: list[Any] = [Text(render.tui_fixes_header(len(expl.fixes)), style="dim")]
+    for fix in expl.fixes:
+        parts.append(Text(render.fix_heading(fix), style="bold cyan"))
+        warn = fix.opens_other_pairs > 0
+        parts.append(Text(render.tui_opens_other_pairs(fix.opens_other_pairs), style="bold yellow" if warn else "green"))
+        parts.append(Syntax(fix.yaml.rstrip("\n"), "yaml", theme=YAML_THEME, background_color="default", word_wrap=False))
+        parts.append(Text(""))
+    return Group(*parts)
+
+
+def fix_text(expl: Explanation | None) -> str:
+    """What `c` copies and `s` saves: exactly the fix YAML (several fixes as one multi-document YAML)."""
+    if expl is None or not expl.fixes:
+        return ""
+    return "---\n".join(f.yaml if f.yaml.endswith("\n") else f.yaml + "\n" for f in expl.fixes)
+
+
+def group_header(group) -> list[Text]:
+    t = Text()
+    t.append(f"{group.count:,} drops", style="bold #ff5f5f")
+    t.append(f" · first {clock_text(group.first_ns)} · last {clock_text(group.last_ns)} · {len(group.pods)} pod pairs", style="dim")
+    return [t]
+
+
+def pod_renderable(snapshot: ClusterSnapshot | None, key: str, groups: list) -> RenderableType:
+    if snapshot is None:
+        return Text(render.tui_no_cluster_for_explanation(), style="dim")
+    if "/" not in key:  # a namespace
+        pols = snapshot.policies_in(key)
+        parts: list[Any] = [Text(f"Namespace {key}: {len(snapshot.pods_in(key))} pods, {len(pols)} policies", style="bold")]
+        for p in pols:
+            parts.append(Text(f"  {p.key} ({', '.join(sorted(p.policy_types))})"))
+        _drops(parts, groups)
+        return Group(*parts)
+    pod = snapshot.pod(key)
+    if pod is None:
+        return Text(key, style="bold")
+    ev = snapshot.evaluator
+    subj = ev.subject_for_pod(pod)
+    ing = [p.key for p in ev.selecting(subj, INGRESS)]
+    egr = [p.key for p in ev.selecting(subj, EGRESS)]
+    parts = [Text(render.tui_pod_title(key, bool(ing), bool(egr)), style="bold")]
+    labels = ", ".join(f"{k}={v}" for k, v in sorted(pod.labels.items()))
+    parts.append(Text(f"labels: {labels}", style="dim"))
+    parts.append(Text(render.tui_pod_policies("Ingress", ing), style="yellow" if ing else "green"))
+    parts.append(Text(render.tui_pod_policies("Egress", egr), style="yellow" if egr else "green"))
+    _drops(parts, groups)
+    return Group(*parts)
+
+
+def _drops(parts: list, groups: list) -> None:
+    parts.append(Text(""))
+    parts.append(Text(render.tui_pod_recent_drops(len(groups)), style="bold"))
+    for g in groups[:20]:
+        parts.append(Text("  " + render.group_line(g) + f" · {g.reason}", style="#ff8787"))
+
+
+def yaml_renderable(text: str) -> RenderableType:
+    return Syntax(text.rstrip("\n"), "yaml", theme=YAML_THEME, background_color="default")

@@ -1,0 +1,39 @@
+"""`?`: every key, grouped, from render.TUI_HELP."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from netpol_tui.core import render
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [("escape,q,question_mark", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 100; max-width: 95%; height: auto; max-height: 90%;
+        border: round #87afd7; background: $panel; padding: 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold #ffd75f", no_wrap=True)
+        table.add_column()
+        for key, text in render.TUI_HELP:
+            if not text:
+                table.add_row(Text(key, style="bold underline #87afd7"), "")
+            else:
+                table.add_row(key, text)
+        table.add_row("", "")
+        table.add_row("Pods pane", render.TUI_MARKS_LEGEND)
+        with VerticalScroll() as vs:
+            vs.border_title = "Help — esc closes"
+            yield Static(table)
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)

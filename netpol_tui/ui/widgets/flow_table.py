@@ -1,0 +1,69 @@
+"""The flows pane: the visible rows of the app's flow ring (Line API; the ring is handed down by the app)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.style import Style
+from textual.message import Message
+
+from netpol_tui.core import render
+from netpol_tui.core.model import Flow
+from netpol_tui.ui.rendering import flow_cells
+from netpol_tui.ui.ring import FlowRing
+from netpol_tui.ui.widgets.virtual_table import VirtualTable
+
+DROP_ROW = Style(color="#ffafaf")
+AUDIT_ROW = Style(color="#ffd787")
+DROP_VERDICT = Style(bold=True, color="white", bgcolor="#af0000")
+AUDIT_VERDICT = Style(bold=True, color="black", bgcolor="#ffaf00")
+FWD_VERDICT = Style(color="#5fd75f")
+DIM = Style(color="#8a8a8a")
+
+
+class FlowTable(VirtualTable):
+    columns = render.TUI_FLOW_COLUMNS
+    widths = (12, 0, 0, 9, 9, 26)
+
+    class FlowSelected(Message):
+        def __init__(self, flow: Flow) -> None:
+            super().__init__()
+            self.flow = flow
+
+    def __init__(self, ring: FlowRing[Flow], **kw: Any) -> None:
+        super().__init__(**kw)
+        self.ring = ring
+
+    def row_count(self) -> int:
+        return len(self.ring)
+
+    def row_key(self, index: int) -> Any:
+        return self.ring.first_seq + index
+
+    def index_of(self, key: Any) -> int | None:
+        pos = key - self.ring.first_seq
+        return pos if 0 <= pos < len(self.ring) else None
+
+    def flow_at(self, index: int) -> Flow:
+        return self.ring[index]
+
+    def cells(self, index: int) -> tuple[str, ...]:
+        return flow_cells(self.ring[index])
+
+    def row_style(self, index: int) -> Style:
+        v = self.ring[index].verdict
+        if v == "DROPPED":
+            return DROP_ROW
+        if v == "AUDIT":
+            return AUDIT_ROW
+        return Style()
+
+    def cell_styles(self, index: int) -> tuple[Style | None, ...]:
+        v = self.ring[index].verdict
+        verdict = DROP_VERDICT if v == "DROPPED" else AUDIT_VERDICT if v == "AUDIT" else FWD_VERDICT
+        return (DIM, None, None, None, verdict, None)
+
+    def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
+        if event.table is self:
+            event.stop()
+            self.post_message(self.FlowSelected(self.ring[event.index]))

@@ -1,0 +1,76 @@
+"""The grouped view: drop groups (source, destination, port, reason) with counts and last seen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.style import Style
+from textual.message import Message
+
+from netpol_tui.core import render
+from netpol_tui.core.aggregate import DropGroup
+from netpol_tui.ui.rendering import clock_text
+from netpol_tui.ui.widgets.virtual_table import VirtualTable
+
+COUNT = Style(bold=True, color="#ff5f5f")
+
+
+class GroupTable(VirtualTable):
+    columns = render.TUI_GROUP_COLUMNS
+    widths = (8, 12, 0, 0, 9, 22, 12)
+
+    class GroupSelected(Message):
+        def __init__(self, group: DropGroup) -> None:
+            super().__init__()
+            self.group = group
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.groups: list[DropGroup] = []
+        self._index: dict[Any, int] = {}
+        self.follow = False
+
+    def set_groups(self, groups: list[DropGroup]) -> None:
+        """Handed down by the app (sorted by count); the cursor stays on its group."""
+        self.groups = groups
+        self._index = {g.key: i for i, g in enumerate(groups)}
+        follow = self.follow
+        self.follow = False
+        self.data_changed()
+        self.follow = follow
+
+    def row_count(self) -> int:
+        return len(self.groups)
+
+    def row_key(self, index: int) -> Any:
+        g = self.groups[index]
+        return (g.key, g.count)
+
+    def index_of(self, key: Any) -> int | None:
+        if key is None:
+            return None
+        return self._index.get(key[0])
+
+    @property
+    def cursor(self) -> int | None:
+        return self.index_of(self.cursor_key)
+
+    def cells(self, index: int) -> tuple[str, ...]:
+        g = self.groups[index]
+        return (
+            f"{g.count:,}",
+            clock_text(g.last_ns),
+            g.source,
+            g.destination,
+            f"{g.port}/{g.protocol}" if g.port else g.protocol or "-",
+            g.reason,
+            render.tui_group_denied_at(g.explanation),
+        )
+
+    def cell_styles(self, index: int) -> tuple[Style | None, ...]:
+        return (COUNT,)
+
+    def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
+        if event.table is self:
+            event.stop()
+            self.post_message(self.GroupSelected(self.groups[event.index]))

@@ -1,0 +1,81 @@
+"""The pods pane: namespaces → pods, with I/E marks for ingress/egress isolation. Built from the snapshot
+the app hands down; children are filled when a namespace is expanded (big clusters stay cheap)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import Tree
+
+from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.policy import EGRESS, INGRESS
+
+
+class PodTree(Tree):
+    DEFAULT_CSS = """
+    PodTree { background: $surface; }
+    """
+
+    class Chosen(Message):
+        """A pod ("ns/name") or a namespace ("ns") was chosen (enter)."""
+
+        def __init__(self, namespace: str, pod: str = "") -> None:
+            super().__init__()
+            self.namespace = namespace
+            self.pod = pod
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__("cluster", **kw)
+        self.show_root = False
+        self.guide_depth = 2
+        self.snapshot: ClusterSnapshot | None = None
+
+    def set_snapshot(self, snapshot: ClusterSnapshot) -> None:
+        expanded = {n.data[1] for n in self._all_nodes() if n.data and n.data[0] == "ns" and n.is_expanded}
+        self.snapshot = snapshot
+        self.clear()
+        for name in sorted(snapshot.namespaces):
+            pods = snapshot.pods_in(name)
+            pols = snapshot.policies_in(name)
+            label = Text(name, style="bold")
+            label.append(f"  {len(pods)} pods · {len(pols)} pol", style="dim")
+            node = self.root.add(label, data=("ns", name, False), expand=False, allow_expand=bool(pods))
+            if name in expanded:
+                self._fill(node)
+                node.expand()
+
+    def _all_nodes(self):
+        return list(self.root.children)
+
+    def _fill(self, node) -> None:
+        kind, name, filled = node.data
+        if filled or self.snapshot is None:
+            return
+        node.data = (kind, name, True)
+        ev = self.snapshot.evaluator
+        for pod in sorted(self.snapshot.pods_in(name), key=lambda p: p.name):
+            subj = ev.subject_for_pod(pod)
+            ing = bool(ev.selecting(subj, INGRESS))
+            egr = bool(ev.selecting(subj, EGRESS))
+            label = Text(pod.name)
+            label.append("  ")
+            label.append("I" if ing else "·", style="bold #ffaf00" if ing else "dim")
+            label.append("E" if egr else "·", style="bold #ffaf00" if egr else "dim")
+            node.add_leaf(label, data=("pod", pod.key, True))
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
+        if event.node.data:
+            self._fill(event.node)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+        event.stop()
+        data = event.node.data
+        if not data:
+            return
+        if data[0] == "ns":
+            self.post_message(self.Chosen(data[1]))
+        else:
+            ns, _, pod = data[1].partition("/")
+            self.post_message(self.Chosen(ns, pod))

@@ -1,0 +1,234 @@
+"""A Line-API table: renders only the visible rows, from data it is handed (no I/O, no per-row widgets).
+
+Subclasses give `row_count()`, `cells(index)` and `row_style(index)`. The cursor is kept by a stable key
+(`row_key(index)`), so rows arriving or falling out of a ring buffer never move the selected row on screen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+HEADER_STYLE = Style(bold=True, color="#87afd7", bgcolor="#262626")
+CURSOR_STYLE = Style(bgcolor="#005f87", bold=True)
+CURSOR_BLUR_STYLE = Style(bgcolor="#3a3a3a")
+
+
+def fit(text: str, width: int) -> str:
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
+
+
+class VirtualTable(ScrollView, can_focus=True):
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup,ctrl+u", "page_up", "Page up", show=False),
+        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last/follow", show=False),
+        Binding("enter", "choose", "Explain", show=False),
+    ]
+    DEFAULT_CSS = """
+    VirtualTable { background: $surface; scrollbar-size-vertical: 1; overflow-x: hidden; }
+    """
+
+    columns: tuple[str, ...] = ()
+    # relative widths; a column with 0 takes the rest
+    widths: tuple[int, ...] = ()
+
+    class Highlighted(Message):
+        def __init__(self, table: VirtualTable, index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.cursor_key: Any = None  # the selected row's stable key (None: no selection)
+        self.follow = True  # keep the newest row in view
+        self._strip_cache: dict[tuple, Strip] = {}
+
+    # ---- to override -------------------------------------------------------------------------------------------
+    def row_count(self) -> int:
+        return 0
+
+    def row_key(self, index: int) -> Any:
+        return index
+
+    def index_of(self, key: Any) -> int | None:
+        return key if isinstance(key, int) and 0 <= key < self.row_count() else None
+
+    def cells(self, index: int) -> tuple[str, ...]:
+        return ()
+
+    def row_style(self, index: int) -> Style:
+        return Style()
+
+    def cell_styles(self, index: int) -> tuple[Style | None, ...]:
+        return ()
+
+    # ---- geometry ----------------------------------------------------------------------------------------------
+    @property
+    def cursor(self) -> int | None:
+        return None if self.cursor_key is None else self.index_of(self.cursor_key)
+
+    def column_widths(self, width: int) -> list[int]:
+        fixed = sum(w for w in self.widths if w > 0) + len(self.widths) - 1
+        rest = max(8, width - fixed)
+        flex = [i for i, w in enumerate(self.widths) if w == 0]
+        out = []
+        for w in self.widths:
+            out.append(w if w > 0 else rest // max(1, len(flex)))
+        return out
+
+    def data_changed(self, evicted: int = 0) -> None:
+        """The data grew (and lost `evicted` rows at the top): keep what is on screen where it is."""
+        rows = self.row_count()
+        self.virtual_size = Size(self.size.width, rows + 1)
+        if self.follow:
+            self.scroll_to(y=max(0, rows + 1 - self.size.height), animate=False, immediate=True)
+        elif evicted:
+            self.scroll_to(y=max(0, self.scroll_y - evicted), animate=False, immediate=True)
+        if self.cursor_key is not None and self.cursor is None:
+            self.cursor_key = None  # the selected row left the buffer (the app keeps its explanation)
+        self._strip_cache.clear()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._strip_cache.clear()
+        self.data_changed()
+
+    # ---- rendering ---------------------------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return self._header(width)
+        index = int(self.scroll_y) + y - 1
+        if index >= self.row_count():
+            return Strip.blank(width, self.rich_style)
+        selected = index == self.cursor
+        key = (self.row_key(index), selected, width, self.has_focus)
+        strip = self._strip_cache.get(key)
+        if strip is None:
+            strip = self._row(index, width, selected)
+            if len(self._strip_cache) > 400:
+                self._strip_cache.clear()
+            self._strip_cache[key] = strip
+        return strip
+
+    def _header(self, width: int) -> Strip:
+        segs = []
+        for text, w in zip(self.columns, self.column_widths(width), strict=False):
+            segs.append(Segment(fit(text, w) + " ", HEADER_STYLE))
+        return Strip(segs).adjust_cell_length(width, HEADER_STYLE)
+
+    def _row(self, index: int, width: int, selected: bool) -> Strip:
+        base = self.rich_style + self.row_style(index)
+        if selected:
+            base = base + (CURSOR_STYLE if self.has_focus else CURSOR_BLUR_STYLE)
+        styles = self.cell_styles(index)
+        segs = []
+        for i, (text, w) in enumerate(zip(self.cells(index), self.column_widths(width), strict=False)):
+            st = styles[i] if i < len(styles) and styles[i] is not None else None
+            style = base + st if st is not None else base
+            if selected and st is not None:
+                style = style + Style(bgcolor=(CURSOR_STYLE if self.has_focus else CURSOR_BLUR_STYLE).bgcolor)
+            segs.append(Segment(fit(text, w), style))
+            segs.append(Segment(" ", base))
+        return Strip(segs).adjust_cell_length(width, base)
+
+    def on_focus(self) -> None:
+        self._strip_cache.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._strip_cache.clear()
+        self.refresh()
+
+    # ---- cursor ------------------------------------------------------------------------------------------------
+    def select_index(self, index: int | None, *, notify: bool = True) -> None:
+        rows = self.row_count()
+        if index is None or rows == 0:
+            self.cursor_key = None
+            self.refresh()
+            return
+        index = max(0, min(rows - 1, index))
+        self.cursor_key = self.row_key(index)
+        self.follow = False
+        self._scroll_to_index(index)
+        self._strip_cache.clear()
+        self.refresh()
+        if notify:
+            self.post_message(self.Highlighted(self, index))
+
+    def _scroll_to_index(self, index: int) -> None:
+        body = max(1, self.size.height - 1)
+        top = int(self.scroll_y)
+        if index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + body:
+            self.scroll_to(y=index - body + 1, animate=False, immediate=True)
+
+    def _move(self, delta: int) -> None:
+        cur = self.cursor
+        if cur is None:
+            rows = self.row_count()
+            if rows == 0:
+                return
+            # from follow mode: start at the newest row on screen
+            top = int(self.scroll_y)
+            body = max(1, self.size.height - 1)
+            cur = min(rows - 1, top + body - 1) if delta >= 0 else min(rows - 1, top + body - 1)
+            self.select_index(cur)
+            return
+        self.select_index(cur + delta)
+
+    def action_cursor_up(self) -> None:
+        self._move(-1)
+
+    def action_cursor_down(self) -> None:
+        self._move(1)
+
+    def action_page_up(self) -> None:
+        self._move(-max(1, self.size.height - 2))
+
+    def action_page_down(self) -> None:
+        self._move(max(1, self.size.height - 2))
+
+    def action_first(self) -> None:
+        self.select_index(0)
+
+    def action_last(self) -> None:
+        """Jump to the newest row and follow new rows again."""
+        rows = self.row_count()
+        self.cursor_key = None
+        self.follow = True
+        self.data_changed()
+        if rows:
+            self.refresh()
+
+    def action_choose(self) -> None:
+        cur = self.cursor
+        if cur is not None:
+            self.post_message(self.Highlighted(self, cur))
+        else:
+            self._move(0)
+
+    def on_click(self, event) -> None:
+        y = event.y
+        if y <= 0:
+            return
+        index = int(self.scroll_y) + y - 1
+        if 0 <= index < self.row_count():
+            self.select_index(index)
