@@ -1508,3 +1508,22 @@ def test_pod_ip_is_the_pod() -> None:
     snap = snapshot_of("no-policies")
     assert endpoint(snap, "10.0.2.2").pod is snap.pod("y/b")
     assert endpoint(snap, "10.0.2.200").pod is None
+
+
+@pytest.mark.xfail(strict=True, reason="ipBlock is matched against every IP of a pod, not the connection's address")
+def test_dual_stack_ipblock_uses_the_connections_address_family() -> None:
+    # an IPv4 connection from a dual-stack pod must not be admitted by an IPv6-only ipBlock
+    parsed = parse_objects(
+        [
+            {"kind": "Pod", "metadata": {"name": "src", "namespace": "a"},
+             "status": {"podIP": "10.0.0.1", "podIPs": [{"ip": "10.0.0.1"}, {"ip": "fd00::1"}]}},
+            {"kind": "Pod", "metadata": {"name": "dst", "namespace": "a", "labels": {"app": "d"}},
+             "status": {"podIP": "10.0.0.2", "podIPs": [{"ip": "10.0.0.2"}, {"ip": "fd00::2"}]}},
+            {"kind": "NetworkPolicy", "metadata": {"name": "v6-only", "namespace": "a"},
+             "spec": {"podSelector": {"matchLabels": {"app": "d"}},
+                      "ingress": [{"from": [{"ipBlock": {"cidr": "fd00::/64"}}]}]}},
+        ]
+    )
+    ev = ClusterSnapshot.from_parse(parsed).evaluator
+    src, dst = ev.subject_for_ip("10.0.0.1"), ev.subject_for_ip("10.0.0.2")
+    assert ev.allows(src, dst, 80, "TCP") is False
