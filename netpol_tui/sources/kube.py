@@ -702,6 +702,10 @@ class KubeSource:
             except Exception as exc:
                 attempt += 1
                 delay = min(self.backoff_max, self.backoff_base * 2**attempt)
+                with self._cond:  # do not hold the first snapshot back for the Cilium discovery
+                    if not self._discovery_done:
+                        self._discovery_done = True
+                        self._changed()
                 self._status(
                     "reconnecting", "apis", render.kube_reconnecting("/apis", delay, describe_error(exc))
                 )
