@@ -334,7 +334,9 @@ class HubbleSource:
         self._status: HubbleStatus | None = None
         self._thread: threading.Thread | None = None
         self._buf: collections.deque[Any] = collections.deque()
-        self._ready = threading.Event()  # set when _buf may have items
+        self._ready = threading.Event()  # set when _buf goes from empty to non-empty
+        self._full = threading.Event()  # set when _buf holds a whole batch
+        self._batch_hint = 512
         self._space = threading.Event()  # set when _buf has room
         self._space.set()
         # resume state
@@ -418,6 +420,7 @@ class HubbleSource:
         if call is not None:
             call.cancel()
         self._ready.set()
+        self._full.set()
         self._space.set()
         ch, self._channel = self._channel, None
         if ch is not None and (self._thread is None or not self._thread.is_alive()):
@@ -438,23 +441,19 @@ class HubbleSource:
             self._thread = threading.Thread(target=self._run, name="hubble-stream", daemon=True)
             self._thread.start()
         buf = self._buf
+        self._batch_hint = max_batch
         while True:
             if not buf:
                 if self._closed.is_set():
                     return
-                self._ready.wait()
+                self._ready.wait(0.5)
                 self._ready.clear()
                 if not buf:
                     continue
-                if len(buf) < max_batch and max_wait > 0:
-                    # let a burst fill the batch, but never hold items longer than max_wait
-                    deadline = time.monotonic() + max_wait
-                    while len(buf) < max_batch and not self._closed.is_set():
-                        left = deadline - time.monotonic()
-                        if left <= 0:
-                            break
-                        self._ready.wait(left)
-                        self._ready.clear()
+                if len(buf) < max_batch and max_wait > 0 and not self._closed.is_set():
+                    # let a burst fill the batch (the reader signals "full"), but hold items at most max_wait
+                    self._full.wait(max_wait)
+            self._full.clear()
             batch: list[Item] = []
             end = False
             failure = None
@@ -599,9 +598,9 @@ class HubbleSource:
 
     # ---- the stream thread -----------------------------------------------------------------------------------
     def _put(self, item: Any) -> None:
-        buf = self._buf
-        buf.append(item)
+        self._buf.append(item)
         self._ready.set()
+        self._full.set()  # status changes and the end are delivered without waiting for a full batch
 
     def _state(self, state: str, message: str = "", attempt: int = 0, retry_in: float = 0.0) -> None:
         st = self._status
@@ -718,6 +717,7 @@ class HubbleSource:
         convert = conv.convert_response
         buf = self._buf
         ready = self._ready
+        full = self._full
         space = self._space
         limit = self.config.max_buffer
         local = self._query if self._query.text else None
@@ -747,12 +747,16 @@ class HubbleSource:
                 if local is not None and not local.matches(item):
                     continue
             buf.append(item)
-            if len(buf) >= limit:
+            n = len(buf)
+            if n == 1:
+                ready.set()  # only on empty -> non-empty: no wake-up per item
+            elif n >= self._batch_hint and not full.is_set():
+                full.set()
+            if n >= limit:
                 ready.set()
                 space.clear()
                 while len(buf) >= limit // 2 and not self._closed.is_set():
                     space.wait(0.5)
-            ready.set()
         return got
 
 
