@@ -17,7 +17,7 @@ Nothing here writes prose (see render.py). The rules followed are those of refer
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from netpol_tui.core.model import NS_NAME_LABEL, Namespace, Pod
@@ -90,6 +90,7 @@ class PeerCheck:
     )
     pod_misses: tuple[SelectorMiss, ...] = ()
     not_pod: bool = False  # a selector peer and the other end is not a (policy) pod
+    host_network: bool = False  # ... because it is a hostNetwork pod (its traffic is the node's)
     ip_failure: str = ""  # ipblock: "outside", "excepted", "no_ip"
     ip_except: str = ""  # the except entry that removed the IP
     via_pod_ip: bool = False  # ipblock matched the IP of a pod
@@ -229,9 +230,11 @@ class Evaluator:
         return pod_subject(pod, self.snapshot.namespace(pod.namespace), in_snapshot=in_snapshot)
 
     def subject_for_ip(self, ip: str, kind: str = "world") -> Subject:
+        """The pod owning this IP (keeping the IP: the connection's address), else the bare IP."""
         pod = self.snapshot.pod_by_ip(ip)
         if pod is not None:
-            return self.subject_for_pod(pod)
+            subject = self.subject_for_pod(pod)
+            return subject if subject.ip == ip else replace(subject, ip=ip)
         return ip_subject(ip, kind)
 
     # --- selection ---------------------------------------------------------------------------------------
@@ -361,7 +364,8 @@ def check_peer(peer: Peer, policy_ns: str, other: Subject) -> PeerCheck:
         else "pods"
     )
     if not other.policy_pod:
-        return PeerCheck(peer.index, False, kind, not_pod=True, failures=1)
+        host = other.pod is not None and other.pod.host_network
+        return PeerCheck(peer.index, False, kind, not_pod=True, host_network=host, failures=1)
     pod = other.pod
     ns = other.namespace
     ns_misses: tuple[SelectorMiss, ...] = ()
@@ -389,7 +393,8 @@ def check_peer(peer: Peer, policy_ns: str, other: Subject) -> PeerCheck:
 def _check_ipblock(peer: Peer, other: Subject) -> PeerCheck:
     block = peer.ip_block
     assert block is not None
-    texts = other.pod.ips if other.pod is not None and other.pod.ips else ((other.ip,) if other.ip else ())
+    # the address the connection uses (a dual-stack pod's other family is not this connection's), else the pod's
+    texts = (other.ip,) if other.ip else (other.pod.ips if other.pod is not None else ())
     addrs = [a for a in (_ip(t) for t in texts) if a is not None]
     if not addrs:
         return PeerCheck(peer.index, False, "ipblock", ip_failure="no_ip", failures=1)

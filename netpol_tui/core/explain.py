@@ -7,7 +7,7 @@ Pure: a `Flow` and a `ClusterSnapshot` in, an `Explanation` (data) out. render.p
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import (
@@ -103,17 +103,24 @@ _KIND_FOR_SUBJECT = {
 }
 
 
+def _with_ip(subject: Subject, ip: str) -> Subject:
+    """Keep the address the flow used (the connection's address family, what the datapath matched)."""
+    return replace(subject, ip=ip) if ip and ip != subject.ip else subject
+
+
 def subject_for_endpoint(ep: Endpoint, snapshot: ClusterSnapshot) -> Subject:
     """The snapshot's pod (by namespace/name, then by IP); else a pod rebuilt from the flow's labels; else an IP."""
     ev = snapshot.evaluator
     if ep.namespace and ep.pod_name:
         pod = snapshot.pod(f"{ep.namespace}/{ep.pod_name}")
         if pod is not None:
-            return ev.subject_for_pod(pod)
-    if ep.ip and ep.kind in (EndpointKind.POD, EndpointKind.UNKNOWN):
+            return _with_ip(ev.subject_for_pod(pod), ep.ip)
+    # by IP only when Hubble did not name the pod: a named pod that is gone may have left its IP to another one
+    named = bool(ep.namespace and ep.pod_name)
+    if ep.ip and not named and ep.kind in (EndpointKind.POD, EndpointKind.UNKNOWN):
         pod = snapshot.pod_by_ip(ep.ip)
         if pod is not None and (not ep.namespace or pod.namespace == ep.namespace):
-            return ev.subject_for_pod(pod)
+            return _with_ip(ev.subject_for_pod(pod), ep.ip)
     if ep.kind == EndpointKind.POD and ep.namespace:
         # gone from the snapshot (or never seen): Hubble's labels are what the datapath used
         name = ep.pod_name or (ep.workload.name if ep.workload else "") or "?"
@@ -131,7 +138,7 @@ def subject_for_endpoint(ep: Endpoint, snapshot: ClusterSnapshot) -> Subject:
             ns = Namespace(ep.namespace, labels)
         return pod_subject(pod, ns, in_snapshot=False)
     if ep.ip:
-        pod = snapshot.pod_by_ip(ep.ip) if ep.kind == EndpointKind.UNKNOWN else None
+        pod = snapshot.pod_by_ip(ep.ip) if ep.kind == EndpointKind.UNKNOWN and not named else None
         if pod is not None:
             return ev.subject_for_pod(pod)
         return ip_subject(ep.ip, _KIND_FOR_SUBJECT.get(ep.kind, "world"))
@@ -310,7 +317,8 @@ def _clause_findings(side: DirectionResult, verdict: Verdict, snapshot: ClusterS
             continue
         pol = pres.policy
         rule_ref = (("policy", pol.key), ("rule", closest.index), ("direction", side.direction))
-        if not closest.peer.ok:
+        # a peer-only finding is the cause only when the rule's ports match (else fixing the peer is not enough)
+        if not closest.peer.ok and closest.port.ok:
             best: PeerCheck = closest.peer.best
             # a namespace label the namespace lacks (or has with another value), maybe a typo
             if best.namespace_misses and not best.pod_misses and other.namespace is not None:

@@ -107,7 +107,7 @@ def _matched_parts(check, whose: str, peer) -> list[str]:
         parts.append(f"{whose} has " + " and ".join(
             requirement_text(r.key, r.operator, r.values) for r in peer.pod_selector.requirements))
     if peer.namespace_selector is not None and not peer.namespace_selector.is_empty and not check.namespace_misses:
-        parts.append("its namespace has " + " and ".join(
+        parts.append(("its namespace" if parts else f"{whose}'s namespace") + " has " + " and ".join(
             requirement_text(r.key, r.operator, r.values) for r in peer.namespace_selector.requirements))
     return parts
 
@@ -129,6 +129,8 @@ def peer_check_text(check, rule, policy_ns: str, other_key: str, direction: str)
         if check.ip_failure == "no_ip":
             return f"{whose} has no known IP to compare with {peer.ip_block.cidr}"
         return f"{whose} {other_key} is not in {peer.ip_block.cidr}"
+    if check.host_network:
+        return f"{whose} {other_key} uses hostNetwork: its traffic is the node's, so no pod or namespace selector matches it"
     if check.not_pod:
         return f"{whose} {other_key} is not a pod, so no pod or namespace selector can match it"
     fails = []
@@ -137,9 +139,10 @@ def peer_check_text(check, rule, policy_ns: str, other_key: str, direction: str)
             f"{whose} is in namespace {other_key.split('/')[0]}, not {check.wrong_namespace} "
             "(a podSelector alone only admits pods of the policy's own namespace)"
         )
-    fails += [miss_text(m, "its namespace") for m in check.namespace_misses]
-    fails += [miss_text(m, whose) for m in check.pod_misses]
     matched = _matched_parts(check, whose, peer)
+    ns_whose = "its namespace" if matched or check.pod_misses else f"{whose}'s namespace"
+    fails += [miss_text(m, whose) for m in check.pod_misses]
+    fails += [miss_text(m, ns_whose) for m in check.namespace_misses]
     if matched:
         return " and ".join(matched) + " but " + "; ".join(fails)
     return "; ".join(fails)
@@ -299,8 +302,15 @@ def skipped_kinds_text(kinds: Mapping[str, int]) -> str:
     return "skipped objects of kinds we do not read: " + ", ".join(f"{k} ({n})" for k, n in sorted(kinds.items()))
 
 
+def plural_kind(kind: str, n: int) -> str:
+    """`1 CiliumNetworkPolicy`, `2 CiliumNetworkPolicies` (not "Policys")."""
+    if n == 1:
+        return kind
+    return kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
+
+
 def not_evaluated_text(kinds: Iterable[tuple[str, int]]) -> str:
-    listed = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in kinds)
+    listed = ", ".join(f"{n} {plural_kind(k, n)}" for k, n in kinds)
     return f"{listed} exist but are not evaluated yet: verdicts cover Kubernetes NetworkPolicies only"
 
 
@@ -374,9 +384,14 @@ def near_miss_text(pres, side, verdict) -> str:
         if check.wrong_namespace:
             wants.append(f"{who} were in namespace {check.wrong_namespace} (a podSelector alone only admits pods of the policy's own namespace)")
             haves.append(f"it is in {other.key.split('/')[0]}")
+        if port_part:
+            # the peer alone would not be enough: say that the port must change too
+            wants.append(f"the rule allowed {verdict.port}/{verdict.protocol}")
+            haves.append(f"the rule {port_part}")
+            port_part = ""
         text = f"{head} would allow this if " + " and ".join(wants) + "; " + "; ".join(haves)
     if port_part:
-        text += f" — and it {port_part}"
+        text += f" — and the rule {port_part}"
     return text
 
 
@@ -434,7 +449,7 @@ CAUSE_TEXT = {
 
 
 def _kinds_text(kinds) -> str:
-    return ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in kinds)
+    return ", ".join(f"{n} {plural_kind(k, n)}" for k, n in kinds)
 
 
 def finding_text(f) -> str:
@@ -549,6 +564,10 @@ def explanation_summary(expl) -> str:
     v = expl.verdict
     case = expl.case
     conn = f"{endpoint_text(v.source)} → {endpoint_text(v.destination)} {v.port}/{v.protocol}"
+    if case == "not_a_policy_drop":
+        # Hubble's identity for an address it did not translate (a ClusterIP without backends) is `world`:
+        # do not call a Service address "outside the cluster"
+        conn = f"{v.source.key} → {v.destination.key} {v.port}/{v.protocol}"
     if case == "explicit_deny":
         return f"{conn}: dropped by an explicit deny policy; an allow rule cannot override it."
     if case == "not_a_policy_drop":

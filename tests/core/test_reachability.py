@@ -1510,7 +1510,7 @@ def test_pod_ip_is_the_pod() -> None:
     assert endpoint(snap, "10.0.2.200").pod is None
 
 
-@pytest.mark.xfail(strict=True, reason="ipBlock is matched against every IP of a pod, not the connection's address")
+
 def test_dual_stack_ipblock_uses_the_connections_address_family() -> None:
     # an IPv4 connection from a dual-stack pod must not be admitted by an IPv6-only ipBlock
     parsed = parse_objects(

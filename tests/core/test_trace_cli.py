@@ -241,14 +241,12 @@ def test_golden_names_the_failing_clause(monkeypatch, capsys) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # Wording defects found while reviewing the goldens (render.py owner to fix; these then pass and must be unmarked)
 # ---------------------------------------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="render.peer_check_text calls a hostNetwork pod 'not a pod'")
 def test_wording_host_network_peer_is_a_pod(capsys) -> None:
     _, doc = trace_json(capsys, "--from", "kube-system/node-agent", "--to", DB, "--port", "5432")
     detail = doc["ingress"]["policies"][0]["rules"][0]["peer"]["detail"]
     assert "is not a pod" not in detail and "hostNetwork" in detail, detail
 
 
-@pytest.mark.xfail(strict=True, reason="'its namespace' opens the sentence before the pod it refers to is named")
 def test_wording_namespace_miss_names_whose_namespace(capsys) -> None:
     _, doc = trace_json(capsys, "--from", "prod/report", "--to", DB, "--port", "5432")
     for side in ("egress", "ingress"):
