@@ -372,11 +372,12 @@ def check_peer(peer: Peer, policy_ns: str, other: Subject) -> PeerCheck:
     wrong_ns = ""
     if peer.namespace_selector is not None:
         ns_labels = ns.labels if ns is not None else {NS_NAME_LABEL: pod.namespace}
-        ns_misses = peer.namespace_selector.why_not(ns_labels)
+        if not peer.namespace_selector.matches(ns_labels):
+            ns_misses = peer.namespace_selector.why_not(ns_labels)
     elif pod.namespace != policy_ns:
         wrong_ns = policy_ns
     pod_misses: tuple[SelectorMiss, ...] = ()
-    if peer.pod_selector is not None:
+    if peer.pod_selector is not None and not peer.pod_selector.matches(pod.labels):
         pod_misses = peer.pod_selector.why_not(pod.labels)
     failures = len(ns_misses) + len(pod_misses) + (1 if wrong_ns else 0)
     return PeerCheck(

@@ -83,10 +83,10 @@ class Pod:
     workload: Workload | None = None
     node_name: str = ""
     origin: Origin = Origin()
+    key: str = field(init=False, repr=False, compare=False)  # "namespace/name", computed once
 
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.namespace}/{self.name}")
 
     @property
     def ip(self) -> str | None:
