@@ -136,8 +136,12 @@ def _same_selection(snapshot: ClusterSnapshot, a: NetworkPolicy, selector: dict,
     return bool(mine) and mine == theirs
 
 
-def _candidate(side: DirectionResult, verdict: Verdict, snapshot: ClusterSnapshot) -> tuple[str, dict, str]:
-    """(action, manifest, name) for one denying side."""
+def _candidate(
+    side: DirectionResult, verdict: Verdict, snapshot: ClusterSnapshot, pending: dict[str, dict] | None = None
+) -> tuple[str, dict, str]:
+    """(action, manifest, name) for one denying side. `pending`: manifests already proposed for the other side
+    (by ns/name), so that both sides never write two different versions of one policy name."""
+    pending = pending or {}
     me = side.subject
     pod = me.pod
     assert pod is not None
@@ -150,6 +154,12 @@ def _candidate(side: DirectionResult, verdict: Verdict, snapshot: ClusterSnapsho
         if side.direction in existing.policy_types and _same_selection(snapshot, existing, selector, ns):
             if not existing.raw:
                 continue
+            if existing.key in pending:
+                # the other side patches this same policy: add this rule to that version
+                updated = copy.deepcopy(pending[existing.key])
+                spec = updated["spec"]
+                spec[key] = [*(spec.get(key) or []), rule]
+                return "patch", updated, existing.name
             updated = copy.deepcopy(existing.raw)
             for drop in ("status",):
                 updated.pop(drop, None)
@@ -185,7 +195,9 @@ def _candidate(side: DirectionResult, verdict: Verdict, snapshot: ClusterSnapsho
         },
     }
     # a name already taken by another policy: make it unique rather than overwrite it
-    taken = {p.name for p in snapshot.policies_in(ns)}
+    taken = {p.name for p in snapshot.policies_in(ns)} | {
+        k.split("/", 1)[1] for k in pending if k.startswith(f"{ns}/")
+    }
     base, n = name, 2
     while manifest["metadata"]["name"] in taken:
         manifest["metadata"]["name"] = _dns_name(f"{base[:58]}-{n}")
@@ -254,12 +266,20 @@ def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
     if verdict.allowed:
         return []
     proposals: list[tuple[DirectionResult, str, dict, NetworkPolicy]] = []
+    pending: dict[str, dict] = {}
     for side in verdict.denying:
         if not side.enforced or side.subject.pod is None:
             return []
-        action, manifest, _ = _candidate(side, verdict, snapshot)
+        action, manifest, _ = _candidate(side, verdict, snapshot, pending)
         policy = parse_network_policy(manifest)
+        pending[policy.key] = manifest
         proposals.append((side, action, manifest, policy))
+    # both sides patching one policy (peers of one workload): both fixes carry the version with both rules, so
+    # that applying them in any order gives the same policy
+    proposals = [
+        (side, action, pending[policy.key], parse_network_policy(pending[policy.key]))
+        for side, action, _, policy in proposals
+    ]
     # verify: each side allowed with its fix; the connection allowed with all of them
     everything = snapshot.with_changes(policies=[p for *_, p in proposals])
     if not everything.evaluator.evaluate(
