@@ -656,3 +656,61 @@ def test_endpoint_helper_matches_snapshot() -> None:
     snap = snapshot(BASE)
     ep = endpoint(snap, "prod/api-7d9-a")
     assert ep.key == "prod/api-7d9-a" and ep.ip == "10.0.0.1"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Both sides in one namespace (found by test_suggest_properties)
+# ---------------------------------------------------------------------------------------------------------------
+PEERS = [
+    ns("data"),
+    pod(
+        "data",
+        "cassandra-0",
+        "10.0.2.1",
+        {"app": "cassandra", "statefulset.kubernetes.io/pod-name": "cassandra-0"},
+    ),
+    pod(
+        "data",
+        "cassandra-1",
+        "10.0.2.2",
+        {"app": "cassandra", "statefulset.kubernetes.io/pod-name": "cassandra-1"},
+    ),
+    pod("data", "backup-1", "10.0.2.3", {"app": "backup"}),
+]
+
+
+def test_both_sides_patch_one_policy() -> None:
+    """Peers of one workload under one policy for both directions: both fixes patch it, each with both rules."""
+    both = np(
+        "data",
+        "cassandra",
+        {"podSelector": {"matchLabels": {"app": "cassandra"}}, "policyTypes": ["Ingress", "Egress"]},
+    )
+    snap = snapshot([*PEERS, both])
+    expl = explain_flow(drop(snap, "data/cassandra-0", "data/cassandra-1", 7000), snap)
+    assert [(f.side, f.action, f.target) for f in expl.fixes] == [
+        ("egress", "patch", "data/cassandra"),
+        ("ingress", "patch", "data/cassandra"),
+    ]
+    for fix in expl.fixes:
+        doc = yaml.safe_load(fix.yaml)
+        assert len(doc["spec"]["ingress"]) == 1 and len(doc["spec"]["egress"]) == 1
+    # applied in either order, the connection is allowed
+    for order in (expl.fixes, expl.fixes[::-1]):
+        after = snap
+        for fix in order:
+            after = after.with_changes(policies=[parse_fix_yaml(fix.yaml)])
+        v = expl.verdict
+        assert after.evaluator.evaluate(v.source, v.destination, v.port, v.protocol).allowed
+
+
+def test_both_sides_create_distinct_policies() -> None:
+    """Two new policies in one namespace would both be named allow-a-to-b-...: the second gets its own name."""
+    deny = np("data", "deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
+    snap = snapshot([*PEERS, deny])
+    expl = explain_flow(drop(snap, "data/backup-1", "data/cassandra-0", 7000), snap)
+    assert [(f.side, f.action, f.target) for f in expl.fixes] == [
+        ("egress", "create", "data/allow-backup-to-cassandra-7000-tcp"),
+        ("ingress", "create", "data/allow-backup-to-cassandra-7000-tcp-2"),
+    ]
+    assert_fix_allows(expl, snap)
