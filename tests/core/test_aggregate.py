@@ -1,0 +1,143 @@
+"""DropAggregator (groups, counts, first/last seen, LRU bound) and ExplanationCache (one explanation per storm)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from test_explain_support import (
+    API,
+    API2,
+    COREDNS,
+    FRONTEND,
+    WORKER,
+    demo_flow,
+    demo_snapshot,
+    drop,
+)
+
+from netpol_tui.core.aggregate import DropAggregator, ExplanationCache, group_key
+
+SEC = 1_000_000_000
+
+
+def at(flow, t: int):
+    return dataclasses.replace(flow, time_ns=t)
+
+
+def test_groups_by_workload_pair_port_direction_reason() -> None:
+    snap = demo_snapshot()
+    agg = DropAggregator()
+    a = demo_flow(FRONTEND, API, 8080)
+    # the other frontend replica to the other api replica: same workloads, same group
+    b = demo_flow("shop/frontend-6d4cf56db6-q9v8m", API2, 8080)
+    dns = demo_flow(WORKER, COREDNS, 53)
+    assert (
+        group_key(a) == group_key(b) == ("shop/frontend", "shop/api", 8080, "TCP", "INGRESS", "POLICY_DENIED")
+    )
+    agg.add(at(a, 5 * SEC), snap)
+    agg.add(at(b, 3 * SEC), snap)
+    agg.add(at(a, 9 * SEC), snap)
+    for t in (1, 2):
+        agg.add(at(dns, t * SEC), snap)
+    # another direction, another port or another reason: other groups
+    agg.add(at(dataclasses.replace(a, traffic_direction="EGRESS"), 4 * SEC), snap)
+    agg.add(at(dataclasses.replace(a, destination_port=9090), 4 * SEC), snap)
+    agg.add(at(dataclasses.replace(a, drop_reason="POLICY_DENY", drop_reason_code=181), 4 * SEC), snap)
+    # forwarded flows are not drops
+    assert agg.add(dataclasses.replace(a, verdict="FORWARDED", drop_reason=""), snap) is None
+    groups = agg.by_count()
+    assert [g.count for g in groups] == [3, 2, 1, 1, 1]
+    top = groups[0]
+    assert (top.source, top.destination, top.port, top.protocol, top.direction, top.reason) == (
+        "shop/frontend",
+        "shop/api",
+        8080,
+        "TCP",
+        "INGRESS",
+        "POLICY_DENIED",
+    )
+    assert (top.first_ns, top.last_ns) == (3 * SEC, 9 * SEC)
+    assert top.pods == {(FRONTEND, API), ("shop/frontend-6d4cf56db6-q9v8m", API2)}
+    assert top.explanation is not None and top.explanation.case == "policy_drop"
+    assert groups[1].key[:3] == ("shop/worker", "kube-system/coredns", 53)
+    assert agg.total == 8 and len(agg.groups) == 5
+
+
+def test_audit_flows_are_grouped_too() -> None:
+    snap = demo_snapshot()
+    agg = DropAggregator()
+    group = agg.add(demo_flow(FRONTEND, API, 8080, override=("AUDIT", "", "INGRESS")), snap)
+    assert group is not None and group.reason == "AUDIT" and group.explanation.case == "audit"
+
+
+def test_lru_bound_on_distinct_groups() -> None:
+    snap = demo_snapshot()
+    agg = DropAggregator(max_groups=3)
+    base = demo_flow(FRONTEND, API, 8080)
+    for port in (1, 2, 3):
+        agg.add(dataclasses.replace(base, destination_port=port), snap)
+    agg.add(dataclasses.replace(base, destination_port=1), snap)  # port 1 is now the most recent
+    agg.add(dataclasses.replace(base, destination_port=4), snap)  # evicts the least recent: port 2
+    assert sorted(g.port for g in agg.groups.values()) == [1, 3, 4]
+    assert len(agg.groups) == 3 and agg.evicted == 1
+    for port in range(10, 30):
+        agg.add(dataclasses.replace(base, destination_port=port), snap)
+    assert len(agg.groups) == 3 and agg.evicted == 21
+    assert sorted(g.port for g in agg.groups.values()) == [27, 28, 29]
+
+
+def test_storm_of_identical_drops_costs_one_explanation() -> None:
+    snap = demo_snapshot()
+    cache = ExplanationCache()
+    agg = DropAggregator(cache=cache)
+    flow = demo_flow(WORKER, COREDNS, 53)
+    for i in range(100_000):
+        agg.add(dataclasses.replace(flow, time_ns=i + 1) if i % 10_000 == 0 else flow, snap)
+    assert cache.misses == 1 and cache.hits == 99_999
+    (group,) = agg.groups.values()
+    assert group.count == 100_000 and group.explanation.case == "policy_drop"
+
+
+def test_source_ports_and_times_do_not_split_the_cache() -> None:
+    snap = demo_snapshot()
+    cache = ExplanationCache()
+    first = cache.explain(drop(snap, FRONTEND, API, 8080, source_port=40001, time_ns=1), snap)
+    again = cache.explain(drop(snap, FRONTEND, API, 8080, source_port=50002, time_ns=2), snap)
+    assert first is again and cache.misses == 1
+    # a different verdict is another explanation
+    other = cache.explain(drop(snap, FRONTEND, API, 8080, verdict="FORWARDED"), snap)
+    assert other is not first and other.case == "forwarded_but_denied" and cache.misses == 2
+
+
+def test_new_snapshot_invalidates_the_cache() -> None:
+    snap = demo_snapshot()
+    cache = ExplanationCache()
+    agg = DropAggregator(cache=cache)
+    flow = demo_flow(FRONTEND, API, 8080)
+    agg.add(flow, snap)
+    agg.add(flow, snap)
+    assert cache.misses == 1
+    # the fix applied: a new snapshot (the old one is never edited)
+    fix = agg.by_count()[0].explanation.fixes[0]
+    from test_explain_support import parse_fix_yaml
+
+    fixed = snap.with_changes(policies=[parse_fix_yaml(fix.yaml)])
+    group = agg.add(flow, fixed)
+    assert cache.misses == 2
+    assert group.explanation.case == "policy_drop_but_allowed"
+    # refresh re-explains every group against the new snapshot
+    agg.add(demo_flow(WORKER, COREDNS, 53), snap)
+    agg.refresh(fixed)
+    cases = {g.key[0]: g.explanation.case for g in agg.groups.values()}
+    assert cases == {"shop/frontend": "policy_drop_but_allowed", "shop/worker": "policy_drop"}
+
+
+def test_pods_of_a_group_are_bounded() -> None:
+    snap = demo_snapshot()
+    agg = DropAggregator()
+    base = demo_flow(FRONTEND, API, 8080)
+    for i in range(200):
+        src = dataclasses.replace(base.source, pod_name=f"frontend-6d4cf56db6-{i:05d}")
+        agg.add(dataclasses.replace(base, source=src), snap)
+    (group,) = agg.groups.values()
+    assert group.count == 200 and len(group.pods) == 64
