@@ -20,8 +20,26 @@ class CliError(Exception):
     """A problem the user can fix: printed as one line on stderr, exit status 2."""
 
 
-def _add_hubble_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("Hubble")
+class _Group:
+    """An argument group whose defaults are suppressed in sub-commands.
+
+    The same flags exist before and after the command (`netpol-tui --cluster X trace ...` and
+    `netpol-tui trace --cluster X ...`); argparse would let a sub-command's default overwrite a value given
+    before the command, so there the defaults are left to the main parser.
+    """
+
+    def __init__(self, group, sub: bool) -> None:
+        self.group = group
+        self.sub = sub
+
+    def add_argument(self, *args, **kwargs):
+        if self.sub:
+            kwargs["default"] = argparse.SUPPRESS
+        return self.group.add_argument(*args, **kwargs)
+
+
+def _add_hubble_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
+    g = _Group(p.add_argument_group("Hubble"), sub)
     g.add_argument(
         "--server",
         default=os.environ.get("HUBBLE_SERVER") or "localhost:4245",
@@ -44,8 +62,8 @@ def _add_hubble_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="connect timeout (default 5)")
 
 
-def _add_filter_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("flow filters (sent to Hubble when live, applied locally on files)")
+def _add_filter_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
+    g = _Group(p.add_argument_group("flow filters (sent to Hubble when live, applied locally on files)"), sub)
     g.add_argument("--pod", action="append", default=[], metavar="[NS/]POD", help="either side")
     g.add_argument("--from-pod", action="append", default=[], metavar="[NS/]POD")
     g.add_argument("--to-pod", action="append", default=[], metavar="[NS/]POD")
@@ -57,8 +75,8 @@ def _add_filter_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--since", metavar="DURATION|TIME", help="e.g. 5m, 1h, or an RFC 3339 time")
 
 
-def _add_cluster_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("cluster state")
+def _add_cluster_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
+    g = _Group(p.add_argument_group("cluster state"), sub)
     g.add_argument(
         "--cluster",
         metavar="PATH",
@@ -74,8 +92,10 @@ def _add_cluster_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_tui_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--buffer", type=int, default=50_000, metavar="N", help="flows kept in memory (default 50000)")
+def _add_tui_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
+    _Group(p, sub).add_argument(
+        "--buffer", type=int, default=50_000, metavar="N", help="flows kept in memory (default 50000)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,22 +111,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("demo", help="the TUI on a built-in scenario (no cluster, no network)")
-    _add_tui_flags(p)
+    _add_tui_flags(p, sub=True)
     p.add_argument("--rate", type=float, default=40.0, help="average flows per second of the demo stream")
 
     p = sub.add_parser("replay", help="the TUI over a `hubble observe -o jsonpb` capture")
     p.add_argument("file", metavar="FILE|-")
-    _add_filter_flags(p)
-    _add_cluster_flags(p)
-    _add_tui_flags(p)
+    _add_filter_flags(p, sub=True)
+    _add_cluster_flags(p, sub=True)
+    _add_tui_flags(p, sub=True)
 
     p = sub.add_parser("trace", help="one what-if connection, headless")
     p.add_argument("--from", dest="src", required=True, metavar="SRC", help="NAMESPACE/POD or an IP address")
     p.add_argument("--to", dest="dst", required=True, metavar="DST", help="NAMESPACE/POD or an IP address")
     p.add_argument("--port", required=True, metavar="PORT[/PROTO]", help="e.g. 5432 or 53/UDP")
     p.add_argument("--json", action="store_true", help="print the JSON result")
-    _add_cluster_flags(p)
-    _add_hubble_flags(p)
+    _add_cluster_flags(p, sub=True)
+    _add_hubble_flags(p, sub=True)
 
     p = sub.add_parser("explain", help="explain every flow of a capture or of a live stream, headless")
     p.add_argument("--flows", metavar="FILE|-", help="a capture (jsonpb lines, .gz accepted); else live Hubble")
@@ -114,13 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--follow", "-f", action="store_true", help="live: keep streaming")
     p.add_argument("--json", action="store_true", help="one JSON object a line")
     p.add_argument("--drops-only", action="store_true", help="only dropped flows")
-    _add_hubble_flags(p)
-    _add_filter_flags(p)
-    _add_cluster_flags(p)
+    _add_hubble_flags(p, sub=True)
+    _add_filter_flags(p, sub=True)
+    _add_cluster_flags(p, sub=True)
 
     p = sub.add_parser("snapshot", help="save the cluster's Namespaces, Pods and policies as YAML")
     p.add_argument("dir", metavar="DIR")
-    _add_cluster_flags(p)
+    _add_cluster_flags(p, sub=True)
     return parser
 
 

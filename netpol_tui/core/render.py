@@ -279,6 +279,8 @@ PROBLEM_TEXT = {
 
 def problem_text(problem) -> str:
     """One line: `pods.yaml, document 3, NetworkPolicy prod/x, spec.ingress[0].from[0].ipBlock.cidr: '10.0/8' is not a CIDR`."""
+    if problem.code == "kube_forbidden":
+        return kube_forbidden_problem(problem)
     template = PROBLEM_TEXT.get(problem.code, problem.code)
     try:
         detail = template.format(**dict(problem.params))
