@@ -96,6 +96,7 @@ class DropGroup:
     last_ns: int = 0
     sample: Flow | None = None  # the most recent flow of the group
     explanation: Explanation | None = None
+    explained_with: ClusterSnapshot | None = field(default=None, repr=False)  # the snapshot it was made with
     pods: set = field(default_factory=set)  # distinct (source pod, destination pod) seen, bounded
 
     @property
@@ -155,8 +156,10 @@ class DropAggregator:
         group.sample = flow
         if len(group.pods) < 64:
             group.pods.add((flow.source.key, flow.destination.key))
-        if snapshot is not None:
+        if snapshot is not None and (group.explanation is None or group.explained_with is not snapshot):
+            # one explanation per group and snapshot: the pods of one workload pair share it
             group.explanation = self.cache.explain(flow, snapshot)
+            group.explained_with = snapshot
         return group
 
     def refresh(self, snapshot: ClusterSnapshot) -> None:
@@ -164,6 +167,7 @@ class DropAggregator:
         for group in self.groups.values():
             if group.sample is not None:
                 group.explanation = self.cache.explain(group.sample, snapshot)
+                group.explained_with = snapshot
 
     def by_count(self) -> list[DropGroup]:
         return sorted(self.groups.values(), key=lambda g: (-g.count, -g.last_ns))

@@ -20,7 +20,7 @@ from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import DirectionResult, Subject, Verdict, peer_admits
 from netpol_tui.core.manifests import parse_network_policy
 from netpol_tui.core.model import NS_NAME_LABEL, Pod
-from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy
+from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy, Rule
 
 # Labels that name one instance (or one rollout) rather than the workload: never select on them.
 UNSTABLE_LABELS = frozenset(
@@ -151,7 +151,11 @@ def _candidate(
     key = "ingress" if side.direction == INGRESS else "egress"
     # a policy already selecting exactly these pods for this direction: add the rule to it
     for existing in snapshot.policies_in(ns):
-        if side.direction in existing.policy_types and _same_selection(snapshot, existing, selector, ns):
+        if (
+            side.direction in existing.policy_types
+            and existing.pod_selector.matches(pod.labels)  # also a pod gone from the snapshot
+            and _same_selection(snapshot, existing, selector, ns)
+        ):
             if not existing.raw:
                 continue
             if existing.key in pending:
@@ -209,20 +213,49 @@ def _side_of(verdict: Verdict, direction: str) -> DirectionResult:
     return verdict.ingress if direction == INGRESS else verdict.egress
 
 
+def _peer_candidates(snapshot: ClusterSnapshot, rule: Rule, policy_ns: str) -> list[Pod]:
+    """Pods the rule's peers may admit, narrowed by what the peers pin (a /32, a namespace name)."""
+    if not rule.peers:
+        return list(snapshot.pods.values())
+    out: dict[str, Pod] = {}
+    for peer in rule.peers:
+        if peer.ip_block is not None:
+            net = peer.ip_block.network
+            if net.num_addresses == 1:
+                ip = str(net.network_address)
+                pods = [p for p in snapshot.pods.values() if ip in p.ips]  # hostNetwork pods share node IPs
+            else:
+                pods = list(snapshot.pods.values())
+        elif peer.namespace_selector is None:
+            pods = snapshot.pods_in(policy_ns)
+        else:
+            pinned = peer.namespace_selector.equality_labels().get(NS_NAME_LABEL)
+            pods = snapshot.pods_in(pinned) if pinned else list(snapshot.pods.values())
+        for pod in pods:
+            out[pod.key] = pod
+    return list(out.values())
+
+
 def opens_other_pairs(
-    before: ClusterSnapshot, after: ClusterSnapshot, policy: NetworkPolicy, direction: str, verdict: Verdict
+    before: ClusterSnapshot,
+    after: ClusterSnapshot,
+    policy: NetworkPolicy,
+    direction: str,
+    verdict: Verdict,
+    added: tuple[Rule, ...] | None = None,
 ) -> int:
     """Ordered pairs of distinct snapshot pods, other than this flow's, on this port/protocol, newly allowed.
 
     A fix only adds allow rules (and at most isolation, which only removes), so a pair it newly allows has its
-    enforcing end selected by the policy and its other end admitted by one of the policy's rules in that
-    direction; only those pairs are evaluated, before and after, with the full evaluator.
+    enforcing end selected by the policy and its other end admitted by one of the rules it adds (`added`; all
+    the policy's rules in that direction when not given); only those pairs are evaluated, before and after,
+    with the full evaluator.
     """
     ev_before, ev_after = before.evaluator, after.evaluator
     selected = [p for p in after.pods_in(policy.namespace) if policy.pod_selector.matches(p.labels)]
     if not selected:
         return 0
-    rules = policy.rules(direction)
+    rules = policy.rules(direction) if added is None else added
     own = (verdict.source.key, verdict.destination.key)
     subj: dict[str, Subject] = {}
 
@@ -232,12 +265,14 @@ def opens_other_pairs(
             found = subj[pod.key] = ev_after.subject_for_pod(pod)
         return found
 
-    admitted = [
-        p for p in after.pods.values() if any(peer_admits(r, policy.namespace, subject(p)) for r in rules)
-    ]
+    admitted: dict[str, Pod] = {}
+    for rule in rules:
+        for pod in _peer_candidates(after, rule, policy.namespace):
+            if pod.key not in admitted and peer_admits(rule, policy.namespace, subject(pod)):
+                admitted[pod.key] = pod
     count = 0
     for mine in selected:
-        for other in admitted:
+        for other in admitted.values():
             if other.key == mine.key:
                 continue
             src, dst = (other, mine) if direction == INGRESS else (mine, other)
@@ -259,6 +294,15 @@ def opens_other_pairs(
                 continue
             count += 1
     return count
+
+
+def _added_rules(snapshot: ClusterSnapshot, policy: NetworkPolicy, direction: str) -> tuple[Rule, ...]:
+    """The rules a fix adds in `direction`: all of a new policy's, those beyond the original's for a patch."""
+    original = snapshot.policy(policy.namespace, policy.name)
+    rules = policy.rules(direction)
+    if original is None:
+        return rules
+    return rules[len(original.rules(direction)) :]
 
 
 def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
@@ -288,7 +332,7 @@ def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
         return []
     fixes = []
     for side, action, manifest, policy in proposals:
-        alone = snapshot.with_changes(policies=[policy])
+        alone = everything if len(proposals) == 1 else snapshot.with_changes(policies=[policy])
         again = alone.evaluator.evaluate(verdict.source, verdict.destination, verdict.port, verdict.protocol)
         if not _side_of(again, side.direction).allowed:
             return []
@@ -299,7 +343,9 @@ def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
                 namespace=policy.namespace,
                 name=policy.name,
                 manifest=manifest,
-                opens_other_pairs=opens_other_pairs(snapshot, alone, policy, side.direction, verdict),
+                opens_other_pairs=opens_other_pairs(
+                    snapshot, alone, policy, side.direction, verdict, _added_rules(snapshot, policy, side.direction)
+                ),
             )
         )
     return fixes
