@@ -319,49 +319,12 @@ def _clause_findings(side: DirectionResult, verdict: Verdict, snapshot: ClusterS
         rule_ref = (("policy", pol.key), ("rule", closest.index), ("direction", side.direction))
         # a peer-only finding is the cause only when the rule's ports match (else fixing the peer is not enough)
         if not closest.peer.ok and closest.port.ok:
-            best: PeerCheck = closest.peer.best
-            # a namespace label the namespace lacks (or has with another value), maybe a typo
-            if best.namespace_misses and not best.pod_misses and other.namespace is not None:
-                for miss in best.namespace_misses:
-                    if miss.operator not in ("=", "In"):
-                        continue
-                    labels = other.namespace.labels
-                    similar = _similar_label(miss.key, miss.values[0], labels)
-                    out.append(
-                        Finding(
-                            "namespace_label_missing",
-                            (
-                                *rule_ref,
-                                ("namespace", other.namespace.name),
-                                ("key", miss.key),
-                                ("value", miss.values[0]),
-                                ("actual", miss.actual),
-                                ("similar", similar),
-                            ),
-                        )
-                    )
-            # the one-dash mistake: a podSelector standing alone matches the peer's labels but only admits pods
-            # of the policy's own namespace
-            if best.kind == "pods" and best.wrong_namespace and not best.pod_misses:
-                sibling_ns = any(
-                    p.namespace_selector is not None and p.pod_selector is None for p in closest.rule.peers
-                )
-                out.append(
-                    Finding(
-                        "and_or_mistake",
-                        (
-                            *rule_ref,
-                            ("peer_namespace", other.pod.namespace if other.pod else ""),
-                            ("separate_items", sibling_ns),
-                        ),
-                    )
-                )
-        if (
-            closest.peer.ok
-            and not closest.port.ok
-            and side.direction == INGRESS
-            or (closest.peer.ok and not closest.port.ok and side.direction == EGRESS)
-        ):
+            # every peer item that comes closest (ties too: two items failing one clause each are two causes)
+            fewest = closest.peer.best.failures
+            for best in closest.peer.checks:
+                if best.failures == fewest:
+                    out.extend(_peer_findings(best, closest, rule_ref, other))
+        if closest.peer.ok and not closest.port.ok:
             dst = verdict.destination
             container_ports = {cp.port for cp in dst.pod.ports} if dst.pod is not None else set()
             rule_ports = [ps.port for ps in closest.rule.ports if isinstance(ps.port, int)]
@@ -377,6 +340,48 @@ def _clause_findings(side: DirectionResult, verdict: Verdict, snapshot: ClusterS
                         (*rule_ref, ("rule_ports", tuple(rule_ports)), ("target_port", verdict.port)),
                     )
                 )
+    return out
+
+
+def _peer_findings(best: PeerCheck, closest, rule_ref: tuple, other: Subject) -> list[Finding]:
+    """Findings of one peer item of a closest rule whose ports match."""
+    out: list[Finding] = []
+    # a namespace label the namespace lacks (or has with another value), maybe a typo
+    if best.namespace_misses and not best.pod_misses and other.namespace is not None:
+        for miss in best.namespace_misses:
+            if miss.operator not in ("=", "In"):
+                continue
+            labels = other.namespace.labels
+            similar = _similar_label(miss.key, miss.values[0], labels)
+            out.append(
+                Finding(
+                    "namespace_label_missing",
+                    (
+                        *rule_ref,
+                        ("namespace", other.namespace.name),
+                        ("key", miss.key),
+                        ("value", miss.values[0]),
+                        ("actual", miss.actual),
+                        ("similar", similar),
+                    ),
+                )
+            )
+    # the one-dash mistake: a podSelector standing alone matches the peer's labels but only admits pods
+    # of the policy's own namespace
+    if best.kind == "pods" and best.wrong_namespace and not best.pod_misses:
+        sibling_ns = any(
+            p.namespace_selector is not None and p.pod_selector is None for p in closest.rule.peers
+        )
+        out.append(
+            Finding(
+                "and_or_mistake",
+                (
+                    *rule_ref,
+                    ("peer_namespace", other.pod.namespace if other.pod else ""),
+                    ("separate_items", sibling_ns),
+                ),
+            )
+        )
     return out
 
 

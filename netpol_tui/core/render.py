@@ -475,10 +475,18 @@ def finding_text(f) -> str:
         return f"{rule} relies on the namespace label {p['key']}={p['value']}, and namespace {p['namespace']} {has}"
     if code == "and_or_mistake":
         rule = f"rule #{p['rule'] + 1} of {p['policy']}"
-        return (
+        head = (
             f"{rule} has a podSelector in its own list item, so it only admits pods of the policy's namespace; the "
-            f"peer is in {p['peer_namespace']}. To mean 'these pods in that namespace', put namespaceSelector and "
-            "podSelector in ONE item (no '-' before podSelector)."
+            f"peer is in {p['peer_namespace']}."
+        )
+        if p.get("separate_items"):
+            return (
+                f"{head} Its namespaceSelector stands in another item (OR, not AND): to mean 'these pods in that "
+                "namespace', put namespaceSelector and podSelector in ONE item (no '-' before podSelector)."
+            )
+        return (
+            f"{head} To admit these pods from {p['peer_namespace']}, add a namespaceSelector to the SAME item "
+            "(no '-' before it)."
         )
     if code == "service_port_used":
         ports = ", ".join(str(x) for x in p["rule_ports"])

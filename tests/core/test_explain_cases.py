@@ -105,7 +105,9 @@ def test_demo_and_or_mistake() -> None:
     f = finding(expl, "and_or_mistake")
     assert f.param("policy") == "shop/allow-metrics"
     assert f.param("peer_namespace") == "monitoring" and f.param("separate_items") is True
-    assert not expl.has("namespace_label_missing")
+    # the namespaceSelector item fails on one clause too (an old-style `name` label): both causes are named
+    ns = finding(expl, "namespace_label_missing")
+    assert (ns.param("key"), ns.param("similar")) == ("name", "kubernetes.io/metadata.name=monitoring")
     (fix,) = expl.fixes
     doc = yaml.safe_load(fix.yaml)
     peer = doc["spec"]["ingress"][-1]["from"]
