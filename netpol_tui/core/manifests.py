@@ -415,7 +415,9 @@ def parse_network_policy(doc: Mapping, origin: Origin = Origin()) -> NetworkPoli
         ingress=ingress,
         egress=egress,
         declared_policy_types=declared,
-        raw=_plain(doc),
+        # the parser takes ownership of the dicts it is given (every source hands over fresh ones): keep the
+        # object itself rather than a copy; other mappings are copied into plain dicts
+        raw=doc if type(doc) is dict else _plain(doc),
         origin=origin,
     )
 
