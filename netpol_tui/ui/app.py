@@ -242,8 +242,10 @@ class NetpolApp(App):
         expl = self.explainer.explain(flow, snap, with_fixes=True)
         self.call_from_thread(self._explained, target, expl)
 
-    async def on_unmount(self) -> None:
+    async def _shutdown(self) -> None:
+        # stop the sources first: their blocking threads return, so the workers can finish
         self._shutdown_sources()
+        await super()._shutdown()
 
     def _shutdown_sources(self) -> None:
         for fn in (self.flow_feed.close, self.cluster_feed.stop):

@@ -42,7 +42,7 @@ class PodTree(Tree):
             label = Text(name, style="bold")
             label.append(f"  {len(pods)} pods · {len(pols)} pol", style="dim")
             node = self.root.add(label, data=("ns", name, False), expand=False, allow_expand=bool(pods))
-            if name in expanded:
+            if name in expanded or len(snapshot.pods) <= 40:  # small clusters: everything in view
                 self._fill(node)
                 node.expand()
 
