@@ -9,6 +9,7 @@ workers (the selected row's lazily, through a thread-safe cache).
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -164,6 +165,9 @@ class NetpolApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
+        # the stream and kube threads are busy Python loops: hand the GIL back to the event loop sooner than
+        # the default 5 ms so keys and repaints stay quick under 20,000 flows/s
+        sys.setswitchinterval(0.001)
         self.query_one(FlowTable).focus()
         self._start_flow_worker()
         self.run_worker(self._cluster_loop, thread=True, group="cluster", name="cluster")

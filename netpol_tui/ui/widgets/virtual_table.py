@@ -102,11 +102,9 @@ class VirtualTable(ScrollView, can_focus=True):
             self.scroll_to(y=max(0, self.scroll_y - evicted), animate=False, immediate=True)
         if self.cursor_key is not None and self.cursor is None:
             self.cursor_key = None  # the selected row left the buffer (the app keeps its explanation)
-        self._strip_cache.clear()
         self.refresh()
 
     def on_resize(self) -> None:
-        self._strip_cache.clear()
         self.data_changed()
 
     # ---- rendering ---------------------------------------------------------------------------------------------
