@@ -80,6 +80,8 @@ class NetpolApp(App):
         Binding("escape", "back", "Back", show=False),
     ]
 
+    _ui_ready = False  # the default screen's widgets are mounted and not being torn down
+
     def __init__(
         self,
         flow_feed: FlowFeed,
@@ -172,6 +174,7 @@ class NetpolApp(App):
         self._start_flow_worker()
         self.run_worker(self._cluster_loop, thread=True, group="cluster", name="cluster")
         self.set_interval(0.5, self._tick)
+        self._ui_ready = True
         self._refresh_status()
 
     # ---- workers -----------------------------------------------------------------------------------------------
@@ -248,6 +251,7 @@ class NetpolApp(App):
 
     async def _shutdown(self) -> None:
         # stop the sources first: their blocking threads return, so the workers can finish
+        self._ui_ready = False  # messages still queued must not touch widgets being removed
         self._shutdown_sources()
         await super()._shutdown()
 
@@ -259,11 +263,14 @@ class NetpolApp(App):
                 pass
 
     async def action_quit(self) -> None:
+        self._ui_ready = False
         self._shutdown_sources()
         self.exit()
 
     # ---- messages from workers ---------------------------------------------------------------------------------
     def on_flows_received(self, m: FlowsReceived) -> None:
+        if not self._ui_ready:
+            return
         now = self.clock()
         n = len(m.flows)
         if n:
@@ -309,12 +316,16 @@ class NetpolApp(App):
                 self._refresh_status()
 
     def on_stream_failed(self, m: StreamFailed) -> None:
+        if not self._ui_ready:
+            return
         self.stream_error = m.message
         self.stream_state = StreamState("failed", self.flow_feed.label, m.message)
         self._update_trouble()
         self._refresh_status()
 
     def on_cluster_updated(self, m: ClusterUpdated) -> None:
+        if not self._ui_ready:
+            return
         first = self.snapshot is None
         self.snapshot = m.snapshot
         self.snapshot_at = self.clock()
@@ -327,6 +338,8 @@ class NetpolApp(App):
         self._refresh_status()
 
     def on_kube_status_changed(self, m: KubeStatusChanged) -> None:
+        if not self._ui_ready:
+            return
         st = m.status
         self.kube_status = st
         if st.state == "forbidden":
@@ -395,6 +408,8 @@ class NetpolApp(App):
                 return
 
     def _tick(self) -> None:
+        if not self._ui_ready:
+            return
         self._refresh_status()
         if self.grouped and self._groups_dirty:
             self._refresh_groups()
@@ -455,6 +470,8 @@ class NetpolApp(App):
         )
 
     def _refresh_status(self) -> None:
+        if not self._ui_ready:
+            return
         self.query_one(StatusBar).show(self.status_data())
 
     # ---- selection ---------------------------------------------------------------------------------------------
@@ -517,6 +534,8 @@ class NetpolApp(App):
         )
 
     def _explained(self, target: tuple[str, Any], expl) -> None:
+        if not self._ui_ready:
+            return
         if self.selected is not target:
             return
         self.current_expl = expl
