@@ -81,6 +81,7 @@ class NetpolApp(App):
     ]
 
     _ui_ready = False  # the default screen's widgets are mounted and not being torn down
+    _hint_shown: str | None = ""  # what the hint line shows (None: hidden)
 
     def __init__(
         self,
@@ -374,12 +375,15 @@ class NetpolApp(App):
         self._update_hint()
 
     def _update_hint(self) -> None:
+        # called per batch: touch the widget only when its text or visibility changes (an update lays out)
+        text = render.tui_select_hint(self.total_drops) if self.selected is None else None
+        if text == self._hint_shown:
+            return
+        self._hint_shown = text
         hint = self.query_one("#hint", Static)
-        if self.selected is None:
-            hint.update(render.tui_select_hint(self.total_drops))
-            hint.display = True
-        else:
-            hint.display = False
+        if text is not None:
+            hint.update(text)
+        hint.display = text is not None
 
     def _update_trouble(self) -> None:
         st = self.stream_state

@@ -126,11 +126,11 @@ async def test_pause_keeps_the_selected_row_while_flows_arrive():
 
         more = demo_flows(200, start_ns=1_764_151_300_000_000_000)
         feed.push(more[:100])
-        await wait_until(pilot, lambda: app.total_flows >= N + 100)
+        await wait_until(pilot, lambda: app.total_flows >= N + 100 and table.synced)
         assert table.cursor_key == key and table.scroll_y == top and app.view[table.cursor] is selected
         await pilot.press("space")
         feed.push(more[100:])
-        await wait_until(pilot, lambda: app.total_flows >= N + 200)
+        await wait_until(pilot, lambda: app.total_flows >= N + 200 and table.synced)
         assert app.pending_count == 100 and len(app.view) == N + 100
         assert "PAUSED" in app.status_data().paused
         assert table.cursor_key == key and table.scroll_y == top
@@ -149,7 +149,7 @@ async def test_rows_evicted_from_the_ring_do_not_move_the_selection():
         from netpol_tui.app_factory import demo_flows
 
         feed.push(demo_flows(15, start_ns=1_764_151_300_000_000_000))  # 5 rows fall out at the top
-        await wait_until(pilot, lambda: app.total_flows >= 55)
+        await wait_until(pilot, lambda: app.total_flows >= 55 and table.synced)  # repaints are coalesced
         assert app.view[table.cursor] is selected
         assert table.cursor - table.scroll_y == screen_row
 

@@ -37,6 +37,7 @@ class GroupTable(VirtualTable):
         follow = self.follow
         self.follow = False
         self.data_changed()
+        self.sync()
         self.follow = follow
 
     def row_count(self) -> int:

@@ -1,32 +1,89 @@
-"""Explanation and fix panes: scrollable static content handed down by the app."""
+"""Explanation and fix panes: scrollable content handed down by the app.
+
+Line API: the renderable is rendered to strips once per (content, width) and the pane paints only its own
+lines, so showing a new explanation repaints the pane without a layout pass of the whole screen (a `Static` in a
+scroll container changes height, which costs a full layout on every selection).
+"""
 
 from __future__ import annotations
 
 from rich.console import RenderableType
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from rich.segment import Segment
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
 
 
-class ContentPane(VerticalScroll):
-    """A scrollable pane showing one renderable (`show()`); focusable so j/k and arrows scroll it."""
+class ContentPane(ScrollView, can_focus=True):
+    """A scrollable pane showing one renderable (`show()`); focusable so j/k, arrows and pages scroll it."""
 
     DEFAULT_CSS = """
-    ContentPane { background: $surface; padding: 0 1; }
-    ContentPane > Static { width: 100%; }
+    ContentPane { background: $surface; scrollbar-size-vertical: 1; overflow-x: hidden; }
     """
-    BINDINGS = [("j", "scroll_down", "Down"), ("k", "scroll_up", "Up")]
+    BINDINGS = [
+        Binding("up,k", "scroll_up", "Up", show=False),
+        Binding("down,j", "scroll_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "scroll_home", "Top", show=False),
+        Binding("end", "scroll_end", "Bottom", show=False),
+    ]
+    PAD = 1  # one blank column left and right
 
     def __init__(self, placeholder: RenderableType = "", **kw) -> None:
         super().__init__(**kw)
-        self._placeholder = placeholder
-        self.body = Static(placeholder, expand=True, markup=False)
-
-    def compose(self):
-        yield self.body
+        self.content: RenderableType = placeholder
+        self._lines: list[Strip] = []
+        self._rendered_for: tuple[int, int] | None = None  # (id of the content, width) the strips were made for
 
     def show(self, renderable: RenderableType) -> None:
-        self.body.update(renderable)
-        self.scroll_home(animate=False)
+        if renderable is self.content:
+            return
+        self.content = renderable
+        self._rendered_for = None
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self._render_content()
+        self.refresh()
+
+    def _content_width(self) -> int:
+        return max(1, self.scrollable_content_region.width - 2 * self.PAD)
+
+    def _render_content(self) -> None:
+        if not self.is_mounted or self.size.width <= 0:
+            return
+        width = self._content_width()
+        key = (id(self.content), width)
+        if key == self._rendered_for:
+            return
+        console = self.app.console
+        options = console.options.update(width=width, height=None, highlight=False)
+        base = self.rich_style
+        pad = [Segment(" " * self.PAD, base)] if self.PAD else []
+        lines = console.render_lines(self.content, options, style=base, pad=True)
+        self._lines = [Strip([*pad, *line, *pad], width + 2 * self.PAD) for line in lines]
+        self._rendered_for = key
+        size = Size(width + 2 * self.PAD, len(self._lines))
+        if size != self.virtual_size:
+            shown = self.show_vertical_scrollbar
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
+            if self.show_vertical_scrollbar != shown:  # the text width changed: render again at the new one
+                self.refresh(layout=True)
+                self._render_content()
+
+    def on_resize(self) -> None:
+        self._render_content()
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        self._render_content()
+        index = int(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        if 0 <= index < len(self._lines):
+            return self._lines[index].crop_extend(0, width, self.rich_style)
+        return Strip.blank(width, self.rich_style)
 
     @property
     def text(self) -> str:
@@ -35,7 +92,7 @@ class ContentPane(VerticalScroll):
 
         console = Console(width=max(40, self.size.width or 100), record=True, color_system=None)
         with console.capture() as cap:
-            console.print(self.body.content)
+            console.print(self.content)
         return cap.get()
 
 

@@ -37,6 +37,8 @@ class StatusBar(Static):
     StatusBar { height: 2; background: #1c1c1c; color: #d0d0d0; padding: 0 1; }
     """
 
+    _shown: Text | None = None
+
     def show(self, d: StatusData) -> None:
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append("netpol-tui ", style="bold #87d7ff")
@@ -67,4 +69,7 @@ class StatusBar(Static):
         t.append(d.subscription, style="#afd7ff")
         t.append("   ")
         t.append(d.cluster, style="dim")
-        self.update(t)
+        if t == self._shown:
+            return
+        self._shown = t
+        self.update(t, layout=False)  # a fixed two-line bar: no layout pass needed

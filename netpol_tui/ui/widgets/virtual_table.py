@@ -15,6 +15,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 HEADER_STYLE = Style(bold=True, color="#87afd7", bgcolor="#262626")
 CURSOR_STYLE = Style(bgcolor="#005f87", bold=True)
@@ -43,6 +44,7 @@ class VirtualTable(ScrollView, can_focus=True):
     VirtualTable { background: $surface; scrollbar-size-vertical: 1; overflow-x: hidden; }
     """
 
+    REFRESH_HZ = 12  # repaints per second at most while data streams in (keys and clicks repaint at once)
     columns: tuple[str, ...] = ()
     # relative widths; a column with 0 takes the rest
     widths: tuple[int, ...] = ()
@@ -58,6 +60,9 @@ class VirtualTable(ScrollView, can_focus=True):
         self.cursor_key: Any = None  # the selected row's stable key (None: no selection)
         self.follow = True  # keep the newest row in view
         self._strip_cache: dict[tuple, Strip] = {}
+        self._pending = False
+        self._pending_evicted = 0
+        self._sync_timer: Any = None
 
     # ---- to override -------------------------------------------------------------------------------------------
     def row_count(self) -> int:
@@ -93,9 +98,37 @@ class VirtualTable(ScrollView, can_focus=True):
         return out
 
     def data_changed(self, evicted: int = 0) -> None:
-        """The data grew (and lost `evicted` rows at the top): keep what is on screen where it is."""
+        """The data grew (and lost `evicted` rows at the top): keep what is on screen where it is.
+
+        Cheap and deferred: the repaint happens at most `REFRESH_HZ` times a second (`sync()`), however many
+        batches arrive; a key press or a click syncs first, so the cursor never moves on stale geometry.
+        """
+        self._pending_evicted += evicted
+        self._pending = True
+        if self._sync_timer is None:  # not mounted yet (or no timer): nothing to coalesce with
+            self.sync()
+
+    @property
+    def synced(self) -> bool:
+        """No data change is waiting for the next repaint."""
+        return not self._pending
+
+    def sync(self) -> None:
+        """Apply the pending data changes: virtual size, follow / eviction scroll, then one repaint."""
+        if not self._pending:
+            return
+        self._pending = False
+        evicted, self._pending_evicted = self._pending_evicted, 0
         rows = self.row_count()
-        self.virtual_size = Size(self.size.width, rows + 1)
+        size = Size(self.size.width, rows + 1)
+        if size != self.virtual_size:
+            # `virtual_size` is a layout reactive: a whole-screen layout per batch while the ring fills. Only
+            # the scrollbar depends on it, so update that, and lay out again only when the scrollbar appears.
+            shown = self.show_vertical_scrollbar
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
+            if self.show_vertical_scrollbar != shown:
+                self.refresh(layout=True)
         if self.follow:
             self.scroll_to(y=max(0, rows + 1 - self.size.height), animate=False, immediate=True)
         elif evicted:
@@ -104,8 +137,12 @@ class VirtualTable(ScrollView, can_focus=True):
             self.cursor_key = None  # the selected row left the buffer (the app keeps its explanation)
         self.refresh()
 
+    def on_mount(self) -> None:
+        self._sync_timer = self.set_interval(1 / self.REFRESH_HZ, self.sync)
+
     def on_resize(self) -> None:
-        self.data_changed()
+        self._pending = True
+        self.sync()
 
     # ---- rendering ---------------------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
@@ -156,6 +193,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     # ---- cursor ------------------------------------------------------------------------------------------------
     def select_index(self, index: int | None, *, notify: bool = True) -> None:
+        self.sync()
         rows = self.row_count()
         if index is None or rows == 0:
             self.cursor_key = None
@@ -179,6 +217,7 @@ class VirtualTable(ScrollView, can_focus=True):
             self.scroll_to(y=index - body + 1, animate=False, immediate=True)
 
     def _move(self, delta: int) -> None:
+        self.sync()
         cur = self.cursor
         if cur is None:
             rows = self.row_count()
@@ -209,12 +248,10 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         """Jump to the newest row and follow new rows again."""
-        rows = self.row_count()
         self.cursor_key = None
         self.follow = True
         self.data_changed()
-        if rows:
-            self.refresh()
+        self.sync()
 
     def action_choose(self) -> None:
         cur = self.cursor
@@ -224,6 +261,7 @@ class VirtualTable(ScrollView, can_focus=True):
             self._move(0)
 
     def on_click(self, event) -> None:
+        self.sync()
         y = event.y
         if y <= 0:
             return
