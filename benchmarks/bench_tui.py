@@ -84,7 +84,7 @@ async def key_to_repaint(app) -> float | None:
     def spy(y):
         strip = original(y)
         cur = table.cursor
-        if table.cursor_key != before and cur is not None and y == cur - int(table.scroll_y) + 1:
+        if table.cursor_key != before and cur is not None and table.index_at_line(y) == cur:
             painted.append(time.perf_counter())
         return strip
 

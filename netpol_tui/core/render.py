@@ -1201,3 +1201,131 @@ def tui_opens_other_pairs(pairs: int) -> str:
     if pairs == 0:
         return "Opens nothing else: no other pod pair is newly allowed on this port."
     return f"Caution: also opens {pairs} other pod pair{'s' if pairs != 1 else ''} on this port — review before applying."
+
+
+def tui_explanation_headline(expl) -> str:
+    """The explanation pane's first line: the verdict, the connection, which side denies and the policies that
+    select it. Unlike `explanation_summary`, it leaves the closest rule out: the pane shows that on its own line."""
+    v = expl.verdict
+    if v.allowed or expl.case in ("explicit_deny", "not_a_policy_drop", "auth_required", "policy_drop_but_allowed"):
+        return explanation_summary(expl)
+    conn = f"{endpoint_text(v.source)} → {endpoint_text(v.destination)} {v.port}/{v.protocol}"
+    sides = []
+    for side in v.denying:
+        names = ", ".join(f"{p.policy.namespace}/{p.policy.name}" for p in side.policies)
+        sides.append(f"denied at {SIDE_NAME[side.direction]} of {side.subject.key} (isolated by {names})")
+    prefix = {
+        "audit": "would be dropped (audit mode)",
+        "forwarded_but_denied": "Hubble forwarded it, but the policies deny it",
+        "policy_drop": "dropped",
+    }.get(expl.case, "denied")
+    return f"{conn}: {prefix} — " + "; and ".join(sides) + "."
+
+
+TUI_CLOSEST_RULE = "Closest rule: "
+TUI_HUBBLE_SAW = "Hubble: "
+TUI_NOTE = "note: "
+TUI_PODS_SUBTITLE = "I ingress · E egress isolated"
+TUI_HELP_TITLE = "Help — esc closes"
+TUI_YAML_TITLE = "Policy YAML — esc closes, c copies"
+TUI_FILTER_HINT = (
+    "pod:NS/NAME  from-pod:  to-pod:  ns:NS  label:K=V  verdict:dropped  port:5432  proto:udp  text"
+    " — enter applies, esc cancels, empty clears"
+)
+TUI_FILTER_PLACEHOLDER = "filter words"
+TUI_HELP_PODS_PANE = "Pods pane"
+# Footer labels of the keys (action → label)
+TUI_KEYS = {
+    "quit": "Quit",
+    "help": "Help",
+    "filter": "Filter",
+    "toggle_drops": "Drops only",
+    "toggle_groups": "Grouped",
+    "toggle_pause": "Pause",
+    "copy_fix": "Copy fix",
+    "save_fix": "Save fix",
+    "show_yaml": "Policy YAML",
+    "toggle_pods": "Pods",
+    "back": "Back",
+    "cancel": "Cancel",
+    "close": "Close",
+    "copy_yaml": "Copy YAML",
+}
+# The command palette: (title, help, action)
+TUI_COMMANDS = (
+    ("Drops only", "Show only dropped and audited flows (d)", "toggle_drops"),
+    ("Grouped view", "Drop groups with counts and last seen (g)", "toggle_groups"),
+    ("Pause / resume", "Freeze the view; arriving flows are counted (space)", "toggle_pause"),
+    ("Filter flows", "pod:, ns:, label:, verdict:, port:, proto:, text (/)", "filter"),
+    ("Copy fix", "Copy the fix YAML to the clipboard (c)", "copy_fix"),
+    ("Save fix", "Save the fix YAML to a file (s)", "save_fix"),
+    ("Show policy YAML", "The policies involved (y)", "show_yaml"),
+    ("Pods pane", "Show or hide namespaces and pods (p)", "toggle_pods"),
+    ("Cluster-wide", "Leave the pod or namespace scope (esc)", "back"),
+    ("Help", "Every key (?)", "help"),
+)
+TUI_NOTIFY_TITLES = {"filter": "filter", "copied": "copied", "saved": "saved"}
+TUI_STATUS_LABELS = {"flows": "flows", "drops": "drops", "lost": "lost"}
+
+
+def tui_explaining() -> str:
+    return "explaining…"
+
+
+def tui_view_toggled(drops_only: bool) -> str:
+    return "Drops only" if drops_only else "All flows"
+
+
+def tui_yaml_copied() -> str:
+    return "Copied the policy YAML to the clipboard (OSC 52)."
+
+
+def tui_the_fix() -> str:
+    """What `c` copies, for `tui_copied`."""
+    return "the fix"
+
+
+def tui_capture_state(done: bool) -> str:
+    """The connection field of the status bar for a capture (replay)."""
+    return "read" if done else "reading"
+
+
+def tui_nodes(up: int, down: list[str]) -> str:
+    text = f"nodes {up} up"
+    if down:
+        text += f" · {len(down)} down ({', '.join(down[:3])})"
+    return text
+
+
+def tui_namespace_title(namespace: str, pods: int, policies: int) -> str:
+    return f"Namespace {namespace}: {pods} pods, {policies} policies"
+
+
+def tui_pod_labels(labels: dict) -> str:
+    return "labels: " + ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def tui_namespace_node(pods: int, policies: int) -> str:
+    """The count after a namespace in the Pods pane."""
+    return f"  {pods} pods · {policies} pol"
+
+
+def tui_group_header(count: int, first: str, last: str, pairs: int) -> tuple[str, str]:
+    """The explanation pane's header for a drop group: (the count, the rest)."""
+    return f"{count:,} drops", f" · first {first} · last {last} · {pairs} pod pairs"
+
+
+def tui_no_source_kept(key: str) -> str:
+    return f"# {key}: no source object kept\n"
+
+
+def tui_seen_at(direction: str) -> str:
+    """After Hubble's verdict in the explanation pane: where Hubble saw it."""
+    return f" at {direction.lower()}"
+
+
+def tui_seen_on(node: str) -> str:
+    return f" on {node}"
+
+
+TUI_AUDIT_REASON = "policy audit"  # the reason column of an AUDIT flow without a drop reason

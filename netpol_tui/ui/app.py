@@ -32,6 +32,7 @@ from netpol_tui.core.filters import FilterError, FlowQuery
 from netpol_tui.core.model import Flow, KubeStatus, LostEvents, NodeStatus, StreamState
 from netpol_tui.ui.explainer import Explainer
 from netpol_tui.ui.feeds import ClusterFeed, FlowFeed, Progress
+from netpol_tui.ui.gcpacer import GcPacer
 from netpol_tui.ui.messages import ClusterUpdated, FlowsReceived, KubeStatusChanged, StreamFailed
 from netpol_tui.ui.rendering import (
     explanation_renderable,
@@ -48,7 +49,7 @@ from netpol_tui.ui.screens.help_screen import HelpScreen
 from netpol_tui.ui.screens.yaml_dialog import YamlDialog
 from netpol_tui.ui.widgets.flow_table import FlowTable
 from netpol_tui.ui.widgets.group_table import GroupTable
-from netpol_tui.ui.widgets.panes import ExplanationPane, FixPane
+from netpol_tui.ui.widgets.panes import ExplanationPane, FixPane, Same
 from netpol_tui.ui.widgets.pod_tree import PodTree
 from netpol_tui.ui.widgets.status_bar import StatusBar, StatusData
 
@@ -67,17 +68,17 @@ class NetpolApp(App):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
-        Binding("slash", "filter", "Filter"),
-        Binding("d", "toggle_drops", "Drops only"),
-        Binding("g", "toggle_groups", "Grouped"),
-        Binding("space", "toggle_pause", "Pause"),
-        Binding("c", "copy_fix", "Copy fix"),
-        Binding("s", "save_fix", "Save fix"),
-        Binding("y", "show_yaml", "Policy YAML"),
-        Binding("p", "toggle_pods", "Pods", show=False),
-        Binding("escape", "back", "Back", show=False),
+        Binding("q", "quit", render.TUI_KEYS["quit"]),
+        Binding("question_mark", "help", render.TUI_KEYS["help"]),
+        Binding("slash", "filter", render.TUI_KEYS["filter"]),
+        Binding("d", "toggle_drops", render.TUI_KEYS["toggle_drops"]),
+        Binding("g", "toggle_groups", render.TUI_KEYS["toggle_groups"]),
+        Binding("space", "toggle_pause", render.TUI_KEYS["toggle_pause"]),
+        Binding("c", "copy_fix", render.TUI_KEYS["copy_fix"]),
+        Binding("s", "save_fix", render.TUI_KEYS["save_fix"]),
+        Binding("y", "show_yaml", render.TUI_KEYS["show_yaml"]),
+        Binding("p", "toggle_pods", render.TUI_KEYS["toggle_pods"], show=False),
+        Binding("escape", "back", render.TUI_KEYS["back"], show=False),
     ]
 
     _ui_ready = False  # the default screen's widgets are mounted and not being torn down
@@ -121,6 +122,7 @@ class NetpolApp(App):
         self._agg_lock = threading.Lock()
         self._groups_dirty = True
         self.explainer = Explainer()
+        self.gc_pacer = GcPacer()  # short full GC pauses under a flood of flows
         self.snapshot: ClusterSnapshot | None = None
         self.snapshot_at: float | None = None
         # counters
@@ -138,6 +140,7 @@ class NetpolApp(App):
         # selection
         self.selected: tuple[str, Any] | None = None
         self.current_expl = None
+        self._explain_request: tuple[tuple[str, Any], Flow, ClusterSnapshot] | None = None
         self._select_first_drop = select_first_drop
         self._show_pods = show_pods
         self.grouped = False
@@ -163,7 +166,7 @@ class NetpolApp(App):
                         yield FixPane(id="fix")
             with Vertical(id="pods-box", classes="box" if self._show_pods else "box hidden") as box:
                 box.border_title = render.TUI_TITLES["pods"]
-                box.border_subtitle = "I ingress · E egress isolated"
+                box.border_subtitle = render.TUI_PODS_SUBTITLE
                 yield PodTree(id="pods")
         yield Footer()
 
@@ -254,6 +257,7 @@ class NetpolApp(App):
         # stop the sources first: their blocking threads return, so the workers can finish
         self._ui_ready = False  # messages still queued must not touch widgets being removed
         self._shutdown_sources()
+        self.gc_pacer.stop()
         await super()._shutdown()
 
     def _shutdown_sources(self) -> None:
@@ -414,6 +418,7 @@ class NetpolApp(App):
     def _tick(self) -> None:
         if not self._ui_ready:
             return
+        self.gc_pacer.step()
         self._refresh_status()
         if self.grouped and self._groups_dirty:
             self._refresh_groups()
@@ -436,11 +441,11 @@ class NetpolApp(App):
             style = STATE_STYLE.get(st.state if st else "connecting", "")
         else:
             done = self.progress is not None and self.progress.finished
-            conn, style = ("read" if done else "reading"), ("bold #5fd75f" if done else "bold #ffd75f")
+            conn, style = render.tui_capture_state(done), ("bold #5fd75f" if done else "bold #ffd75f")
         nodes = ""
         if self.nodes:
             down = [n for n, s in self.nodes.items() if s != "NODE_CONNECTED"]
-            nodes = f"nodes {len(self.nodes) - len(down)} up" + (f" · {len(down)} down ({', '.join(down[:3])})" if down else "")
+            nodes = render.tui_nodes(len(self.nodes) - len(down), down)
         loading_cluster = self.snapshot is None and (self.kube_status is None or self.kube_status.state == "connecting")
         cluster = render.tui_cluster_status(
             self.snapshot.counts() if self.snapshot is not None else {},
@@ -528,9 +533,25 @@ class NetpolApp(App):
         if cached is not None:
             self._explained(target, cached)
             return
-        expl_pane.show(Text("explaining…", style="dim"))
+        expl_pane.show(Text(render.tui_explaining(), style="dim"))
+        # start the worker once the moved cursor is on screen: the explanation (with its fix search) is CPU work
+        # that competes for the GIL with the repaint; a burst of keys before that repaint explains only the last row
+        first = self._explain_request is None
+        self._explain_request = (target, flow, self.snapshot)
+        if first:
+            self.call_after_refresh(self._start_explain)
+
+    @property
+    def explanation_requested(self) -> bool:
+        """An explanation was asked for and its worker is not started yet (tests wait on it)."""
+        return self._explain_request is not None
+
+    def _start_explain(self) -> None:
+        request, self._explain_request = self._explain_request, None
+        if request is None or not self._ui_ready or request[0] is not self.selected:
+            return
         self.run_worker(
-            partial(self._explain_job, target, flow, self.snapshot),
+            partial(self._explain_job, *request),
             thread=True,
             group="explain",
             name="explain",
@@ -543,9 +564,16 @@ class NetpolApp(App):
         if self.selected is not target:
             return
         self.current_expl = expl
-        header = group_header(target[1]) if target[0] == "group" else None
-        self.query_one(ExplanationPane).show(explanation_renderable(expl, header))
-        self.query_one(FixPane).show(fix_renderable(expl))
+        # the Explainer hands out one object per explanation: it keys the panes' rendered lines
+        if target[0] == "group":
+            g = target[1]
+            self.query_one(ExplanationPane).show(
+                explanation_renderable(expl, group_header(g)),
+                ("group", Same(expl), g.count, g.first_ns, g.last_ns, len(g.pods)),
+            )
+        else:
+            self.query_one(ExplanationPane).show(explanation_renderable(expl), ("flow", Same(expl)))
+        self.query_one(FixPane).show(fix_renderable(expl), ("fix", Same(expl)))
 
     def _show_pod(self, key: str) -> None:
         self.current_expl = None
@@ -570,7 +598,7 @@ class NetpolApp(App):
         try:
             query = scope.query()
         except FilterError as exc:
-            self.notify(str(exc), severity="error", title="filter")
+            self.notify(str(exc), severity="error", title=render.TUI_NOTIFY_TITLES["filter"])
             return False
         self.scope = scope
         self._local_query = query
@@ -608,7 +636,7 @@ class NetpolApp(App):
         from dataclasses import replace
 
         self._apply_scope(replace(self.scope, drops_only=not self.scope.drops_only))
-        self.notify("Drops only" if self.scope.drops_only else "All flows", timeout=1.5)
+        self.notify(render.tui_view_toggled(self.scope.drops_only), timeout=1.5)
 
     def action_toggle_groups(self) -> None:
         self.grouped = not self.grouped
@@ -660,7 +688,7 @@ class NetpolApp(App):
             self.notify(render.tui_nothing_to_copy(), severity="warning")
             return
         self.copy_to_clipboard(text)
-        self.notify(render.tui_copied("the fix", text.count("\n")), title="copied")
+        self.notify(render.tui_copied(render.tui_the_fix(), text.count("\n")), title=render.TUI_NOTIFY_TITLES["copied"])
 
     def action_save_fix(self) -> None:
         text = fix_text(self.current_expl)
@@ -674,7 +702,7 @@ class NetpolApp(App):
         except OSError as exc:
             self.notify(render.tui_save_failed(str(path), exc.strerror or str(exc)), severity="error")
             return
-        self.notify(render.tui_saved(str(path)), title="saved", timeout=12)
+        self.notify(render.tui_saved(str(path)), title=render.TUI_NOTIFY_TITLES["saved"], timeout=12)
 
     def action_show_yaml(self) -> None:
         items: list[tuple[str, str]] = []
@@ -695,7 +723,7 @@ class NetpolApp(App):
         else:
             pols = []
         for p in pols:
-            items.append((p.key, yamlout.dump(p.raw) if p.raw else f"# {p.key}: no source object kept\n"))
+            items.append((p.key, yamlout.dump(p.raw) if p.raw else render.tui_no_source_kept(p.key)))
         if not items:
             self.notify(render.tui_no_policy(), severity="warning")
             return
@@ -704,16 +732,8 @@ class NetpolApp(App):
     # ---- command palette ---------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Drops only", "Show only dropped and audited flows (d)", self.action_toggle_drops)
-        yield SystemCommand("Grouped view", "Drop groups with counts and last seen (g)", self.action_toggle_groups)
-        yield SystemCommand("Pause / resume", "Freeze the view; arriving flows are counted (space)", self.action_toggle_pause)
-        yield SystemCommand("Filter flows", "pod:, ns:, label:, verdict:, port:, proto:, text (/)", self.action_filter)
-        yield SystemCommand("Copy fix", "Copy the fix YAML to the clipboard (c)", self.action_copy_fix)
-        yield SystemCommand("Save fix", "Save the fix YAML to a file (s)", self.action_save_fix)
-        yield SystemCommand("Show policy YAML", "The policies involved (y)", self.action_show_yaml)
-        yield SystemCommand("Pods pane", "Show or hide namespaces and pods (p)", self.action_toggle_pods)
-        yield SystemCommand("Cluster-wide", "Leave the pod or namespace scope (esc)", self.action_back)
-        yield SystemCommand("Help", "Every key (?)", self.action_help)
+        for title, help_text, action in render.TUI_COMMANDS:
+            yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
 
 
 __all__ = ["NetpolApp"]

@@ -52,7 +52,7 @@ def port_label(flow: Flow) -> str:
 def reason_label(flow: Flow) -> str:
     direction = flow.traffic_direction.replace("TRAFFIC_DIRECTION_UNKNOWN", "").lower()
     if flow.verdict in ("DROPPED", "AUDIT"):
-        reason = flow.drop_reason or ("policy audit" if flow.verdict == "AUDIT" else "")
+        reason = flow.drop_reason or (render.TUI_AUDIT_REASON if flow.verdict == "AUDIT" else "")
         return f"{reason} {direction}".strip()
     return direction
 
@@ -92,43 +92,45 @@ def policies_involved(verdict: Verdict) -> list:
 
 
 def explanation_renderable(expl: Explanation, header: list[Text] | None = None) -> RenderableType:
+    """A short headline (verdict, connection, the denying side and its policies), the closest rule once, what
+    Hubble saw, the findings, then the per-rule detail of each side."""
     v = expl.verdict
     parts: list[Any] = list(header or [])
     denied = not v.allowed
     head = Text()
     head.append(f" {render.verdict_heading(v.allowed)} ", style="bold white on #d70000" if denied else "bold black on #5fd75f")
     head.append("  ")
-    head.append(render.explanation_summary(expl), style="bold")
+    head.append(render.tui_explanation_headline(expl), style="bold")
     parts.append(head)
+    for side in v.denying:
+        best = _closest(side)
+        if best is not None:
+            t = Text(render.TUI_CLOSEST_RULE, style="bold yellow")
+            t.append(render.near_miss_text(best, side, v))
+            parts.append(t)
     agree = render.tui_agreement(expl)
     if agree:
         parts.append(Text(agree, style="bold magenta" if "DISAGREE" in agree else "italic"))
     flow = expl.flow
     if flow is not None:
-        seen = Text("Hubble: ", style="dim")
+        seen = Text(render.TUI_HUBBLE_SAW, style="dim")
         seen.append(f"{flow.verdict} {flow.drop_reason}".strip(), style=VERDICT_STYLE.get(flow.verdict, ""))
         if flow.traffic_direction and "UNKNOWN" not in flow.traffic_direction:
-            seen.append(f" at {flow.traffic_direction.lower()}", style="dim")
+            seen.append(render.tui_seen_at(flow.traffic_direction), style="dim")
         if flow.node_name:
-            seen.append(f" on {flow.node_name}", style="dim")
+            seen.append(render.tui_seen_on(flow.node_name), style="dim")
         parts.append(seen)
-    for side in v.denying:
-        best = _closest(side)
-        if best is not None:
-            t = Text("Closest rule: ", style="bold yellow")
-            t.append(render.near_miss_text(best, side, v))
-            parts.append(t)
-    for side in (v.egress, v.ingress):
-        parts.append(Text(""))
-        parts.extend(side_lines(side, v))
     findings = [f for f in expl.findings if f.code != "note"]
-    if findings:
+    if findings or v.notes:
         parts.append(Text(""))
     for f in findings:
         style = SEVERITY_STYLE.get(render.FINDING_SEVERITY.get(f.code, ""), "cyan")
         parts.append(Text("• " + render.finding_text(f), style=style))
     for code in v.notes:
-        parts.append(Text("note: " + render.note_text(code), style="yellow"))
+        parts.append(Text(render.TUI_NOTE + render.note_text(code), style="yellow"))
+    for side in (v.egress, v.ingress):
+        parts.append(Text(""))
+        parts.extend(side_lines(side, v))
     return Group(*parts)
 
 
@@ -156,9 +158,11 @@ def fix_text(expl: Explanation | None) -> str:
 
 
 def group_header(group) -> list[Text]:
+    count, rest = render.tui_group_header(group.count, clock_text(group.first_ns), clock_text(group.last_ns),
+                                          len(group.pods))
     t = Text()
-    t.append(f"{group.count:,} drops", style="bold #ff5f5f")
-    t.append(f" · first {clock_text(group.first_ns)} · last {clock_text(group.last_ns)} · {len(group.pods)} pod pairs", style="dim")
+    t.append(count, style="bold #ff5f5f")
+    t.append(rest, style="dim")
     return [t]
 
 
@@ -167,7 +171,7 @@ def pod_renderable(snapshot: ClusterSnapshot | None, key: str, groups: list) -> 
         return Text(render.tui_no_cluster_for_explanation(), style="dim")
     if "/" not in key:  # a namespace
         pols = snapshot.policies_in(key)
-        parts: list[Any] = [Text(f"Namespace {key}: {len(snapshot.pods_in(key))} pods, {len(pols)} policies", style="bold")]
+        parts: list[Any] = [Text(render.tui_namespace_title(key, len(snapshot.pods_in(key)), len(pols)), style="bold")]
         for p in pols:
             parts.append(Text(f"  {p.key} ({', '.join(sorted(p.policy_types))})"))
         _drops(parts, groups)
@@ -180,8 +184,7 @@ def pod_renderable(snapshot: ClusterSnapshot | None, key: str, groups: list) -> 
     ing = [p.key for p in ev.selecting(subj, INGRESS)]
     egr = [p.key for p in ev.selecting(subj, EGRESS)]
     parts = [Text(render.tui_pod_title(key, bool(ing), bool(egr)), style="bold")]
-    labels = ", ".join(f"{k}={v}" for k, v in sorted(pod.labels.items()))
-    parts.append(Text(f"labels: {labels}", style="dim"))
+    parts.append(Text(render.tui_pod_labels(pod.labels), style="dim"))
     parts.append(Text(render.tui_pod_policies("Ingress", ing), style="yellow" if ing else "green"))
     parts.append(Text(render.tui_pod_policies("Egress", egr), style="yellow" if egr else "green"))
     _drops(parts, groups)

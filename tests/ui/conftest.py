@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -48,7 +49,14 @@ async def wait_until(pilot, predicate, timeout: float = 10.0) -> None:
 
 
 async def wait_for_explanations(app) -> None:
-    """Wait for the explanation workers only (the flow and cluster workers run as long as the app)."""
+    """Wait for the explanation workers only (the flow and cluster workers run as long as the app).
+
+    The app starts an explanation worker after the next repaint: wait for that start first."""
+    deadline = time.monotonic() + 10
+    while app.explanation_requested:
+        if time.monotonic() > deadline:
+            raise AssertionError("the explanation worker did not start")
+        await asyncio.sleep(0.01)
     workers = [w for w in app.workers if w.group in ("explain", "regroup")]
     if workers:  # (an empty list would mean "every worker")
         await app.workers.wait_for_complete(workers)

@@ -13,7 +13,7 @@ from netpol_tui.core import render
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [("escape,q,question_mark", "dismiss", "Close")]
+    BINDINGS = [("escape,q,question_mark", "dismiss", render.TUI_KEYS["close"])]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 100; max-width: 95%; height: auto; max-height: 90%;
@@ -30,9 +30,9 @@ class HelpScreen(ModalScreen[None]):
             else:
                 table.add_row(key, text)
         table.add_row("", "")
-        table.add_row("Pods pane", render.TUI_MARKS_LEGEND)
+        table.add_row(render.TUI_HELP_PODS_PANE, render.TUI_MARKS_LEGEND)
         with VerticalScroll() as vs:
-            vs.border_title = "Help — esc closes"
+            vs.border_title = render.TUI_HELP_TITLE
             yield Static(table)
 
     def action_dismiss(self) -> None:  # type: ignore[override]

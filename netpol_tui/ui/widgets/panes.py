@@ -7,6 +7,9 @@ scroll container changes height, which costs a full layout on every selection).
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Hashable
+
 from rich.console import RenderableType
 from rich.segment import Segment
 from textual.binding import Binding
@@ -14,6 +17,21 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
+
+
+class Same:
+    """A cache key for one object by identity (it holds the object, so its id cannot be reused meanwhile)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.obj is self.obj
 
 
 class ContentPane(ScrollView, can_focus=True):
@@ -32,16 +50,23 @@ class ContentPane(ScrollView, can_focus=True):
     ]
     PAD = 1  # one blank column left and right
 
+    CACHE = 24  # rendered contents kept per pane (moving between rows of the same drop group re-renders nothing)
+
     def __init__(self, placeholder: RenderableType = "", **kw) -> None:
         super().__init__(**kw)
         self.content: RenderableType = placeholder
+        self._key: Hashable = None
         self._lines: list[Strip] = []
-        self._rendered_for: tuple[int, int] | None = None  # (id of the content, width) the strips were made for
+        self._rendered_for: tuple[Hashable, int] | None = None  # (content key, width) the strips were made for
+        self._cache: OrderedDict[tuple[Hashable, int], list[Strip]] = OrderedDict()
 
-    def show(self, renderable: RenderableType) -> None:
-        if renderable is self.content:
+    def show(self, renderable: RenderableType, key: Hashable = None) -> None:
+        """Show `renderable`. `key`: what identifies its content (the same key means the same lines, so the
+        strips rendered before are reused: rendering highlighted YAML costs tens of milliseconds)."""
+        if renderable is self.content or (key is not None and key == self._key):
             return
         self.content = renderable
+        self._key = key
         self._rendered_for = None
         self.scroll_to(0, 0, animate=False, immediate=True)
         self._render_content()
@@ -54,15 +79,24 @@ class ContentPane(ScrollView, can_focus=True):
         if not self.is_mounted or self.size.width <= 0:
             return
         width = self._content_width()
-        key = (id(self.content), width)
+        key = (self._key if self._key is not None else ("id", id(self.content)), width)
         if key == self._rendered_for:
             return
-        console = self.app.console
-        options = console.options.update(width=width, height=None, highlight=False)
-        base = self.rich_style
-        pad = [Segment(" " * self.PAD, base)] if self.PAD else []
-        lines = console.render_lines(self.content, options, style=base, pad=True)
-        self._lines = [Strip([*pad, *line, *pad], width + 2 * self.PAD) for line in lines]
+        cached = self._cache.get(key) if self._key is not None else None
+        if cached is not None:
+            self._cache.move_to_end(key)
+            self._lines = cached
+        else:
+            console = self.app.console
+            options = console.options.update(width=width, height=None, highlight=False)
+            base = self.rich_style
+            pad = [Segment(" " * self.PAD, base)] if self.PAD else []
+            lines = console.render_lines(self.content, options, style=base, pad=True)
+            self._lines = [Strip([*pad, *line, *pad], width + 2 * self.PAD) for line in lines]
+            if self._key is not None:
+                self._cache[key] = self._lines
+                if len(self._cache) > self.CACHE:
+                    self._cache.popitem(last=False)
         self._rendered_for = key
         size = Size(width + 2 * self.PAD, len(self._lines))
         if size != self.virtual_size:

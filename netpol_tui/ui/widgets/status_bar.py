@@ -45,16 +45,17 @@ class StatusBar(Static):
         t.append(d.source, style="bold")
         t.append(" ")
         t.append(f"● {d.connection}", style=d.connection_style)
-        t.append("  flows ")
+        words = render.TUI_STATUS_LABELS
+        t.append(f"  {words['flows']} ")
         t.append(render.tui_count(d.flows), style="bold")
         if d.live:
             t.append(f" ({render.tui_rate(d.flows_rate)}/s)", style="dim")
-        t.append("  drops ")
+        t.append(f"  {words['drops']} ")
         t.append(render.tui_count(d.drops), style="bold #ff5f5f")
         if d.live:
             t.append(f" ({render.tui_rate(d.drops_rate)}/s) ", style="#ff8787")
             t.append(d.spark, style="#ff5f5f on #303030")
-        t.append("  lost ")
+        t.append(f"  {words['lost']} ")
         t.append(render.tui_count(d.lost), style="bold yellow" if d.lost else "dim")
         if d.nodes:
             t.append(f"  {d.nodes}", style="yellow" if "down" in d.nodes else "dim")

@@ -145,12 +145,22 @@ class VirtualTable(ScrollView, can_focus=True):
         self.sync()
 
     # ---- rendering ---------------------------------------------------------------------------------------------
+    def index_at_line(self, y: int) -> int | None:
+        """The row index painted on line `y` of the widget (line 0 is the header), None for none."""
+        index = self._top() + y - 1
+        return index if y > 0 and 0 <= index < self.row_count() else None
+
+    def _top(self) -> int:
+        """Index of the first row on screen. Rows evicted since the last `sync()` shift every index down: until
+        the next sync moves the scroll offset, count them here, so a pinned view never jumps between two syncs."""
+        return int(self.scroll_y) - (0 if self.follow else self._pending_evicted)
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if y == 0:
             return self._header(width)
-        index = int(self.scroll_y) + y - 1
-        if index >= self.row_count():
+        index = self.index_at_line(y)
+        if index is None:
             return Strip.blank(width, self.rich_style)
         selected = index == self.cursor
         key = (self.row_key(index), selected, width, self.has_focus)
