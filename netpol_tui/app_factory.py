@@ -157,20 +157,11 @@ class ReplayFeed:
             if self._closed.is_set():
                 return
             batch = list(batch)
-            batch.append(Progress(self._position(src), total, False, self.label))
+            batch.append(Progress(src.bytes_read, total, False, self.label))
             if len(src.problems) > shown_problems:
                 shown_problems = len(src.problems)
             yield batch
         yield [Progress(total, total, True, self.label)]
-
-    @staticmethod
-    def _position(src: Any) -> int:
-        raw = getattr(src, "_raw", None)
-        try:
-            inner = getattr(raw, "fileobj", None)
-            return int((inner or raw).tell())
-        except Exception:  # noqa: BLE001 - progress is best effort
-            return 0
 
     def close(self) -> None:
         self._closed.set()

@@ -64,6 +64,8 @@ class ReplaySource:
         self.flows_read = 0
         self._closed = threading.Event()
         self._is_pipe = False
+        self._compressed: IO[bytes] | None = None  # the gzip input under `_raw` (None: not compressed)
+        self._consumed = 0  # bytes of `_raw` consumed (uncompressed input), or the last known compressed position
         self._raw = self._open(stdin)
 
     def _open(self, stdin: IO[bytes] | None) -> IO[bytes]:
@@ -83,8 +85,23 @@ class ReplaySource:
         except (OSError, ValueError) as exc:
             raise ReplayError(render.replay_unreadable(self.name, str(exc))) from None
         if head == _GZIP_MAGIC:
+            self._compressed = buffered
             return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
         return buffered
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes of the input read so far (of the compressed file for a .gz capture): with the file's size,
+        the progress of loading it. Safe to read from another thread."""
+        return self._position()
+
+    def _position(self) -> int:
+        if self._compressed is not None:
+            try:
+                self._consumed = self._compressed.tell()
+            except (OSError, ValueError):  # closed at the end, or a pipe: the last known position
+                pass
+        return self._consumed
 
     # ---- reading ---------------------------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Item]:
@@ -95,12 +112,15 @@ class ReplaySource:
         loads = json.loads
         convert = conv.convert_json
         query = self.query
+        compressed = self._compressed
         line_no = 0
         try:
             for line_no, line in enumerate(self._raw, 1):  # noqa: B007 - line_no used after the loop
                 if self._closed.is_set():
                     break
                 self.lines_read = line_no
+                if compressed is None:
+                    self._consumed += len(line)
                 if not line.strip():
                     continue
                 try:
@@ -130,6 +150,7 @@ class ReplaySource:
             self.problems.append((line_no + 1, render.replay_unreadable(self.name, str(exc))))
         finally:
             if self.path != "-":
+                self._position()  # keep the last compressed position before closing
                 self._raw.close()
 
     def _problem(self, line_no: int, detail: str) -> None:

@@ -105,3 +105,19 @@ def test_missing_file_is_a_sentence(tmp_path) -> None:
     with pytest.raises(ReplayError) as err:
         ReplaySource(tmp_path / "nope.json")
     assert str(err.value).startswith(f"cannot read {tmp_path / 'nope.json'}")
+
+
+def test_bytes_read_reaches_the_file_size_plain_and_gzip(tmp_path) -> None:
+    src_path = flows_dir() / "hubble-otel__basic-sample-10-flows.json"
+    data = src_path.read_bytes()
+    gz = tmp_path / "capture.json.gz"
+    gz.write_bytes(gzip.compress(data * 50))
+    for path in (src_path, gz):
+        src = ReplaySource(path)
+        assert src.bytes_read == 0
+        seen = []
+        for _ in src.batches(max_batch=2):
+            seen.append(src.bytes_read)
+        size = path.stat().st_size
+        assert seen == sorted(seen) and 0 < seen[0] <= size  # grows while reading
+        assert src.bytes_read == size  # the whole file, after the end (and the close)
