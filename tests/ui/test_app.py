@@ -239,3 +239,65 @@ async def test_drops_only_toggle():
         assert app.view and all(f.verdict in ("DROPPED", "AUDIT") for f in app.view)
         await pilot.press("d")
         assert len(app.view) == N
+
+
+async def test_every_flow_column_keeps_a_blank_column_before_the_next():
+    import dataclasses
+
+    from netpol_tui.app_factory import demo_flows, make_app
+    from netpol_tui.core.filters import VERDICTS
+    from netpol_tui.ui.feeds import MemoryFlowFeed
+
+    from .conftest import CONNECTED, fixed_clock
+
+    base = demo_flows(1)[0]
+    flows = [dataclasses.replace(base, verdict=v, destination_port=65535, protocol="SCTP") for v in VERDICTS]
+    app = make_app(MemoryFlowFeed([CONNECTED, *flows]), StaticCluster(demo_snapshot()), narrow_live=False,
+                   clock=fixed_clock)
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = app.query_one(FlowTable)
+        await wait_until(pilot, lambda: app.total_flows == len(flows) and table.synced)
+        widths = table.column_widths(table.size.width)
+        for y in range(1, len(flows) + 1):
+            index = table.index_at_line(y)
+            line = table.render_line(y).text
+            start = 0
+            for cell, w in zip(table.cells(index), widths, strict=True):
+                shown = line[start : start + w].rstrip()
+                if cell in VERDICTS or cell == "65535/SCTP":
+                    assert shown == cell  # whole, not cut to "TRANSLA…"
+                assert line[start + w] == " ", (line, cell)  # and a blank column before the next one
+                start += w + 1
+
+
+async def test_explanation_names_the_closest_rule_once():
+    app, _ = build_app(N)
+    async with app.run_test(size=(180, 50)) as pilot:
+        await _ready(pilot, app)
+        await _select_row(pilot, app, 7)
+        text = " ".join(app.query_one("#explanation").text.split())
+        near = "rule #1 of shop/api-ingress matches the source but allows port 80/TCP, not 8080/TCP"
+        assert text.count(near) == 1
+        headline = text.split("Closest rule:")[0]
+        assert "denied at ingress of shop/api-" in headline and "shop/default-deny" in headline
+        assert "closest" not in headline
+
+
+async def test_a_pinned_view_does_not_jump_between_coalesced_repaints():
+    from netpol_tui.app_factory import demo_flows
+
+    app, feed = build_app(40, buffer=50)
+    async with app.run_test(size=(180, 40)) as pilot:
+        await _ready(pilot, app, 40)
+        await _select_row(pilot, app, 30)
+        table = app.query_one(FlowTable)
+        selected = app.view[table.cursor]
+        line = next(y for y in range(1, table.size.height) if table.index_at_line(y) == table.cursor)
+        table._sync_timer.pause()  # hold the next coalesced repaint: rows are evicted, the offset not yet moved
+        feed.push(demo_flows(15, start_ns=1_764_151_300_000_000_000))  # 5 rows fall out at the top
+        await wait_until(pilot, lambda: app.total_flows >= 55)
+        assert not table.synced
+        assert app.view[table.index_at_line(line)] is selected  # what is painted there is still the selection
+        table._sync_timer.resume()
+        await wait_until(pilot, lambda: table.synced)
+        assert app.view[table.index_at_line(line)] is selected

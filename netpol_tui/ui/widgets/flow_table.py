@@ -8,6 +8,7 @@ from rich.style import Style
 from textual.message import Message
 
 from netpol_tui.core import render
+from netpol_tui.core.filters import VERDICTS
 from netpol_tui.core.model import Flow
 from netpol_tui.ui.rendering import flow_cells
 from netpol_tui.ui.ring import FlowRing
@@ -23,7 +24,9 @@ DIM = Style(color="#8a8a8a")
 
 class FlowTable(VirtualTable):
     columns = render.TUI_FLOW_COLUMNS
-    widths = (12, 0, 0, 9, 9, 26)
+    # TIME "HH:MM:SS.mmm", the flex endpoints, PORT up to "65535/SCTP", VERDICT up to "TRANSLATED"; every column
+    # is followed by one blank column, so even the longest value never touches the next column
+    widths = (12, 0, 0, len("65535/SCTP"), max(len(v) for v in VERDICTS), 26)
 
     class FlowSelected(Message):
         def __init__(self, flow: Flow) -> None:

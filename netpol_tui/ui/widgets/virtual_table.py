@@ -272,9 +272,6 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def on_click(self, event) -> None:
         self.sync()
-        y = event.y
-        if y <= 0:
-            return
-        index = int(self.scroll_y) + y - 1
-        if 0 <= index < self.row_count():
+        index = self.index_at_line(event.y)
+        if index is not None:
             self.select_index(index)
