@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Write the README's SVG screenshots into screenshots/ from the demo, deterministically.
 
-The demo's flows (fixed seed, fixed start time, a fixed clock) are replayed from memory through the same factory
-the CLI uses, so every run gives the same pictures. Run: `python scripts/screenshots.py [OUTDIR]`.
+The demo's flows (fixed seed, fixed start time) are replayed from memory through the same factory the CLI uses,
+one batch per second of their own timestamps, and the app's clock is the time of the newest flow it has received:
+it moves as the demo's flows do, so flows/s, drops/s and the drops sparkline show real values, and every run gives
+the same pictures. Run: `python scripts/screenshots.py [OUTDIR]`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -21,26 +24,52 @@ from netpol_tui.sources.demo import demo_snapshot  # noqa: E402
 from netpol_tui.ui.feeds import MemoryFlowFeed, StaticCluster  # noqa: E402
 
 SIZE = (170, 46)
-FLOWS = 240
-CLOCK = 1_764_151_260.0
+FLOWS = 12_000  # about 4.6 minutes of the demo: enough for the 5-minute drops sparkline
+START_NS = 1_764_151_200_000_000_000
+
+
+class FlowClock:
+    """The app's clock for screenshots: the time of the newest flow the app has received (the demo's start before
+    the first one). Deterministic, and it advances exactly as the replayed flows' timestamps do."""
+
+    def __init__(self) -> None:
+        self.app = None
+
+    def __call__(self) -> float:
+        ring = self.app.ring if self.app is not None else None
+        if ring is None or len(ring) == 0:
+            return START_NS / 1e9
+        return ring[-1].time_ns / 1e9
 
 
 def build(**kw):
+    flows = demo_flows(FLOWS, start_ns=START_NS)
     feed = MemoryFlowFeed(
-        [StreamState("connected", "127.0.0.1:4245", server_version="v1.19.4"), *demo_flows(FLOWS)],
-        label="demo 127.0.0.1:4245",
+        [StreamState("connected", "127.0.0.1:4245", server_version="v1.19.4")], label="demo 127.0.0.1:4245"
     )
-    return make_app(
-        feed, StaticCluster(demo_snapshot(), label="demo shop"), narrow_live=False, clock=lambda: CLOCK, **kw
-    )
+    clock = FlowClock()
+    app = make_app(feed, StaticCluster(demo_snapshot(), label="demo shop"), narrow_live=False, clock=clock, **kw)
+    clock.app = app
+    # one batch per second of flow time; pushed once the cluster is in (`settle`), so it is listed at the start
+    app.screenshot_batches = [list(b) for _s, b in itertools.groupby(flows, key=lambda f: f.time_ns // 1_000_000_000)]
+    app.screenshot_feed = feed
+    return app
 
 
 async def settle(app, pilot) -> None:
-    deadline = time.monotonic() + 20
-    while not (app.total_flows >= FLOWS and app.snapshot is not None):
-        if time.monotonic() > deadline:
-            raise SystemExit("the demo flows did not arrive")
-        await pilot.pause(0.01)
+    async def until(predicate, what):
+        deadline = time.monotonic() + 30
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"screenshots: {what} did not arrive")
+            await pilot.pause(0.01)
+
+    await until(lambda: app.snapshot is not None, "the demo cluster")
+    for batch in app.screenshot_batches:
+        app.screenshot_feed.push(batch)
+    await until(lambda: app.total_flows >= FLOWS, "the demo flows")
+    table = app.query_one("#flows")
+    await until(lambda: table.synced, "the flows pane")
     await pilot.pause()
 
 

@@ -1312,7 +1312,7 @@ def tui_namespace_node(pods: int, policies: int) -> str:
 
 def tui_group_header(count: int, first: str, last: str, pairs: int) -> tuple[str, str]:
     """The explanation pane's header for a drop group: (the count, the rest)."""
-    return f"{count:,} drops", f" · first {first} · last {last} · {pairs} pod pairs"
+    return f"{count:,} drop{'s' if count != 1 else ''}", f" · first {first} · last {last} · {pairs} pod pair{'s' if pairs != 1 else ''}"
 
 
 def tui_no_source_kept(key: str) -> str:

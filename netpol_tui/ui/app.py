@@ -491,6 +491,7 @@ class NetpolApp(App):
     @on(GroupTable.GroupSelected)
     def _group_selected(self, m: GroupTable.GroupSelected) -> None:
         self.selected = ("group", m.group)
+        self._update_hint()
         self._explain_target()
 
     @on(PodTree.Chosen)
@@ -503,6 +504,7 @@ class NetpolApp(App):
             key = m.namespace
         self._apply_scope(scope)
         self.selected = ("pod", key)
+        self._update_hint()
         self._show_pod(key)
 
     def _select_flow(self, flow: Flow) -> None:
@@ -674,6 +676,7 @@ class NetpolApp(App):
         if self.scope.kind != "cluster":
             self._apply_scope(self.scope.cluster_wide())
             self.selected = None
+            self._update_hint()
             self.query_one(ExplanationPane).show(Text(render.tui_select_hint(self.total_drops), style="dim"))
         elif self.scope.words:
             self._apply_scope(replace(self.scope, words=""))

@@ -178,6 +178,7 @@ async def test_grouped_view_counts_equal_the_drops():
         await wait_for_explanations(app)
         await pilot.pause()
         assert "drops" in app.query_one("#explanation").text  # the top group is explained
+        assert not app.query_one("#hint").display  # a group is selected: no "select a red row" hint
         await pilot.press("c")
         assert app.clipboard.startswith("apiVersion: networking.k8s.io/v1")
 
