@@ -229,6 +229,8 @@ async def test_command_palette_offers_the_actions():
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for t in ("Drops only", "Grouped view", "Pause / resume", "Copy fix", "Save fix", "Show policy YAML"):
             assert t in titles
+        ours = [c for c in app.get_system_commands(app.screen) if c.title in {t for t, _, _ in render.TUI_COMMANDS}]
+        assert [(c.title, c.help) for c in ours] == [(t, h) for t, h, _ in render.TUI_COMMANDS]  # words from render
 
 
 async def test_drops_only_toggle():
