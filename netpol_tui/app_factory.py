@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
+from netpol_tui.core import render
 from netpol_tui.core.filters import FlowQuery
 from netpol_tui.core.model import Flow, KubeStatus, StreamState
 from netpol_tui.ui.feeds import ClusterFeed, FlowFeed, MemoryFlowFeed, Progress, StaticCluster
@@ -79,7 +80,7 @@ class HubbleFeed:
 
     def __init__(self, config: Any, label: str | None = None, retry_max: float = 10.0) -> None:
         self.config = config  # sources.hubble.HubbleConfig
-        self.label = label or f"relay {config.server}"
+        self.label = label or render.label_relay(config.server)
         self.retry_max = retry_max
         self._closed = threading.Event()
         self._lock = threading.Lock()
@@ -179,7 +180,7 @@ class KubeFeed:
         self.kubeconfig = kubeconfig
         self.context = context
         self.namespace = namespace
-        self.label = f"context {context}" if context else "kube API"
+        self.label = render.label_context(context) if context else render.LABEL_KUBE_API
         self._stop = threading.Event()
         self._src: Any = None
 
@@ -199,7 +200,7 @@ class KubeFeed:
                 continue
             self._src = src
             if src.conn.context:
-                self.label = f"context {src.conn.context}"
+                self.label = render.label_context(src.conn.context)
             try:
                 src.run(on_snapshot, on_status)
             finally:
@@ -237,7 +238,7 @@ def app_for_live(args):
 
         server, forwarder = hubble_address(args)  # raises KubeError (a CliError): one line, exit 2
     config = HubbleConfig.from_args(args, query=FlowQuery(), server=server, follow=True)
-    label = f"relay {config.server}" + (" (-P)" if forwarder is not None else "")
+    label = render.label_relay(config.server, forwarder is not None)
     app = make_app(
         HubbleFeed(config, label),
         _cluster_from_args(args),
@@ -256,8 +257,8 @@ def app_for_demo(args, *, clock: Callable[[], float] = time.time):
     address = demo.start()
     config = HubbleConfig(server=address, follow=True, timeout=5.0)
     return make_app(
-        HubbleFeed(config, f"demo {address}"),
-        StaticCluster(demo.snapshot(), label="demo shop"),
+        HubbleFeed(config, render.label_demo(address)),
+        StaticCluster(demo.snapshot(), label=render.LABEL_DEMO_CLUSTER),
         buffer=getattr(args, "buffer", 50_000),
         narrow_live=False,  # 40 flows/s on loopback: show everything, `d` for drops only
         select_first_drop=True,

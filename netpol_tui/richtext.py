@@ -24,7 +24,7 @@ def verdict_renderable(verdict: Verdict, notes: list[str] | None = None) -> Grou
         lines.extend(side_lines(side, verdict))
     for code in verdict.notes:
         lines.append(Text(""))
-        lines.append(Text("note: " + render.note_text(code), style="yellow"))
+        lines.append(Text(render.note_line(code), style="yellow"))
     for extra in notes or []:
         lines.append(Text(extra, style="yellow"))
     return Group(*lines)

@@ -27,7 +27,7 @@ def run(args) -> int:
 
         snap: ClusterSnapshot = load_cluster(args.cluster)
         objects = objects_from_snapshot(snap)
-        origin = f"files {args.cluster}"
+        origin = render.label_files(args.cluster)
     else:
         from netpol_tui.sources.kube import KubeSource
 
@@ -37,8 +37,8 @@ def run(args) -> int:
             objects = source.raw_objects()
         finally:
             source.close()
-        origin = f"context {source.conn.context}" if source.conn.context else "in-cluster config"
-        origin += f" ({source.conn.server})"
+        origin = render.label_context(source.conn.context) if source.conn.context else render.LABEL_IN_CLUSTER
+        origin = render.label_with_server(origin, source.conn.server)
     for problem in snap.problems:
         if problem.code == "kube_forbidden":
             _warn(render.kube_forbidden_problem(problem))

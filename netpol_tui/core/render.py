@@ -1329,3 +1329,33 @@ def tui_seen_on(node: str) -> str:
 
 
 TUI_AUDIT_REASON = "policy audit"  # the reason column of an AUDIT flow without a drop reason
+
+
+# ---- Source labels (status bar, snapshot headers) and small prefixes ------------------------------------------------
+LABEL_KUBE_API = "kube API"
+LABEL_IN_CLUSTER = "in-cluster config"
+LABEL_DEMO_CLUSTER = "demo shop"
+
+
+def label_relay(server: str, port_forward: bool = False) -> str:
+    return f"relay {server}" + (" (-P)" if port_forward else "")
+
+
+def label_demo(address: str) -> str:
+    return f"demo {address}"
+
+
+def label_context(context: str) -> str:
+    return f"context {context}"
+
+
+def label_files(path: str) -> str:
+    return f"files {path}"
+
+
+def label_with_server(label: str, server: str) -> str:
+    return f"{label} ({server})"
+
+
+def note_line(code: str) -> str:
+    return "note: " + note_text(code)
