@@ -346,7 +346,8 @@ def _peer(value: Any, path: str, index: int) -> Peer:
         for j, e in enumerate(_list(b.get("except"), f"{path}.ipBlock.except") or []):
             etext = _str(e, f"{path}.ipBlock.except[{j}]")
             enet = _network(etext, f"{path}.ipBlock.except[{j}]")
-            if enet.version != net.version or not enet.subnet_of(net):  # type: ignore[arg-type]
+            # Kubernetes requires each except to be a strict subset of the cidr
+            if enet.version != net.version or not enet.subnet_of(net) or enet == net:  # type: ignore[arg-type]
                 raise _Bad("except_outside_cidr", f"{path}.ipBlock.except[{j}]", value=etext, cidr=cidr)
             excepts.append((etext, enet))
         block = IPBlock(cidr=cidr, network=net, excepts=tuple(excepts))

@@ -262,7 +262,7 @@ PROBLEM_TEXT = {
     "bad_protocol": "unknown protocol '{value}' (TCP, UDP, SCTP)",
     "bad_cidr": "'{value}' is not a CIDR",
     "bad_ip": "'{value}' is not an IP address",
-    "except_outside_cidr": "except '{value}' is not inside cidr {cidr}",
+    "except_outside_cidr": "except '{value}' is not strictly inside cidr {cidr}",
     "ipblock_with_selector": "an ipBlock cannot be combined with selectors in the same item",
     "empty_peer": "a peer needs podSelector, namespaceSelector or ipBlock",
     "bad_port": "'{value}' is not a port (1-65535 or a name)",

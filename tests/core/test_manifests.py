@@ -454,3 +454,34 @@ def test_cli_problems_are_printed_and_trace_still_runs(capsys, bad_file: Path) -
     assert len(lines) == len(BAD_EXPECTED)
     assert all(line.startswith(f"netpol-tui: {bad_file}, document ") for line in lines)
     assert "Traceback" not in err
+
+
+def test_an_except_equal_to_its_cidr_is_refused() -> None:
+    from netpol_tui.core import render
+    from netpol_tui.core.manifests import parse_objects
+
+    parsed = parse_objects(
+        [
+            {
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "same", "namespace": "x"},
+                "spec": {
+                    "podSelector": {},
+                    "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.0.0.0/8"]}}]}],
+                },
+            },
+            {
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "inside", "namespace": "x"},
+                "spec": {
+                    "podSelector": {},
+                    "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}]}],
+                },
+            },
+        ]
+    )
+    assert [p.name for p in parsed.policies] == ["inside"]
+    (problem,) = parsed.problems
+    assert problem.code == "except_outside_cidr"
+    assert problem.field == "spec.ingress[0].from[0].ipBlock.except[0]"
+    assert "strictly inside cidr 10.0.0.0/8" in render.problem_text(problem)
