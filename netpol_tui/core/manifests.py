@@ -346,9 +346,10 @@ def _peer(value: Any, path: str, index: int) -> Peer:
         for j, e in enumerate(_list(b.get("except"), f"{path}.ipBlock.except") or []):
             etext = _str(e, f"{path}.ipBlock.except[{j}]")
             enet = _network(etext, f"{path}.ipBlock.except[{j}]")
-            # Kubernetes requires each except to be a strict subset of the cidr
-            if enet.version != net.version or not enet.subnet_of(net) or enet == net:  # type: ignore[arg-type]
+            if enet.version != net.version or not enet.subnet_of(net):  # type: ignore[arg-type]
                 raise _Bad("except_outside_cidr", f"{path}.ipBlock.except[{j}]", value=etext, cidr=cidr)
+            if enet == net:  # Kubernetes requires a strict subset
+                raise _Bad("except_equals_cidr", f"{path}.ipBlock.except[{j}]", value=etext, cidr=cidr)
             excepts.append((etext, enet))
         block = IPBlock(cidr=cidr, network=net, excepts=tuple(excepts))
     if pod_sel is None and ns_sel is None and block is None:

@@ -482,6 +482,6 @@ def test_an_except_equal_to_its_cidr_is_refused() -> None:
     )
     assert [p.name for p in parsed.policies] == ["inside"]
     (problem,) = parsed.problems
-    assert problem.code == "except_outside_cidr"
+    assert problem.code == "except_equals_cidr"
     assert problem.field == "spec.ingress[0].from[0].ipBlock.except[0]"
-    assert "strictly inside cidr 10.0.0.0/8" in render.problem_text(problem)
+    assert "is the whole cidr 10.0.0.0/8" in render.problem_text(problem)
