@@ -266,7 +266,13 @@ def _findings(
     # the field's known traps
     if denied_egress and verdict.port == DNS_PORT and verdict.protocol in ("UDP", "TCP"):
         ns = src.pod.namespace if src.pod is not None else ""
-        out.append(Finding("dns_egress", (("namespace", ns), ("manifest", dns_allow_manifest(ns)))))
+        params: tuple = (("namespace", ns),)
+        manifest = dns_allow_manifest(ns, {p.name for p in snapshot.policies_in(ns)})
+        # offered only once the evaluator agrees it opens this flow's egress (a DNS server that is not kube-dns
+        # in kube-system is not covered by it)
+        if ns and _egress_allowed_with(verdict, snapshot, manifest):
+            params += (("manifest", manifest),)
+        out.append(Finding("dns_egress", params))
     for subj in (src, dst):
         if subj.pod is not None and subj.pod.host_network:
             out.append(Finding("host_network", (("pod", subj.key),)))
@@ -285,6 +291,14 @@ def _findings(
             seen.add(key)
             unique.append(f)
     return unique
+
+
+def _egress_allowed_with(verdict: Verdict, snapshot: ClusterSnapshot, manifest: dict) -> bool:
+    from netpol_tui.core.manifests import parse_network_policy
+
+    after = snapshot.with_changes(policies=[parse_network_policy(manifest)])
+    again = after.evaluator.evaluate(verdict.source, verdict.destination, verdict.port, verdict.protocol)
+    return again.egress.allowed
 
 
 def _is_ingress_controller(src: Subject, flow: Flow | None) -> bool:

@@ -459,10 +459,10 @@ def finding_text(f) -> str:
     p = dict(f.params)
     code = f.code
     if code == "dns_egress":
-        return (
-            f"DNS is blocked: pods isolated for egress must be allowed to reach kube-dns on UDP and TCP 53. "
-            f"The namespace-wide DNS allow for {p['namespace']} fixes every pod of it at once."
-        )
+        head = "DNS is blocked: pods isolated for egress must be allowed to reach kube-dns on UDP and TCP 53."
+        if p.get("manifest"):
+            return f"{head} The namespace-wide DNS allow for {p['namespace']} (below) fixes every pod of it at once."
+        return f"{head} This query goes to another DNS server than kube-dns in kube-system: allow that one explicitly."
     if code == "host_network":
         return f"{p['pod']} uses hostNetwork: NetworkPolicies do not apply to its traffic (it is the node's)."
     if code == "namespace_label_missing":
@@ -617,6 +617,10 @@ def _closest_overall(side):
         if best_score is None or score < best_score:
             best, best_score = pres, score
     return best
+
+
+def dns_allow_heading(namespace: str) -> str:
+    return f"Alternative: the namespace-wide DNS allow for {namespace} — verified; every pod of it may reach kube-dns"
 
 
 def fix_heading(fix) -> str:

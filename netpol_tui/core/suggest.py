@@ -351,13 +351,19 @@ def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
     return fixes
 
 
-def dns_allow_manifest(namespace: str) -> dict:
-    """The namespace-wide DNS allow: every pod of `namespace` may reach kube-dns on UDP and TCP 53."""
+def dns_allow_manifest(namespace: str, taken: set[str] | frozenset[str] = frozenset()) -> dict:
+    """The namespace-wide DNS allow: every pod of `namespace` may reach kube-dns on UDP and TCP 53.
+
+    `taken`: policy names already used in the namespace (the proposal never overwrites one of them)."""
+    name, n = "allow-dns-egress", 2
+    while name in taken:
+        name = f"allow-dns-egress-{n}"
+        n += 1
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
         "metadata": {
-            "name": "allow-dns-egress",
+            "name": name,
             "namespace": namespace,
             "labels": {"app.kubernetes.io/managed-by": "netpol-tui"},
         },

@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
 
-from netpol_tui.core import render
+from netpol_tui.core import render, yamlout
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import Verdict
 from netpol_tui.core.explain import Explanation
@@ -147,6 +147,14 @@ def fix_renderable(expl: Explanation | None) -> RenderableType:
         parts.append(Text(render.tui_opens_other_pairs(fix.opens_other_pairs), style="bold yellow" if warn else "green"))
         parts.append(Syntax(fix.yaml.rstrip("\n"), "yaml", theme=YAML_THEME, background_color="default", word_wrap=False))
         parts.append(Text(""))
+    for finding in expl.findings:
+        manifest = finding.param("manifest")
+        if finding.code == "dns_egress" and isinstance(manifest, dict):
+            parts.append(Text(render.dns_allow_heading(str(finding.param("namespace"))), style="bold cyan"))
+            parts.append(
+                Syntax(yamlout.dump(manifest).rstrip("\n"), "yaml", theme=YAML_THEME, background_color="default",
+                       word_wrap=False)
+            )
     return Group(*parts)
 
 

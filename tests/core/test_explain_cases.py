@@ -29,6 +29,7 @@ from test_explain_support import (
     snapshot,
 )
 
+from netpol_tui import demo_scenario
 from netpol_tui.core import render
 from netpol_tui.core.cluster import Coverage
 from netpol_tui.core.explain import explain_flow
@@ -79,6 +80,20 @@ def test_demo_dns_egress() -> None:
     (fix,) = expl.fixes
     assert (fix.side, fix.action, fix.target) == ("egress", "patch", "shop/worker-egress")
     assert_fix_allows(expl, snap)
+
+
+def test_dns_allow_is_offered_only_when_it_opens_the_flow_and_never_overwrites_a_policy() -> None:
+    snap = demo_snapshot()
+    # a query to a resolver outside the cluster: the namespace-wide kube-dns allow would not open it
+    expl = explain_flow(drop(snap, WORKER, "8.8.8.8", 53, "UDP", direction="EGRESS"), snap)
+    f = finding(expl, "dns_egress")
+    assert f.param("manifest") is None and "another DNS server" in render.finding_text(f)
+    # a policy already named allow-dns-egress in shop: the proposal takes another name
+    taken = snapshot(
+        [*demo_scenario.cluster_objects(), np("shop", "allow-dns-egress", {"podSelector": {"matchLabels": {"app": "x"}}})]
+    )
+    f = finding(explain_flow(demo_flow(WORKER, COREDNS, 53), taken), "dns_egress")
+    assert f.param("manifest")["metadata"]["name"] == "allow-dns-egress-2"
 
 
 def render_yaml(manifest: dict) -> str:
