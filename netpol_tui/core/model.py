@@ -160,8 +160,10 @@ class Flow:
     is_reply: bool | None = None
     ip_version: str = ""  # IPv4 / IPv6
     protocol: str = ""  # TCP, UDP, SCTP, ICMPv4, ICMPv6, VRRP, IGMP ("" when no L4)
-    source_port: int = 0
-    destination_port: int = 0
+    # None when the flow does not say (jsonpb omits a 0 port; no L4, VRRP, IGMP); for ICMPv4/ICMPv6 the destination
+    # port is the ICMP type (as the JSON contract's `port`) and the source port is None
+    source_port: int | None = 0
+    destination_port: int | None = 0
     tcp_flags: tuple[str, ...] = ()
     source: Endpoint = Endpoint()
     destination: Endpoint = Endpoint()
@@ -182,6 +184,8 @@ class Flow:
     drop_file: str = ""  # "bpf_lxc.c:1234": the datapath check that dropped (Cilium 1.17+)
     auth_type: str = ""  # SPIRE, TEST_ALWAYS_FAIL ("" when DISABLED)
     policy_log: tuple[str, ...] = ()
+    icmp_type: int | None = None  # ICMPv4/ICMPv6 flows only (0 is a real type: echo reply)
+    icmp_code: int | None = None
 
     @property
     def is_drop(self) -> bool:
