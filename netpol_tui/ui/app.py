@@ -30,6 +30,7 @@ from netpol_tui.core.aggregate import DropAggregator, DropGroup
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.filters import FilterError, FlowQuery
 from netpol_tui.core.model import Flow, KubeStatus, LostEvents, NodeStatus, StreamState
+from netpol_tui.ui import strings
 from netpol_tui.ui.explainer import Explainer
 from netpol_tui.ui.feeds import ClusterFeed, FlowFeed, Progress
 from netpol_tui.ui.gcpacer import GcPacer
@@ -68,17 +69,17 @@ class NetpolApp(App):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("q", "quit", render.TUI_KEYS["quit"]),
-        Binding("question_mark", "help", render.TUI_KEYS["help"]),
-        Binding("slash", "filter", render.TUI_KEYS["filter"]),
-        Binding("d", "toggle_drops", render.TUI_KEYS["toggle_drops"]),
-        Binding("g", "toggle_groups", render.TUI_KEYS["toggle_groups"]),
-        Binding("space", "toggle_pause", render.TUI_KEYS["toggle_pause"]),
-        Binding("c", "copy_fix", render.TUI_KEYS["copy_fix"]),
-        Binding("s", "save_fix", render.TUI_KEYS["save_fix"]),
-        Binding("y", "show_yaml", render.TUI_KEYS["show_yaml"]),
-        Binding("p", "toggle_pods", render.TUI_KEYS["toggle_pods"], show=False),
-        Binding("escape", "back", render.TUI_KEYS["back"], show=False),
+        Binding("q", "quit", strings.KEYS["quit"]),
+        Binding("question_mark", "help", strings.KEYS["help"]),
+        Binding("slash", "filter", strings.KEYS["filter"]),
+        Binding("d", "toggle_drops", strings.KEYS["toggle_drops"]),
+        Binding("g", "toggle_groups", strings.KEYS["toggle_groups"]),
+        Binding("space", "toggle_pause", strings.KEYS["toggle_pause"]),
+        Binding("c", "copy_fix", strings.KEYS["copy_fix"]),
+        Binding("s", "save_fix", strings.KEYS["save_fix"]),
+        Binding("y", "show_yaml", strings.KEYS["show_yaml"]),
+        Binding("p", "toggle_pods", strings.KEYS["toggle_pods"], show=False),
+        Binding("escape", "back", strings.KEYS["back"], show=False),
     ]
 
     _ui_ready = False  # the default screen's widgets are mounted and not being torn down
@@ -152,21 +153,21 @@ class NetpolApp(App):
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 with Vertical(id="flows-box", classes="box") as box:
-                    box.border_title = render.TUI_TITLES["flows"]
+                    box.border_title = strings.TITLES["flows"]
                     yield FlowTable(self.view, id="flows")
                     yield GroupTable(id="groups")
                     yield Static("", id="trouble", markup=False)
-                    yield Static(render.tui_select_hint(0), id="hint", markup=False)
+                    yield Static(strings.select_hint(0), id="hint", markup=False)
                 with Horizontal(id="bottom"):
                     with Vertical(id="expl-box", classes="box") as box:
-                        box.border_title = render.TUI_TITLES["explanation"]
-                        yield ExplanationPane(Text(render.tui_select_hint(0), style="dim"), id="explanation")
+                        box.border_title = strings.TITLES["explanation"]
+                        yield ExplanationPane(Text(strings.select_hint(0), style="dim"), id="explanation")
                     with Vertical(id="fix-box", classes="box") as box:
-                        box.border_title = render.TUI_TITLES["fix"]
+                        box.border_title = strings.TITLES["fix"]
                         yield FixPane(id="fix")
             with Vertical(id="pods-box", classes="box" if self._show_pods else "box hidden") as box:
-                box.border_title = render.TUI_TITLES["pods"]
-                box.border_subtitle = render.TUI_PODS_SUBTITLE
+                box.border_title = strings.TITLES["pods"]
+                box.border_subtitle = strings.PODS_SUBTITLE
                 yield PodTree(id="pods")
         yield Footer()
 
@@ -348,9 +349,9 @@ class NetpolApp(App):
         st = m.status
         self.kube_status = st
         if st.state == "forbidden":
-            self.kube_problems[st.resource or "?"] = render.tui_kube_banner(st)
+            self.kube_problems[st.resource or "?"] = strings.kube_banner(st)
         elif st.state == "failed":
-            self.kube_problems["_api"] = render.tui_kube_banner(st)
+            self.kube_problems["_api"] = strings.kube_banner(st)
         elif st.state in ("synced", "watching"):
             self.kube_problems.pop("_api", None)
         banner = self.query_one("#banner", Static)
@@ -380,7 +381,7 @@ class NetpolApp(App):
 
     def _update_hint(self) -> None:
         # called per batch: touch the widget only when its text or visibility changes (an update lays out)
-        text = render.tui_select_hint(self.total_drops) if self.selected is None else None
+        text = strings.select_hint(self.total_drops) if self.selected is None else None
         if text == self._hint_shown:
             return
         self._hint_shown = text
@@ -395,7 +396,7 @@ class NetpolApp(App):
         show = st is not None and (st.state == "failed" or (st.state == "reconnecting" and self.total_flows == 0))
         if show and st is not None:
             panel.update(
-                render.tui_relay_panel(st.address or self.flow_feed.label, st.message or self.stream_error,
+                strings.relay_panel(st.address or self.flow_feed.label, st.message or self.stream_error,
                                        st.attempt, st.retry_in)
             )
         panel.display = show
@@ -437,17 +438,17 @@ class NetpolApp(App):
         st = self.stream_state
         feed = self.flow_feed
         if feed.live:
-            conn = render.tui_stream_state(st)
+            conn = strings.stream_state(st)
             style = STATE_STYLE.get(st.state if st else "connecting", "")
         else:
             done = self.progress is not None and self.progress.finished
-            conn, style = render.tui_capture_state(done), ("bold #5fd75f" if done else "bold #ffd75f")
+            conn, style = strings.capture_state(done), ("bold #5fd75f" if done else "bold #ffd75f")
         nodes = ""
         if self.nodes:
             down = [n for n, s in self.nodes.items() if s != "NODE_CONNECTED"]
-            nodes = render.tui_nodes(len(self.nodes) - len(down), down)
+            nodes = strings.nodes(len(self.nodes) - len(down), down)
         loading_cluster = self.snapshot is None and (self.kube_status is None or self.kube_status.state == "connecting")
-        cluster = render.tui_cluster_status(
+        cluster = strings.cluster_status(
             self.snapshot.counts() if self.snapshot is not None else {},
             (now - self.snapshot_at) if self.snapshot_at is not None and feed.live else None,
             self.cluster_feed.label,
@@ -455,7 +456,7 @@ class NetpolApp(App):
         )
         loading = ""
         if self.progress is not None and not self.progress.finished:
-            loading = render.tui_loading(self.progress.done, self.progress.total, self.progress.label or feed.label)
+            loading = strings.loading(self.progress.done, self.progress.total, self.progress.label or feed.label)
         try:
             subscription = self.scope.describe(feed.server_filters)
         except FilterError as exc:
@@ -473,7 +474,7 @@ class NetpolApp(App):
             nodes=nodes,
             cluster=cluster,
             subscription=subscription,
-            paused=render.tui_paused(self.pending_count) if self.paused else "",
+            paused=strings.paused(self.pending_count) if self.paused else "",
             loading=loading,
             live=feed.live,
         )
@@ -528,14 +529,14 @@ class NetpolApp(App):
         expl_pane = self.query_one(ExplanationPane)
         if self.snapshot is None:
             self.current_expl = None
-            expl_pane.show(Text(render.tui_no_cluster_for_explanation(), style="yellow"))
+            expl_pane.show(Text(strings.no_cluster_for_explanation(), style="yellow"))
             self.query_one(FixPane).show("")
             return
         cached = self.explainer.cached(flow, self.snapshot, True)
         if cached is not None:
             self._explained(target, cached)
             return
-        expl_pane.show(Text(render.tui_explaining(), style="dim"))
+        expl_pane.show(Text(strings.explaining(), style="dim"))
         # start the worker once the moved cursor is on screen: the explanation (with its fix search) is CPU work
         # that competes for the GIL with the repaint; a burst of keys before that repaint explains only the last row
         first = self._explain_request is None
@@ -600,7 +601,7 @@ class NetpolApp(App):
         try:
             query = scope.query()
         except FilterError as exc:
-            self.notify(str(exc), severity="error", title=render.TUI_NOTIFY_TITLES["filter"])
+            self.notify(str(exc), severity="error", title=strings.NOTIFY_TITLES["filter"])
             return False
         self.scope = scope
         self._local_query = query
@@ -638,12 +639,12 @@ class NetpolApp(App):
         from dataclasses import replace
 
         self._apply_scope(replace(self.scope, drops_only=not self.scope.drops_only))
-        self.notify(render.tui_view_toggled(self.scope.drops_only), timeout=1.5)
+        self.notify(strings.view_toggled(self.scope.drops_only), timeout=1.5)
 
     def action_toggle_groups(self) -> None:
         self.grouped = not self.grouped
         box = self.query_one("#flows-box")
-        box.border_title = render.TUI_TITLES["groups" if self.grouped else "flows"]
+        box.border_title = strings.TITLES["groups" if self.grouped else "flows"]
         self._update_trouble()
         if self.grouped:
             self._refresh_groups()
@@ -677,7 +678,7 @@ class NetpolApp(App):
             self._apply_scope(self.scope.cluster_wide())
             self.selected = None
             self._update_hint()
-            self.query_one(ExplanationPane).show(Text(render.tui_select_hint(self.total_drops), style="dim"))
+            self.query_one(ExplanationPane).show(Text(strings.select_hint(self.total_drops), style="dim"))
         elif self.scope.words:
             self._apply_scope(replace(self.scope, words=""))
         elif self.grouped:
@@ -688,24 +689,24 @@ class NetpolApp(App):
     def action_copy_fix(self) -> None:
         text = fix_text(self.current_expl)
         if not text:
-            self.notify(render.tui_nothing_to_copy(), severity="warning")
+            self.notify(strings.nothing_to_copy(), severity="warning")
             return
         self.copy_to_clipboard(text)
-        self.notify(render.tui_copied(render.tui_the_fix(), text.count("\n")), title=render.TUI_NOTIFY_TITLES["copied"])
+        self.notify(strings.copied(strings.the_fix(), text.count("\n")), title=strings.NOTIFY_TITLES["copied"])
 
     def action_save_fix(self) -> None:
         text = fix_text(self.current_expl)
         if not text:
-            self.notify(render.tui_nothing_to_copy(), severity="warning")
+            self.notify(strings.nothing_to_copy(), severity="warning")
             return
         fix = self.current_expl.fixes[0]
         path = self.save_dir / f"fix-{fix.namespace}-{fix.name}.yaml"
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
-            self.notify(render.tui_save_failed(str(path), exc.strerror or str(exc)), severity="error")
+            self.notify(strings.save_failed(str(path), exc.strerror or str(exc)), severity="error")
             return
-        self.notify(render.tui_saved(str(path)), title=render.TUI_NOTIFY_TITLES["saved"], timeout=12)
+        self.notify(strings.saved(str(path)), title=strings.NOTIFY_TITLES["saved"], timeout=12)
 
     def action_show_yaml(self) -> None:
         items: list[tuple[str, str]] = []
@@ -726,16 +727,16 @@ class NetpolApp(App):
         else:
             pols = []
         for p in pols:
-            items.append((p.key, yamlout.dump(p.raw) if p.raw else render.tui_no_source_kept(p.key)))
+            items.append((p.key, yamlout.dump(p.raw) if p.raw else strings.no_source_kept(p.key)))
         if not items:
-            self.notify(render.tui_no_policy(), severity="warning")
+            self.notify(strings.no_policy(), severity="warning")
             return
         self.push_screen(YamlDialog(items))
 
     # ---- command palette ---------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for title, help_text, action in render.TUI_COMMANDS:
+        for title, help_text, action in strings.COMMANDS:
             yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
 
 

@@ -16,6 +16,7 @@ from netpol_tui.core.explain import Explanation
 from netpol_tui.core.model import Flow
 from netpol_tui.core.policy import EGRESS, INGRESS
 from netpol_tui.richtext import side_lines
+from netpol_tui.ui import strings
 
 SEVERITY_STYLE = {"warning": "yellow", "caution": "magenta"}
 VERDICT_STYLE = {
@@ -52,7 +53,7 @@ def port_label(flow: Flow) -> str:
 def reason_label(flow: Flow) -> str:
     direction = flow.traffic_direction.replace("TRAFFIC_DIRECTION_UNKNOWN", "").lower()
     if flow.verdict in ("DROPPED", "AUDIT"):
-        reason = flow.drop_reason or (render.TUI_AUDIT_REASON if flow.verdict == "AUDIT" else "")
+        reason = flow.drop_reason or (strings.AUDIT_REASON if flow.verdict == "AUDIT" else "")
         return f"{reason} {direction}".strip()
     return direction
 
@@ -105,7 +106,7 @@ def explanation_renderable(expl: Explanation, header: list[Text] | None = None) 
     for side in v.denying:
         best = _closest(side)
         if best is not None:
-            t = Text(render.TUI_CLOSEST_RULE, style="bold yellow")
+            t = Text(strings.CLOSEST_RULE, style="bold yellow")
             t.append(render.near_miss_text(best, side, v))
             parts.append(t)
     agree = render.tui_agreement(expl)
@@ -113,12 +114,12 @@ def explanation_renderable(expl: Explanation, header: list[Text] | None = None) 
         parts.append(Text(agree, style="bold magenta" if "DISAGREE" in agree else "italic"))
     flow = expl.flow
     if flow is not None:
-        seen = Text(render.TUI_HUBBLE_SAW, style="dim")
+        seen = Text(strings.HUBBLE_SAW, style="dim")
         seen.append(f"{flow.verdict} {flow.drop_reason}".strip(), style=VERDICT_STYLE.get(flow.verdict, ""))
         if flow.traffic_direction and "UNKNOWN" not in flow.traffic_direction:
-            seen.append(render.tui_seen_at(flow.traffic_direction), style="dim")
+            seen.append(strings.seen_at(flow.traffic_direction), style="dim")
         if flow.node_name:
-            seen.append(render.tui_seen_on(flow.node_name), style="dim")
+            seen.append(strings.seen_on(flow.node_name), style="dim")
         parts.append(seen)
     findings = [f for f in expl.findings if f.code != "note"]
     if findings or v.notes:
@@ -127,7 +128,7 @@ def explanation_renderable(expl: Explanation, header: list[Text] | None = None) 
         style = SEVERITY_STYLE.get(render.FINDING_SEVERITY.get(f.code, ""), "cyan")
         parts.append(Text("• " + render.finding_text(f), style=style))
     for code in v.notes:
-        parts.append(Text(render.TUI_NOTE + render.note_text(code), style="yellow"))
+        parts.append(Text(strings.NOTE + render.note_text(code), style="yellow"))
     for side in (v.egress, v.ingress):
         parts.append(Text(""))
         parts.extend(side_lines(side, v))
@@ -140,7 +141,7 @@ def fix_renderable(expl: Explanation | None) -> RenderableType:
     if not expl.fixes:
         text = render.no_fix_text(expl) or ""
         return Text(text, style="dim")
-    parts: list[Any] = [Text(render.tui_fixes_header(len(expl.fixes)), style="dim")]
+    parts: list[Any] = [Text(strings.fixes_header(len(expl.fixes)), style="dim")]
     for fix in expl.fixes:
         parts.append(Text(render.fix_heading(fix), style="bold cyan"))
         warn = fix.opens_other_pairs > 0
@@ -166,7 +167,7 @@ def fix_text(expl: Explanation | None) -> str:
 
 
 def group_header(group) -> list[Text]:
-    count, rest = render.tui_group_header(group.count, clock_text(group.first_ns), clock_text(group.last_ns),
+    count, rest = strings.group_header(group.count, clock_text(group.first_ns), clock_text(group.last_ns),
                                           len(group.pods))
     t = Text()
     t.append(count, style="bold #ff5f5f")
@@ -176,10 +177,10 @@ def group_header(group) -> list[Text]:
 
 def pod_renderable(snapshot: ClusterSnapshot | None, key: str, groups: list) -> RenderableType:
     if snapshot is None:
-        return Text(render.tui_no_cluster_for_explanation(), style="dim")
+        return Text(strings.no_cluster_for_explanation(), style="dim")
     if "/" not in key:  # a namespace
         pols = snapshot.policies_in(key)
-        parts: list[Any] = [Text(render.tui_namespace_title(key, len(snapshot.pods_in(key)), len(pols)), style="bold")]
+        parts: list[Any] = [Text(strings.namespace_title(key, len(snapshot.pods_in(key)), len(pols)), style="bold")]
         for p in pols:
             parts.append(Text(f"  {p.key} ({', '.join(sorted(p.policy_types))})"))
         _drops(parts, groups)
@@ -191,17 +192,17 @@ def pod_renderable(snapshot: ClusterSnapshot | None, key: str, groups: list) -> 
     subj = ev.subject_for_pod(pod)
     ing = [p.key for p in ev.selecting(subj, INGRESS)]
     egr = [p.key for p in ev.selecting(subj, EGRESS)]
-    parts = [Text(render.tui_pod_title(key, bool(ing), bool(egr)), style="bold")]
-    parts.append(Text(render.tui_pod_labels(pod.labels), style="dim"))
-    parts.append(Text(render.tui_pod_policies("Ingress", ing), style="yellow" if ing else "green"))
-    parts.append(Text(render.tui_pod_policies("Egress", egr), style="yellow" if egr else "green"))
+    parts = [Text(strings.pod_title(key, bool(ing), bool(egr)), style="bold")]
+    parts.append(Text(strings.pod_labels(pod.labels), style="dim"))
+    parts.append(Text(strings.pod_policies("Ingress", ing), style="yellow" if ing else "green"))
+    parts.append(Text(strings.pod_policies("Egress", egr), style="yellow" if egr else "green"))
     _drops(parts, groups)
     return Group(*parts)
 
 
 def _drops(parts: list, groups: list) -> None:
     parts.append(Text(""))
-    parts.append(Text(render.tui_pod_recent_drops(len(groups)), style="bold"))
+    parts.append(Text(strings.pod_recent_drops(len(groups)), style="bold"))
     for g in groups[:20]:
         parts.append(Text("  " + render.group_line(g) + f" · {g.reason}", style="#ff8787"))
 

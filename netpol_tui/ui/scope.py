@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from netpol_tui.core import render
 from netpol_tui.core.filters import FlowQuery, parse_filter_words
+from netpol_tui.ui import strings
 
 ENDPOINT_KEYS = ("pod:", "from-pod:", "to-pod:", "ns:", "namespace:", "label:")
 DROP_WORDS = ("verdict:DROPPED", "verdict:AUDIT")
@@ -96,7 +96,7 @@ class Scope:
 
     def describe(self, server_filters: bool) -> str:
         q = self.query()
-        return render.tui_subscription(
+        return strings.subscription(
             self.kind,
             f"{self.namespace}/{self.pod}" if self.kind == "pod" else self.namespace,
             drops=self.drops_only or self.forced_drops,

@@ -7,6 +7,7 @@ from netpol_tui.core import render
 from netpol_tui.core.explain import explain_flow
 from netpol_tui.core.model import KubeStatus
 from netpol_tui.sources.demo import demo_snapshot
+from netpol_tui.ui import strings
 from netpol_tui.ui.feeds import StaticCluster
 from netpol_tui.ui.screens.help_screen import HelpScreen
 from netpol_tui.ui.widgets.flow_table import FlowTable
@@ -229,8 +230,8 @@ async def test_command_palette_offers_the_actions():
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for t in ("Drops only", "Grouped view", "Pause / resume", "Copy fix", "Save fix", "Show policy YAML"):
             assert t in titles
-        ours = [c for c in app.get_system_commands(app.screen) if c.title in {t for t, _, _ in render.TUI_COMMANDS}]
-        assert [(c.title, c.help) for c in ours] == [(t, h) for t, h, _ in render.TUI_COMMANDS]  # words from render
+        ours = [c for c in app.get_system_commands(app.screen) if c.title in {t for t, _, _ in strings.COMMANDS}]
+        assert [(c.title, c.help) for c in ours] == [(t, h) for t, h, _ in strings.COMMANDS]  # words from render
 
 
 async def test_drops_only_toggle():

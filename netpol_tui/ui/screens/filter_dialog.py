@@ -7,12 +7,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from netpol_tui.core import render
 from netpol_tui.core.filters import FilterError, parse_filter_words
+from netpol_tui.ui import strings
 
 
 class FilterDialog(ModalScreen[str | None]):
-    BINDINGS = [("escape", "cancel", render.TUI_KEYS["cancel"])]
+    BINDINGS = [("escape", "cancel", strings.KEYS["cancel"])]
     DEFAULT_CSS = """
     FilterDialog { align: center bottom; }
     FilterDialog > Vertical { height: auto; width: 100%; background: $panel; border-top: solid #87afd7; padding: 0 1; }
@@ -26,8 +26,8 @@ class FilterDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Input(value=self.words, placeholder=render.TUI_FILTER_PLACEHOLDER, id="filter")
-            yield Static(render.TUI_FILTER_HINT, id="hint", markup=False)
+            yield Input(value=self.words, placeholder=strings.FILTER_PLACEHOLDER, id="filter")
+            yield Static(strings.FILTER_HINT, id="hint", markup=False)
             yield Static("", id="error", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

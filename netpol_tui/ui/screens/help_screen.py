@@ -1,4 +1,4 @@
-"""`?`: every key, grouped, from render.TUI_HELP."""
+"""`?`: every key, grouped, from strings.HELP."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from netpol_tui.core import render
+from netpol_tui.ui import strings
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [("escape,q,question_mark", "dismiss", render.TUI_KEYS["close"])]
+    BINDINGS = [("escape,q,question_mark", "dismiss", strings.KEYS["close"])]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 100; max-width: 95%; height: auto; max-height: 90%;
@@ -24,15 +24,15 @@ class HelpScreen(ModalScreen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold #ffd75f", no_wrap=True)
         table.add_column()
-        for key, text in render.TUI_HELP:
+        for key, text in strings.HELP:
             if not text:
                 table.add_row(Text(key, style="bold underline #87afd7"), "")
             else:
                 table.add_row(key, text)
         table.add_row("", "")
-        table.add_row(render.TUI_HELP_PODS_PANE, render.TUI_MARKS_LEGEND)
+        table.add_row(strings.HELP_PODS_PANE, strings.MARKS_LEGEND)
         with VerticalScroll() as vs:
-            vs.border_title = render.TUI_HELP_TITLE
+            vs.border_title = strings.HELP_TITLE
             yield Static(table)
 
     def action_dismiss(self) -> None:  # type: ignore[override]

@@ -7,12 +7,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 
-from netpol_tui.core import render
+from netpol_tui.ui import strings
 from netpol_tui.ui.rendering import yaml_renderable
 
 
 class YamlDialog(ModalScreen[None]):
-    BINDINGS = [("escape,q,y", "close", render.TUI_KEYS["close"]), ("c", "copy", render.TUI_KEYS["copy_yaml"])]
+    BINDINGS = [("escape,q,y", "close", strings.KEYS["close"]), ("c", "copy", strings.KEYS["copy_yaml"])]
     DEFAULT_CSS = """
     YamlDialog { align: center middle; }
     YamlDialog > Horizontal { width: 95%; height: 90%; border: round #87afd7; background: $panel; }
@@ -26,7 +26,7 @@ class YamlDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal() as h:
-            h.border_title = render.TUI_YAML_TITLE
+            h.border_title = strings.YAML_TITLE
             yield OptionList(*[k for k, _ in self.items], id="policies")
             with VerticalScroll():
                 yield Static(yaml_renderable(self.items[0][1]) if self.items else "", id="yaml")
@@ -47,7 +47,7 @@ class YamlDialog(ModalScreen[None]):
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.current)
-        self.app.notify(render.tui_yaml_copied(), title=render.TUI_NOTIFY_TITLES["copied"])
+        self.app.notify(strings.yaml_copied(), title=strings.NOTIFY_TITLES["copied"])
 
     def action_close(self) -> None:
         self.dismiss(None)

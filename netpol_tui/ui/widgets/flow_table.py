@@ -7,9 +7,9 @@ from typing import Any
 from rich.style import Style
 from textual.message import Message
 
-from netpol_tui.core import render
 from netpol_tui.core.filters import VERDICTS
 from netpol_tui.core.model import Flow
+from netpol_tui.ui import strings
 from netpol_tui.ui.rendering import flow_cells
 from netpol_tui.ui.ring import FlowRing
 from netpol_tui.ui.widgets.virtual_table import VirtualTable
@@ -23,7 +23,7 @@ DIM = Style(color="#8a8a8a")
 
 
 class FlowTable(VirtualTable):
-    columns = render.TUI_FLOW_COLUMNS
+    columns = strings.FLOW_COLUMNS
     # TIME "HH:MM:SS.mmm", the flex endpoints, PORT up to "65535/SCTP", VERDICT up to "TRANSLATED"; every column
     # is followed by one blank column, so even the longest value never touches the next column
     widths = (12, 0, 0, len("65535/SCTP"), max(len(v) for v in VERDICTS), 26)

@@ -9,6 +9,7 @@ from textual.message import Message
 
 from netpol_tui.core import render
 from netpol_tui.core.aggregate import DropGroup
+from netpol_tui.ui import strings
 from netpol_tui.ui.rendering import clock_text
 from netpol_tui.ui.widgets.virtual_table import VirtualTable
 
@@ -16,7 +17,7 @@ COUNT = Style(bold=True, color="#ff5f5f")
 
 
 class GroupTable(VirtualTable):
-    columns = render.TUI_GROUP_COLUMNS
+    columns = strings.GROUP_COLUMNS
     widths = (8, 12, 0, 0, 9, 22, 12)
 
     class GroupSelected(Message):

@@ -9,9 +9,9 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
 
-from netpol_tui.core import render
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.policy import EGRESS, INGRESS
+from netpol_tui.ui import strings
 
 
 class PodTree(Tree):
@@ -41,7 +41,7 @@ class PodTree(Tree):
             pods = snapshot.pods_in(name)
             pols = snapshot.policies_in(name)
             label = Text(name, style="bold")
-            label.append(render.tui_namespace_node(len(pods), len(pols)), style="dim")
+            label.append(strings.namespace_node(len(pods), len(pols)), style="dim")
             node = self.root.add(label, data=("ns", name, False), expand=False, allow_expand=bool(pods))
             if name in expanded or len(snapshot.pods) <= 40:  # small clusters: everything in view
                 self._fill(node)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
-from netpol_tui.core import render
+from netpol_tui.ui import strings
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,18 +45,18 @@ class StatusBar(Static):
         t.append(d.source, style="bold")
         t.append(" ")
         t.append(f"● {d.connection}", style=d.connection_style)
-        words = render.TUI_STATUS_LABELS
+        words = strings.STATUS_LABELS
         t.append(f"  {words['flows']} ")
-        t.append(render.tui_count(d.flows), style="bold")
+        t.append(strings.count_text(d.flows), style="bold")
         if d.live:
-            t.append(f" ({render.tui_rate(d.flows_rate)}/s)", style="dim")
+            t.append(f" ({strings.rate_text(d.flows_rate)}/s)", style="dim")
         t.append(f"  {words['drops']} ")
-        t.append(render.tui_count(d.drops), style="bold #ff5f5f")
+        t.append(strings.count_text(d.drops), style="bold #ff5f5f")
         if d.live:
-            t.append(f" ({render.tui_rate(d.drops_rate)}/s) ", style="#ff8787")
+            t.append(f" ({strings.rate_text(d.drops_rate)}/s) ", style="#ff8787")
             t.append(d.spark, style="#ff5f5f on #303030")
         t.append(f"  {words['lost']} ")
-        t.append(render.tui_count(d.lost), style="bold yellow" if d.lost else "dim")
+        t.append(strings.count_text(d.lost), style="bold yellow" if d.lost else "dim")
         if d.nodes:
             t.append(f"  {d.nodes}", style="yellow" if "down" in d.nodes else "dim")
         if d.paused:

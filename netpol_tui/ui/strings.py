@@ -1,0 +1,357 @@
+"""The TUI's own words: column titles, key labels, help rows, palette entries, status-bar and notification texts.
+
+What an explanation says (the same sentences `trace` and `explain` print) is core wording; this module only holds
+the chrome around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from netpol_tui.core.render import filters_local_only
+
+if TYPE_CHECKING:
+    pass
+
+FLOW_COLUMNS = ("TIME", "SOURCE", "DESTINATION", "PORT", "VERDICT", "REASON / DIRECTION")
+
+
+GROUP_COLUMNS = ("COUNT", "LAST SEEN", "SOURCE", "DESTINATION", "PORT", "REASON", "DENIED AT")
+
+
+TITLES = {
+    "flows": "Flows",
+    "groups": "Drop groups",
+    "explanation": "Explanation",
+    "fix": "Fix",
+    "pods": "Pods",
+}
+
+
+HELP = (
+    ("Moving", ""),
+    ("↑ ↓  j k", "previous / next row"),
+    ("PgUp PgDn  ctrl+u ctrl+d", "page up / down"),
+    ("Home  End", "first row / last row (End follows new flows)"),
+    ("tab  shift+tab", "next / previous pane"),
+    ("enter", "explain the row; in Pods: show only that pod's (or namespace's) flows"),
+    ("esc", "back: close a dialog, leave the pod scope, clear the filter"),
+    ("Views", ""),
+    ("d", "drops only (DROPPED and AUDIT)"),
+    ("g", "grouped view: drop groups with counts and last seen"),
+    ("p", "show / hide the Pods pane"),
+    ("space", "pause the view (arriving flows are counted, not shown); again to resume"),
+    ("/", "filter: pod:NS/NAME from-pod: to-pod: ns: label:K=V verdict:dropped port:5432 proto:udp text"),
+    ("Fix", ""),
+    ("c", "copy the fix YAML to the clipboard (OSC 52: works over SSH and tmux)"),
+    ("s", "save the fix to a file, then try it with kubectl apply --dry-run=server -f FILE"),
+    ("y", "show the YAML of the policies involved"),
+    ("Other", ""),
+    ("ctrl+p", "command palette (every action here)"),
+    ("?", "this help"),
+    ("q  ctrl+c", "quit"),
+)
+
+
+MARKS_LEGEND = "I = isolated for ingress, E = isolated for egress (a NetworkPolicy selects the pod)"
+
+
+def subscription(
+    kind: str,
+    target: str,
+    *,
+    drops: bool,
+    forced: bool,
+    words: str,
+    server: bool,
+    local_only: Iterable[str] = (),
+) -> str:
+    """What the flow stream is subscribed to, for the status bar."""
+    what = "drops (DROPPED, AUDIT)" if drops else "all flows"
+    where = {"pod": f"of pod {target}", "namespace": f"of namespace {target}"}.get(kind, "cluster-wide")
+    text = f"{what} {where}"
+    if words:
+        text += f" · filter: {words}"
+    if forced:
+        text += " (pick a pod or a namespace to see all its flows)"
+    local = list(local_only)
+    if server and local:
+        text += f" · {filters_local_only(local)}"
+    elif not server and (words or kind != "cluster" or drops):
+        text += " · filtered here"
+    return text
+
+
+def rate_text(value: float) -> str:
+    if value >= 10_000:
+        return f"{value / 1000:.0f}k"
+    if value >= 1000:
+        return f"{value / 1000:.1f}k"
+    if value >= 10:
+        return f"{value:.0f}"
+    return f"{value:.1f}"
+
+
+def count_text(value: int) -> str:
+    return f"{value:,}"
+
+
+def age_text(seconds: float) -> str:
+    if seconds < 1:
+        return "just now"
+    if seconds < 60:
+        return f"{seconds:.0f}s ago"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f}m ago"
+    return f"{seconds / 3600:.1f}h ago"
+
+
+def stream_state(state, flows_seen: int = 0) -> str:
+    """Short connection state for the status bar."""
+    if state is None:
+        return "starting"
+    if state.state == "reconnecting":
+        return f"reconnecting in {state.retry_in:.0f}s (attempt {state.attempt})"
+    if state.state == "failed":
+        return "unreachable"
+    if state.state == "connected":
+        return "connected" + (f" · Hubble {state.server_version}" if state.server_version else "")
+    return state.state
+
+
+def relay_panel(address: str, message: str, attempt: int, retry_in: float) -> str:
+    """The panel shown while Hubble cannot be reached: what was tried, what to do, and that we retry."""
+    retry = (
+        f"Retrying in {retry_in:.0f} s (attempt {attempt})."
+        if retry_in > 0
+        else f"Retrying (attempt {attempt})."
+    )
+    return (
+        f"Cannot stream flows from Hubble at {address}.\n\n"
+        f"{message}\n\n"
+        "What to try:\n"
+        "  • cilium hubble port-forward &   (then Relay listens on localhost:4245)\n"
+        "  • netpol-tui -P   (netpol-tui port-forwards to kube-system/hubble-relay itself)\n"
+        "  • netpol-tui --server HOST:PORT   (or set HUBBLE_SERVER)\n"
+        "  • TLS: --tls --tls-ca-cert-files CA.pem --tls-server-name instance.hubble-relay.cilium.io\n"
+        "    (mTLS: --tls-client-cert-file / --tls-client-key-file)\n\n"
+        f"{retry}"
+    )
+
+
+def kube_banner(status) -> str:
+    """A banner for a KubeStatus that needs the user's attention ("" when none)."""
+    if status.state == "forbidden":
+        return f"Kubernetes API: {status.message} — explanations may be incomplete."
+    if status.state == "failed":
+        retry = f" Retrying in {status.retry_in:.0f} s." if status.retry_in else ""
+        return f"Kubernetes API: {status.message}.{retry}"
+    return ""
+
+
+def cluster_status(counts: dict, age_s: float | None, label: str, loading: bool) -> str:
+    if loading:
+        return f"cluster: listing from {label}…"
+    if not counts:
+        return "cluster: none (explanations need --cluster PATH or the kube API)"
+    age = f" · {age_text(age_s)}" if age_s is not None else ""
+    return (
+        f"cluster {label}{age} · {counts.get('namespaces', 0)} ns · {counts.get('pods', 0)} pods · "
+        f"{counts.get('policies', 0)} policies"
+    )
+
+
+def paused(pending: int) -> str:
+    return f"PAUSED · {pending:,} new flow{'s' if pending != 1 else ''} waiting · space resumes"
+
+
+def loading(done: int, total: int, label: str) -> str:
+    if total:
+        return f"loading {label}: {100 * done / total:.0f}%"
+    return f"loading {label}: {done:,} lines"
+
+
+def copied(what: str, lines: int) -> str:
+    return f"Copied {what} to the clipboard ({lines} lines, OSC 52 — works over SSH and inside tmux)."
+
+
+def saved(path: str) -> str:
+    return f"Saved to {path}. Try it: kubectl apply --dry-run=server -f {path}"
+
+
+def save_failed(path: str, detail: str) -> str:
+    return f"Cannot save {path}: {detail}"
+
+
+def nothing_to_copy() -> str:
+    return "No fix to copy: select a dropped flow (or a drop group) that has a verified fix."
+
+
+def no_policy() -> str:
+    return "No policy to show: select a flow, a drop group or a pod that a policy selects."
+
+
+def no_cluster_for_explanation() -> str:
+    return "No cluster snapshot yet: the explanation appears once the cluster is listed (or give --cluster PATH)."
+
+
+def select_hint(drops: int) -> str:
+    if drops:
+        return "Select a red row (↑↓ or j/k) to see why it was dropped and the fix; g groups the drops."
+    return "Waiting for drops… every dropped flow shows up in red; select one to see why and the fix."
+
+
+def pod_title(pod_key: str, ingress: bool, egress: bool) -> str:
+    iso = [s for s, on in (("ingress", ingress), ("egress", egress)) if on]
+    return f"Pod {pod_key} — isolated for {' and '.join(iso)}" if iso else f"Pod {pod_key} — not isolated"
+
+
+def pod_policies(direction: str, names: list[str]) -> str:
+    if not names:
+        return f"{direction}: no policy selects it (all {direction.lower()} allowed)"
+    return f"{direction}: selected by " + ", ".join(names)
+
+
+def pod_recent_drops(count: int) -> str:
+    return f"Recent drop groups involving it ({count}):" if count else "No drops seen for it yet."
+
+
+def fixes_header(count: int) -> str:
+    return f"{count} verified fix{'es' if count != 1 else ''} — c copies, s saves" if count else ""
+
+
+CLOSEST_RULE = "Closest rule: "
+
+
+HUBBLE_SAW = "Hubble: "
+
+
+NOTE = "note: "
+
+
+PODS_SUBTITLE = "I ingress · E egress isolated"
+
+
+HELP_TITLE = "Help — esc closes"
+
+
+YAML_TITLE = "Policy YAML — esc closes, c copies"
+
+
+FILTER_HINT = (
+    "pod:NS/NAME  from-pod:  to-pod:  ns:NS  label:K=V  verdict:dropped  port:5432  proto:udp  text"
+    " — enter applies, esc cancels, empty clears"
+)
+
+
+FILTER_PLACEHOLDER = "filter words"
+
+
+HELP_PODS_PANE = "Pods pane"
+
+
+# Footer labels of the keys (action → label)
+KEYS = {
+    "quit": "Quit",
+    "help": "Help",
+    "filter": "Filter",
+    "toggle_drops": "Drops only",
+    "toggle_groups": "Grouped",
+    "toggle_pause": "Pause",
+    "copy_fix": "Copy fix",
+    "save_fix": "Save fix",
+    "show_yaml": "Policy YAML",
+    "toggle_pods": "Pods",
+    "back": "Back",
+    "cancel": "Cancel",
+    "close": "Close",
+    "copy_yaml": "Copy YAML",
+}
+
+
+# The command palette: (title, help, action)
+COMMANDS = (
+    ("Drops only", "Show only dropped and audited flows (d)", "toggle_drops"),
+    ("Grouped view", "Drop groups with counts and last seen (g)", "toggle_groups"),
+    ("Pause / resume", "Freeze the view; arriving flows are counted (space)", "toggle_pause"),
+    ("Filter flows", "pod:, ns:, label:, verdict:, port:, proto:, text (/)", "filter"),
+    ("Copy fix", "Copy the fix YAML to the clipboard (c)", "copy_fix"),
+    ("Save fix", "Save the fix YAML to a file (s)", "save_fix"),
+    ("Show policy YAML", "The policies involved (y)", "show_yaml"),
+    ("Pods pane", "Show or hide namespaces and pods (p)", "toggle_pods"),
+    ("Cluster-wide", "Leave the pod or namespace scope (esc)", "back"),
+    ("Help", "Every key (?)", "help"),
+)
+
+
+NOTIFY_TITLES = {"filter": "filter", "copied": "copied", "saved": "saved"}
+
+
+STATUS_LABELS = {"flows": "flows", "drops": "drops", "lost": "lost"}
+
+
+def explaining() -> str:
+    return "explaining…"
+
+
+def view_toggled(drops_only: bool) -> str:
+    return "Drops only" if drops_only else "All flows"
+
+
+def yaml_copied() -> str:
+    return "Copied the policy YAML to the clipboard (OSC 52)."
+
+
+def the_fix() -> str:
+    """What `c` copies, for `copied`."""
+    return "the fix"
+
+
+def capture_state(done: bool) -> str:
+    """The connection field of the status bar for a capture (replay)."""
+    return "read" if done else "reading"
+
+
+def nodes(up: int, down: list[str]) -> str:
+    text = f"nodes {up} up"
+    if down:
+        text += f" · {len(down)} down ({', '.join(down[:3])})"
+    return text
+
+
+def namespace_title(namespace: str, pods: int, policies: int) -> str:
+    return f"Namespace {namespace}: {pods} pods, {policies} policies"
+
+
+def pod_labels(labels: dict) -> str:
+    return "labels: " + ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def namespace_node(pods: int, policies: int) -> str:
+    """The count after a namespace in the Pods pane."""
+    return f"  {pods} pods · {policies} pol"
+
+
+def group_header(count: int, first: str, last: str, pairs: int) -> tuple[str, str]:
+    """The explanation pane's header for a drop group: (the count, the rest)."""
+    return (
+        f"{count:,} drop{'s' if count != 1 else ''}",
+        f" · first {first} · last {last} · {pairs} pod pair{'s' if pairs != 1 else ''}",
+    )
+
+
+def no_source_kept(key: str) -> str:
+    return f"# {key}: no source object kept\n"
+
+
+def seen_at(direction: str) -> str:
+    """After Hubble's verdict in the explanation pane: where Hubble saw it."""
+    return f" at {direction.lower()}"
+
+
+def seen_on(node: str) -> str:
+    return f" on {node}"
+
+
+AUDIT_REASON = "policy audit"  # the reason column of an AUDIT flow without a drop reason
