@@ -1,8 +1,8 @@
 """ClusterSnapshot: one immutable view of Namespaces, Pods and NetworkPolicies, with its indexes.
 
 A snapshot is never edited: a change in the cluster makes a new one (`with_changes`, or `build` again). Sources
-build it from the parser's output; the evaluator (`core.evaluate.Evaluator`) is compiled once per snapshot and
-cached on it.
+build it from the parser's output; the evaluator (`core.evaluate.Evaluator`) is made once per snapshot and cached
+on it. The dependency goes one way: evaluate.py knows a snapshot only as the `SnapshotIndex` protocol.
 """
 
 from __future__ import annotations
@@ -11,14 +11,11 @@ import ipaddress
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from netpol_tui.core.evaluate import Evaluator
 from netpol_tui.core.manifests import ParseResult
 from netpol_tui.core.model import NS_NAME_LABEL, Namespace, Pod, Problem
 from netpol_tui.core.policy import NetworkPolicy
-
-if TYPE_CHECKING:
-    from netpol_tui.core.evaluate import Evaluator
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +156,6 @@ class ClusterSnapshot:
     def evaluator(self) -> Evaluator:
         """The compiled evaluator of this snapshot (built on first use, then reused)."""
         if self._evaluator is None:
-            from netpol_tui.core.evaluate import Evaluator
-
             self._evaluator = Evaluator(self)
         return self._evaluator
 
@@ -206,4 +201,3 @@ class ClusterSnapshot:
     def __repr__(self) -> str:
         c = self.counts()
         return f"<ClusterSnapshot {c['namespaces']} ns, {c['pods']} pods, {c['policies']} policies>"
-

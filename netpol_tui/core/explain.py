@@ -90,19 +90,6 @@ class Explanation:
 # ---------------------------------------------------------------------------------------------------------------
 # Endpoints of a flow → evaluator subjects
 # ---------------------------------------------------------------------------------------------------------------
-_KIND_FOR_SUBJECT = {
-    EndpointKind.WORLD: "world",
-    EndpointKind.HOST: "host",
-    EndpointKind.REMOTE_NODE: "remote-node",
-    EndpointKind.KUBE_APISERVER: "kube-apiserver",
-    EndpointKind.HEALTH: "health",
-    EndpointKind.INGRESS: "ingress",
-    EndpointKind.INIT: "init",
-    EndpointKind.UNMANAGED: "unmanaged",
-    EndpointKind.UNKNOWN: "unknown",
-}
-
-
 def _with_ip(subject: Subject, ip: str) -> Subject:
     """Keep the address the flow used (the connection's address family, what the datapath matched)."""
     return replace(subject, ip=ip) if ip and ip != subject.ip else subject
@@ -141,8 +128,8 @@ def subject_for_endpoint(ep: Endpoint, snapshot: ClusterSnapshot) -> Subject:
         pod = snapshot.pod_by_ip(ep.ip) if ep.kind == EndpointKind.UNKNOWN and not named else None
         if pod is not None:
             return ev.subject_for_pod(pod)
-        return ip_subject(ep.ip, _KIND_FOR_SUBJECT.get(ep.kind, "world"))
-    return Subject(kind=_KIND_FOR_SUBJECT.get(ep.kind, "unknown"))
+        return ip_subject(ep.ip, ep.kind if ep.kind != EndpointKind.POD else EndpointKind.WORLD)
+    return Subject(kind=ep.kind if ep.kind != EndpointKind.POD else EndpointKind.UNKNOWN)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 Labels = Mapping[str, str]
 
 NS_NAME_LABEL = "kubernetes.io/metadata.name"
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
+
+
+class Direction(StrEnum):
+    """A policy direction (policyTypes): Ingress is enforced at the destination, Egress at the source."""
+
+    INGRESS = "Ingress"
+    EGRESS = "Egress"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -96,7 +103,7 @@ class Pod:
 # --------------------------------------------------------------------------------------------------------------
 # Flows (Hubble), converted by sources/flows.py from protobuf or from jsonpb dicts
 # --------------------------------------------------------------------------------------------------------------
-class EndpointKind(str, Enum):
+class EndpointKind(StrEnum):
     POD = "pod"  # a Kubernetes pod (namespace + pod name, or k8s labels)
     WORLD = "world"  # outside the cluster (reserved:world, world-ipv4/ipv6, cidr identities)
     HOST = "host"  # the local node (reserved:host)

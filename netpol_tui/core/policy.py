@@ -6,35 +6,27 @@ object as it was read, for showing its YAML and for proposing a patched version 
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
+from typing import Any
 
-from netpol_tui.core.model import Origin
+from netpol_tui.core.matchers import (
+    ANY_PEER,
+    ANY_PORT,
+    IPBlock,
+    PeerMatcher,
+    PortMatcher,
+    compile_peer,
+    compile_port,
+)
+from netpol_tui.core.matchers.peers import IPNetwork
+from netpol_tui.core.model import Direction, Origin
 from netpol_tui.core.selectors import LabelSelector
+from netpol_tui.core.subject import Subject
 
-INGRESS = "Ingress"
-EGRESS = "Egress"
+INGRESS = Direction.INGRESS
+EGRESS = Direction.EGRESS
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@dataclass(frozen=True, slots=True)
-class IPBlock:
-    cidr: str
-    network: IPNetwork
-    excepts: tuple[tuple[str, IPNetwork], ...] = ()
-
-    def contains(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-        if ip.version != self.network.version or ip not in self.network:
-            return False
-        return not any(ip.version == net.version and ip in net for _, net in self.excepts)
-
-    def excepted_by(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-        """The `except` entry that removes this IP, if any (the IP being inside `cidr`)."""
-        for text, net in self.excepts:
-            if ip.version == net.version and ip in net:
-                return text
-        return None
+__all__ = ["EGRESS", "INGRESS", "IPBlock", "IPNetwork", "NetworkPolicy", "Peer", "PortSpec", "Rule"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +51,38 @@ class PortSpec:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One ingress or egress rule. Empty `peers` = every peer; empty `ports` = every port and protocol."""
+    """One ingress or egress rule. Empty `peers` = every peer; empty `ports` = every port and protocol.
+
+    Compiled on construction: `peer_matchers` (OR) and `port_matchers` (OR), one matcher per item (the "any"
+    matcher when the list is empty); the evaluator only walks these.
+    """
 
     index: int
-    direction: str  # Ingress / Egress
+    direction: Direction
     peers: tuple[Peer, ...] = ()
     ports: tuple[PortSpec, ...] = ()
+    peer_matchers: tuple[PeerMatcher, ...] = field(init=False, repr=False, compare=False)
+    port_matchers: tuple[PortMatcher, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        peers = tuple(
+            compile_peer(p.index, p.pod_selector, p.namespace_selector, p.ip_block) for p in self.peers
+        )
+        ports = tuple(compile_port(ps.index, ps.protocol, ps.port, ps.end_port) for ps in self.ports)
+        object.__setattr__(self, "peer_matchers", peers or (ANY_PEER,))
+        object.__setattr__(self, "port_matchers", ports or (ANY_PORT,))
+
+    def admits(self, other: Subject, policy_ns: str, port: int, protocol: str, dst: Subject) -> bool:
+        """Fast path: does this rule admit `other` on (port, protocol) to `dst`? Ports first (cheaper)."""
+        for pm in self.port_matchers:
+            if pm.admits(port, protocol, dst):
+                break
+        else:
+            return False
+        for peer in self.peer_matchers:
+            if peer.admits(other, policy_ns):
+                return True
+        return False
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -72,11 +90,11 @@ class NetworkPolicy:
     namespace: str
     name: str
     pod_selector: LabelSelector
-    policy_types: frozenset[str]  # effective policyTypes
+    policy_types: frozenset[Direction]  # effective policyTypes
     ingress: tuple[Rule, ...] = ()
     egress: tuple[Rule, ...] = ()
     declared_policy_types: tuple[str, ...] | None = None  # as written; None when absent
-    raw: dict = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
     origin: Origin = Origin()
     kind: str = "NetworkPolicy"
 
@@ -87,12 +105,9 @@ class NetworkPolicy:
     def rules(self, direction: str) -> tuple[Rule, ...]:
         return self.ingress if direction == INGRESS else self.egress
 
-    def applies_to(self, direction: str) -> bool:
-        return direction in self.policy_types
 
-
-def effective_policy_types(declared: tuple[str, ...] | None, has_egress_rules: bool) -> frozenset[str]:
+def effective_policy_types(declared: tuple[str, ...] | None, has_egress_rules: bool) -> frozenset[Direction]:
     """policyTypes as Kubernetes defaults them: Ingress always, Egress only when `egress` is a non-empty list."""
     if declared is not None:
-        return frozenset(declared)
+        return frozenset(Direction(d) for d in declared)
     return frozenset((INGRESS, EGRESS)) if has_egress_rules else frozenset((INGRESS,))
