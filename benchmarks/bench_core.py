@@ -1,8 +1,8 @@
 """Benchmark of the core engine on a synthetic cluster (run by hand, not a test).
 
-    /work/venv/bin/python benchmarks/bench_core.py                 # 1k, 2k, 5k, 10k pods, table at the end
-    /work/venv/bin/python benchmarks/bench_core.py --sizes 10000   # one size
-    /work/venv/bin/python benchmarks/bench_core.py --profile 10000 # cProfile of evaluate() at that size
+    python benchmarks/bench_core.py                 # 1k, 2k, 5k, 10k pods, table at the end
+    python benchmarks/bench_core.py --sizes 10000   # one size
+    python benchmarks/bench_core.py --profile 10000 # cProfile of evaluate() at that size
 
 The cluster (pods/50 namespaces, pods/5 policies, realistic labels: app, tier, team, version, pod-template-hash;
 policies mixing matchLabels, matchExpressions, AND/OR peers, ipBlocks with except, named ports, endPort, DNS egress)

@@ -1,8 +1,8 @@
 """Benchmark of explain + aggregate (run by hand, not a test).
 
-    /work/venv/bin/python benchmarks/bench_explain.py                  # everything, 10k-pod cluster
-    /work/venv/bin/python benchmarks/bench_explain.py --only a         # a, b or c
-    /work/venv/bin/python benchmarks/bench_explain.py --profile c      # cProfile of that part (top 25)
+    python benchmarks/bench_explain.py                  # everything, 10k-pod cluster
+    python benchmarks/bench_explain.py --only a         # a, b or c
+    python benchmarks/bench_explain.py --profile c      # cProfile of that part (top 25)
 
 (a) 1,000,000 flows with realistic repetition (500 distinct drop groups, 2% drops), and a storm (50% drops),
     through DropAggregator.add with its ExplanationCache: flows/s. Target >= 100,000/s. Flows are built up front

@@ -1,6 +1,6 @@
 """Hubble source speed and memory (run by hand, not a test).
 
-    /work/venv/bin/python benchmarks/bench_hubble.py [--flows 200000] [--memory-flows 1000000]
+    python benchmarks/bench_hubble.py [--flows 200000] [--memory-flows 1000000]
 
 1. bare: a Python gRPC client receiving GetFlowsResponse bytes from the loopback server and ParseFromString-ing
    them (the ceiling for any Python client);
@@ -18,14 +18,18 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import sys
 import tempfile
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test kit: tests/support
 
 T0 = 1_767_225_600_000_000_000
 
 
 def _templates(n: int = 2000) -> list:
-    from netpol_tui.sources.hubble_server import make_flow
+    from support.hubble_server import make_flow
 
     out = []
     for i in range(n):
@@ -50,10 +54,13 @@ def _templates(n: int = 2000) -> list:
 
 
 def _serve(port_q: mp.Queue, total: int) -> None:
-    from netpol_tui._proto.observer import observer_pb2
-    from netpol_tui.sources.hubble_server import HubbleServer
+    from support.hubble_server import HubbleServer
 
-    templates = [observer_pb2.GetFlowsResponse(flow=f, node_name="kind-worker", time=f.time) for f in _templates()]
+    from netpol_tui._proto.observer import observer_pb2
+
+    templates = [
+        observer_pb2.GetFlowsResponse(flow=f, node_name="kind-worker", time=f.time) for f in _templates()
+    ]
 
     def stream():
         n = len(templates)
@@ -133,8 +140,11 @@ def bench_replay(total: int) -> float:
     lines = []
     for f in _templates():
         resp = observer_pb2.GetFlowsResponse(flow=f, node_name="kind-worker", time=f.time)
-        lines.append(json.dumps(json_format.MessageToDict(resp, preserving_proto_field_name=True),
-                                separators=(",", ":")))
+        lines.append(
+            json.dumps(
+                json_format.MessageToDict(resp, preserving_proto_field_name=True), separators=(",", ":")
+            )
+        )
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         for i in range(total):
             fh.write(lines[i % len(lines)])
@@ -169,10 +179,14 @@ def main() -> None:
     finally:
         proc.terminate()
     print(f"1. bare gRPC receive + ParseFromString: {bare:>10,.0f} flows/s (again after: {bare2:,.0f})")
-    print(f"2. HubbleSource -> core.Flow batches:   {ours:>10,.0f} flows/s  = {ours / max(bare, bare2):.2f}x bare")
+    print(
+        f"2. HubbleSource -> core.Flow batches:   {ours:>10,.0f} flows/s  = {ours / max(bare, bare2):.2f}x bare"
+    )
     rep = bench_replay(args.flows)
     print(f"3. replay of a jsonpb file:             {rep:>10,.0f} flows/s")
-    print(f"4. RSS while streaming {args.memory_flows:,} flows through HubbleSource (start {rss_mb():.1f} MB):")
+    print(
+        f"4. RSS while streaming {args.memory_flows:,} flows through HubbleSource (start {rss_mb():.1f} MB):"
+    )
     proc, address = start_server(args.memory_flows)
     try:
         rate = bench_ours(address, args.memory_flows, report_every=max(1, args.memory_flows // 10))

@@ -1,6 +1,6 @@
 """Speed of the live kube source against the fake API server (run by hand).
 
-    /work/venv/bin/python benchmarks/bench_kube.py [--pods 10000] [--policies 2000] [--rate 1000] [--churn 20]
+    python benchmarks/bench_kube.py [--pods 10000] [--policies 2000] [--rate 1000] [--churn 20]
 
 The fake API server runs in a child process (so its JSON encoding does not share our GIL); the official client
 talks to it over loopback HTTP, as it would to a real API server. Measures:
@@ -20,10 +20,14 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test kit: tests/support
+
+from support import fake_apiserver as fa
 
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.sources import kube
-from netpol_tui.sources.testing import fake_apiserver as fa
 
 N_NAMESPACES = 100
 

@@ -11,7 +11,9 @@ CLUSTER = str(Path(__file__).parent / "core" / "fixtures" / "trace-cluster.yaml"
 
 
 def test_flags_before_the_command_are_kept() -> None:
-    args = build_parser().parse_args(["--cluster", "c.yaml", "-n", "shop", "--server", "h:1", "explain", "--flows", "f"])
+    args = build_parser().parse_args(
+        ["--cluster", "c.yaml", "-n", "shop", "--server", "h:1", "explain", "--flows", "f"]
+    )
     assert (args.cluster, args.namespace, args.server, args.flows) == ("c.yaml", ["shop"], "h:1", "f")
 
 
@@ -23,7 +25,20 @@ def test_flags_after_the_command_and_defaults() -> None:
 
 
 def test_trace_with_cluster_before_the_command(capsys) -> None:
-    code = main(["--cluster", CLUSTER, "trace", "--from", "prod/worker", "--to", "prod/db-0", "--port", "5432", "--json"])
+    code = main(
+        [
+            "--cluster",
+            CLUSTER,
+            "trace",
+            "--from",
+            "prod/worker",
+            "--to",
+            "prod/db-0",
+            "--port",
+            "5432",
+            "--json",
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
     assert code in (0, 1) and out["flow"]["destination"] == "prod/db-0"
     assert out["allowed"] is (code == 0)

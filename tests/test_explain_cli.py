@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netpol_tui import demo_scenario
 from netpol_tui.cli import main
+from netpol_tui.demo import scenario as demo_scenario
 
 sys.path.insert(0, str(Path(__file__).parent / "core"))
 from test_explain_support import T0, WORKER  # noqa: E402
@@ -209,7 +209,7 @@ def test_report_lists_groups_by_count_with_explanation_and_fix(capsys, tmp_path,
 # Live: the in-process Hubble-compatible server
 # ---------------------------------------------------------------------------------------------------------------
 def test_live_server_last_50(capsys, cluster) -> None:
-    from netpol_tui.sources.hubble_server import HubbleServer
+    from support.hubble_server import HubbleServer
 
     objs_in = [obj for _, obj in demo_scenario.flows(T0, count=80)]
     with HubbleServer(objs_in, host="127.0.0.1", port=0) as srv:

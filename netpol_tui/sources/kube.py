@@ -31,18 +31,19 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from netpol_tui.cli import CliError
 from netpol_tui.core import render
 from netpol_tui.core.cluster import ClusterSnapshot, Coverage
 from netpol_tui.core.manifests import parse_objects
 from netpol_tui.core.model import KubeStatus, Origin, Problem
+from netpol_tui.sources.backoff import Backoff
+from netpol_tui.sources.errors import SourceError
 
 ORIGIN = Origin("kube-api")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 
 
-class KubeError(CliError):
+class KubeError(SourceError):
     """The kube API cannot be used at all (no kubeconfig, unreachable, 401 ...): one line for the user."""
 
 
@@ -279,7 +280,8 @@ class _Reflector:
         self.synced = False  # first list done (or given up: forbidden / missing)
         self.forbidden_verb = ""  # "list"/"watch" while RBAC refuses us
         self.missing = False
-        self.attempt = 0  # failed attempts since the last good watch
+        self.backoff = source.new_backoff()  # the one retry policy (sources/backoff.py)
+        self.recovering = False  # a failure was reported: say "watching" again once a watch starts
         self.thread: threading.Thread | None = None
 
     @property
@@ -432,8 +434,9 @@ class _Reflector:
         except Exception as exc:
             raise self._classify(exc, "watch") from None
         src._register(resp)
-        if self.attempt:
-            self.attempt = 0
+        self.backoff.healthy()  # a watch that lasts starts the backoff over
+        if self.recovering:
+            self.recovering = False
             src._status("watching", self.res.plural, render.kube_watching(self.res.plural))
         try:
             if src.stopped:
@@ -489,10 +492,9 @@ class _Reflector:
                 if src.stopped:
                     return
                 status = getattr(exc, "status", None)
-                self.attempt += 1
-                attempt = self.attempt
-                delay = min(src.backoff_max, src.backoff_base * 2 ** (attempt - 1))
-                delay *= 0.8 + 0.4 * random.random()
+                delay = self.backoff.next_delay()
+                attempt = self.backoff.attempt
+                self.recovering = True
                 if status == 401:
                     src._status(
                         "failed",
@@ -694,14 +696,17 @@ class KubeSource:
             self._cilium_discovered = True
         return added
 
+    def new_backoff(self) -> Backoff:
+        """The one retry policy (sources/backoff.py) with this source's limits."""
+        return Backoff(initial=self.backoff_base, maximum=max(self.backoff_max, self.backoff_base))
+
     def _discovery_loop(self) -> None:
-        attempt = 0
+        backoff = self.new_backoff()
         while not self.stopped:
             try:
                 found = self.discover_cilium()
             except Exception as exc:
-                attempt += 1
-                delay = min(self.backoff_max, self.backoff_base * 2**attempt)
+                delay = backoff.next_delay()
                 with self._cond:  # do not hold the first snapshot back for the Cilium discovery
                     if not self._discovery_done:
                         self._discovery_done = True

@@ -310,18 +310,3 @@ def start_port_forward(
     fwd = PortForwarder(conn, target, local_port, on_error=on_error)
     fwd.start()
     return fwd
-
-
-def hubble_address(
-    args: Any, on_error: Callable[[str], None] | None = None
-) -> tuple[str, PortForwarder | None]:
-    """For the commands: `--server` as given, or with `-P` a running port-forward's address (stop it when done)."""
-    if not getattr(args, "port_forward", False):
-        return getattr(args, "server", "localhost:4245"), None
-    fwd = start_port_forward(
-        getattr(args, "kubeconfig", None),
-        getattr(args, "context", None),
-        getattr(args, "port_forward_port", 0) or 0,
-        on_error=on_error,
-    )
-    return fwd.address, fwd

@@ -15,7 +15,7 @@ from netpol_tui.core.evaluate import Verdict
 from netpol_tui.core.explain import Explanation
 from netpol_tui.core.model import Flow
 from netpol_tui.core.policy import EGRESS, INGRESS
-from netpol_tui.richtext import side_lines
+from netpol_tui.ui.richtext import side_lines
 from netpol_tui.ui import strings
 
 SEVERITY_STYLE = {"warning": "yellow", "caution": "magenta"}

@@ -29,7 +29,7 @@ from test_explain_support import (
     snapshot,
 )
 
-from netpol_tui import demo_scenario
+from netpol_tui.demo import scenario as demo_scenario
 from netpol_tui.core import render
 from netpol_tui.core.cluster import Coverage
 from netpol_tui.core.explain import explain_flow

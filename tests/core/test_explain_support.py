@@ -11,7 +11,7 @@ from functools import cache
 
 import yaml
 
-from netpol_tui import demo_scenario
+from netpol_tui.demo import scenario as demo_scenario
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.manifests import parse_network_policy, parse_objects
 from netpol_tui.core.model import Endpoint, EndpointKind, Flow, PolicyRef, Workload

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from rich.console import Console
 
-from netpol_tui import richtext
+from netpol_tui.ui import richtext
 from netpol_tui.cli import main
 from netpol_tui.core.manifests import parse_objects
 from netpol_tui.sources.manifests_io import load_cluster

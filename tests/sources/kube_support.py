@@ -1,7 +1,6 @@
 """Helpers for the kube source tests: a running fake API server, a kubeconfig for it, a source run in a thread.
 
-Every FakeApiServer started through `fake_server()` adds its requests to ALL_REQUESTS, so the read-only test can
-check every method the kube tests sent.
+Every FakeApiServer started through `fake_server()` fails the test when it received anything but GET requests.
 """
 
 from __future__ import annotations
@@ -12,12 +11,11 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from support import fake_apiserver as fa
+
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.model import KubeStatus
 from netpol_tui.sources import kube
-from netpol_tui.sources.testing import fake_apiserver as fa
-
-ALL_REQUESTS: list[tuple[str, str]] = []
 
 
 @contextlib.contextmanager
@@ -27,7 +25,6 @@ def fake_server(**kwargs) -> Iterator[fa.FakeApiServer]:
         yield srv
     finally:
         srv.stop()
-        ALL_REQUESTS.extend(srv.requests)
         non_get = {m for m, _ in srv.requests} - {"GET"}
         assert not non_get, f"the kube source sent {non_get} requests"
 

@@ -12,7 +12,7 @@ from netpol_tui._proto.observer import observer_pb2
 from netpol_tui.core.filters import parse_time_ns
 from netpol_tui.core.model import EndpointKind, Flow, LostEvents, NodeStatus, PolicyRef
 from netpol_tui.sources import flows as conv
-from netpol_tui.sources.hubble_server import make_flow, policy_drop
+from support.hubble_server import make_flow, policy_drop
 
 
 def _all_lines():

@@ -10,9 +10,11 @@ import grpc
 import pytest
 import trustme
 from hubble_support import T0, Collector
+from support.hubble_server import Faults, HubbleServer, ServerTLS, make_flow
 
 from netpol_tui._proto.flow import flow_pb2
 from netpol_tui.cli import build_parser
+from netpol_tui.cli.config import flow_query, hubble_config
 from netpol_tui.core.filters import FlowQuery
 from netpol_tui.core.model import Flow, LostEvents, NodeStatus, StreamState
 from netpol_tui.sources.hubble import (
@@ -23,7 +25,6 @@ from netpol_tui.sources.hubble import (
     HubbleUnavailable,
     build_request,
 )
-from netpol_tui.sources.hubble_server import Faults, HubbleServer, ServerTLS, make_flow
 
 
 def _flows(n: int, start: int = 0, **kw) -> list:
@@ -87,7 +88,7 @@ def _whitelist(req) -> list[dict]:
 def test_cli_filters_arrive_as_hubble_sends_them(server, argv: list[str], expected: list[dict]) -> None:
     srv = server([])
     args = build_parser().parse_args(["explain", "--server", srv.address, "--last", "7", *argv])
-    src = HubbleSource(HubbleConfig.from_args(args))
+    src = HubbleSource(hubble_config(args, query=flow_query(args), last=args.last, follow=bool(args.follow)))
     assert list(src.flows()) == []
     req = srv.wait_for_request()
     assert req.number == 7 and req.follow is False
@@ -347,8 +348,9 @@ def test_unix_socket_server(tmp_path) -> None:
     srv.host = f"unix://{path}"
     # the server binds unix sockets through the same add_insecure_port call
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    from support.hubble_server import _Servicer
+
     from netpol_tui._proto.observer import observer_pb2_grpc
-    from netpol_tui.sources.hubble_server import _Servicer
 
     observer_pb2_grpc.add_ObserverServicer_to_server(_Servicer(srv), server)
     server.add_insecure_port(f"unix://{path}")

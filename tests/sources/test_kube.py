@@ -7,10 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from kube_support import Runner, base_objects, fake_server, source_for
+from support import fake_apiserver as fa
 
 from netpol_tui.core.model import Workload
 from netpol_tui.sources import kube
-from netpol_tui.sources.testing import fake_apiserver as fa
 
 
 def _kubeconfig(srv, tmp_path, **kw) -> str:
@@ -360,12 +360,10 @@ def test_bad_credentials_and_unreachable_server_are_one_line(tmp_path):
 
 
 def test_trace_and_explain_use_the_live_source(tmp_path):
-    from argparse import Namespace
-
-    from netpol_tui.sources.cluster_loader import load_for_args
+    from netpol_tui.sources.cluster_loader import ClusterConfig, load_snapshot
 
     with fake_server() as srv:
         srv.put(*base_objects())
         kc = _kubeconfig(srv, tmp_path)
-        snap = load_for_args(Namespace(cluster=None, kubeconfig=kc, context=None, kube_namespace=None))
+        snap = load_snapshot(ClusterConfig(kubeconfig=kc))
         assert len(snap.pods) == 3 and snap.source == "kube-api fake"

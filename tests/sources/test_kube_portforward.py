@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import socket
 import threading
-from argparse import Namespace
 
 import pytest
 from kube_support import fake_server
+from support import fake_apiserver as fa
 
+from netpol_tui.cli import build_parser
+from netpol_tui.cli.config import cluster_config, relay
 from netpol_tui.sources import kube, portforward
-from netpol_tui.sources.testing import fake_apiserver as fa
 
 RELAY_SELECTOR = {"k8s-app": "hubble-relay"}
 RELAY_PORTS = [{"name": "grpc", "port": 80, "protocol": "TCP", "targetPort": "grpc"}]
@@ -55,10 +56,8 @@ def test_forwards_bytes_both_ways(tmp_path, echo_backend):
         srv.put(fa.service("kube-system", "hubble-relay", RELAY_SELECTOR, RELAY_PORTS), relay_pod())
         srv.portforward_targets[("kube-system", "hubble-relay-5f7", 4245)] = echo_backend
         kc = srv.write_kubeconfig(str(tmp_path / "kubeconfig"))
-        args = Namespace(
-            port_forward=True, kubeconfig=kc, context=None, port_forward_port=0, server="localhost:4245"
-        )
-        address, fwd = portforward.hubble_address(args)
+        args = build_parser().parse_args(["-P", "--kubeconfig", kc, "explain"])
+        address, fwd = relay(args, cluster_config(args))  # what the commands do with -P
         assert fwd is not None
         try:
             assert fwd.target == portforward.Target("kube-system", "hubble-relay", "hubble-relay-5f7", 4245)
@@ -85,10 +84,8 @@ def test_forwards_bytes_both_ways(tmp_path, echo_backend):
 
 
 def test_without_dash_p_the_server_flag_is_used():
-    assert portforward.hubble_address(Namespace(port_forward=False, server="relay:4245")) == (
-        "relay:4245",
-        None,
-    )
+    args = build_parser().parse_args(["explain", "--server", "relay:4245"])
+    assert relay(args, cluster_config(args)) == ("relay:4245", None)
 
 
 def test_backend_refusal_is_reported_in_one_line(tmp_path):

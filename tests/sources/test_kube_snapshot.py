@@ -6,12 +6,12 @@ import dataclasses
 
 import yaml
 from kube_support import base_objects, fake_server
+from support import fake_apiserver as fa
 
 from netpol_tui.cli import main
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.sources import kube
 from netpol_tui.sources.manifests_io import load_cluster
-from netpol_tui.sources.testing import fake_apiserver as fa
 
 POLICY_FIELDS = (
     "namespace",

@@ -8,7 +8,7 @@ import contextlib
 from netpol_tui.app_factory import KubeFeed, make_app
 from netpol_tui.core import render
 from netpol_tui.core.model import Endpoint, EndpointKind, Flow
-from netpol_tui.sources.testing import fake_apiserver as fa
+from support import fake_apiserver as fa
 from netpol_tui.ui.feeds import MemoryFlowFeed
 from netpol_tui.ui.widgets.pod_tree import PodTree
 

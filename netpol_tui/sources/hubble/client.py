@@ -4,7 +4,7 @@ How to use it::
 
     from netpol_tui.sources.hubble import HubbleConfig, HubbleSource, HubbleError
 
-    cfg = HubbleConfig.from_args(args)            # --server, TLS flags, --timeout, filter flags, --last, --follow
+    cfg = HubbleConfig(server="localhost:4245", query=FlowQuery(), follow=True)   # the CLI builds it from flags
     src = HubbleSource(cfg)                       # nothing happens until iterated
     status = src.server_status()                  # HubbleStatus (version, flows, nodes); raises HubbleError
     for batch in src.batches(max_batch=512, max_wait=0.05):   # blocking; run it in a thread worker
@@ -16,24 +16,24 @@ How to use it::
     src.close()                                   # from any thread: cancels the call, batches() ends at once
     for flow in src.flows(): ...                  # core Flows only (convenience for `explain`)
 
-Errors are `HubbleError` subclasses whose `str()` is a sentence from core/render.py; `map_grpc_error()` is the one
-place gRPC status codes become them. With `follow`, a broken stream is retried with jittered exponential backoff
-(0.5 s doubling up to 10 s), resuming from the newest flow's time (`since`) and dropping the overlap's duplicates
-(by uuid, else by time + 5-tuple + event type). Only the first connection failure is fatal.
+Errors are `HubbleError` subclasses (errors.py) whose `str()` is a sentence; `map_grpc_error()` is the one place
+gRPC status codes become them. With `follow`, a broken stream is retried with the one backoff (sources/backoff.py:
+0.5 s doubling up to 10 s, jittered), resuming from the newest flow's time (`since`) and dropping the overlap's
+duplicates (by uuid, else by time + 5-tuple + event type). Only the first connection failure is fatal, unless
+`retry_until_connected` (the TUI's live feed): then every failure is shown as a "failed" StreamState carrying the
+attempt and the delay, and retried by this same loop.
 
 TLS: `--tls` or a `tls://` prefix; CA files, client certificate/key (mTLS), server name override. gRPC Python
 cannot turn certificate verification off, so `--tls-allow-insecure` fetches the certificate the server presents
 (without verifying it) and pins it as the only trusted root for this connection; the name check uses a name from
-that certificate. A server whose certificate changes later is refused.
+that certificate (read with `cryptography`). A server whose certificate changes later is refused.
 """
 
 from __future__ import annotations
 
 import collections
 import os
-import random
 import ssl
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -48,10 +48,18 @@ import grpc  # noqa: E402
 from google.protobuf.timestamp_pb2 import Timestamp  # noqa: E402
 
 from netpol_tui._proto.observer import observer_pb2, observer_pb2_grpc  # noqa: E402
-from netpol_tui.core import render  # noqa: E402
 from netpol_tui.core.filters import FlowQuery  # noqa: E402
 from netpol_tui.core.model import Flow, LostEvents, NodeStatus, StreamState  # noqa: E402
 from netpol_tui.sources import flows as conv  # noqa: E402
+from netpol_tui.sources.backoff import Backoff  # noqa: E402
+from netpol_tui.sources.hubble.errors import (  # noqa: E402
+    FATAL,
+    HubbleError,
+    HubbleTLSError,
+    map_grpc_error,
+    server_status_text,
+    tls_error_text,
+)
 
 DEFAULT_SERVER = "localhost:4245"
 DEFAULT_PORT = 4245
@@ -59,122 +67,6 @@ BACKOFF_INITIAL = 0.5
 BACKOFF_MAX = 10.0
 
 Item = Flow | LostEvents | NodeStatus | StreamState
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Errors: gRPC status codes -> our exceptions, in one place
-# --------------------------------------------------------------------------------------------------------------
-class HubbleError(Exception):
-    """A Hubble connection or stream problem; `str()` is a sentence for the user."""
-
-    def __init__(self, message: str, address: str = "", code: str = "") -> None:
-        super().__init__(message)
-        self.address = address
-        self.code = code
-
-
-class HubbleUnavailable(HubbleError):
-    """Nothing answers at the address (refused, unreachable, timed out)."""
-
-
-class HubbleTLSError(HubbleError):
-    """A TLS check failed; `check` says which (verify, hostname, client_cert, plaintext_server, ...)."""
-
-    def __init__(self, message: str, address: str = "", code: str = "", check: str = "") -> None:
-        super().__init__(message, address, code)
-        self.check = check
-
-
-class HubbleNotHubble(HubbleError):
-    """The server does not implement observer.Observer."""
-
-
-class HubblePermissionDenied(HubbleError):
-    pass
-
-
-class HubbleRequestError(HubbleError):
-    """The server rejected the request (bad filter, bad arguments)."""
-
-
-class HubbleStreamError(HubbleError):
-    """The stream failed for another reason."""
-
-
-_FATAL = (HubbleTLSError, HubbleNotHubble, HubblePermissionDenied, HubbleRequestError)
-
-
-def map_grpc_error(
-    exc: grpc.RpcError, address: str, *, tls: bool = False, server_name: str = "", timeout: float = 0.0
-) -> HubbleError:
-    """Turn a failed call into one of our exceptions with a sentence naming the address and the cause."""
-    code = exc.code() if hasattr(exc, "code") else None
-    details = (exc.details() if hasattr(exc, "details") else "") or ""
-    low = details.lower()
-    cname = code.name if code is not None else "UNKNOWN"
-    if code == grpc.StatusCode.UNIMPLEMENTED:
-        return HubbleNotHubble(render.hubble_not_hubble(address), address, cname)
-    if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED):
-        return HubblePermissionDenied(render.hubble_denied(address, details), address, cname)
-    if code in (
-        grpc.StatusCode.INVALID_ARGUMENT,
-        grpc.StatusCode.FAILED_PRECONDITION,
-        grpc.StatusCode.OUT_OF_RANGE,
-    ):
-        return HubbleRequestError(render.hubble_bad_request(address, details), address, cname)
-    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-        return HubbleUnavailable(render.hubble_connect_timeout(address, timeout), address, cname)
-    if code == grpc.StatusCode.UNAVAILABLE:
-        check = _tls_check(low, tls)
-        if check:
-            return HubbleTLSError(
-                render.hubble_tls_error(address, check, name=server_name, detail=_short(details)),
-                address,
-                cname,
-                check,
-            )
-        if "connection refused" in low or "connect failed" in low:
-            return HubbleUnavailable(render.hubble_connection_refused(address), address, cname)
-        return HubbleUnavailable(render.hubble_unreachable(address, _short(details)), address, cname)
-    return HubbleStreamError(render.hubble_stream_error(address, cname, _short(details)), address, cname)
-
-
-def _tls_check(low: str, tls: bool) -> str:
-    if tls:
-        if "peer name" in low or "hostname" in low or "subject alternative" in low or "does not match" in low:
-            return "hostname"
-        if (
-            "certificate_required" in low
-            or "certificate required" in low
-            or "alert certificate" in low
-            or "socket closed" in low
-        ):
-            return "client_cert"
-        if "wrong_version_number" in low or "wrong version number" in low or "packet length too long" in low:
-            return "plaintext_server"
-        if (
-            "certificate verify failed" in low
-            or "certificate_verify_failed" in low
-            or "unknown ca" in low
-            or "self signed" in low
-            or "unable to get local issuer" in low
-        ):
-            return "verify"
-        if "handshake" in low or "ssl" in low or "tls" in low:
-            return "handshake"
-        return ""
-    if "socket closed" in low or "connection reset" in low or "ssl" in low or "tls" in low:
-        return "tls_server"
-    return ""
-
-
-def _short(details: str) -> str:
-    """gRPC details are long and nested; keep the last, most specific part."""
-    text = details.strip()
-    for marker in ("last error: ", "Last error: "):
-        if marker in text:
-            text = text.split(marker)[-1]
-    return text[:300]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -200,27 +92,8 @@ class HubbleConfig:
     backoff_max: float = BACKOFF_MAX
     keepalive_s: float = 30.0
     max_buffer: int = 200_000  # items held for a slow consumer before the stream is paused
-
-    @classmethod
-    def from_args(cls, args: Any, query: FlowQuery | None = None, **overrides: Any) -> HubbleConfig:
-        """From cli.py's namespace (Hubble flags, filter flags, `--last`, `--follow`). Raises FilterError."""
-        q = query if query is not None else FlowQuery.from_args(args)
-        kw: dict[str, Any] = dict(
-            server=getattr(args, "server", None) or os.environ.get("HUBBLE_SERVER") or DEFAULT_SERVER,
-            tls=bool(getattr(args, "tls", False)),
-            tls_ca_cert_files=tuple(getattr(args, "tls_ca_cert_files", None) or ()),
-            tls_client_cert_file=getattr(args, "tls_client_cert_file", None),
-            tls_client_key_file=getattr(args, "tls_client_key_file", None),
-            tls_server_name=getattr(args, "tls_server_name", None),
-            tls_allow_insecure=bool(getattr(args, "tls_allow_insecure", False)),
-            timeout=float(getattr(args, "timeout", 5.0) or 5.0),
-            query=q,
-            last=getattr(args, "last", None),
-        )
-        if hasattr(args, "follow"):
-            kw["follow"] = bool(args.follow)
-        kw.update(overrides)
-        return cls(**kw)
+    healthy_after: float = 10.0  # a stream up this long starts the backoff over
+    retry_until_connected: bool = False  # True: no failure is fatal; each one is a "failed" state, retried
 
     @property
     def target(self) -> str:
@@ -262,7 +135,7 @@ class HubbleStatus:
 
     @property
     def text(self) -> str:
-        return render.hubble_server_status_text(
+        return server_status_text(
             self.version or self.header_version,
             self.num_flows,
             self.max_flows,
@@ -519,7 +392,7 @@ class HubbleSource:
                     return fh.read()
             except OSError as exc:
                 raise HubbleTLSError(
-                    render.hubble_tls_error(self.address, "files", detail=f"{path}: {exc.strerror or exc}"),
+                    tls_error_text(self.address, "files", detail=f"{path}: {exc.strerror or exc}"),
                     self.address,
                     "",
                     "files",
@@ -527,7 +400,7 @@ class HubbleSource:
 
         if bool(cfg.tls_client_cert_file) != bool(cfg.tls_client_key_file):
             raise HubbleTLSError(
-                render.hubble_tls_error(
+                tls_error_text(
                     self.address,
                     "files",
                     detail="--tls-client-cert-file and --tls-client-key-file go together",
@@ -570,18 +443,18 @@ class HubbleSource:
                 der = tls_sock.getpeercert(binary_form=True)
         except (OSError, ValueError) as exc:
             raise HubbleTLSError(
-                render.hubble_tls_error(self.address, "fetch", detail=str(exc)), self.address, "", "fetch"
+                tls_error_text(self.address, "fetch", detail=str(exc)), self.address, "", "fetch"
             ) from None
         if not der:
             raise HubbleTLSError(
-                render.hubble_tls_error(self.address, "fetch", detail="no certificate"),
+                tls_error_text(self.address, "fetch", detail="no certificate"),
                 self.address,
                 "",
                 "fetch",
             )
         pem = ssl.DER_cert_to_PEM_cert(der).encode()
         if not cfg.tls_server_name:
-            self._pinned_name = _cert_name(pem) or host
+            self._pinned_name = _cert_name(der) or host
         return pem
 
     def _ensure_channel(self) -> None:
@@ -625,18 +498,36 @@ class HubbleSource:
             return build_request(replace(q, since_ns=self._max_time_ns), follow=True, last=None)
         return build_request(q, follow=cfg.follow, last=cfg.last, first=cfg.first)
 
-    def _run(self) -> None:
+    def _backoff(self) -> Backoff:
         cfg = self.config
-        attempt = 0
+        return Backoff(
+            initial=cfg.backoff_initial,
+            maximum=max(cfg.backoff_max, cfg.backoff_initial),
+            healthy_after=cfg.healthy_after,
+        )
+
+    def _drop_channel(self) -> None:
+        """Before the first connection: the next attempt builds a fresh channel (and reads the files again)."""
+        ch, self._channel = self._channel, None
+        self._stub = None
+        if ch is not None:
+            ch.close()
+
+    def _run(self) -> None:
+        """The one reconnect loop of this stream."""
+        cfg = self.config
+        backoff = self._backoff()
         ever_connected = False
         resume = False
         try:
             while not self._closed.is_set():
-                if attempt == 0:
+                if backoff.attempt == 0:
                     self._state("connecting")
+                err: HubbleError | None = None
+                from_call = True  # the failure came from the stream (a reopen cancels it), not from setup
                 try:
                     self._ensure_channel()
-                    if not ever_connected or attempt:
+                    if not ever_connected or backoff.attempt:
                         self.server_status()
                     with self._lock:
                         self._reopen_requested = False
@@ -644,62 +535,64 @@ class HubbleSource:
                         call = self._stub.GetFlows(req)
                         self._call = call
                     ever_connected = True
+                    backoff.healthy()
                     self._state("connected")
                     self._stream_flows = 0
                     self._consume(call, dedupe=resume)
-                    if self._stream_flows:
-                        attempt = 0
                     if not cfg.follow:
                         break
                     # a follow stream that ends by itself: the server went away; resume
                     raise _StreamEnded()
-                except (grpc.RpcError, _StreamEnded) as exc:
-                    if self._closed.is_set():
-                        break
-                    with self._lock:
-                        reopen = self._reopen_requested
-                    if reopen:
-                        self._generation += 1
-                        self._max_time_ns = 0
-                        self._edge_keys.clear()
-                        resume = False
-                        attempt = 0
-                        continue
-                    err = None if isinstance(exc, _StreamEnded) else self._map(exc)
-                    if err is not None and (
-                        not ever_connected or isinstance(err, _FATAL) or not (cfg.follow and cfg.reconnect)
-                    ):
-                        self._state("failed", message=str(err))
-                        self._put(_Failure(err))
-                        return
-                    if not (cfg.follow and cfg.reconnect):
-                        break
-                    if self._stream_flows:  # the stream worked for a while: start the backoff over
-                        attempt = 0
-                        self._stream_flows = 0
-                    attempt += 1
-                    delay = min(cfg.backoff_max, cfg.backoff_initial * (2 ** (attempt - 1)))
-                    delay = min(cfg.backoff_max, delay * random.uniform(0.8, 1.2))
+                except _StreamEnded:
+                    pass
+                except grpc.RpcError as exc:
+                    err = self._map(exc)
+                except HubbleError as exc:  # raised by server_status() / credentials
+                    err = exc
+                    from_call = False
+                if self._closed.is_set():
+                    break
+                with self._lock:
+                    reopen = self._reopen_requested
+                if reopen and from_call:
+                    # the user asked for another subscription: a fresh stream at once
+                    self._generation += 1
+                    self._max_time_ns = 0
+                    self._edge_keys.clear()
+                    resume = False
+                    backoff.reset()
+                    continue
+                keep_going = cfg.follow and cfg.reconnect
+                fatal = err is not None and (not ever_connected or isinstance(err, FATAL))
+                if cfg.retry_until_connected and err is not None:
+                    fatal = False
+                    keep_going = True
+                if err is not None and (fatal or not keep_going):
+                    self._state("failed", message=str(err))
+                    self._put(_Failure(err))
+                    return
+                if not keep_going:
+                    break
+                if self._stream_flows:  # the stream delivered: a working connection, start the backoff over
+                    backoff.reset()
+                    self._stream_flows = 0
+                delay = backoff.next_delay()
+                if not ever_connected:
+                    # nothing ever answered (TUI feed): say what failed and when we try again
+                    self._drop_channel()
                     self._state(
-                        "reconnecting", message=str(err) if err else "", attempt=attempt, retry_in=delay
+                        "failed", message=str(err) if err else "", attempt=backoff.attempt, retry_in=delay
                     )
-                    resume = True
                     if self._closed.wait(delay):
                         break
-                except HubbleError as err:  # raised by server_status() / credentials
-                    if self._closed.is_set():
-                        break
-                    if not ever_connected or isinstance(err, _FATAL) or not (cfg.follow and cfg.reconnect):
-                        self._state("failed", message=str(err))
-                        self._put(_Failure(err))
-                        return
-                    attempt += 1
-                    delay = min(cfg.backoff_max, cfg.backoff_initial * (2 ** (attempt - 1)))
-                    delay = min(cfg.backoff_max, delay * random.uniform(0.8, 1.2))
-                    self._state("reconnecting", message=str(err), attempt=attempt, retry_in=delay)
-                    resume = True
-                    if self._closed.wait(delay):
-                        break
+                    self._state("connecting", attempt=backoff.attempt)
+                    continue
+                self._state(
+                    "reconnecting", message=str(err) if err else "", attempt=backoff.attempt, retry_in=delay
+                )
+                resume = True
+                if self._closed.wait(delay):
+                    break
         except BaseException as exc:  # never die silently in the thread
             self._put(_Failure(exc))
             return
@@ -779,43 +672,39 @@ def _flow_key(flow: Flow) -> Any:
     )
 
 
-def _cert_name(pem: bytes) -> str:
-    """A DNS name (first SAN, else CN) from a PEM certificate, for the pinned connection's name check."""
+def _cert_name(der: bytes) -> str:
+    """A DNS name (first SAN, else CN) from a DER certificate, for the pinned connection's name check."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     try:
-        with tempfile.NamedTemporaryFile("wb", suffix=".pem", delete=False) as fh:
-            fh.write(pem)
-            path = fh.name
-        try:
-            info = ssl._ssl._test_decode_cert(path)  # type: ignore[attr-defined]  # stdlib, no other decoder
-        finally:
-            os.unlink(path)
-    except Exception:  # noqa: BLE001 - any failure: fall back to the host name
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:  # not a certificate we can read: fall back to the host name
         return ""
-    for kind, value in info.get("subjectAltName", ()):
-        if kind == "DNS" and "*" not in value:
+    try:
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        dns = names.get_values_for_type(x509.DNSName)
+    except (x509.ExtensionNotFound, ValueError):
+        dns = []
+    for value in dns:
+        if "*" not in value:
             return value
-    for kind, value in info.get("subjectAltName", ()):
-        if kind == "DNS":
-            return value.replace("*", "instance", 1)
-    for rdn in info.get("subject", ()):
-        for key, value in rdn:
-            if key == "commonName":
-                return value
+    for value in dns:
+        return value.replace("*", "instance", 1)
+    try:
+        for attr in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME):
+            return str(attr.value)
+    except ValueError:
+        pass
     return ""
 
 
 __all__ = [
+    "DEFAULT_PORT",
+    "DEFAULT_SERVER",
     "HubbleConfig",
-    "HubbleError",
     "HubbleNode",
-    "HubbleNotHubble",
-    "HubblePermissionDenied",
-    "HubbleRequestError",
     "HubbleSource",
     "HubbleStatus",
-    "HubbleStreamError",
-    "HubbleTLSError",
-    "HubbleUnavailable",
     "build_request",
-    "map_grpc_error",
 ]

@@ -6,10 +6,12 @@ What could not be read (RBAC) is said on stderr, one line each; the snapshot sti
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
-from netpol_tui.cli import CliError
+from netpol_tui.cli.config import cluster_config
+from netpol_tui.cli.errors import CliError
 from netpol_tui.core import render
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.sources.snapshot_io import objects_from_snapshot, write_snapshot
@@ -20,18 +22,19 @@ def _warn(text: str) -> None:
         print(f"netpol-tui: warning: {text}", file=sys.stderr)
 
 
-def run(args) -> int:
-    directory = args.dir
-    if args.cluster:
+def run(args: argparse.Namespace) -> int:
+    directory = str(args.dir)
+    cluster = cluster_config(args)
+    if cluster.path:
         from netpol_tui.sources.manifests_io import load_cluster
 
-        snap: ClusterSnapshot = load_cluster(args.cluster)
+        snap: ClusterSnapshot = load_cluster(cluster.path)
         objects = objects_from_snapshot(snap)
-        origin = render.label_files(args.cluster)
+        origin = render.label_files(cluster.path)
     else:
         from netpol_tui.sources.kube import KubeSource
 
-        source = KubeSource(args.kubeconfig, args.context, args.kube_namespace)
+        source = KubeSource(cluster.kubeconfig, cluster.context, cluster.namespace)
         try:
             snap = source.list_once()
             objects = source.raw_objects()

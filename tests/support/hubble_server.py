@@ -2,7 +2,7 @@
 
 How to use it::
 
-    from netpol_tui.sources.hubble_server import HubbleServer, Faults, make_flow, policy_drop
+    from support.hubble_server import HubbleServer, Faults, make_flow, policy_drop
 
     flows = [*policy_drop(src="shop/cart-1", dst="payments/db-0", port=5432, time_ns=t)]   # pb flow.Flow
     with HubbleServer(flows, faults=Faults(abort_after=10)) as srv:   # started on 127.0.0.1:<free port>

@@ -1,8 +1,9 @@
 """Nothing in the program writes to the cluster: every request the kube tests sent was a GET.
 
-Runs last among the kube tests (file name) and checks every request recorded by `kube_support.fake_server()`
-during the session, plus its own full workflow (list, watch, relist, snapshot, port-forward), so it holds when
-run alone too. The port-forward is a GET with a websocket upgrade.
+Every server started by `kube_support.fake_server()` already fails its test on any other method; this test runs
+the whole workflow itself (list, watch, relist, Cilium discovery, `snapshot`, port-forward) against one server
+and checks what that server recorded, so it holds in any order and alone. The port-forward is a GET with a
+websocket upgrade.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import socket
 import threading
 
-from kube_support import ALL_REQUESTS, Runner, base_objects, fake_server, source_for
+from kube_support import Runner, base_objects, fake_server, source_for
+from support import fake_apiserver as fa
 
 from netpol_tui.cli import main
 from netpol_tui.sources import portforward
-from netpol_tui.sources.testing import fake_apiserver as fa
 
 
 def test_only_get_requests_reach_the_api_server(tmp_path, capsys):
@@ -61,11 +62,13 @@ def test_only_get_requests_reach_the_api_server(tmp_path, capsys):
         finally:
             fwd.stop()
     capsys.readouterr()
-    paths = [p for _, p in ALL_REQUESTS]
+    requests = list(srv.requests)
+    paths = [p for _, p in requests]
     assert any("watch=true" in p for p in paths)
     assert any("/portforward" in p for p in paths)
     assert any("cilium.io" in p for p in paths)
-    assert {m for m, _ in ALL_REQUESTS} == {"GET"}
+    assert any(p.startswith("/api/v1/pods") or "/pods?" in p for p in paths)
+    assert {m for m, _ in requests} == {"GET"}
 
 
 def test_rbac_file_grants_what_the_source_reads_and_nothing_that_writes():
@@ -89,5 +92,7 @@ def test_rbac_file_grants_what_the_source_reads_and_nothing_that_writes():
         assert {"get", "list", "watch"} <= grants[(res.group, res.plural)], res.plural
     assert {"get", "list"} <= grants[("apiextensions.k8s.io", "customresourcedefinitions")]
     assert {"get"} <= grants[("", "services")]
-    writes = {(g, r, v) for (g, r), verbs in grants.items() for v in verbs if v not in ("get", "list", "watch")}
+    writes = {
+        (g, r, v) for (g, r), verbs in grants.items() for v in verbs if v not in ("get", "list", "watch")
+    }
     assert writes == {("", "pods/portforward", "create")}

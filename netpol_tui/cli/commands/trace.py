@@ -5,11 +5,13 @@ Exit status 0 allowed, 1 denied, 2 bad usage or input.
 
 from __future__ import annotations
 
+import argparse
 import ipaddress
 import json
 import sys
 
-from netpol_tui.cli import CliError
+from netpol_tui.cli.config import cluster_config
+from netpol_tui.cli.errors import CliError
 from netpol_tui.core import render
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.contract import explanation_json
@@ -50,7 +52,7 @@ def report_problems(snapshot: ClusterSnapshot) -> None:
 
 
 def coverage_notes(snapshot: ClusterSnapshot) -> list[str]:
-    notes = []
+    notes: list[str] = []
     if snapshot.coverage.not_evaluated:
         notes.append(render.not_evaluated_text(snapshot.coverage.not_evaluated))
     for line in getattr(render, "coverage_lines", lambda c: [])(snapshot.coverage):
@@ -58,11 +60,11 @@ def coverage_notes(snapshot: ClusterSnapshot) -> list[str]:
     return notes
 
 
-def run(args) -> int:
-    from netpol_tui.sources.cluster_loader import load_for_args
+def run(args: argparse.Namespace) -> int:
+    from netpol_tui.sources.cluster_loader import load_snapshot
 
     port, proto = parse_port(args.port)
-    snapshot = load_for_args(args)
+    snapshot = load_snapshot(cluster_config(args))
     report_problems(snapshot)
     src = resolve_endpoint(snapshot, "--from", args.src)
     dst = resolve_endpoint(snapshot, "--to", args.dst)
@@ -76,7 +78,7 @@ def run(args) -> int:
         json.dump(out, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        from netpol_tui.richtext import print_explanation
+        from netpol_tui.ui.richtext import print_explanation
 
         print_explanation(expl, notes=notes)
     return 0 if verdict.allowed else 1

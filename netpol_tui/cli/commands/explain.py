@@ -8,15 +8,18 @@ read.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Iterator
+from typing import Any
 
-from netpol_tui.cli import CliError
+from netpol_tui.cli.config import cluster_config, flow_query, hubble_config, relay
+from netpol_tui.cli.errors import CliError
 from netpol_tui.core import render, yamlout
 from netpol_tui.core.aggregate import DropAggregator, ExplanationCache
 from netpol_tui.core.contract import explanation_json, flow_block
-from netpol_tui.core.filters import FilterError, FlowQuery
+from netpol_tui.core.filters import FlowQuery
 from netpol_tui.core.model import Flow, LostEvents, NodeStatus
 
 DROP_VERDICTS = ("DROPPED", "AUDIT")
@@ -30,15 +33,15 @@ class _Error:
         self.message = message
 
 
-def _capture(args, query: FlowQuery) -> tuple[Iterator, object]:
+def _capture(path: str, query: FlowQuery) -> tuple[Iterator[Any], object]:
     from netpol_tui.sources.replay import ReplayError, ReplaySource
 
     try:
-        src = ReplaySource(args.flows, query=query)
+        src = ReplaySource(path, query=query)
     except ReplayError as exc:
         raise CliError(str(exc)) from None
 
-    def items() -> Iterator:
+    def items() -> Iterator[Any]:
         seen = 0
         for item in src.items():
             # problems found before this item are reported in their place
@@ -55,27 +58,20 @@ def _capture(args, query: FlowQuery) -> tuple[Iterator, object]:
     return items(), src
 
 
-def _live(args, query: FlowQuery) -> tuple[Iterator, object]:
-    from netpol_tui.sources.hubble import HubbleConfig, HubbleError, HubbleSource
-    from netpol_tui.sources.kube import KubeError
-    from netpol_tui.sources.portforward import hubble_address
+def _live(args: argparse.Namespace, query: FlowQuery) -> tuple[Iterator[Any], object]:
+    from netpol_tui.sources.hubble import HubbleSource
 
-    overrides: dict = {"follow": bool(args.follow)}
-    if args.last is None and not args.follow:
-        overrides["last"] = 20  # hubble observe's default
-    try:
-        overrides["server"], forwarder = hubble_address(args)
-    except KubeError as exc:
-        raise CliError(str(exc)) from None
-    cfg = HubbleConfig.from_args(args, query=query, **overrides)
-    src = HubbleSource(cfg)
+    follow = bool(args.follow)
+    last = args.last
+    if last is None and not follow:
+        last = 20  # hubble observe's default
+    server, forwarder = relay(args, cluster_config(args))  # KubeError: one line, exit 2
+    src = HubbleSource(hubble_config(args, server=server, query=query, follow=follow, last=last))
 
-    def items() -> Iterator:
+    def items() -> Iterator[Any]:
         try:
             for batch in src.batches():
                 yield from batch
-        except HubbleError as exc:
-            raise CliError(str(exc)) from None
         finally:
             src.close()
             if forwarder is not None:
@@ -84,18 +80,15 @@ def _live(args, query: FlowQuery) -> tuple[Iterator, object]:
     return items(), src
 
 
-def run(args) -> int:
-    from netpol_tui.sources.cluster_loader import load_for_args
+def run(args: argparse.Namespace) -> int:
+    from netpol_tui.sources.cluster_loader import load_snapshot
 
-    try:
-        query = FlowQuery.from_args(args)
-    except FilterError as exc:
-        raise CliError(str(exc)) from None
-    snapshot = load_for_args(args)
+    query = flow_query(args)  # FilterError: one line, exit 2
+    snapshot = load_snapshot(cluster_config(args))
     for problem in snapshot.problems:
         print(f"netpol-tui: {render.problem_text(problem)}", file=sys.stderr)
     if args.flows:
-        items, source = _capture(args, query)
+        items, source = _capture(str(args.flows), query)
     else:
         items, source = _live(args, query)
 
@@ -103,7 +96,7 @@ def run(args) -> int:
     groups = DropAggregator(cache=cache)
     out = sys.stdout
     flows = errors = lost = 0
-    json_cache: dict[int, dict] = {}
+    json_cache: dict[int, dict[str, Any]] = {}
     try:
         for item in items:
             if type(item) is _Error:
@@ -149,7 +142,9 @@ def run(args) -> int:
     return 0
 
 
-def _report(groups: DropAggregator, flows: int, errors: int, lost: int, snapshot, source) -> None:
+def _report(
+    groups: DropAggregator, flows: int, errors: int, lost: int, snapshot: Any, source: object
+) -> None:
     from rich.console import Console
     from rich.syntax import Syntax
     from rich.text import Text

@@ -1,23 +1,14 @@
-"""Command line: parses flags (the contract in design/cli.md) and hands off to netpol_tui.commands.*.
-
-Each command module has `run(args) -> int`. Errors meant for a person are raised as `CliError` and printed on
-stderr as one line, exit status 2 — never a traceback.
-"""
+"""The argparse parser: the flags of design/cli.md, the same ones before and after the command."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
-import sys
+from typing import Any
 
 from netpol_tui import __version__
 
 COMMANDS = ("demo", "replay", "trace", "explain", "snapshot")
-
-
-class CliError(Exception):
-    """A problem the user can fix: printed as one line on stderr, exit status 2."""
 
 
 class _Group:
@@ -28,11 +19,11 @@ class _Group:
     before the command, so there the defaults are left to the main parser.
     """
 
-    def __init__(self, group, sub: bool) -> None:
+    def __init__(self, group: argparse._ActionsContainer, sub: bool) -> None:
         self.group = group
         self.sub = sub
 
-    def add_argument(self, *args, **kwargs):
+    def add_argument(self, *args: str, **kwargs: Any) -> argparse.Action:
         if self.sub:
             kwargs["default"] = argparse.SUPPRESS
         return self.group.add_argument(*args, **kwargs)
@@ -59,7 +50,9 @@ def _add_hubble_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
     g.add_argument("--tls-client-key-file", metavar="FILE", help="PEM client key (mTLS)")
     g.add_argument("--tls-server-name", metavar="NAME", help="name to verify on the server certificate")
     g.add_argument("--tls-allow-insecure", action="store_true", help="do not verify the server certificate")
-    g.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="connect timeout (default 5)")
+    g.add_argument(
+        "--timeout", type=float, default=5.0, metavar="SECONDS", help="connect timeout (default 5)"
+    )
 
 
 def _add_filter_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
@@ -82,7 +75,9 @@ def _add_cluster_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
         metavar="PATH",
         help="file, directory or - with Namespace/Pod/NetworkPolicy YAML or JSON (no kube API call then)",
     )
-    g.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+    g.add_argument(
+        "--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)"
+    )
     g.add_argument("--context", metavar="NAME", help="kubeconfig context")
     g.add_argument(
         "--kube-namespace",
@@ -129,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_hubble_flags(p, sub=True)
 
     p = sub.add_parser("explain", help="explain every flow of a capture or of a live stream, headless")
-    p.add_argument("--flows", metavar="FILE|-", help="a capture (jsonpb lines, .gz accepted); else live Hubble")
+    p.add_argument(
+        "--flows", metavar="FILE|-", help="a capture (jsonpb lines, .gz accepted); else live Hubble"
+    )
     p.add_argument("--last", type=int, metavar="N", help="live: the last N flows per node")
     p.add_argument("--follow", "-f", action="store_true", help="live: keep streaming")
     p.add_argument("--json", action="store_true", help="one JSON object a line")
@@ -144,26 +141,4 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    name = args.command or "live"
-    try:
-        module = importlib.import_module(f"netpol_tui.commands.{name}")
-        return int(module.run(args) or 0)
-    except CliError as exc:
-        print(f"netpol-tui: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # `netpol-tui explain ... | head`: the reader went away; not an error worth a traceback.
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        except OSError:
-            pass
-        return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+__all__ = ["COMMANDS", "build_parser"]

@@ -1,0 +1,132 @@
+"""argv's namespace -> the typed values the layers below take. The only place that knows a flag's `dest`.
+
+flow_query(args)      -> core FlowQuery (the filter flags; raises FilterError)
+filter_words(args)    -> the same flags as the TUI's `/` filter words
+hubble_config(args)   -> sources HubbleConfig (server, TLS, timeout; query/follow/last given by the command)
+cluster_config(args)  -> sources ClusterConfig (--cluster, --kubeconfig, --context, --kube-namespace)
+tui_options(args)     -> ui TuiOptions (--buffer and the filter words)
+relay(args, cluster)  -> the Hubble address to use, starting the -P port-forward when asked (stop it after)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from netpol_tui.core.filters import FlowQuery
+from netpol_tui.sources.cluster_loader import ClusterConfig
+from netpol_tui.ui.options import TuiOptions
+
+if TYPE_CHECKING:  # grpc and the kubernetes client load only for the commands that talk to them
+    from netpol_tui.sources.hubble.client import HubbleConfig
+    from netpol_tui.sources.portforward import PortForwarder
+
+DEFAULT_SERVER = "localhost:4245"
+
+
+def _list(args: argparse.Namespace, dest: str) -> list[str]:
+    value = getattr(args, dest, None)
+    return [str(v) for v in value] if value else []
+
+
+def _opt(args: argparse.Namespace, dest: str) -> str | None:
+    value = getattr(args, dest, None)
+    return str(value) if value else None
+
+
+def flow_query(args: argparse.Namespace, now_ns: int | None = None) -> FlowQuery:
+    """The filter flags (`--pod`, `--from-pod`, `--to-pod`, `-n`, `-l`, `--verdict`, `--port`, `--protocol`,
+    `--since`) as Hubble would apply them. Raises FilterError naming the bad flag."""
+    return FlowQuery.from_flags(
+        pods=_list(args, "pod"),
+        from_pods=_list(args, "from_pod"),
+        to_pods=_list(args, "to_pod"),
+        namespaces=_list(args, "namespace"),
+        labels=_list(args, "label"),
+        verdicts=_list(args, "verdict"),
+        ports=_list(args, "filter_port"),
+        protocols=_list(args, "protocol"),
+        since=_opt(args, "since"),
+        now_ns=now_ns,
+    )
+
+
+def _quote(value: str) -> str:
+    return f'"{value}"' if any(c.isspace() for c in value) else value
+
+
+_WORDS: Sequence[tuple[str, str]] = (
+    ("pod", "pod"),
+    ("from_pod", "from-pod"),
+    ("to_pod", "to-pod"),
+    ("namespace", "ns"),
+    ("label", "label"),
+    ("verdict", "verdict"),
+    ("filter_port", "port"),
+    ("protocol", "proto"),
+)
+
+
+def filter_words(args: argparse.Namespace) -> str:
+    """The filter flags as `/` filter words, so the TUI user sees and edits them in one place."""
+    words = [f"{key}:{_quote(v)}" for dest, key in _WORDS for v in _list(args, dest)]
+    since = _opt(args, "since")
+    if since:
+        words.append(f"since:{since}")
+    return " ".join(words)
+
+
+def hubble_config(args: argparse.Namespace, **fields: Any) -> HubbleConfig:
+    """The Hubble flags; `fields` (query, follow, last, server ...) are what the command decides."""
+    from netpol_tui.sources.hubble.client import HubbleConfig
+
+    values: dict[str, Any] = {
+        "server": getattr(args, "server", None) or os.environ.get("HUBBLE_SERVER") or DEFAULT_SERVER,
+        "tls": bool(getattr(args, "tls", False)),
+        "tls_ca_cert_files": tuple(_list(args, "tls_ca_cert_files")),
+        "tls_client_cert_file": _opt(args, "tls_client_cert_file"),
+        "tls_client_key_file": _opt(args, "tls_client_key_file"),
+        "tls_server_name": _opt(args, "tls_server_name"),
+        "tls_allow_insecure": bool(getattr(args, "tls_allow_insecure", False)),
+        "timeout": float(getattr(args, "timeout", 5.0) or 5.0),
+    }
+    values.update(fields)
+    return HubbleConfig(**values)
+
+
+def cluster_config(args: argparse.Namespace) -> ClusterConfig:
+    return ClusterConfig(
+        path=_opt(args, "cluster"),
+        kubeconfig=_opt(args, "kubeconfig"),
+        context=_opt(args, "context"),
+        namespace=_opt(args, "kube_namespace"),
+    )
+
+
+def tui_options(args: argparse.Namespace, **fields: Any) -> TuiOptions:
+    """`--buffer` and the filter flags as words; `fields` are what the command decides (demo, replay)."""
+    values: dict[str, Any] = {"words": filter_words(args)}
+    buffer = getattr(args, "buffer", None)
+    if buffer is not None:
+        values["buffer"] = int(buffer)
+    values.update(fields)
+    return TuiOptions(**values)
+
+
+def relay(args: argparse.Namespace, cluster: ClusterConfig) -> tuple[str, PortForwarder | None]:
+    """`--server` as given, or with `-P` a running port-forward's local address (the caller stops it).
+    Raises KubeError (one line) when the port-forward cannot start."""
+    server = getattr(args, "server", None) or os.environ.get("HUBBLE_SERVER") or DEFAULT_SERVER
+    if not getattr(args, "port_forward", False):
+        return server, None
+    from netpol_tui.sources.portforward import start_port_forward
+
+    fwd = start_port_forward(
+        cluster.kubeconfig, cluster.context, int(getattr(args, "port_forward_port", 0) or 0)
+    )
+    return fwd.address, fwd
+
+
+__all__ = ["cluster_config", "filter_words", "flow_query", "hubble_config", "relay", "tui_options"]
