@@ -4,7 +4,6 @@ Standard library only. How to use it::
 
     from netpol_tui.core.filters import FlowQuery, parse_filter_words, FilterError
 
-    q = FlowQuery.from_args(args)                     # argparse namespace with the cli.py filter flags
     q = FlowQuery.from_flags(pods=["shop/api"], verdicts=["DROPPED"])
     q = parse_filter_words("pod:shop/api verdict:dropped port:5432 timeout")   # raises FilterError
     q.matches(flow)                                   # core.Flow -> bool, same semantics as Hubble's server
@@ -578,22 +577,6 @@ class FlowQuery:
         if since:
             since_ns = parse_since(since, now_ns, "--since" if style == "flag" else "since")
         return cls(whitelist=whitelist, since_ns=since_ns, text=tuple(t.lower() for t in text if t))
-
-    @classmethod
-    def from_args(cls, args: Any, now_ns: int | None = None) -> FlowQuery:
-        """From an argparse namespace carrying cli.py's filter flags (missing attributes count as unset)."""
-        return cls.from_flags(
-            pods=getattr(args, "pod", None) or (),
-            from_pods=getattr(args, "from_pod", None) or (),
-            to_pods=getattr(args, "to_pod", None) or (),
-            namespaces=getattr(args, "namespace", None) or (),
-            labels=getattr(args, "label", None) or (),
-            verdicts=getattr(args, "verdict", None) or (),
-            ports=getattr(args, "filter_port", None) or (),
-            protocols=getattr(args, "protocol", None) or (),
-            since=getattr(args, "since", None),
-            now_ns=now_ns,
-        )
 
     @classmethod
     def drops(cls) -> FlowQuery:

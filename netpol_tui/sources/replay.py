@@ -4,7 +4,7 @@ How to use it::
 
     from netpol_tui.sources.replay import ReplaySource, ReplayError
 
-    src = ReplaySource("capture.json.gz", query=FlowQuery.from_args(args))   # "-" = stdin; raises ReplayError
+    src = ReplaySource("capture.json.gz", query=FlowQuery.from_flags(pods=["shop/api"]))   # "-" = stdin; raises ReplayError
     for item in src:                     # core Flow, LostEvents or NodeStatus, in file order
         ...
     for batch in src.batches(max_batch=512, max_wait=0.05): ...   # like HubbleSource.batches()
