@@ -1,0 +1,99 @@
+"""Observed traffic reduced to distinct connections while it streams (flows are never held).
+
+A connection is the distinct (source, destination, port, protocol) of FORWARDED flows that are not replies. An end
+is keyed `namespace/pod` when Hubble named the pod, else by its IP; the first Hubble endpoint seen for a key is
+kept (labels, workload, kind) so that a pod gone from the cluster snapshot can still be described.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from netpol_tui.core.model import Endpoint, Flow
+
+# NetworkPolicy ports can only say TCP, UDP and SCTP: other protocols are counted apart (never proposed)
+L4_PROTOCOLS = frozenset({"TCP", "UDP", "SCTP"})
+
+
+class Skip(StrEnum):
+    """Why a flow did not become (part of) a connection."""
+
+    NOT_FORWARDED = "not_forwarded"
+    REPLY = "reply"
+    PROTOCOL = "protocol"  # ICMP and others: NetworkPolicy cannot express them
+    NO_PORT = "no_port"
+    NO_ENDPOINT = "no_endpoint"  # an end with neither pod name nor IP
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Connection:
+    """One observed connection. `source`/`destination`: `namespace/pod`, or the IP of what is not a pod."""
+
+    source: str
+    destination: str
+    port: int
+    protocol: str
+
+
+@dataclass(slots=True)
+class ConnectionReducer:
+    """Feed it flows one at a time (`add`) or as an iterable (`add_all`); memory grows with distinct connections."""
+
+    counts: dict[tuple[str, str, int, str], int] = field(default_factory=dict)
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    skipped: dict[Skip, int] = field(default_factory=dict)
+    flows_seen: int = 0
+
+    def add(self, flow: Flow) -> None:
+        self.flows_seen += 1
+        if flow.verdict != "FORWARDED":
+            self._skip(Skip.NOT_FORWARDED)
+            return
+        if flow.is_reply:  # None (the flow does not say) is not a reply, as for `diff`
+            self._skip(Skip.REPLY)
+            return
+        protocol = flow.protocol
+        if protocol not in L4_PROTOCOLS:
+            self._skip(Skip.PROTOCOL)
+            return
+        port = flow.destination_port
+        if not port:
+            self._skip(Skip.NO_PORT)
+            return
+        src = flow.source
+        dst = flow.destination
+        skey = f"{src.namespace}/{src.pod_name}" if src.pod_name and src.namespace else src.ip
+        dkey = f"{dst.namespace}/{dst.pod_name}" if dst.pod_name and dst.namespace else dst.ip
+        if not skey or not dkey:
+            self._skip(Skip.NO_ENDPOINT)
+            return
+        key = (skey, dkey, port, protocol)
+        counts = self.counts
+        n = counts.get(key)
+        if n is None:
+            counts[key] = 1
+            endpoints = self.endpoints
+            if skey not in endpoints:
+                endpoints[skey] = src
+            if dkey not in endpoints:
+                endpoints[dkey] = dst
+        else:
+            counts[key] = n + 1
+
+    def add_all(self, flows: Iterable[Flow]) -> None:
+        add = self.add
+        for flow in flows:
+            add(flow)
+
+    def _skip(self, why: Skip) -> None:
+        self.skipped[why] = self.skipped.get(why, 0) + 1
+
+    def connections(self) -> list[tuple[Connection, int]]:
+        """Every distinct connection with its flow count, sorted."""
+        return sorted((Connection(*key), n) for key, n in self.counts.items())
+
+    @property
+    def flows_used(self) -> int:
+        return sum(self.counts.values())

@@ -1,0 +1,565 @@
+"""`propose()`: deny-by-default policies plus the allows that keep every observed connection working, verified.
+
+Steps: resolve the ends of the observed connections against the snapshot (a pod gone from it is rebuilt from the
+flow's labels); choose the namespaces; select workloads; build one rule per (workload, direction, peer) with the
+observed ports; judge every observed connection with the real evaluator under the cluster's policies plus the
+proposal; drop every rule that no connection needs (a rule is needed when it is the only one admitting some side
+of some connection: policyTypes are kept, so isolation does not change); judge again from the manifests parsed
+back by the project's parser; count the pod pairs still allowed without having been observed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from netpol_tui.core import yamlout
+from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.evaluate import DirectionResult, Evaluator
+from netpol_tui.core.manifests import parse_objects
+from netpol_tui.core.model import Direction, Endpoint, EndpointKind, Pod
+from netpol_tui.core.policy import NetworkPolicy
+from netpol_tui.core.propose import build
+from netpol_tui.core.propose.build import NameBook, PeerKey
+from netpol_tui.core.propose.observed import Connection, ConnectionReducer
+from netpol_tui.core.propose.workloads import (
+    WorkloadId,
+    WorkloadSelection,
+    group_by_workload,
+    select_workloads,
+    workload_of,
+)
+from netpol_tui.core.subject import Subject
+
+INGRESS = Direction.INGRESS
+EGRESS = Direction.EGRESS
+
+
+@dataclass(frozen=True, slots=True)
+class ProposeOptions:
+    namespaces: tuple[
+        str, ...
+    ] = ()  # empty: every namespace of a pod at either end of an observed connection
+    cidr_prefix: int | None = None  # merge external IPv4 addresses into networks of this prefix
+    count_pairs: bool = True
+
+
+class PolicyRole(StrEnum):
+    DENY_ALL = "deny_all"
+    DNS = "dns"
+    INGRESS = "ingress"
+    EGRESS = "egress"
+
+
+class Gap(StrEnum):
+    """Why an observed connection cannot be kept allowed."""
+
+    TARGET_UNSELECTABLE = "target_unselectable"  # its pod's workload has no trustworthy selector
+    PEER_UNSELECTABLE = "peer_unselectable"  # the other end's workload has no trustworthy selector
+    OUTSIDE_PROPOSAL = "outside_proposal"  # denied by current policies at an end the proposal does not cover
+    UNEXPLAINED = "unexplained"
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    """One end of an observed connection, resolved: a pod (of the snapshot, or rebuilt from the flow), or an IP."""
+
+    key: str
+    pod: Pod | None
+    ip: str
+    kind: EndpointKind
+    ghost: bool = False
+
+    @property
+    def policy_pod(self) -> bool:
+        return self.pod is not None and not self.pod.host_network
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedPolicy:
+    namespace: str
+    name: str
+    role: PolicyRole
+    manifest: Mapping[str, Any]
+    workload: WorkloadId | None = None
+    covers: int = 0  # observed connections one of its rules admits
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def yaml(self) -> str:
+        return yamlout.dump(self.manifest)
+
+
+@dataclass(frozen=True, slots=True)
+class Uncovered:
+    connection: Connection
+    gap: Gap
+    direction: Direction  # the side that stays denied
+    workload: WorkloadId | None = None  # the workload without a selector, or whose namespace is not proposed
+    namespace: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    namespaces: tuple[str, ...]
+    policies: tuple[ProposedPolicy, ...]
+    connections: tuple[Connection, ...]  # observed connections with an end in a proposed namespace
+    out_of_scope: int  # observed connections with no end in a proposed namespace
+    flows: int  # flows behind the connections in scope
+    uncovered: tuple[Uncovered, ...] = ()  # non-empty: no proposal keeps every observed connection allowed
+    unselectable: tuple[
+        WorkloadSelection, ...
+    ] = ()  # workloads of the proposed namespaces without a selector
+    idle: tuple[
+        WorkloadId, ...
+    ] = ()  # workloads of the proposed namespaces with no observed connection at all
+    unknown_namespaces: tuple[str, ...] = ()  # asked for, but neither in the snapshot nor in the flows
+    ghost_pods: tuple[str, ...] = ()  # pods known only from the flows (gone from the snapshot)
+    ingress_controllers: tuple[WorkloadId, ...] = ()  # controllers allowed as peers (all their pods)
+    self_connections: int = 0  # a pod to itself: undefined across CNIs, left out
+    rules_removed: int = (
+        0  # rules built then found unneeded (another policy already admits their connections)
+    )
+    unobserved_allowed_pairs: int | None = None  # None: not counted
+    observed_ports: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.uncovered and not self.unknown_namespaces
+
+    def yaml(self) -> str:
+        return yamlout.dump_all([dict(p.manifest) for p in self.policies])
+
+
+Element = tuple[str, str, int]  # (policy key, direction, rule index)
+
+
+@dataclass(slots=True)
+class _Judgement:
+    denied: list[tuple[int, tuple[DirectionResult, ...]]] = field(default_factory=list)
+    sets: list[set[Element]] = field(default_factory=list)  # per isolated side: the rules admitting it
+    owner: list[int] = field(default_factory=list)  # per set: the connection index
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Ends
+# ---------------------------------------------------------------------------------------------------------------
+def _resolve(key: str, ep: Endpoint, snapshot: ClusterSnapshot) -> End | None:
+    if ep.namespace and ep.pod_name:
+        pod = snapshot.pod(key)
+        if pod is not None:
+            return End(pod.key, pod, ep.ip or (pod.ip or ""), EndpointKind.POD)
+        if ep.kind in (EndpointKind.POD, EndpointKind.UNKNOWN):
+            ghost = Pod(
+                namespace=ep.namespace,
+                name=ep.pod_name,
+                labels=dict(ep.labels),
+                ips=(ep.ip,) if ep.ip else (),
+                workload=ep.workload,
+            )
+            return End(ghost.key, ghost, ep.ip, EndpointKind.POD, ghost=True)
+    if not ep.ip:
+        return None
+    if ep.kind in (EndpointKind.POD, EndpointKind.UNKNOWN):
+        pod = snapshot.pod_by_ip(ep.ip)
+        if pod is not None and (not ep.namespace or pod.namespace == ep.namespace):
+            return End(pod.key, pod, ep.ip, EndpointKind.POD)
+    kind = EndpointKind.WORLD if ep.kind in (EndpointKind.POD, EndpointKind.UNKNOWN) else ep.kind
+    return End(ep.ip, None, ep.ip, kind)
+
+
+def _subject(end: End, ev: Evaluator) -> Subject:
+    if end.pod is not None:
+        return ev.subject_for_pod(end.pod)
+    return ev.subject_for_ip(end.ip, end.kind)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Judging
+# ---------------------------------------------------------------------------------------------------------------
+def _judge(
+    snapshot: ClusterSnapshot, conns: list[Connection], ends: Mapping[str, End]
+) -> tuple[_Judgement, Evaluator]:
+    ev = snapshot.evaluator
+    subjects: dict[str, Subject] = {}
+
+    def subject(key: str) -> Subject:
+        s = subjects.get(key)
+        if s is None:
+            s = subjects[key] = _subject(ends[key], ev)
+        return s
+
+    out = _Judgement()
+    for i, c in enumerate(conns):
+        v = ev.evaluate(subject(c.source), subject(c.destination), c.port, c.protocol)
+        if not v.allowed:
+            out.denied.append((i, v.denying))
+            continue
+        for side in (v.egress, v.ingress):
+            if side.enforced and side.isolated:
+                admitting = {
+                    (pr.policy.key, str(side.direction), rr.index)
+                    for pr in side.policies
+                    for rr in pr.rules
+                    if rr.allows
+                }
+                out.sets.append(admitting)
+                out.owner.append(i)
+    return out, ev
+
+
+def _parse(manifests: Iterable[Mapping[str, Any]]) -> list[NetworkPolicy]:
+    """The proposal as the cluster would read it: through the project's one parser."""
+    docs = [build.copy_tree(m) for m in manifests]
+    parsed = parse_objects(docs)
+    if parsed.problems or len(parsed.policies) != len(docs):
+        raise ValueError(f"a proposed policy does not parse: {parsed.problems[:1]}")
+    return parsed.policies
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The proposal
+# ---------------------------------------------------------------------------------------------------------------
+def propose(
+    snapshot: ClusterSnapshot, observed: ConnectionReducer, options: ProposeOptions = ProposeOptions()
+) -> Proposal:
+    # --- ends and connections, keyed by the resolved ends -------------------------------------------------
+    raw_ends: dict[str, End | None] = {k: _resolve(k, ep, snapshot) for k, ep in observed.endpoints.items()}
+    ends: dict[str, End] = {}
+    counts: dict[Connection, int] = {}
+    self_connections = 0
+    for (skey, dkey, port, proto), n in observed.counts.items():
+        se, de = raw_ends.get(skey), raw_ends.get(dkey)
+        if se is None or de is None:
+            continue
+        if se.key == de.key:
+            self_connections += 1
+            continue
+        ends.setdefault(se.key, se)
+        ends.setdefault(de.key, de)
+        c = Connection(se.key, de.key, port, proto)
+        counts[c] = counts.get(c, 0) + n
+    ghosts = sorted({e.pod.key: e.pod for e in ends.values() if e.ghost and e.pod is not None}.items())
+    work = snapshot.with_changes(pods=[p for _, p in ghosts]) if ghosts else snapshot
+
+    # --- namespaces ------------------------------------------------------------------------------------------
+    observed_ns = sorted({e.pod.namespace for e in ends.values() if e.policy_pod and e.pod is not None})
+    namespaces = tuple(dict.fromkeys(options.namespaces)) if options.namespaces else tuple(observed_ns)
+    unknown = tuple(ns for ns in namespaces if ns not in work.namespaces)
+    proposed = frozenset(namespaces)
+
+    def mine(end: End) -> bool:
+        return end.policy_pod and end.pod is not None and end.pod.namespace in proposed
+
+    all_conns = sorted(counts)
+    conns = [c for c in all_conns if mine(ends[c.source]) or mine(ends[c.destination])]
+    flows = sum(counts[c] for c in conns)
+    observed_ports = tuple(sorted({(c.protocol, c.port) for c in conns}))
+    base = Proposal(
+        namespaces=namespaces,
+        policies=(),
+        connections=tuple(conns),
+        out_of_scope=len(all_conns) - len(conns),
+        flows=flows,
+        unknown_namespaces=unknown,
+        ghost_pods=tuple(k for k, _ in ghosts),
+        self_connections=self_connections,
+        observed_ports=observed_ports,
+    )
+    if unknown:
+        return base
+
+    # --- workloads ---------------------------------------------------------------------------------------------
+    needed_ns = set(proposed) | {e.pod.namespace for e in ends.values() if e.policy_pod and e.pod is not None}
+    pods_of: dict[WorkloadId, list[Pod]] = {}
+    selections: dict[WorkloadId, WorkloadSelection] = {}
+    for ns in sorted(needed_ns):
+        groups = group_by_workload(p for p in work.pods_in(ns) if not p.host_network)
+        pods_of.update(groups)
+        selections.update(select_workloads(groups))
+
+    def peer_of(end: End) -> PeerKey | None:
+        if end.policy_pod and end.pod is not None:
+            wid = workload_of(end.pod)
+            return PeerKey(workload=wid) if selections[wid].selector is not None else None
+        ip = end.ip or (end.pod.ip if end.pod is not None else "") or ""
+        return PeerKey(cidr=build.network_for(ip, options.cidr_prefix)) if ip else None
+
+    needs: dict[tuple[WorkloadId, Direction], dict[PeerKey, set[tuple[str, int]]]] = {}
+    controllers: set[WorkloadId] = set()
+    for c in conns:
+        src, dst = ends[c.source], ends[c.destination]
+        for me, other, direction in ((src, dst, EGRESS), (dst, src, INGRESS)):
+            if not mine(me) or me.pod is None:
+                continue
+            wid = workload_of(me.pod)
+            peer = peer_of(other)
+            if selections[wid].selector is None or peer is None:
+                continue
+            needs.setdefault((wid, direction), {}).setdefault(peer, set()).add((c.protocol, c.port))
+            if direction == INGRESS and other.pod is not None and build.is_ingress_controller(other.pod):
+                controllers.add(workload_of(other.pod))
+
+    # --- manifests ---------------------------------------------------------------------------------------------
+    policies: list[ProposedPolicy] = []
+    workload_selectors = {w: s.selector for w, s in selections.items() if s.selector is not None}
+    for ns in namespaces:
+        book = NameBook(p.name for p in work.policies_in(ns))
+        name = book.claim(build.DENY_ALL_NAME)
+        policies.append(ProposedPolicy(ns, name, PolicyRole.DENY_ALL, build.deny_all(ns, name)))
+        name = book.claim(build.DNS_NAME)
+        policies.append(ProposedPolicy(ns, name, PolicyRole.DNS, build.dns_allow(ns, name)))
+        for wid in sorted(w for w in selections if w.namespace == ns):
+            selector = selections[wid].selector
+            if selector is None:
+                continue
+            for direction in (INGRESS, EGRESS):
+                peers = needs.get((wid, direction))
+                if not peers:
+                    continue
+                rules = []
+                for peer in sorted(peers, key=_peer_order):
+                    if direction == INGRESS:
+                        dst_pods = pods_of[wid]
+                    else:
+                        dst_pods = pods_of[peer.workload] if peer.workload is not None else []
+                    item = build.peer_item(peer, ns, workload_selectors)
+                    rules.append(build.rule_item(direction, item, build.port_items(peers[peer], dst_pods)))
+                suffix = "ingress" if direction == INGRESS else "egress"
+                name = book.claim(build.dns_label(f"{wid.name}-{suffix}"))
+                role = PolicyRole.INGRESS if direction == INGRESS else PolicyRole.EGRESS
+                manifest = build.workload_policy(ns, name, selector, direction, rules)
+                policies.append(ProposedPolicy(ns, name, role, manifest, wid))
+
+    # --- judge, minimise, judge again ----------------------------------------------------------------------
+    unselectable = tuple(
+        s for w, s in sorted(selections.items()) if w.namespace in proposed and s.selector is None
+    )
+    trial = work.with_changes(policies=_parse(p.manifest for p in policies))
+    judged, _ = _judge(trial, conns, ends)
+    if judged.denied:
+        gaps = _gaps(judged, conns, ends, proposed, selections)
+        return _replace(base, policies=tuple(policies), uncovered=gaps, unselectable=unselectable)
+
+    removable = [
+        (p.key, str(d), i)
+        for p in reversed(policies)
+        if p.role in (PolicyRole.INGRESS, PolicyRole.EGRESS)
+        for d in ((INGRESS,) if p.role == PolicyRole.INGRESS else (EGRESS,))
+        for i in range(len(p.manifest["spec"][d.value.lower()]))
+    ]
+    by_elem: dict[Element, list[int]] = {}
+    for i, admitting in enumerate(judged.sets):
+        for e in admitting:
+            by_elem.setdefault(e, []).append(i)
+    removed: set[Element] = set()
+    for e in removable:
+        if all(len(judged.sets[i]) >= 2 for i in by_elem.get(e, ())):
+            for i in by_elem.get(e, ()):
+                judged.sets[i].discard(e)
+            removed.add(e)
+    final_policies = _without(policies, removed)
+
+    final = work.with_changes(policies=_parse(p.manifest for p in final_policies))
+    again, ev = _judge(final, conns, ends)
+    if again.denied:  # cannot happen: removing a rule that is never alone keeps every side admitted
+        raise AssertionError("minimising the proposal denied an observed connection")
+    covers: dict[str, set[int]] = {}
+    singles: set[Element] = set()
+    for admitting, owner in zip(again.sets, again.owner, strict=True):
+        if len(admitting) == 1:
+            singles |= admitting
+        for pol_key, _, _ in admitting:
+            covers.setdefault(pol_key, set()).add(owner)
+    for p in final_policies:
+        if p.role in (PolicyRole.INGRESS, PolicyRole.EGRESS):
+            d = INGRESS if p.role == PolicyRole.INGRESS else EGRESS
+            for i in range(len(p.manifest["spec"][d.value.lower()])):
+                if (p.key, str(d), i) not in singles:
+                    raise AssertionError(f"proposed rule {p.key} {d} #{i + 1} is not needed")
+    final_policies = [_replace_policy(p, covers=len(covers.get(p.key, ()))) for p in final_policies]
+
+    # --- what else stays allowed, who had no traffic ----------------------------------------------------------
+    seen_pods = {e.pod.key for e in ends.values() if e.pod is not None}
+    idle = tuple(
+        w
+        for w, s in sorted(selections.items())
+        if w.namespace in proposed and not any(k in seen_pods for k in s.pods)
+    )
+    pairs = (
+        count_unobserved_pairs(final, ev, proposed, conns, ends, observed_ports)
+        if options.count_pairs
+        else None
+    )
+    return _replace(
+        base,
+        policies=tuple(final_policies),
+        unselectable=unselectable,
+        idle=idle,
+        ingress_controllers=tuple(sorted(controllers)),
+        rules_removed=len(removed),
+        unobserved_allowed_pairs=pairs,
+    )
+
+
+def _peer_order(peer: PeerKey) -> tuple[int, str]:
+    return (0, peer.workload.key) if peer.workload is not None else (1, peer.cidr)
+
+
+def _without(policies: list[ProposedPolicy], removed: set[Element]) -> list[ProposedPolicy]:
+    out: list[ProposedPolicy] = []
+    for p in policies:
+        if p.role not in (PolicyRole.INGRESS, PolicyRole.EGRESS):
+            out.append(p)
+            continue
+        field_name = "ingress" if p.role == PolicyRole.INGRESS else "egress"
+        direction = str(INGRESS if p.role == PolicyRole.INGRESS else EGRESS)
+        rules = [
+            r for i, r in enumerate(p.manifest["spec"][field_name]) if (p.key, direction, i) not in removed
+        ]
+        if not rules:
+            continue
+        manifest = build.copy_tree(p.manifest)
+        manifest["spec"][field_name] = rules
+        out.append(_replace_policy(p, manifest=manifest))
+    return out
+
+
+def _replace_policy(p: ProposedPolicy, **changes: Any) -> ProposedPolicy:
+    from dataclasses import replace
+
+    return replace(p, **changes)
+
+
+def _replace(p: Proposal, **changes: Any) -> Proposal:
+    from dataclasses import replace
+
+    return replace(p, **changes)
+
+
+def _gaps(
+    judged: _Judgement,
+    conns: list[Connection],
+    ends: Mapping[str, End],
+    proposed: frozenset[str],
+    selections: Mapping[WorkloadId, WorkloadSelection],
+) -> tuple[Uncovered, ...]:
+    out: list[Uncovered] = []
+    for i, denying in judged.denied:
+        c = conns[i]
+        for side in denying:
+            me_end = ends[c.source] if side.direction == EGRESS else ends[c.destination]
+            other = ends[c.destination] if side.direction == EGRESS else ends[c.source]
+            pod = me_end.pod
+            if pod is None or pod.namespace not in proposed:
+                ns = pod.namespace if pod is not None else ""
+                wid = workload_of(pod) if pod is not None else None
+                out.append(Uncovered(c, Gap.OUTSIDE_PROPOSAL, side.direction, wid, ns))
+                continue
+            wid = workload_of(pod)
+            if selections[wid].selector is None:
+                out.append(Uncovered(c, Gap.TARGET_UNSELECTABLE, side.direction, wid, pod.namespace))
+            elif (
+                other.policy_pod
+                and other.pod is not None
+                and selections[workload_of(other.pod)].selector is None
+            ):
+                owid = workload_of(other.pod)
+                out.append(Uncovered(c, Gap.PEER_UNSELECTABLE, side.direction, owid, owid.namespace))
+            else:
+                out.append(Uncovered(c, Gap.UNEXPLAINED, side.direction, wid, pod.namespace))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pod pairs still allowed without having been observed
+# ---------------------------------------------------------------------------------------------------------------
+def _ip_blocks(snapshot: ClusterSnapshot) -> list[Any]:
+    import ipaddress
+
+    nets: list[Any] = []
+    for pol in snapshot.policies:
+        spec = pol.raw.get("spec") if isinstance(pol.raw, Mapping) else None
+        if not isinstance(spec, Mapping):
+            continue
+        for key, peer_key in (("ingress", "from"), ("egress", "to")):
+            for rule in spec.get(key) or ():
+                if not isinstance(rule, Mapping):
+                    continue
+                for peer in rule.get(peer_key) or ():
+                    block = peer.get("ipBlock") if isinstance(peer, Mapping) else None
+                    if isinstance(block, Mapping):
+                        try:
+                            nets.append(ipaddress.ip_network(str(block.get("cidr")), strict=False))
+                        except ValueError:
+                            continue
+    return nets
+
+
+def count_unobserved_pairs(
+    snapshot: ClusterSnapshot,
+    ev: Evaluator,
+    proposed: frozenset[str],
+    conns: Iterable[Connection],
+    ends: Mapping[str, End],
+    ports: Iterable[tuple[str, int]],
+) -> int:
+    """Ordered pairs of distinct snapshot pods (one at least in a proposed namespace), on an observed port and
+    protocol, that the evaluator allows but that were not observed.
+
+    Pods that no policy can tell apart (same namespace, labels, container ports, hostNetwork, and the same
+    ipBlocks containing their addresses) are judged once, through one representative.
+    """
+    import ipaddress
+
+    nets = _ip_blocks(snapshot)
+    classes: dict[tuple[Any, ...], list[Pod]] = {}
+    ghost_keys = {e.pod.key for e in ends.values() if e.ghost and e.pod is not None}
+    for pod in snapshot.pods.values():
+        if pod.key in ghost_keys:
+            continue
+        inside: tuple[Any, ...] = ()
+        if nets:
+            addrs = [ipaddress.ip_address(ip) for ip in pod.ips]
+            inside = tuple(i for i, n in enumerate(nets) for a in addrs if a.version == n.version and a in n)
+        key = (
+            pod.namespace,
+            frozenset(pod.labels.items()),
+            pod.ports,
+            pod.host_network,
+            inside,
+            pod.ips if inside else (),
+        )
+        classes.setdefault(key, []).append(pod)
+    reps = [
+        (members, ev.subject_for_pod(members[0]), members[0].namespace in proposed)
+        for members in classes.values()
+    ]
+    total = 0
+    port_list = sorted(set(ports))
+    for a_members, a_subj, a_mine in reps:
+        na = len(a_members)
+        for b_members, b_subj, b_mine in reps:
+            if not (a_mine or b_mine):
+                continue
+            nb = len(b_members)
+            pairs = na * (nb - 1) if a_members is b_members else na * nb
+            if not pairs:
+                continue
+            for protocol, port in port_list:
+                if ev.allows(a_subj, b_subj, port, protocol):
+                    total += pairs
+    observed_pairs = {
+        (c.source, c.destination, c.protocol, c.port)
+        for c in conns
+        if ends[c.source].pod is not None
+        and ends[c.destination].pod is not None
+        and not ends[c.source].ghost
+        and not ends[c.destination].ghost
+    }
+    return total - len(observed_pairs)
