@@ -1,0 +1,505 @@
+"""Cilium policy evaluation for one side of a connection (reference §3, §4, §7).
+
+`CiliumEngine(context)` compiles every CNP/CCNP rule once (effective endpoint selectors with their implicit
+namespace and cluster terms, CIDR groups and Services resolved) and answers, for an endpoint and a direction:
+which rules select it, whether it is isolated (default deny), which deny items match (drop 181), which allow
+items match, and the verdict of the Cilium policies alone. NetworkPolicy allows join through
+`CiliumSide.combined(...)`: a deny wins over every allow; otherwise any allow of any kind admits an isolated side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from netpol_tui.core.cilium.identity import Identity, Party, PartyKind, identity_of, pod_identity_labels
+from netpol_tui.core.cilium.matchers import (
+    CLUSTER_REQ_KEY,
+    NS_REQ_KEY,
+    CIDRTarget,
+    CompiledItem,
+    EndpointPeer,
+    PeerContext,
+    PeerResult,
+    PortCheck,
+    ServiceTarget,
+    check_item_peer,
+    check_port,
+)
+from netpol_tui.core.cilium.model import (
+    NAMESPACE_KEY,
+    CIDRGroup,
+    CiliumConfig,
+    CiliumPolicy,
+    CiliumRule,
+    CiliumSelector,
+    Direction,
+    EnablePolicy,
+    Endpoints,
+    Node,
+    PolicyKind,
+    Reserved,
+    RuleItem,
+    Section,
+    Service,
+)
+from netpol_tui.core.cilium.parse import split_key
+from netpol_tui.core.model import NS_NAME_LABEL, Namespace, Pod
+from netpol_tui.core.selectors import EQUALS, LabelSelector, Requirement
+
+KUBERNETES_SERVICE = "default/kubernetes"
+
+
+class Drop(StrEnum):
+    NONE = ""
+    POLICY_DENIED = "POLICY_DENIED"  # 133: default deny, no allow matched
+    POLICY_DENY = "POLICY_DENY"  # 181: an explicit deny matched
+
+
+DROP_CODES = {Drop.POLICY_DENIED: 133, Drop.POLICY_DENY: 181}
+
+
+class NotEnforced(StrEnum):
+    NONE = ""
+    NOT_A_POD = "not_a_pod"
+    HOST_NETWORK = "host_network"
+    POLICY_NEVER = "enable_policy_never"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Context: the cluster objects the evaluation reads
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CiliumContext:
+    policies: tuple[CiliumPolicy, ...] = ()
+    groups: tuple[CIDRGroup, ...] = ()
+    nodes: tuple[Node, ...] = ()
+    services: tuple[Service, ...] = ()
+    endpoints: tuple[Endpoints, ...] = ()
+    config: CiliumConfig = field(default_factory=CiliumConfig)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    policy: CiliumPolicy
+    rule: CiliumRule
+    subject: LabelSelector | None  # None: selects nothing (an invalid selector)
+    items: Mapping[Section, tuple[CompiledItem, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """One allow or deny item checked against the connection."""
+
+    rule: CompiledRule
+    compiled: CompiledItem
+    ok: bool
+    peer: PeerResult
+    port: PortCheck
+
+    @property
+    def item(self) -> RuleItem:
+        return self.compiled.item
+
+    @property
+    def number(self) -> int:
+        return self.compiled.number
+
+    @property
+    def failures(self) -> int:
+        return (0 if self.peer.ok else self.peer.best.failures) + (0 if self.port.ok else 1)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySide:
+    """One selecting CNP/CCNP for one direction."""
+
+    policy: CiliumPolicy
+    isolates: bool
+    isolating_rules: tuple[str, ...]  # rule paths that put the endpoint in default deny
+    kept_open: tuple[str, ...]  # rule paths whose enableDefaultDeny: false kept them from isolating
+    allows: tuple[ItemResult, ...]  # every allow item of the selecting rules (in order)
+    denies: tuple[ItemResult, ...]  # every deny item of the selecting rules (in order)
+
+    @property
+    def allowed(self) -> bool:
+        return any(r.ok for r in self.allows)
+
+    @property
+    def denied(self) -> bool:
+        return any(r.ok for r in self.denies)
+
+    @property
+    def closest(self) -> ItemResult | None:
+        if not self.allows:
+            return None
+        for r in self.allows:
+            if r.ok:
+                return r
+        return min(self.allows, key=lambda r: r.failures)
+
+
+@dataclass(frozen=True, slots=True)
+class DenyRef:
+    policy: CiliumPolicy
+    number: int  # 0-based among the policy's deny items of that direction
+    path: str  # "spec.ingressDeny[0]"
+
+
+@dataclass(frozen=True, slots=True)
+class CiliumSide:
+    direction: Direction
+    enforced: bool
+    reason: NotEnforced = NotEnforced.NONE
+    isolated: bool = False  # by a Cilium rule, or enable-policy=always
+    always: bool = False  # enable-policy=always isolated it
+    allow_hit: bool = False  # a Cilium allow item (or allow-localhost) admits the connection
+    localhost: bool = False  # admitted by allow-localhost (the local host to a local pod)
+    policies: tuple[PolicySide, ...] = ()  # every selecting policy with rules for this direction
+    denied_by: tuple[DenyRef, ...] = ()
+    audit: bool = False
+
+    @property
+    def allowed(self) -> bool:
+        """The verdict of the Cilium policies alone."""
+        return self.combined(False, False)[0]
+
+    def combined(self, knp_isolated: bool, knp_allows: bool) -> tuple[bool, Drop]:
+        """The side's verdict with NetworkPolicy joined: (allowed, drop reason)."""
+        if not self.enforced:
+            return True, Drop.NONE
+        if self.denied_by:
+            return False, Drop.POLICY_DENY
+        if not (self.isolated or knp_isolated):
+            return True, Drop.NONE
+        if self.allow_hit or knp_allows:
+            return True, Drop.NONE
+        return False, Drop.POLICY_DENIED
+
+    @property
+    def isolating(self) -> tuple[PolicySide, ...]:
+        return tuple(p for p in self.policies if p.isolates)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The engine
+# ---------------------------------------------------------------------------------------------------------------
+class CiliumEngine:
+    """Compiled once per snapshot; read-only afterwards."""
+
+    def __init__(
+        self,
+        context: CiliumContext,
+        namespaces: Mapping[str, Namespace] | None = None,
+        pods: Iterable[Pod] = (),
+    ) -> None:
+        self.context = context
+        self.config = context.config
+        self.namespaces: Mapping[str, Namespace] = namespaces or {}
+        self._pods_by_ip: dict[str, Pod] = {}
+        for pod in pods:
+            if pod.host_network:
+                continue
+            for ip in pod.ips:
+                current = self._pods_by_ip.get(ip)
+                if current is None or (current.phase != "Running" and pod.phase == "Running"):
+                    self._pods_by_ip[ip] = pod
+        self._node_by_ip: dict[str, Node] = {}
+        self._nodes: dict[str, Node] = {}
+        for node in context.nodes:
+            self._nodes[node.name] = node
+            for ip in node.addresses:
+                self._node_by_ip.setdefault(ip, node)
+        self._services: dict[str, Service] = {s.key: s for s in context.services}
+        self._endpoints: dict[str, Endpoints] = {e.key: e for e in context.endpoints}
+        api = self._endpoints.get(KUBERNETES_SERVICE)
+        self._apiserver_ips = frozenset(api.addresses) if api is not None else frozenset()
+        self._groups: dict[str, CIDRGroup] = {g.name: g for g in context.groups}
+        self._by_ns: dict[str, list[CompiledRule]] = {}
+        self._clusterwide: list[CompiledRule] = []
+        for pol in context.policies:
+            numbers = dict.fromkeys(Section, 0)
+            for rule in pol.rules:
+                if rule.is_host_rule:
+                    continue
+                compiled = self._compile_rule(pol, rule, numbers)
+                if pol.kind is PolicyKind.CNP:
+                    self._by_ns.setdefault(pol.namespace, []).append(compiled)
+                else:
+                    self._clusterwide.append(compiled)
+        self._selecting: dict[str, tuple[CompiledRule, ...]] = {}
+
+    # --- compile -----------------------------------------------------------------------------------------
+    def _compile_rule(self, pol: CiliumPolicy, rule: CiliumRule, numbers: dict[Section, int]) -> CompiledRule:
+        assert rule.endpoint_selector is not None
+        items: dict[Section, tuple[CompiledItem, ...]] = {}
+        for section in Section:
+            out = []
+            for item in rule.section(section):
+                out.append(self._compile_item(pol, item, numbers[section]))
+                numbers[section] += 1
+            items[section] = tuple(out)
+        return CompiledRule(pol, rule, self._subject(pol, rule.endpoint_selector), items)
+
+    def _subject(self, pol: CiliumPolicy, sel: CiliumSelector) -> LabelSelector | None:
+        if sel.invalid:
+            return None
+        if pol.kind is PolicyKind.CCNP:
+            return sel.selector
+        reqs = [r for r in sel.selector.requirements if split_key(r.key)[1] != NAMESPACE_KEY]
+        reqs.append(Requirement(NS_REQ_KEY, EQUALS, (pol.namespace,)))
+        return LabelSelector(tuple(reqs))
+
+    def _peer_selector(self, pol: CiliumPolicy, index: int, sel: CiliumSelector) -> EndpointPeer:
+        reqs = list(sel.selector.requirements)
+        implicit: set[str] = set()
+        if not sel.has_reserved:
+            if not sel.names_namespace:
+                if pol.kind is PolicyKind.CNP:
+                    if not sel.names_namespace_labels:
+                        reqs.append(Requirement(NS_REQ_KEY, EQUALS, (pol.namespace,)))
+                        implicit.add(NS_REQ_KEY)
+                else:
+                    reqs.append(Requirement(NS_REQ_KEY, "Exists"))
+                    implicit.add(NS_REQ_KEY)
+            if self.config.policy_default_local_cluster and not sel.names_cluster:
+                reqs.append(Requirement(CLUSTER_REQ_KEY, EQUALS, (self.config.cluster_name,)))
+                implicit.add(CLUSTER_REQ_KEY)
+        return EndpointPeer(
+            index, LabelSelector(tuple(reqs)), frozenset(implicit), sel.has_reserved, bool(sel.invalid)
+        )
+
+    def _compile_item(self, pol: CiliumPolicy, item: RuleItem, number: int) -> CompiledItem:
+        endpoints = tuple(self._peer_selector(pol, i, s) for i, s in enumerate(item.endpoints))
+        nodes = tuple(
+            EndpointPeer(i, s.selector, frozenset(), s.has_reserved, bool(s.invalid))
+            for i, s in enumerate(item.nodes)
+        )
+        cidrs: list[CIDRTarget] = []
+        for c in item.cidrs:
+            if c.cidr is not None:
+                cidrs.append(CIDRTarget(c.index, c.text, (c.cidr,), c.excepts))
+            elif c.group_ref:
+                group = self._groups.get(c.group_ref)
+                nets = tuple(n for _, n in group.cidrs) if group is not None else ()
+                cidrs.append(CIDRTarget(c.index, c.group_ref, nets, c.excepts, group_missing=group is None))
+            else:
+                assert c.group_selector is not None
+                gsel = c.group_selector
+                chosen = [
+                    g for g in self._groups.values() if not gsel.invalid and gsel.selector.matches(g.labels)
+                ]
+                nets = tuple(n for g in chosen for _, n in g.cidrs)
+                text = ",".join(g.name for g in chosen)
+                cidrs.append(CIDRTarget(c.index, text, nets, c.excepts))
+        services: list[ServiceTarget] = []
+        for sp in item.services:
+            if sp.selector is None:
+                ns = sp.namespace or (pol.namespace if pol.kind is PolicyKind.CNP else "default")
+                svc = self._services.get(f"{ns}/{sp.name}")
+                chosen_svcs = [svc] if svc is not None else []
+                label = f"{ns}/{sp.name}"
+            else:
+                ns = sp.namespace or (pol.namespace if pol.kind is PolicyKind.CNP else "")
+                sel = sp.selector
+                chosen_svcs = [
+                    s
+                    for s in self._services.values()
+                    if (not ns or s.namespace == ns) and not sel.invalid and sel.selector.matches(s.labels)
+                ]
+                label = ",".join(s.key for s in chosen_svcs)
+            pod_sels: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+            addrs: set[str] = set()
+            for s in chosen_svcs:
+                if s.selector is not None:
+                    pod_sels.append((s.namespace, tuple(sorted(s.selector.items()))))
+                else:
+                    ep = self._endpoints.get(s.key)
+                    if ep is not None:
+                        addrs.update(ep.addresses)
+            services.append(
+                ServiceTarget(sp.index, label, bool(chosen_svcs), tuple(pod_sels), frozenset(addrs))
+            )
+        return CompiledItem(item, number, endpoints, nodes, tuple(cidrs), tuple(services))
+
+    # --- parties -----------------------------------------------------------------------------------------
+    def pod_party(self, pod: Pod, namespace: Namespace | None = None, *, service_account: str = "") -> Party:
+        """A pod as a party; a hostNetwork pod is its node's host network namespace."""
+        ns = (
+            namespace
+            or self.namespaces.get(pod.namespace)
+            or Namespace(pod.namespace, {NS_NAME_LABEL: pod.namespace})
+        )
+        if pod.host_network:
+            node = self._nodes.get(pod.node_name)
+            return Party(
+                PartyKind.NODE,
+                ip=pod.ip or "",
+                pod_key=pod.key,
+                namespace=pod.namespace,
+                node=pod.node_name,
+                node_labels=node.labels if node is not None else {},
+                kube_apiserver=bool(pod.ip) and pod.ip in self._apiserver_ips,
+            )
+        sa = service_account or getattr(pod, "service_account", "") or "default"
+        labels = pod_identity_labels(
+            pod.labels, pod.namespace, ns.labels, service_account=sa, cluster=self.config.cluster_name
+        )
+        return Party(
+            PartyKind.POD,
+            ip=pod.ip or "",
+            pod_key=pod.key,
+            namespace=pod.namespace,
+            node=pod.node_name,
+            labels=labels,
+            pod_labels=pod.labels,
+            ports=pod.ports,
+        )
+
+    def ip_party(self, ip: str, names: tuple[str, ...] = ()) -> Party:
+        """An address: a pod's, a node's (its host network namespace), else the world (kube-apiserver flagged)."""
+        pod = self._pods_by_ip.get(ip)
+        if pod is not None:
+            return self.pod_party(pod)
+        apiserver = ip in self._apiserver_ips
+        node = self._node_by_ip.get(ip)
+        if node is not None:
+            return Party(
+                PartyKind.NODE, ip=ip, node=node.name, node_labels=node.labels, kube_apiserver=apiserver
+            )
+        return Party(PartyKind.WORLD, ip=ip, kube_apiserver=apiserver, names=names)
+
+    def node_party(self, name: str) -> Party:
+        node = self._nodes.get(name)
+        ip = node.addresses[0] if node is not None and node.addresses else ""
+        return Party(PartyKind.NODE, ip=ip, node=name, node_labels=node.labels if node is not None else {})
+
+    def identity(self, party: Party, observer_node: str) -> Identity:
+        return identity_of(party, observer_node, self.config)
+
+    # --- selection ---------------------------------------------------------------------------------------
+    def selecting(self, me: Party) -> tuple[CompiledRule, ...]:
+        """Every endpoint rule (CNP of its namespace, every CCNP) whose endpointSelector selects this pod."""
+        if me.kind is not PartyKind.POD:
+            return ()
+        cached = self._selecting.get(me.pod_key)
+        if cached is not None and me.pod_key:
+            return cached
+        labels = identity_of(me, me.node, self.config).labels
+        found = tuple(
+            r
+            for r in (*self._by_ns.get(me.namespace, ()), *self._clusterwide)
+            if r.subject is not None and r.subject.matches(labels)
+        )
+        if me.pod_key:
+            self._selecting[me.pod_key] = found
+        return found
+
+    def isolates(self, rule: CiliumRule, direction: Direction) -> bool:
+        written = (
+            rule.written_default_deny(direction) if self.config.enable_non_default_deny_policies else None
+        )
+        if written is not None:
+            return written
+        return bool(rule.allows(direction)) or bool(rule.denies(direction))
+
+    # --- evaluation --------------------------------------------------------------------------------------
+    def side(
+        self,
+        direction: Direction,
+        me: Party,
+        other: Party,
+        port: int,
+        protocol: str,
+        *,
+        detailed: bool = True,
+    ) -> CiliumSide:
+        """The Cilium verdict data of `me` for `direction` (`me` is the source for egress, the destination for
+        ingress; `other` the other end). `detailed=False` stops at the first deciding item (fast path)."""
+        if me.kind is not PartyKind.POD:
+            reason = NotEnforced.HOST_NETWORK if me.pod_key else NotEnforced.NOT_A_POD
+            return CiliumSide(direction, False, reason)
+        cfg = self.config
+        if cfg.enable_policy is EnablePolicy.NEVER:
+            return CiliumSide(direction, False, NotEnforced.POLICY_NEVER)
+        rules = self.selecting(me)
+        other_id = identity_of(other, me.node, cfg)
+        dst = other if direction is Direction.EGRESS else me
+        dns_visible = True
+        if direction is Direction.EGRESS:
+            dns_visible = cfg.enable_l7_proxy and any(i.has_dns_rules for r in rules for i in r.rule.egress)
+        ctx = PeerContext(other, other_id, cfg, dns_visible)
+        allow_sec = Section.INGRESS if direction is Direction.INGRESS else Section.EGRESS
+        deny_sec = Section.INGRESS_DENY if direction is Direction.INGRESS else Section.EGRESS_DENY
+        localhost = (
+            direction is Direction.INGRESS
+            and Reserved.HOST in other_id.reserved
+            and cfg.localhost_always_allowed
+        )
+        by_policy: dict[int, tuple[CiliumPolicy, list[CompiledRule]]] = {}
+        for r in rules:
+            by_policy.setdefault(id(r.policy), (r.policy, []))[1].append(r)
+        sides: list[PolicySide] = []
+        denied: list[DenyRef] = []
+        isolated = False
+        allow_hit = localhost
+        for pol, prules in by_policy.values():
+            iso_paths: list[str] = []
+            open_paths: list[str] = []
+            allows: list[ItemResult] = []
+            denies: list[ItemResult] = []
+            for r in prules:
+                if self.isolates(r.rule, direction):
+                    iso_paths.append(r.rule.path)
+                elif r.rule.written_default_deny(direction) is False and (
+                    r.rule.allows(direction) or r.rule.denies(direction)
+                ):
+                    open_paths.append(r.rule.path)
+                for ci in r.items[deny_sec]:
+                    res = _check(r, ci, ctx, port, protocol, dst)
+                    denies.append(res)
+                    if res.ok:
+                        denied.append(DenyRef(pol, ci.number, ci.item.path))
+                        if not detailed:
+                            return CiliumSide(direction, True, denied_by=tuple(denied))
+                if detailed or not allow_hit:
+                    for ci in r.items[allow_sec]:
+                        res = _check(r, ci, ctx, port, protocol, dst)
+                        allows.append(res)
+                        allow_hit = allow_hit or res.ok
+            isolated = isolated or bool(iso_paths)
+            if iso_paths or allows or denies:
+                sides.append(
+                    PolicySide(
+                        pol,
+                        bool(iso_paths),
+                        tuple(iso_paths),
+                        tuple(open_paths),
+                        tuple(allows),
+                        tuple(denies),
+                    )
+                )
+        always = cfg.enable_policy is EnablePolicy.ALWAYS
+        return CiliumSide(
+            direction,
+            True,
+            isolated=isolated or always,
+            always=always and not isolated,
+            allow_hit=allow_hit,
+            localhost=localhost,
+            policies=tuple(sides),
+            denied_by=tuple(denied),
+            audit=cfg.policy_audit_mode,
+        )
+
+
+def _check(
+    rule: CompiledRule, ci: CompiledItem, ctx: PeerContext, port: int, protocol: str, dst: Party
+) -> ItemResult:
+    peer = check_item_peer(ci, ctx)
+    port_check = check_port(ci.item, port, protocol, dst)
+    return ItemResult(rule, ci, peer.ok and port_check.ok, peer, port_check)
