@@ -1,7 +1,8 @@
-"""`netpol_tui.core` imports the standard library only (architecture rule 1).
+"""`netpol_tui.core` imports the standard library only; sources never import cli, ui or the demo (rule 1).
 
 Every module of the package (found with pkgutil, so new ones are covered) is imported in a fresh interpreter; the
-test fails if one of the forbidden libraries lands in sys.modules.
+test fails if one of the forbidden libraries or layers lands in sys.modules. (The same rules are checked
+statically by import-linter: tests/test_layers.py.)
 """
 
 from __future__ import annotations
@@ -23,6 +24,18 @@ for name in mods:
     importlib.import_module(name)
 forbidden = %r
 leaked = sorted(m for m in sys.modules if any(m == f or m.startswith(f + ".") for f in forbidden))
+layers = sorted(m for m in sys.modules if m.startswith("netpol_tui.") and not m.startswith("netpol_tui.core"))
+print(json.dumps({"modules": mods, "leaked": leaked, "layers": layers}))
+"""
+
+SOURCES_PROBE = r"""
+import importlib, json, pkgutil, sys
+import netpol_tui.sources as sources
+mods = sorted(m.name for m in pkgutil.walk_packages(sources.__path__, "netpol_tui.sources."))
+for name in mods:
+    importlib.import_module(name)
+above = ("netpol_tui.cli", "netpol_tui.ui", "netpol_tui.demo", "textual")
+leaked = sorted(m for m in sys.modules if any(m == f or m.startswith(f + ".") for f in above))
 print(json.dumps({"modules": mods, "leaked": leaked}))
 """
 
@@ -33,7 +46,16 @@ def core_modules() -> list[str]:
 
 def test_core_modules_are_discovered() -> None:
     mods = core_modules()
-    for expected in ("model", "selectors", "policy", "manifests", "cluster", "evaluate", "contract", "render"):
+    for expected in (
+        "model",
+        "selectors",
+        "policy",
+        "manifests",
+        "cluster",
+        "evaluate",
+        "contract",
+        "render",
+    ):
         assert f"netpol_tui.core.{expected}" in mods
 
 
@@ -45,13 +67,29 @@ def test_core_imports_only_the_standard_library() -> None:
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["modules"] == core_modules()
     assert result["leaked"] == [], f"core pulled in {result['leaked']}"
+    assert result["layers"] == [], f"core imported other layers: {result['layers']}"
+
+
+def test_sources_never_import_the_layers_above() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", SOURCES_PROBE], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert (
+        "netpol_tui.sources.kube" in result["modules"] and "netpol_tui.sources.backoff" in result["modules"]
+    )
+    assert result["leaked"] == [], f"sources pulled in {result['leaked']}"
 
 
 def test_the_probe_would_notice_a_leak() -> None:
     # the same probe, with a module that imports yaml, must report it
     proc = subprocess.run(
         [sys.executable, "-c", "import yaml\n" + PROBE % (FORBIDDEN,)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "yaml" in json.loads(proc.stdout.strip().splitlines()[-1])["leaked"]
