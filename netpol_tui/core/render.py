@@ -680,9 +680,6 @@ def filters_local_only(parts: Iterable[str]) -> str:
     return f"filtered here, not by Hubble: {', '.join(parts)}" if parts else ""
 
 
-
-
-
 def lost_events_text(ev) -> str:
     where = f" on {ev.node_name}" if ev.node_name else ""
     what = {
