@@ -30,14 +30,17 @@ What the conversion decides:
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import ipaddress
+import json
+import re
+from typing import Annotated, Any
 
+import msgspec
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from netpol_tui._proto.flow import flow_pb2
 from netpol_tui._proto.observer import observer_pb2
 from netpol_tui._proto.relay import relay_pb2
-from netpol_tui.core import render
 from netpol_tui.core.filters import FilterSpec, format_time_ns, parse_time_ns
 from netpol_tui.core.model import (
     Endpoint,
@@ -50,12 +53,17 @@ from netpol_tui.core.model import (
 )
 
 __all__ = [
+    "MAX_DEPTH",
     "FlowFormatError",
+    "Item",
+    "LineDecoder",
     "convert_json",
+    "decode_general",
     "convert_response",
     "from_json_flow",
     "from_pb_flow",
     "json_problem",
+    "nesting_exceeds",
     "DROP_REASONS",
     "spec_from_pb",
     "spec_to_pb",
@@ -63,7 +71,11 @@ __all__ = [
 
 
 class FlowFormatError(ValueError):
-    """A jsonpb dict that is not a Hubble flow; `str()` is a sentence naming the field."""
+    """A jsonpb line or dict that is not a Hubble flow; `str()` is a sentence naming the field (its sentences are
+    the `_wrong_type`, `_bad_value`, ... functions below)."""
+
+
+Item = Flow | LostEvents | NodeStatus
 
 
 def _names(enum: Any) -> dict[int, str]:
@@ -84,6 +96,7 @@ _DROP_CODE = {name: num for num, name in DROP_REASONS.items()}
 _TCP_FLAGS = ("FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "NS")
 _L4_NAMES = ("TCP", "UDP", "SCTP", "ICMPv4", "ICMPv6", "VRRP", "IGMP")
 _PORTED = ("TCP", "UDP", "SCTP")
+_ICMP = ("ICMPv4", "ICMPv6")
 
 _NS_LABEL_PREFIX = "io.cilium.k8s.namespace.labels."
 _CILIUM_META_PREFIX = "io.cilium.k8s."
@@ -127,29 +140,39 @@ _CACHE_MAX = 8192
 # A fast Flow constructor
 # --------------------------------------------------------------------------------------------------------------
 def _compile_flow_maker() -> Any:
-    """`Flow(**kw)` costs ~40 frozen-dataclass `object.__setattr__` calls (a third of the conversion time).
+    """`Flow(**kw)` costs ~35 frozen-dataclass `object.__setattr__` calls (a third of the conversion time).
 
-    This builds an equivalent constructor that fills the slots through their member descriptors, with every
-    default applied. Used only when Flow is a plain slotted frozen dataclass without __post_init__ (else Flow).
+    This builds an equivalent constructor: a plain class with Flow's exact slots (same names, same order, so the
+    same memory layout) fills them with ordinary attribute stores, then the object becomes a Flow by
+    `__class__` assignment, which CPython allows only between layout-compatible classes. Every default is
+    applied. Checked once at import against `Flow()`; anything unusual (a __post_init__, a default factory, no
+    slots, a refused class swap) falls back to the dataclass' own __init__.
     """
     fields = dataclasses.fields(Flow)
-    if hasattr(Flow, "__post_init__") or not hasattr(Flow, "__slots__"):
+    slots = getattr(Flow, "__slots__", None)
+    if hasattr(Flow, "__post_init__") or slots != tuple(fd.name for fd in fields):
         return Flow
-    env: dict[str, Any] = {"_new": object.__new__, "_cls": Flow}
+    env: dict[str, Any] = {"_slots": slots, "_flow": Flow, "_new": object.__new__}
     params, body = [], []
     for i, fd in enumerate(fields):
-        if fd.default is not dataclasses.MISSING:
-            env[f"_d{i}"] = fd.default
-            params.append(f"{fd.name}=_d{i}")
-        elif fd.default_factory is not dataclasses.MISSING:
-            return Flow  # a mutable default would need a factory call: keep the real __init__
-        else:
-            params.append(fd.name)
-        env[f"_s{i}"] = getattr(Flow, fd.name).__set__
-        body.append(f"    _s{i}(o, {fd.name})")
-    src = f"def make(*, {', '.join(params)}):\n    o = _new(_cls)\n" + "\n".join(body) + "\n    return o\n"
+        if fd.default is dataclasses.MISSING:
+            return Flow  # a required field or a default factory: keep the real __init__
+        env[f"_d{i}"] = fd.default
+        params.append(f"{fd.name}=_d{i}")
+        body.append(f"    o.{fd.name} = {fd.name}")
+    src = (
+        "class _Filler:\n    __slots__ = _slots\n\n\n"
+        f"def make(*, {', '.join(params)}):\n    o = _new(_Filler)\n" + "\n".join(body) + "\n"
+        "    o.__class__ = _flow\n    return o\n"
+    )
     exec(src, env)  # noqa: S102 - generated from the dataclass' own field list
-    return env["make"]
+    make = env["make"]
+    try:
+        if make() != Flow() or type(make()) is not Flow:
+            return Flow
+    except TypeError:  # layouts differ after all
+        return Flow
+    return make
 
 
 _make_flow = _compile_flow_maker()
@@ -177,7 +200,7 @@ def _split_labels(
     pod_ns = ""
     for lab in labels:
         if type(lab) is not str:
-            raise FlowFormatError(render.replay_wrong_type("labels[]", "a string", _found(lab)))
+            raise FlowFormatError(_wrong_type("labels[]", "a string", _found(lab)))
         source, sep, rest = lab.partition(":")
         if not sep:
             source, rest = "", lab
@@ -250,9 +273,7 @@ def _endpoint(
         ("cluster_name", cluster_name, str),
     ):
         if type(value) is not want:
-            raise FlowFormatError(
-                render.replay_wrong_type(name, "a string" if want is str else "a number", _found(value))
-            )
+            raise FlowFormatError(_wrong_type(name, "a string" if want is str else "a number", _found(value)))
     own, ns_labels, other, reserved, pod_ns = _split_labels(labels)
     if not namespace and pod_ns:  # remote endpoints may carry the namespace only as a label
         namespace = pod_ns
@@ -364,16 +385,22 @@ def _pb_policies(items: Any) -> tuple[PolicyRef, ...]:
     return tuple(_policy(p.name, p.namespace, p.kind, tuple(p.labels)) for p in items)
 
 
-def from_pb_flow(pb_flow: Any, node_name: str = "") -> Flow:
-    """A `flow.Flow` message -> core Flow. `node_name` is used when the flow itself has none."""
-    t = pb_flow.time
-    time_ns = t.seconds * 1_000_000_000 + t.nanos
+def from_pb_flow(pb_flow: Any, node_name: str = "", response_time_ns: int = 0) -> Flow:
+    """A `flow.Flow` message -> core Flow. `node_name` and `response_time_ns` (the GetFlowsResponse's) are used
+    when the flow itself has none."""
+    if pb_flow.HasField("time"):
+        t = pb_flow.time
+        time_ns = t.seconds * 1_000_000_000 + t.nanos
+    else:
+        time_ns = response_time_ns
     ip = pb_flow.IP
     src_ip = ip.source
     dst_ip = ip.destination
     l4 = pb_flow.l4
     proto = l4.WhichOneof("protocol") or ""
     sport = dport = 0
+    icmp_type: int | None = None
+    icmp_code: int | None = None
     flags: tuple[str, ...] = ()
     if proto == "TCP":
         m = l4.TCP
@@ -386,6 +413,10 @@ def from_pb_flow(pb_flow: Any, node_name: str = "") -> Flow:
     elif proto == "SCTP":
         m = l4.SCTP
         sport, dport = m.source_port, m.destination_port
+    elif proto == "ICMPv4" or proto == "ICMPv6":
+        icmp = l4.ICMPv4 if proto == "ICMPv4" else l4.ICMPv6
+        icmp_type = dport = icmp.type
+        icmp_code = icmp.code
     reason, code = _drop_reason(pb_flow.drop_reason_desc, pb_flow.drop_reason)
     et = pb_flow.event_type
     l7_summary = ""
@@ -412,11 +443,13 @@ def from_pb_flow(pb_flow: Any, node_name: str = "") -> Flow:
         traffic_direction=_DIRECTION.get(pb_flow.traffic_direction, str(pb_flow.traffic_direction)),
         event_type=et.type,
         event_sub_type=et.sub_type,
-        is_reply=pb_flow.is_reply.value if pb_flow.HasField("is_reply") else None,
+        is_reply=pb_flow.is_reply.value
+        if pb_flow.HasField("is_reply")
+        else (True if pb_flow.reply else None),
         ip_version=_IP_VERSION.get(ip.ipVersion, "") if ip.ipVersion else "",
         protocol=proto,
-        source_port=sport,
-        destination_port=dport,
+        source_port=sport or None,  # proto3 cannot tell 0 from unset: port 0 is "unknown"
+        destination_port=dport if icmp_type is not None else dport or None,
         tcp_flags=flags,
         source=_pb_endpoint(pb_flow.source, src_ip, pb_flow.source_service),
         destination=_pb_endpoint(pb_flow.destination, dst_ip, pb_flow.destination_service),
@@ -440,6 +473,8 @@ def from_pb_flow(pb_flow: Any, node_name: str = "") -> Flow:
         drop_file=f"{file.name}:{file.line}" if file.name else "",
         auth_type=_AUTH.get(pb_flow.auth_type, str(pb_flow.auth_type)) if pb_flow.auth_type else "",
         policy_log=tuple(pb_flow.policy_log) if len(pb_flow.policy_log) else (),
+        icmp_type=icmp_type,
+        icmp_code=icmp_code,
     )
 
 
@@ -451,7 +486,9 @@ def convert_response(pb_resp: Any) -> Flow | LostEvents | NodeStatus | None:
     """An `observer.GetFlowsResponse` -> Flow, LostEvents or NodeStatus (None for an empty/unknown response)."""
     which = pb_resp.WhichOneof("response_types")
     if which == "flow":
-        return from_pb_flow(pb_resp.flow, pb_resp.node_name)
+        return from_pb_flow(
+            pb_resp.flow, pb_resp.node_name, _ts_ns(pb_resp.time) if pb_resp.HasField("time") else 0
+        )
     if which == "lost_events":
         le = pb_resp.lost_events
         t = (
@@ -477,7 +514,54 @@ def convert_response(pb_resp: Any) -> Flow | LostEvents | NodeStatus | None:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# jsonpb dicts
+# Sentences of FlowFormatError (what is wrong with one line; replay.py adds the file and the line number)
+# --------------------------------------------------------------------------------------------------------------
+def _wrong_type(path: str, expected: str, found: str) -> str:
+    return f"{path} should be {expected}, found {found}"
+
+
+def _bad_value(path: str, detail: str) -> str:
+    return f"{path}: {detail}"
+
+
+def _bad_time(path: str, value: str) -> str:
+    return _bad_value(path, f"{value!r} is not an RFC 3339 time")
+
+
+def _bad_port(path: str, value: int) -> str:
+    return _bad_value(path, f"{value} is not a port (0-65535)")
+
+
+def _bad_icmp(path: str, value: int) -> str:
+    return _bad_value(path, f"{value} is not an ICMP {path.rsplit('.', 1)[-1]} (0-255)")
+
+
+def _bad_ip(path: str, value: str) -> str:
+    return _bad_value(path, f"{value[:60]!r} is not an IP address")
+
+
+def _not_object(found: str) -> str:
+    return f"expected a JSON object (a `hubble observe -o jsonpb` line), found {found}"
+
+
+def _not_flow() -> str:
+    return "a JSON object but not a Hubble flow (no flow, lost_events or node_status)"
+
+
+def _no_endpoints() -> str:
+    return "the flow has no source or destination (no IP address and no endpoint on either side)"
+
+
+def _bad_json(detail: str) -> str:
+    return f"not valid JSON ({detail})"
+
+
+def _too_deep(limit: int) -> str:
+    return f"nested deeper than {limit} levels (a Hubble flow is a few levels deep)"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# jsonpb dicts: the general converter (any valid line; names the field when a line is not valid)
 # --------------------------------------------------------------------------------------------------------------
 def _found(value: Any) -> str:
     if value is None:
@@ -502,7 +586,7 @@ def _enum(table: dict[int, str], value: Any, path: str, default: str) -> str:
         return value
     if type(value) is int:
         return table.get(value, str(value))
-    raise FlowFormatError(render.replay_wrong_type(path, "an enum name", _found(value)))
+    raise FlowFormatError(_wrong_type(path, "an enum name", _found(value)))
 
 
 def _uint(value: Any, path: str) -> int:
@@ -510,16 +594,51 @@ def _uint(value: Any, path: str) -> int:
         return value
     if value is None:
         return 0
-    if type(value) is str and value.isdigit():
+    if type(value) is str and value.isdigit() and value.isascii():
         return int(value)
-    raise FlowFormatError(render.replay_wrong_type(path, "a number", _found(value)))
+    raise FlowFormatError(_wrong_type(path, "a number", _found(value)))
+
+
+def _port(value: Any, path: str) -> int | None:
+    """A TCP/UDP/SCTP port: None when absent or 0 (jsonpb omits a 0: the flow does not say)."""
+    if value is None:
+        return None
+    port = _uint(value, path)
+    if not 0 <= port <= 65535:
+        raise FlowFormatError(_bad_port(path, port))
+    return port or None
+
+
+def _icmp_field(value: Any, path: str) -> int:
+    """An ICMP type or code: 0 when absent (proto3 omits zero, and 0 is a real type: echo reply)."""
+    number = _uint(value, path)
+    if not 0 <= number <= 255:
+        raise FlowFormatError(_bad_icmp(path, number))
+    return number
+
+
+_ip_ok: set[str] = set()
+
+
+def _check_ip(value: Any, path: str) -> str:
+    if type(value) is not str:
+        raise FlowFormatError(_wrong_type(path, "a string", _found(value)))
+    if value and value not in _ip_ok:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise FlowFormatError(_bad_ip(path, value)) from None
+        if len(_ip_ok) > _CACHE_MAX:
+            _ip_ok.clear()
+        _ip_ok.add(value)
+    return value
 
 
 def _str_list(value: Any, path: str) -> tuple[str, ...]:
     if not value:
         return ()
     if type(value) is not list:
-        raise FlowFormatError(render.replay_wrong_type(path, "a list", _found(value)))
+        raise FlowFormatError(_wrong_type(path, "a list", _found(value)))
     return tuple(value)
 
 
@@ -527,20 +646,18 @@ def _json_endpoint(ep: Any, ip: str, svc: Any, path: str) -> Endpoint:
     if not ep:
         ep = _EMPTY
     elif type(ep) is not dict:
-        raise FlowFormatError(render.replay_wrong_type(path, "an object", _found(ep)))
+        raise FlowFormatError(_wrong_type(path, "an object", _found(ep)))
     g = ep.get
     wls = g("workloads")
     workloads: tuple[tuple[str, str], ...] = ()
     if wls:
         if type(wls) is not list or not all(type(w) is dict for w in wls):
-            raise FlowFormatError(
-                render.replay_wrong_type(f"{path}.workloads", "a list of objects", _found(wls))
-            )
+            raise FlowFormatError(_wrong_type(f"{path}.workloads", "a list of objects", _found(wls)))
         workloads = tuple((w.get("kind", ""), w.get("name", "")) for w in wls)
     service = ""
     if svc:
         if type(svc) is not dict:
-            raise FlowFormatError(render.replay_wrong_type(f"{path}_service", "an object", _found(svc)))
+            raise FlowFormatError(_wrong_type(f"{path}_service", "an object", _found(svc)))
         service = _service(svc.get("namespace", ""), svc.get("name", ""))
     return _endpoint(
         ip,
@@ -558,11 +675,11 @@ def _json_policies(items: Any, path: str) -> tuple[PolicyRef, ...]:
     if not items:
         return ()
     if type(items) is not list:
-        raise FlowFormatError(render.replay_wrong_type(path, "a list", _found(items)))
+        raise FlowFormatError(_wrong_type(path, "a list", _found(items)))
     out = []
     for p in items:
         if type(p) is not dict:
-            raise FlowFormatError(render.replay_wrong_type(f"{path}[]", "an object", _found(p)))
+            raise FlowFormatError(_wrong_type(f"{path}[]", "an object", _found(p)))
         out.append(
             _policy(
                 p.get("name", ""),
@@ -578,101 +695,113 @@ def _obj(value: Any, path: str) -> dict[str, Any]:
     if not value:
         return _EMPTY
     if type(value) is not dict:
-        raise FlowFormatError(render.replay_wrong_type(path, "an object", _found(value)))
+        raise FlowFormatError(_wrong_type(path, "an object", _found(value)))
     return value
 
 
-def from_json_flow(f: dict[str, Any], node_name: str = "") -> Flow:
+def _time(t: Any, path: str) -> tuple[str, int]:
+    if not t:
+        return "", 0
+    if type(t) is not str:
+        raise FlowFormatError(_wrong_type(path, "an RFC 3339 time", _found(t)))
+    try:
+        return t, parse_time_ns(t)
+    except ValueError:
+        raise FlowFormatError(_bad_time(path, t)) from None
+
+
+def _bool_or_none(value: Any, path: str) -> bool | None:
+    if value is not None and type(value) is not bool:
+        raise FlowFormatError(_wrong_type(path, "true or false", _found(value)))
+    return value  # type: ignore[no-any-return]
+
+
+def _blank(ep: Endpoint) -> bool:
+    """An endpoint that says nothing (no IP, identity, pod, namespace, labels, service)."""
+    return not (
+        ep.ip
+        or ep.identity
+        or ep.namespace
+        or ep.pod_name
+        or ep.labels
+        or ep.namespace_labels
+        or ep.other_labels
+        or ep.workload
+        or ep.service
+    )
+
+
+def from_json_flow(f: dict[str, Any], node_name: str = "", response_time: str = "") -> Flow:
     """The jsonpb dict of a `flow.Flow` (proto field names, as `hubble observe -o jsonpb` prints) -> core Flow.
 
-    lowerCamel keys (`dropReasonDesc`, from other protobuf JSON printers) are accepted too.
-    Raises FlowFormatError (a sentence) when a field has the wrong type.
+    lowerCamel keys (`dropReasonDesc`, from other protobuf JSON printers) are accepted too, at any depth.
+    `node_name` and `response_time` come from the GetFlowsResponse around it (used when the flow has none).
+    Raises FlowFormatError (a sentence naming the field) when a field has the wrong type or value.
     """
-    # Hot path for file replay: common fields are read inline, rare ones only when present.
-    if not f.keys().isdisjoint(_CAMEL_FLOW_KEYS):
-        f = _snake_keys(f)
+    return _from_snake_flow(_snake_keys(f), node_name, response_time)
+
+
+def _from_snake_flow(f: dict[str, Any], node_name: str, response_time: Any) -> Flow:
     g = f.get
-    t = g("time")
-    if t:
-        if type(t) is not str:
-            raise FlowFormatError(render.replay_wrong_type("flow.time", "an RFC 3339 time", _found(t)))
-        try:
-            time_ns = parse_time_ns(t)
-        except ValueError:
-            raise FlowFormatError(
-                render.replay_bad_value("flow.time", f"{t!r} is not an RFC 3339 time")
-            ) from None
-    else:
-        t, time_ns = "", 0
+    t, time_ns = _time(g("time"), "flow.time")
+    if not t:
+        t, time_ns = _time(response_time, "time")
     ip = g("IP") or _EMPTY
     if type(ip) is not dict:
-        raise FlowFormatError(render.replay_wrong_type("flow.IP", "an object", _found(ip)))
-    src_ip = ip.get("source", "")
-    dst_ip = ip.get("destination", "")
+        raise FlowFormatError(_wrong_type("flow.IP", "an object", _found(ip)))
+    src_ip = _check_ip(ip.get("source", ""), "flow.IP.source")
+    dst_ip = _check_ip(ip.get("destination", ""), "flow.IP.destination")
     ipv = ip.get("ipVersion")
-    ip_version = (
-        "" if ipv is None else ipv if type(ipv) is str else _enum(_IP_VERSION, ipv, "flow.IP.ipVersion", "")
-    )
-    l4 = g("l4")
+    ip_version = "" if ipv is None else _enum(_IP_VERSION, ipv, "flow.IP.ipVersion", "")
+    l4 = _obj(g("l4"), "flow.l4")
     proto = ""
-    sport = dport = 0
+    sport: int | None = None
+    dport: int | None = None
+    icmp_type: int | None = None
+    icmp_code: int | None = None
     flags: tuple[str, ...] = ()
-    if l4:
-        if type(l4) is not dict:
-            raise FlowFormatError(render.replay_wrong_type("flow.l4", "an object", _found(l4)))
-        for name, m in l4.items():
-            if name not in _L4_SET:
-                continue
-            proto = name
-            if name in _PORTED:
-                m = _obj(m, f"flow.l4.{name}")
-                sport = m.get("source_port", 0)
-                dport = m.get("destination_port", 0)
-                if type(sport) is not int:
-                    sport = _uint(sport, f"flow.l4.{name}.source_port")
-                if type(dport) is not int:
-                    dport = _uint(dport, f"flow.l4.{name}.destination_port")
-                fl = m.get("flags")
-                if fl:
-                    flags = _json_flags(fl)
-            break
-    verdict = g("verdict", "VERDICT_UNKNOWN")
-    if type(verdict) is not str:
-        verdict = _enum(_VERDICT, verdict, "flow.verdict", "VERDICT_UNKNOWN")
-    direction = g("traffic_direction", "TRAFFIC_DIRECTION_UNKNOWN")
-    if type(direction) is not str:
-        direction = _enum(_DIRECTION, direction, "flow.traffic_direction", "TRAFFIC_DIRECTION_UNKNOWN")
-    flow_type = g("Type", "")
-    if type(flow_type) is not str:
-        flow_type = _enum(_FLOW_TYPE, flow_type, "flow.Type", "")
-    et = g("event_type") or _EMPTY
-    if type(et) is not dict:
-        raise FlowFormatError(render.replay_wrong_type("flow.event_type", "an object", _found(et)))
-    etype = et.get("type", 0)
-    esub = et.get("sub_type", 0)
-    if type(etype) is not int or type(esub) is not int:
-        etype = _uint(etype, "flow.event_type.type")
-        esub = _uint(esub, "flow.event_type.sub_type")
-    is_reply = g("is_reply")
-    if is_reply is not None and type(is_reply) is not bool:
-        raise FlowFormatError(render.replay_wrong_type("flow.is_reply", "true or false", _found(is_reply)))
+    for name in _L4_NAMES:  # a oneof: the first one set (in declaration order) is the protocol
+        m = l4.get(name)
+        if m is None:
+            continue
+        proto = name
+        if name in _PORTED:
+            m = _obj(m, f"flow.l4.{name}")
+            sport = _port(m.get("source_port"), f"flow.l4.{name}.source_port")
+            dport = _port(m.get("destination_port"), f"flow.l4.{name}.destination_port")
+            fl = m.get("flags")
+            if fl:
+                flags = _json_flags(fl)
+        elif name in _ICMP:
+            m = _obj(m, f"flow.l4.{name}")
+            icmp_type = _icmp_field(m.get("type"), f"flow.l4.{name}.type")
+            icmp_code = _icmp_field(m.get("code"), f"flow.l4.{name}.code")
+            dport = icmp_type
+        break
+    verdict = _enum(_VERDICT, g("verdict"), "flow.verdict", "VERDICT_UNKNOWN")
+    direction = _enum(
+        _DIRECTION, g("traffic_direction"), "flow.traffic_direction", "TRAFFIC_DIRECTION_UNKNOWN"
+    )
+    flow_type = _enum(_FLOW_TYPE, g("Type"), "flow.Type", "")
+    et = _obj(g("event_type"), "flow.event_type")
+    etype = _uint(et.get("type", 0), "flow.event_type.type")
+    esub = _uint(et.get("sub_type", 0), "flow.event_type.sub_type")
+    is_reply = _bool_or_none(g("is_reply"), "flow.is_reply")
+    if is_reply is None:
+        is_reply = _bool_or_none(g("reply"), "flow.reply")
     summary = g("Summary", "")
     uuid = g("uuid", "")
     fnode = g("node_name", "")
     for path, v in (("flow.Summary", summary), ("flow.uuid", uuid), ("flow.node_name", fnode)):
         if type(v) is not str:
-            raise FlowFormatError(render.replay_wrong_type(path, "a string", _found(v)))
-
-    reason, code, extra = "", 0, _EMPTY
-    if len(f) > _COMMON_LEN or not _RARE_KEYS.isdisjoint(f.keys()):
-        if "drop_reason_desc" in f or "drop_reason" in f:
-            reason, code = _json_drop_reason(g("drop_reason_desc"), g("drop_reason"))
-        extra = _json_rare(f)
-    src = g("source")
-    dst = g("destination")
-    source = _json_endpoint(src, src_ip, g("source_service"), "flow.source")
-    destination = _json_endpoint(dst, dst_ip, g("destination_service"), "flow.destination")
-    return _make_flow(
+            raise FlowFormatError(_wrong_type(path, "a string", _found(v)))
+    reason, code = _json_drop_reason(g("drop_reason_desc"), g("drop_reason"))
+    extra = _json_rare(f)
+    source = _json_endpoint(g("source"), src_ip, g("source_service"), "flow.source")
+    destination = _json_endpoint(g("destination"), dst_ip, g("destination_service"), "flow.destination")
+    if not src_ip and not dst_ip and _blank(source) and _blank(destination):
+        raise FlowFormatError(_no_endpoints())
+    return _make_flow(  # type: ignore[no-any-return]
         time_ns=time_ns,
         time=t,
         uuid=uuid,
@@ -693,11 +822,12 @@ def from_json_flow(f: dict[str, Any], node_name: str = "") -> Flow:
         flow_type=flow_type,
         node_name=fnode or node_name,
         summary=summary,
+        icmp_type=icmp_type,
+        icmp_code=icmp_code,
         **extra,
     )
 
 
-_L4_SET = frozenset(_L4_NAMES)
 _json_flag_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
@@ -712,30 +842,9 @@ def _json_flags(fl: Any) -> tuple[str, ...]:
     return hit
 
 
-# Fields most flows do not have; read by _json_rare() only when one of them is present.
-_RARE_KEYS = frozenset(
-    (
-        "drop_reason_desc",
-        "drop_reason",
-        "l7",
-        "interface",
-        "file",
-        "auth_type",
-        "policy_match_type",
-        "trace_observation_point",
-        "source_names",
-        "destination_names",
-        "policy_log",
-        "egress_allowed_by",
-        "ingress_allowed_by",
-        "egress_denied_by",
-        "ingress_denied_by",
-    )
-)
-_COMMON_LEN = 64  # more keys than this cannot all be common ones: take the slow path
-
-
 def _json_drop_reason(desc: Any, numeric: Any) -> tuple[str, int]:
+    if desc is None and numeric is None:
+        return "", 0
     numeric = _uint(numeric, "flow.drop_reason")
     if desc is None:
         return _drop_reason(0, numeric)
@@ -746,10 +855,11 @@ def _json_drop_reason(desc: Any, numeric: Any) -> tuple[str, int]:
         return _drop_reason(desc_code, numeric)
     if type(desc) is int:
         return _drop_reason(desc, numeric)
-    raise FlowFormatError(render.replay_wrong_type("flow.drop_reason_desc", "an enum name", _found(desc)))
+    raise FlowFormatError(_wrong_type("flow.drop_reason_desc", "an enum name", _found(desc)))
 
 
 def _json_rare(f: dict[str, Any]) -> dict[str, Any]:
+    """Fields most flows do not have (snake_case keys), as keyword arguments for the Flow."""
     g = f.get
     out: dict[str, Any] = {}
     l7 = g("l7")
@@ -798,33 +908,31 @@ def convert_json(obj: Any) -> Flow | LostEvents | NodeStatus | None:
     """One parsed jsonpb line -> Flow, LostEvents or NodeStatus.
 
     Accepts the GetFlowsResponse wrapper (`{"flow": {...}, "node_name": ..., "time": ...}`), the legacy bare Flow
-    object (`HUBBLE_COMPAT=legacy-json-output`), `lost_events` and `node_status` lines. Returns None for an
-    object that is none of these; raises FlowFormatError for wrong types.
+    object (`HUBBLE_COMPAT=legacy-json-output`), `lost_events` and `node_status` lines, with proto field names or
+    lowerCamel names at any depth. Returns None for an object that is none of these; raises FlowFormatError for
+    wrong types and values.
     """
     if type(obj) is not dict:
-        raise FlowFormatError(render.replay_not_object(_found(obj)))
+        raise FlowFormatError(_not_object(_found(obj)))
+    obj = _snake_keys(obj)
     f = obj.get("flow")
     if f is not None:
         if type(f) is not dict:
-            raise FlowFormatError(render.replay_wrong_type("flow", "an object", _found(f)))
-        node = obj.get("node_name", "") or obj.get("nodeName", "")
-        return from_json_flow(f, node if type(node) is str else "")
-    le = obj.get("lost_events", obj.get("lostEvents"))
+            raise FlowFormatError(_wrong_type("flow", "an object", _found(f)))
+        node = obj.get("node_name", "")
+        return _from_snake_flow(f, node if type(node) is str else "", obj.get("time"))
+    le = obj.get("lost_events")
     if le is not None:
         le = _obj(le, "lost_events")
-        if not le.keys().isdisjoint(_CAMEL_KEYS):
-            le = _snake_keys(le)
         return LostEvents(
             source=_enum(_LOST_SOURCE, le.get("source"), "lost_events.source", "UNKNOWN_LOST_EVENT_SOURCE"),
             count=_uint(le.get("num_events_lost"), "lost_events.num_events_lost"),
-            node_name=_top_str(obj, "node_name", "nodeName"),
+            node_name=_top_str(obj, "node_name"),
             time_ns=_top_time(obj, le),
         )
-    ns = obj.get("node_status", obj.get("nodeStatus"))
+    ns = obj.get("node_status")
     if ns is not None:
         ns = _obj(ns, "node_status")
-        if not ns.keys().isdisjoint(_CAMEL_KEYS):
-            ns = _snake_keys(ns)
         return NodeStatus(
             state=_enum(
                 _NODE_STATE, ns.get("state_change"), "node_status.state_change", "UNKNOWN_NODE_STATE"
@@ -834,7 +942,7 @@ def convert_json(obj: Any) -> Flow | LostEvents | NodeStatus | None:
             time_ns=_top_time(obj, _EMPTY),
         )
     if _looks_like_bare_flow(obj):
-        return from_json_flow(obj)
+        return _from_snake_flow(obj, "", "")
     return None
 
 
@@ -847,13 +955,10 @@ _BARE_FLOW_KEYS = frozenset(
         "source",
         "destination",
         "event_type",
-        "eventType",
         "Type",
         "uuid",
         "traffic_direction",
-        "trafficDirection",
         "drop_reason_desc",
-        "dropReasonDesc",
         "Summary",
     )
 )
@@ -874,13 +979,430 @@ def _top_str(obj: dict[str, Any], *keys: str) -> str:
 def _top_time(obj: dict[str, Any], inner: dict[str, Any]) -> int:
     for v in (obj.get("time"), inner.get("last"), inner.get("first")):
         if type(v) is str and v:
-            try:
-                return parse_time_ns(v)
-            except ValueError:
-                raise FlowFormatError(
-                    render.replay_bad_value("time", f"{v!r} is not an RFC 3339 time")
-                ) from None
+            return _time(v, "time")[1]
     return 0
+
+
+def decode_general(line: bytes | str) -> Item:
+    """One jsonpb line through `json.loads` + `convert_json`; FlowFormatError (a sentence) when it is not a flow."""
+    try:
+        obj = json.loads(line)
+    except RecursionError:
+        raise FlowFormatError(_too_deep(MAX_DEPTH)) from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise FlowFormatError(_bad_json(_json_msg(exc))) from None
+    try:
+        item = convert_json(obj)
+    except FlowFormatError:
+        raise
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        raise FlowFormatError(json_problem(obj) or str(exc)) from None
+    if item is None:
+        raise FlowFormatError(_not_flow())
+    return item
+
+
+def _json_msg(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at column {exc.colno}"
+    return str(exc)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Nesting depth, checked before any decoder recurses
+# --------------------------------------------------------------------------------------------------------------
+MAX_DEPTH = 64  # a Hubble line is ~6 levels deep (response > flow > l7 > http > headers > item)
+_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def nesting_exceeds(line: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Does this JSON text nest objects/arrays deeper than `limit`? (Brackets inside strings do not count.)
+
+    Cheap for ordinary lines: the number of opening brackets bounds the depth, and only a line with more of them
+    than `limit` is scanned (at C speed, strings skipped whole; it stops as soon as the limit is passed).
+    """
+    if line.count(b"{") + line.count(b"[") <= limit:
+        return False
+    depth = 0
+    for m in _JSON_TOKEN.finditer(line):
+        tok = m.group()
+        if tok == b"{" or tok == b"[":
+            depth += 1
+            if depth > limit:
+                return True
+        elif tok == b"}" or tok == b"]":
+            depth -= 1
+    return False
+
+
+# --------------------------------------------------------------------------------------------------------------
+# jsonpb lines: the typed fast path (msgspec decodes only the fields we read; unknown fields are skipped)
+# --------------------------------------------------------------------------------------------------------------
+# Both spellings of every field we read are declared (proto name, and lowerCamel under a `_c` attribute), so a
+# line mixing them at any depth decodes in one pass. A value of the wrong type or out of range fails validation
+# and the line goes to the general converter, which names the field.
+_Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
+_Byte = Annotated[int, msgspec.Meta(ge=0, le=255)]
+_Enum = str | int | None
+
+
+def _camel(default: Any, name: str) -> Any:
+    return msgspec.field(default=default, name=name)
+
+
+class _JFlags(msgspec.Struct, frozen=True):
+    FIN: bool = False
+    SYN: bool = False
+    RST: bool = False
+    PSH: bool = False
+    ACK: bool = False
+    URG: bool = False
+    ECE: bool = False
+    CWR: bool = False
+    NS: bool = False
+
+
+class _JPorted(msgspec.Struct):
+    source_port: _Port | None = None
+    destination_port: _Port | None = None
+    source_port_c: _Port | None = _camel(None, "sourcePort")
+    destination_port_c: _Port | None = _camel(None, "destinationPort")
+    flags: _JFlags | None = None
+
+
+class _JIcmp(msgspec.Struct):
+    type: _Byte = 0
+    code: _Byte = 0
+
+
+class _JL4(msgspec.Struct):
+    TCP: _JPorted | None = None
+    UDP: _JPorted | None = None
+    SCTP: _JPorted | None = None
+    ICMPv4: _JIcmp | None = None
+    ICMPv6: _JIcmp | None = None
+    VRRP: dict[str, Any] | None = None
+    IGMP: dict[str, Any] | None = None
+
+
+class _JIP(msgspec.Struct):
+    source: str = ""
+    destination: str = ""
+    ipVersion: _Enum = None  # noqa: N815 - the proto field name
+
+
+class _JEventType(msgspec.Struct):
+    type: int = 0
+    sub_type: int | None = None
+    sub_type_c: int = _camel(0, "subType")
+
+
+class _JWorkload(msgspec.Struct):
+    name: str = ""
+    kind: str = ""
+
+
+class _JEndpoint(msgspec.Struct):
+    identity: int = 0
+    namespace: str = ""
+    labels: tuple[str, ...] = ()
+    pod_name: str | None = None
+    pod_name_c: str = _camel("", "podName")
+    cluster_name: str | None = None
+    cluster_name_c: str = _camel("", "clusterName")
+    workloads: tuple[_JWorkload, ...] = ()
+
+
+class _JService(msgspec.Struct):
+    name: str = ""
+    namespace: str = ""
+
+
+class _JFlow(msgspec.Struct):
+    time: str = ""
+    uuid: str = ""
+    verdict: _Enum = None
+    IP: _JIP | None = None
+    l4: _JL4 | None = None
+    source: msgspec.Raw = msgspec.Raw(b"")
+    destination: msgspec.Raw = msgspec.Raw(b"")
+    Type: _Enum = None
+    node_name: str | None = None
+    node_name_c: str = _camel("", "nodeName")
+    reply: bool | None = None
+    is_reply: bool | None = None
+    is_reply_c: bool | None = _camel(None, "isReply")
+    event_type: _JEventType | None = None
+    event_type_c: _JEventType | None = _camel(None, "eventType")
+    traffic_direction: _Enum = None
+    traffic_direction_c: _Enum = _camel(None, "trafficDirection")
+    source_service: _JService | None = None
+    source_service_c: _JService | None = _camel(None, "sourceService")
+    destination_service: _JService | None = None
+    destination_service_c: _JService | None = _camel(None, "destinationService")
+    drop_reason_desc: _Enum = None
+    drop_reason_desc_c: _Enum = _camel(None, "dropReasonDesc")
+    drop_reason: int | None = None
+    drop_reason_c: int | None = _camel(None, "dropReason")
+    Summary: str = ""
+    # read through _json_rare() (dicts, snake_cased), only when one of them is present
+    trace_observation_point: _Enum = None
+    trace_observation_point_c: _Enum = _camel(None, "traceObservationPoint")
+    interface: dict[str, Any] | None = None
+    policy_match_type: int | None = None
+    policy_match_type_c: int | None = _camel(None, "policyMatchType")
+    l7: Any = None
+    file: Any = None
+    auth_type: Any = None
+    auth_type_c: Any = _camel(None, "authType")
+    source_names: Any = None
+    source_names_c: Any = _camel(None, "sourceNames")
+    destination_names: Any = None
+    destination_names_c: Any = _camel(None, "destinationNames")
+    policy_log: Any = None
+    policy_log_c: Any = _camel(None, "policyLog")
+    egress_allowed_by: Any = None
+    egress_allowed_by_c: Any = _camel(None, "egressAllowedBy")
+    ingress_allowed_by: Any = None
+    ingress_allowed_by_c: Any = _camel(None, "ingressAllowedBy")
+    egress_denied_by: Any = None
+    egress_denied_by_c: Any = _camel(None, "egressDeniedBy")
+    ingress_denied_by: Any = None
+    ingress_denied_by_c: Any = _camel(None, "ingressDeniedBy")
+
+
+class _JResponse(msgspec.Struct):
+    flow: _JFlow | None = None
+    node_name: str | None = None
+    node_name_c: str = _camel("", "nodeName")
+    time: str = ""
+
+
+_RESPONSE_DECODER = msgspec.json.Decoder(_JResponse)
+_ENDPOINT_DECODER = msgspec.json.Decoder(_JEndpoint)
+# (proto name, attribute of the proto spelling, attribute of the lowerCamel spelling)
+_RARE_FIELDS = tuple(
+    (name, name, f"{name}_c" if f"{name}_c" in _JFlow.__struct_fields__ else name)
+    for name in (
+        "trace_observation_point",
+        "interface",
+        "policy_match_type",
+        "l7",
+        "file",
+        "auth_type",
+        "source_names",
+        "destination_names",
+        "policy_log",
+        "egress_allowed_by",
+        "ingress_allowed_by",
+        "egress_denied_by",
+        "ingress_denied_by",
+    )
+)
+
+
+class _Fallback(Exception):
+    """The typed path cannot take this line: the general converter decides (and names what is wrong)."""
+
+
+_raw_ep_cache: dict[tuple[bytes, str, str], Endpoint] = {}
+_struct_flag_cache: dict[_JFlags, tuple[str, ...]] = {}
+
+
+def _struct_endpoint(raw: msgspec.Raw, ip: str, svc: _JService | None) -> Endpoint:
+    service = _service(svc.namespace, svc.name) if svc is not None else ""
+    key = (bytes(raw), ip, service)
+    ep = _raw_ep_cache.get(key)
+    if ep is not None:
+        return ep
+    if key[0] in (b"", b"{}"):
+        ep = _endpoint(ip, 0, "", "", (), (), "", service)
+    else:
+        try:
+            e = _ENDPOINT_DECODER.decode(raw)
+        except msgspec.MsgspecError:
+            raise _Fallback from None
+        ep = _endpoint(
+            ip,
+            e.identity,
+            e.namespace,
+            e.pod_name if e.pod_name is not None else e.pod_name_c,
+            e.labels,
+            tuple((w.kind, w.name) for w in e.workloads),
+            e.cluster_name if e.cluster_name is not None else e.cluster_name_c,
+            service,
+        )
+    if len(_raw_ep_cache) > _CACHE_MAX:
+        _raw_ep_cache.clear()
+    _raw_ep_cache[key] = ep
+    return ep
+
+
+def _struct_flags(fl: _JFlags) -> tuple[str, ...]:
+    hit = _struct_flag_cache.get(fl)
+    if hit is None:
+        hit = tuple(n for n in _TCP_FLAGS if getattr(fl, n))
+        if len(_struct_flag_cache) < 1024:
+            _struct_flag_cache[fl] = hit
+    return hit
+
+
+def _fast_flow(resp: _JResponse, f: _JFlow) -> Flow:
+    t = f.time or resp.time
+    time_ns = parse_time_ns(t) if t else 0  # ValueError: the general path names it
+    ip = f.IP
+    if ip is not None:
+        src_ip = ip.source
+        dst_ip = ip.destination
+        if src_ip and src_ip not in _ip_ok:
+            _check_ip(src_ip, "flow.IP.source")
+        if dst_ip and dst_ip not in _ip_ok:
+            _check_ip(dst_ip, "flow.IP.destination")
+        ipv = ip.ipVersion
+        ip_version = "" if ipv is None else ipv if type(ipv) is str else _IP_VERSION.get(ipv, str(ipv))
+    else:
+        src_ip = dst_ip = ip_version = ""
+    proto = ""
+    sport: int | None = None
+    dport: int | None = None
+    icmp_type: int | None = None
+    icmp_code: int | None = None
+    flags: tuple[str, ...] = ()
+    l4 = f.l4
+    if l4 is not None:
+        m = l4.TCP
+        if m is not None:
+            proto = "TCP"
+        else:
+            m = l4.UDP
+            if m is not None:
+                proto = "UDP"
+            else:
+                m = l4.SCTP
+                if m is not None:
+                    proto = "SCTP"
+        if m is not None:
+            sport = (m.source_port if m.source_port is not None else m.source_port_c) or None
+            dport = (m.destination_port if m.destination_port is not None else m.destination_port_c) or None
+            if m.flags is not None:
+                flags = _struct_flags(m.flags)
+        else:
+            icmp = l4.ICMPv4
+            if icmp is not None:
+                proto = "ICMPv4"
+            else:
+                icmp = l4.ICMPv6
+                if icmp is not None:
+                    proto = "ICMPv6"
+            if icmp is not None:
+                icmp_type = dport = icmp.type
+                icmp_code = icmp.code
+            elif l4.VRRP is not None:
+                proto = "VRRP"
+            elif l4.IGMP is not None:
+                proto = "IGMP"
+    v = f.verdict
+    verdict = v if type(v) is str else _enum(_VERDICT, v, "flow.verdict", "VERDICT_UNKNOWN")
+    v = f.traffic_direction if f.traffic_direction is not None else f.traffic_direction_c
+    direction = v if type(v) is str else _enum(_DIRECTION, v, "", "TRAFFIC_DIRECTION_UNKNOWN")
+    v = f.Type
+    flow_type = v if type(v) is str else _enum(_FLOW_TYPE, v, "", "")
+    et = f.event_type if f.event_type is not None else f.event_type_c
+    if et is not None:
+        etype = et.type
+        esub = et.sub_type if et.sub_type is not None else et.sub_type_c
+    else:
+        etype = esub = 0
+    is_reply = f.is_reply if f.is_reply is not None else f.is_reply_c
+    if is_reply is None:
+        is_reply = f.reply
+    desc = f.drop_reason_desc if f.drop_reason_desc is not None else f.drop_reason_desc_c
+    num = f.drop_reason if f.drop_reason is not None else f.drop_reason_c
+    reason, code = ("", 0) if desc is None and num is None else _json_drop_reason(desc, num)
+    extra = _EMPTY
+    for _name, attr, camel in _RARE_FIELDS:
+        if getattr(f, attr) is not None or getattr(f, camel) is not None:
+            extra = _json_rare(_struct_rare(f))
+            break
+    source = _struct_endpoint(
+        f.source, src_ip, f.source_service if f.source_service is not None else f.source_service_c
+    )
+    destination = _struct_endpoint(
+        f.destination,
+        dst_ip,
+        f.destination_service if f.destination_service is not None else f.destination_service_c,
+    )
+    if not src_ip and not dst_ip and _blank(source) and _blank(destination):
+        raise _Fallback
+    node = f.node_name if f.node_name is not None else f.node_name_c
+    if not node:
+        node = resp.node_name if resp.node_name is not None else resp.node_name_c
+    return _make_flow(  # type: ignore[no-any-return]
+        time_ns=time_ns,
+        time=t,
+        uuid=f.uuid,
+        verdict=verdict,
+        drop_reason=reason,
+        drop_reason_code=code,
+        traffic_direction=direction,
+        event_type=etype,
+        event_sub_type=esub,
+        is_reply=is_reply,
+        ip_version=ip_version,
+        protocol=proto,
+        source_port=sport,
+        destination_port=dport,
+        tcp_flags=flags,
+        source=source,
+        destination=destination,
+        flow_type=flow_type,
+        node_name=node,
+        summary=f.Summary,
+        icmp_type=icmp_type,
+        icmp_code=icmp_code,
+        **extra,
+    )
+
+
+def _struct_rare(f: _JFlow) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, attr, camel in _RARE_FIELDS:
+        v = getattr(f, attr)
+        if v is None:
+            v = getattr(f, camel)
+        if v is not None:
+            out[name] = _snake_keys(v)
+    return out
+
+
+class LineDecoder:
+    """One jsonpb line (bytes, without or with its newline) -> Flow, LostEvents or NodeStatus.
+
+    Raises FlowFormatError (a sentence naming the field) for a line that is not one. Lines holding a flow are
+    decoded by msgspec into typed structs of only the fields we read; anything that path cannot take (lost
+    events, node status, legacy bare flows, a wrong type, a value out of range) goes through `json.loads` and
+    `convert_json`, so both give the same Flow and the same errors. `fast`/`fallbacks` count the two paths.
+    """
+
+    def __init__(self) -> None:
+        self.fast = 0
+        self.fallbacks = 0
+        self._decode = _RESPONSE_DECODER.decode
+
+    def __call__(self, line: bytes) -> Item:
+        if nesting_exceeds(line):
+            raise FlowFormatError(_too_deep(MAX_DEPTH))
+        try:
+            resp = self._decode(line)
+            f = resp.flow
+            if f is not None:
+                flow = _fast_flow(resp, f)
+                self.fast += 1
+                return flow
+        except (msgspec.MsgspecError, _Fallback, FlowFormatError, ValueError):
+            pass
+        self.fallbacks += 1
+        return decode_general(line)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -899,9 +1421,6 @@ def _collect_camel(desc: Descriptor, out: dict[str, str], seen: set[str]) -> Non
 
 _CAMEL_KEYS: dict[str, str] = {}
 _collect_camel(observer_pb2.GetFlowsResponse.DESCRIPTOR, _CAMEL_KEYS, set())
-_CAMEL_FLOW_KEYS = frozenset(
-    k for k in _CAMEL_KEYS if k in {fd.json_name for fd in flow_pb2.Flow.DESCRIPTOR.fields}
-)
 
 
 def _snake_keys(value: Any) -> Any:
@@ -939,40 +1458,40 @@ def _check_value(fd: FieldDescriptor, v: Any, path: str) -> str | None:
         full = fd.message_type.full_name
         if full == "google.protobuf.Timestamp":
             if type(v) is not str:
-                return render.replay_wrong_type(path, "an RFC 3339 time", _found(v))
+                return _wrong_type(path, "an RFC 3339 time", _found(v))
             try:
                 parse_time_ns(v)
             except ValueError:
-                return render.replay_bad_value(path, f"{v!r} is not an RFC 3339 time")
+                return _bad_value(path, f"{v!r} is not an RFC 3339 time")
             return None
         if full in _WRAPPERS:
             ok = type(v) in _WRAPPERS[full]
             return (
                 None
                 if ok
-                else render.replay_wrong_type(
+                else _wrong_type(
                     path, "true or false" if full.endswith("BoolValue") else "a number", _found(v)
                 )
             )
         if full.startswith("google.protobuf."):
             return None
         if type(v) is not dict:
-            return render.replay_wrong_type(path, "an object", _found(v))
+            return _wrong_type(path, "an object", _found(v))
         return _check_message(fd.message_type, v, path)
     if t == FieldDescriptor.TYPE_ENUM:
-        return None if type(v) in (str, int) else render.replay_wrong_type(path, "an enum name", _found(v))
+        return None if type(v) in (str, int) else _wrong_type(path, "an enum name", _found(v))
     if t == FieldDescriptor.TYPE_STRING:
-        return None if type(v) is str else render.replay_wrong_type(path, "a string", _found(v))
+        return None if type(v) is str else _wrong_type(path, "a string", _found(v))
     if t == FieldDescriptor.TYPE_BOOL:
-        return None if type(v) is bool else render.replay_wrong_type(path, "true or false", _found(v))
+        return None if type(v) is bool else _wrong_type(path, "true or false", _found(v))
     if t in _INT_TYPES:
-        return None if type(v) is int else render.replay_wrong_type(path, "a number", _found(v))
+        return None if type(v) is int else _wrong_type(path, "a number", _found(v))
     if t in _INT64_TYPES:
         ok = type(v) is int or (type(v) is str and v.lstrip("-").isdigit())
-        return None if ok else render.replay_wrong_type(path, "a number", _found(v))
+        return None if ok else _wrong_type(path, "a number", _found(v))
     if t in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
         ok = type(v) in (int, float) or v in ("NaN", "Infinity", "-Infinity")
-        return None if ok else render.replay_wrong_type(path, "a number", _found(v))
+        return None if ok else _wrong_type(path, "a number", _found(v))
     return None
 
 
@@ -984,7 +1503,7 @@ def _check_message(desc: Descriptor, obj: dict[str, Any], path: str) -> str | No
         p = f"{path}.{key}" if path else key
         if fd.is_repeated:
             if type(v) is not list:
-                return render.replay_wrong_type(p, "a list", _found(v))
+                return _wrong_type(p, "a list", _found(v))
             for item in v:
                 problem = _check_value(fd, item, f"{p}[]")
                 if problem:
@@ -999,12 +1518,12 @@ def _check_message(desc: Descriptor, obj: dict[str, Any], path: str) -> str | No
 def json_problem(obj: Any) -> str | None:
     """Why `obj` is not a valid jsonpb flow line, as a sentence naming the field; None when it is fine."""
     if type(obj) is not dict:
-        return render.replay_not_object(_found(obj))
+        return _not_object(_found(obj))
     if any(k in obj for k in ("flow", "lost_events", "lostEvents", "node_status", "nodeStatus")):
         return _check_message(observer_pb2.GetFlowsResponse.DESCRIPTOR, obj, "")
     if _looks_like_bare_flow(obj):
         return _check_message(flow_pb2.Flow.DESCRIPTOR, obj, "flow")
-    return render.replay_not_flow()
+    return _not_flow()
 
 
 # --------------------------------------------------------------------------------------------------------------

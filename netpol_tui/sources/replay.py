@@ -24,7 +24,6 @@ from __future__ import annotations
 import collections
 import gzip
 import io
-import json
 import os
 import sys
 import threading
@@ -34,13 +33,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from netpol_tui.core import render
 from netpol_tui.core.filters import FlowQuery
-from netpol_tui.core.model import Flow, LostEvents, NodeStatus
+from netpol_tui.core.model import Flow
 from netpol_tui.sources import flows as conv
 
-Item = Flow | LostEvents | NodeStatus
+Item = conv.Item
 _GZIP_MAGIC = b"\x1f\x8b"
+# A longer line is reported and skipped up to its newline, so memory stays bounded (`--flows /dev/zero`).
+MAX_LINE_BYTES = 16 * 1024 * 1024
+_SKIP_CHUNK = 1 << 20
+_BLANK = frozenset(b" \t\r\n\x0b\x0c")
 
 
 class ReplayError(Exception):
@@ -65,7 +67,9 @@ class ReplaySource:
         self._closed = threading.Event()
         self._is_pipe = False
         self._compressed: IO[bytes] | None = None  # the gzip input under `_raw` (None: not compressed)
-        self._consumed = 0  # bytes of `_raw` consumed (uncompressed input), or the last known compressed position
+        self._consumed = (
+            0  # bytes of `_raw` consumed (uncompressed input), or the last known compressed position
+        )
         self._raw = self._open(stdin)
 
     def _open(self, stdin: IO[bytes] | None) -> IO[bytes]:
@@ -76,14 +80,14 @@ class ReplaySource:
             try:
                 raw = open(self.path, "rb")  # noqa: SIM115 - closed by close() / at the end of reading
             except OSError as exc:
-                raise ReplayError(render.replay_unreadable(self.name, exc.strerror or str(exc))) from None
+                raise ReplayError(_unreadable(self.name, exc.strerror or str(exc))) from None
             if Path(self.path).is_fifo():
                 self._is_pipe = True
         buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
         try:
             head = buffered.peek(2)[:2]
         except (OSError, ValueError) as exc:
-            raise ReplayError(render.replay_unreadable(self.name, str(exc))) from None
+            raise ReplayError(_unreadable(self.name, str(exc))) from None
         if head == _GZIP_MAGIC:
             self._compressed = buffered
             return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
@@ -109,35 +113,32 @@ class ReplaySource:
 
     def items(self) -> Iterator[Item]:
         """Every item in file order (filtered by the query); problems are recorded, never raised."""
-        loads = json.loads
-        convert = conv.convert_json
+        decode = conv.LineDecoder()
         query = self.query
         compressed = self._compressed
+        readline = self._raw.readline
+        limit = MAX_LINE_BYTES
+        closed = self._closed
         line_no = 0
         try:
-            for line_no, line in enumerate(self._raw, 1):  # noqa: B007 - line_no used after the loop
-                if self._closed.is_set():
+            while not closed.is_set():
+                line = readline(limit + 1)
+                if not line:
                     break
+                line_no += 1
                 self.lines_read = line_no
                 if compressed is None:
                     self._consumed += len(line)
-                if not line.strip():
+                if len(line) > limit and line[-1:] != b"\n":
+                    self._skip_rest_of_line()
+                    self._problem(line_no, _line_too_long(limit))
+                    continue
+                if line[0] in _BLANK and not line.strip():
                     continue
                 try:
-                    obj = loads(line)
-                except (ValueError, UnicodeDecodeError) as exc:
-                    self._problem(line_no, render.replay_bad_json(_json_msg(exc)))
-                    continue
-                try:
-                    item = convert(obj)
+                    item = decode(line)
                 except conv.FlowFormatError as exc:
                     self._problem(line_no, str(exc))
-                    continue
-                except (AttributeError, TypeError, ValueError, KeyError) as exc:
-                    self._problem(line_no, conv.json_problem(obj) or str(exc))
-                    continue
-                if item is None:
-                    self._problem(line_no, render.replay_not_flow())
                     continue
                 if type(item) is Flow:
                     self.flows_read += 1
@@ -145,16 +146,26 @@ class ReplaySource:
                         continue
                 yield item
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            self.problems.append((line_no + 1, render.replay_truncated(self.name, line_no, str(exc))))
+            self.problems.append((line_no + 1, _truncated(self.name, line_no, str(exc))))
         except OSError as exc:
-            self.problems.append((line_no + 1, render.replay_unreadable(self.name, str(exc))))
+            self.problems.append((line_no + 1, _unreadable(self.name, str(exc))))
         finally:
             if self.path != "-":
                 self._position()  # keep the last compressed position before closing
                 self._raw.close()
 
+    def _skip_rest_of_line(self) -> None:
+        """Read and drop bytes up to the next newline, a chunk at a time (memory stays bounded)."""
+        readline = self._raw.readline
+        while not self._closed.is_set():
+            chunk = readline(_SKIP_CHUNK)
+            if self._compressed is None:
+                self._consumed += len(chunk)
+            if not chunk or chunk[-1:] == b"\n":
+                return
+
     def _problem(self, line_no: int, detail: str) -> None:
-        self.problems.append((line_no, render.replay_problem(self.name, line_no, detail)))
+        self.problems.append((line_no, _line_problem(self.name, line_no, detail)))
 
     def flows(self) -> Iterator[Flow]:
         for item in self.items():
@@ -181,13 +192,30 @@ class ReplaySource:
 
     @property
     def summary(self) -> str:
-        return render.replay_summary(self.name, self.flows_read, len(self.problems))
+        return _summary(self.name, self.flows_read, len(self.problems))
 
 
-def _json_msg(exc: Exception) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg} at column {exc.colno}"
-    return str(exc)
+# ---- sentences of this module (FlowFormatError's, for the line's own problem, come from flows.py) ----------
+def _line_problem(file: str, line_no: int, detail: str) -> str:
+    return f"{file}, line {line_no}: {detail}; line skipped"
+
+
+def _line_too_long(limit: int) -> str:
+    size = f"{limit // 2**20} MiB" if limit % 2**20 == 0 else f"{limit} bytes"
+    return f"longer than {size} with no newline (read up to the next newline and dropped)"
+
+
+def _truncated(file: str, line_no: int, detail: str) -> str:
+    return f"{file}: the compressed data ends early after line {line_no} ({detail}); the rest is lost"
+
+
+def _unreadable(file: str, detail: str) -> str:
+    return f"cannot read {file}: {detail}"
+
+
+def _summary(file: str, flows: int, problems: int) -> str:
+    bad = f", {problems} line{'s' if problems != 1 else ''} skipped" if problems else ""
+    return f"{file}: {flows} flow{'s' if flows != 1 else ''} read{bad}"
 
 
 _END = object()

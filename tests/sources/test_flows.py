@@ -7,12 +7,12 @@ import json
 import pytest
 from google.protobuf import json_format
 from hubble_support import T0, flows_dir
+from support.hubble_server import make_flow, policy_drop
 
 from netpol_tui._proto.observer import observer_pb2
 from netpol_tui.core.filters import parse_time_ns
 from netpol_tui.core.model import EndpointKind, Flow, LostEvents, NodeStatus, PolicyRef
 from netpol_tui.sources import flows as conv
-from support.hubble_server import make_flow, policy_drop
 
 
 def _all_lines():
@@ -164,6 +164,7 @@ def test_policy_drop_fields() -> None:
 def test_numeric_drop_reason_and_policy_from_labels() -> None:
     obj = {
         "flow": {
+            "IP": {"source": "10.0.0.1", "destination": "10.0.0.2"},
             "verdict": "DROPPED",
             "drop_reason": 181,
             "ingress_denied_by": [
@@ -181,7 +182,10 @@ def test_numeric_drop_reason_and_policy_from_labels() -> None:
     flow = conv.convert_json(obj)
     assert (flow.drop_reason, flow.drop_reason_code) == ("POLICY_DENY", 181)
     assert flow.ingress_denied_by == (PolicyRef("deny-db", "prod", "CiliumNetworkPolicy"),)
-    assert conv.convert_json({"flow": {"verdict": "DROPPED", "drop_reason": 159}}).drop_reason == "159"
+    ip = {"source": "10.0.0.1"}
+    assert (
+        conv.convert_json({"flow": {"IP": ip, "verdict": "DROPPED", "drop_reason": 159}}).drop_reason == "159"
+    )
 
 
 @pytest.mark.parametrize(
@@ -207,7 +211,9 @@ def test_numeric_drop_reason_and_policy_from_labels() -> None:
     ],
 )
 def test_endpoint_kinds(endpoint: dict, kind: EndpointKind) -> None:
-    flow = conv.convert_json({"flow": {"source": endpoint, "verdict": "FORWARDED"}})
+    flow = conv.convert_json(
+        {"flow": {"source": endpoint, "verdict": "FORWARDED", "IP": {"destination": "10.0.0.2"}}}
+    )
     assert flow.source.kind is kind
     if "cidr:1.2.3.4/32" in endpoint.get("labels", []):
         assert flow.source.other_labels == ("cidr:1.2.3.4/32", "reserved:world") and not flow.source.labels
@@ -263,3 +269,168 @@ def test_time_formatting_round_trips() -> None:
     for ns in (T0, T0 + 120_000_000, T0 + 120_500_000, T0 + 1):
         assert parse_time_ns(format_time_ns(ns)) == ns
     assert format_time_ns(T0 + 567_800_000) == "2026-01-01T00:00:00.567800Z"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Issue 11: fields that were lost, ports that are unknown or out of range, invalid IPs, empty objects
+# --------------------------------------------------------------------------------------------------------------
+def _ten_flows() -> list[dict]:
+    path = flows_dir() / "hubble-otel__basic-sample-10-flows.json"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_legacy_reply_field_is_read_when_is_reply_is_absent() -> None:
+    objs = _ten_flows()
+    with_reply = [o for o in objs if "reply" in o["flow"]]
+    assert len(with_reply) == 5 and all("is_reply" not in o["flow"] for o in with_reply)
+    for obj in objs:
+        raw = obj["flow"]
+        want = raw["is_reply"] if "is_reply" in raw else raw.get("reply")
+        assert conv.convert_json(obj).is_reply is want
+    assert [conv.convert_json(o).is_reply for o in with_reply] == [True] * 5
+    # is_reply wins over the legacy field; neither -> None
+    base = {"IP": {"source": "10.0.0.1", "destination": "10.0.0.2"}}
+    assert conv.convert_json({"flow": {**base, "reply": True, "is_reply": False}}).is_reply is False
+    assert conv.convert_json({"flow": base}).is_reply is None
+    with pytest.raises(conv.FlowFormatError, match=r"flow\.reply should be true or false"):
+        conv.convert_json({"flow": {**base, "reply": "yes"}})
+    # protobuf: the same rule
+    pb = make_flow(time_ns=T0)
+    pb.reply = True
+    assert conv.from_pb_flow(pb).is_reply is True
+    pb.is_reply.value = False
+    assert conv.from_pb_flow(pb).is_reply is False
+    assert conv.from_pb_flow(make_flow(time_ns=T0)).is_reply is None
+
+
+def _camel_inner(value: object, depth: int = 0) -> object:
+    """lowerCamel keys below the flow's top level only (the top keys stay proto names)."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            key = k
+            if depth >= 2:
+                head, *rest = k.split("_")
+                key = head + "".join(p.title() for p in rest)
+            out[key] = _camel_inner(v, depth + 1)
+        return out
+    if isinstance(value, list):
+        return [_camel_inner(v, depth + 1) for v in value]
+    return value
+
+
+def test_nested_lower_camel_keys_without_a_camel_key_at_the_top() -> None:
+    lines = _all_lines()
+    changed = 0
+    for name, n, line in lines[::7]:
+        obj = json.loads(line)
+        camel = {**obj, "flow": {k: _camel_inner(v, 2) for k, v in obj["flow"].items()}}
+        assert camel["flow"].keys() == obj["flow"].keys()
+        changed += camel != obj
+        assert conv.convert_json(camel) == conv.convert_json(obj), (name, n)
+    assert changed > 200
+    obj = {
+        "flow": {
+            "IP": {"source": "10.0.0.1", "destination": "10.0.0.2"},
+            "l4": {"UDP": {"sourcePort": 5353, "destinationPort": 53}},
+            "source": {"podName": "cart-1", "namespace": "shop", "clusterName": "c1"},
+            "event_type": {"type": 1, "subType": 133},
+        }
+    }
+    flow = conv.convert_json(obj)
+    assert (flow.source_port, flow.destination_port, flow.event_sub_type) == (5353, 53, 133)
+    assert (flow.source.pod_name, flow.source.cluster_name) == ("cart-1", "c1")
+
+
+def test_missing_flow_time_falls_back_to_the_response_time() -> None:
+    obj = {"flow": {"IP": {"source": "10.0.0.1", "destination": "10.0.0.2"}}, "time": "2026-01-01T00:00:01Z"}
+    flow = conv.convert_json(obj)
+    assert (flow.time, flow.time_ns) == ("2026-01-01T00:00:01Z", T0 + 1_000_000_000)
+    pb = make_flow(time_ns=T0)
+    pb.ClearField("time")
+    resp = observer_pb2.GetFlowsResponse(flow=pb)
+    resp.time.seconds = T0 // 1_000_000_000 + 2
+    assert conv.convert_response(resp).time_ns == T0 + 2_000_000_000
+
+
+def test_icmp_type_and_code_are_carried() -> None:
+    path = flows_dir() / "hubble-otel__basic-sample-400-icmpv4-flows.json"
+    seen = set()
+    for line in path.read_text().splitlines():
+        obj = json.loads(line)
+        flow = conv.convert_json(obj)
+        icmp = obj["flow"]["l4"]["ICMPv4"]
+        assert flow.protocol == "ICMPv4"
+        assert (flow.icmp_type, flow.icmp_code) == (icmp.get("type", 0), icmp.get("code", 0))
+        assert flow.destination_port == flow.icmp_type and flow.source_port is None
+        seen.add(flow.icmp_type)
+    assert seen == {0, 8}
+    v6 = conv.convert_json(
+        {
+            "flow": {
+                "IP": {"source": "fd00::1", "destination": "fd00::2"},
+                "l4": {"ICMPv6": {"type": 1, "code": 4}},
+            }
+        }
+    )
+    assert (v6.protocol, v6.icmp_type, v6.icmp_code, v6.destination_port) == ("ICMPv6", 1, 4, 1)
+    pb = make_flow(time_ns=T0, protocol="ICMP")
+    pb.l4.ICMPv6.type, pb.l4.ICMPv6.code = 128, 0
+    f = conv.from_pb_flow(pb)
+    assert (f.protocol, f.icmp_type, f.icmp_code, f.destination_port, f.source_port) == (
+        "ICMPv6",
+        128,
+        0,
+        128,
+        None,
+    )
+    with pytest.raises(conv.FlowFormatError, match=r"flow\.l4\.ICMPv4\.type"):
+        conv.convert_json({"flow": {"IP": {"source": "10.0.0.1"}, "l4": {"ICMPv4": {"type": 256}}}})
+
+
+def test_no_endpoints_and_no_ips_is_an_error_not_an_unknown_flow() -> None:
+    for obj in (
+        {"flow": {"verdict": "DROPPED", "drop_reason_desc": "POLICY_DENIED"}},
+        {"flow": {"verdict": "DROPPED", "source": {}, "destination": {}, "IP": {}}},
+        {"verdict": "DROPPED", "Summary": "TCP Flags: SYN"},
+    ):
+        with pytest.raises(conv.FlowFormatError, match="no source or destination"):
+            conv.convert_json(obj)
+    # one side known is enough
+    assert conv.convert_json({"flow": {"source": {"identity": 2}}}).source.kind is EndpointKind.WORLD
+    assert conv.convert_json({"flow": {"IP": {"destination": "10.0.0.2"}}}).destination.ip == "10.0.0.2"
+
+
+def test_a_missing_destination_port_is_unknown_not_zero() -> None:
+    ip = {"source": "10.0.0.1", "destination": "10.0.0.2"}
+    for l4 in (
+        {"TCP": {"source_port": 4000, "flags": {"SYN": True}}},
+        {"UDP": {"source_port": 4000}},
+        {"SCTP": {"source_port": 4000}},
+    ):
+        flow = conv.convert_json({"flow": {"IP": ip, "verdict": "DROPPED", "l4": l4}})
+        assert flow.destination_port is None and flow.source_port == 4000
+    flow = conv.convert_json({"flow": {"IP": ip, "l4": {"TCP": {"destination_port": 0}}}})
+    assert (flow.destination_port, flow.source_port) == (None, None)
+    assert conv.convert_json({"flow": {"IP": ip}}).destination_port is None  # no L4 at all
+    pb = make_flow(time_ns=T0, port=0)
+    assert conv.from_pb_flow(pb).destination_port is None
+
+
+@pytest.mark.parametrize("port", [-1, 65536, 10**30])
+@pytest.mark.parametrize("side", ["source_port", "destination_port"])
+def test_out_of_range_ports_are_errors_naming_the_field(port: int, side: str) -> None:
+    obj = {"flow": {"IP": {"source": "10.0.0.1"}, "l4": {"UDP": {side: port}}}}
+    with pytest.raises(conv.FlowFormatError, match=rf"flow\.l4\.UDP\.{side}: {port} is not a port"):
+        conv.convert_json(obj)
+
+
+@pytest.mark.parametrize(
+    ("ip", "field"),
+    [({"source": "999.999.1.1"}, "flow.IP.source"), ({"destination": "10.0.0"}, "flow.IP.destination")],
+)
+def test_invalid_ips_are_errors_naming_the_field(ip: dict, field: str) -> None:
+    with pytest.raises(conv.FlowFormatError, match=rf"{field.replace('.', '[.]')}: .* is not an IP address"):
+        conv.convert_json({"flow": {"IP": ip, "verdict": "FORWARDED"}})
+    ok = conv.convert_json({"flow": {"IP": {"source": "fd00::1", "destination": "10.0.0.1"}}})
+    assert (ok.source.ip, ok.destination.ip) == ("fd00::1", "10.0.0.1")

@@ -121,3 +121,175 @@ def test_bytes_read_reaches_the_file_size_plain_and_gzip(tmp_path) -> None:
         size = path.stat().st_size
         assert seen == sorted(seen) and 0 < seen[0] <= size  # grows while reading
         assert src.bytes_read == size  # the whole file, after the end (and the close)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Issue 11: hostile lines (deep nesting, no end), bad values as line errors; the fast decoder == the general one
+# --------------------------------------------------------------------------------------------------------------
+def _good_lines(name: str = "hubble-otel__basic-sample-10-flows.json") -> list[str]:
+    return (flows_dir() / name).read_text().splitlines()
+
+
+def test_a_line_nested_100k_deep_is_a_line_error_and_later_lines_go_on(tmp_path) -> None:
+    good = _good_lines()
+    deep = '{"flow": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    deep_obj = '{"flow": {"source": ' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "}}"
+    path = tmp_path / "deep.json"
+    path.write_text("\n".join([good[0], deep, good[1], deep_obj, good[2]]) + "\n")
+    src = ReplaySource(path)
+    items = list(src)
+    assert len(items) == 3 and all(type(i) is Flow for i in items)
+    assert [n for n, _ in src.problems] == [2, 4]
+    for _, msg in src.problems:
+        assert msg.startswith(f"{path}, line ") and "nested deeper than" in msg
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path) -> None:
+    line = json.loads(_good_lines()[0])
+    line["flow"]["Summary"] = "[" * 5000 + "{" * 5000
+    path = tmp_path / "cap.json"
+    path.write_text(json.dumps(line) + "\n")
+    src = ReplaySource(path)
+    (flow,) = list(src)
+    assert src.problems == [] and flow.summary.startswith("[[[")
+
+
+def test_a_line_with_no_end_is_cut_reported_and_reading_resynchronises(tmp_path) -> None:
+    from netpol_tui.sources import replay
+
+    good = _good_lines()
+    assert replay.MAX_LINE_BYTES == 16 * 1024 * 1024
+    path = tmp_path / "long.json"
+    with open(path, "wb") as fh:
+        fh.write(good[0].encode() + b"\n")
+        fh.write(b"\0" * (replay.MAX_LINE_BYTES + 5_000_000) + b"\n")
+        fh.write(good[1].encode() + b"\n")
+    src = ReplaySource(path)
+    items = list(src)
+    assert len(items) == 2 and items[1].time == json.loads(good[1])["flow"]["time"]
+    assert [n for n, _ in src.problems] == [2]
+    assert "longer than 16 MiB" in src.problems[0][1] and "line 2" in src.problems[0][1]
+    assert src.lines_read == 3
+
+
+def test_the_line_cap_keeps_memory_bounded(tmp_path, monkeypatch) -> None:
+    """A stream with no newline at all (like /dev/zero): every chunk read is bounded; the problem is named once."""
+    from netpol_tui.sources import replay
+
+    monkeypatch.setattr(replay, "MAX_LINE_BYTES", 1024)
+
+    class Endless(io.RawIOBase):
+        def __init__(self, total: int) -> None:
+            self.left = total
+            self.largest = 0
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buf) -> int:  # type: ignore[no-untyped-def]
+            n = min(len(buf), self.left)
+            buf[:n] = b"\0" * n
+            self.left -= n
+            return n
+
+    stream = Endless(50 * 1024 * 1024)
+    src = ReplaySource("-", stdin=io.BufferedReader(stream, buffer_size=8192))
+    assert list(src) == []
+    assert len(src.problems) == 1 and "longer than" in src.problems[0][1]
+    assert stream.left == 0
+
+
+def test_bad_values_are_line_errors_naming_the_field(tmp_path) -> None:
+    good = json.loads(_good_lines()[0])
+
+    def variant(**changes) -> str:
+        obj = json.loads(json.dumps(good))
+        for path, value in changes.items():
+            node = obj["flow"]
+            *head, last = path.split("__")
+            for key in head:
+                node = node[key]
+            node[last] = value
+        return json.dumps(obj)
+
+    lines = [
+        variant(l4__TCP__destination_port=-1),
+        variant(l4__TCP__destination_port=10**30),
+        variant(l4__TCP__source_port=70000),
+        variant(IP__source="999.999.1.1"),
+        '{"flow": {"verdict": "DROPPED", "drop_reason_desc": "POLICY_DENIED"}}',
+        variant(reply="no"),
+        _good_lines()[1],
+    ]
+    path = tmp_path / "bad.json"
+    path.write_text("\n".join(lines) + "\n")
+    src = ReplaySource(path)
+    items = list(src)
+    assert len(items) == 1
+    msgs = dict(src.problems)
+    assert sorted(msgs) == [1, 2, 3, 4, 5, 6]
+    assert "flow.l4.TCP.destination_port: -1 is not a port" in msgs[1]
+    assert f"flow.l4.TCP.destination_port: {10**30} is not a port" in msgs[2]
+    assert "flow.l4.TCP.source_port: 70000 is not a port" in msgs[3]
+    assert "flow.IP.source: '999.999.1.1' is not an IP address" in msgs[4]
+    assert "no source or destination" in msgs[5]
+    assert "flow.reply should be true or false" in msgs[6]
+
+
+def _camel_all(value):
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            head, *rest = k.split("_")
+            out[head + "".join(p.title() for p in rest)] = _camel_all(v)
+        return out
+    if isinstance(value, list):
+        return [_camel_all(v) for v in value]
+    return value
+
+
+def test_fast_decoder_equals_the_general_converter_on_every_real_line_and_its_variants() -> None:
+    from netpol_tui.sources import flows as conv
+
+    decoder = conv.LineDecoder()
+    checked = 0
+    for path in sorted(flows_dir().glob("*.json")):
+        for line in path.read_bytes().splitlines():
+            obj = json.loads(line)
+            want = conv.convert_json(obj)
+            assert decoder(line) == want
+            camel = _camel_all(obj)
+            assert decoder(json.dumps(camel).encode()) == want == conv.convert_json(camel)
+            # mixed: the flow's own keys proto names, every nested key lowerCamel
+            mixed = {**obj, "flow": {k: _camel_all(v) for k, v in obj["flow"].items()}}
+            assert decoder(json.dumps(mixed).encode()) == want
+            bare = json.dumps(obj["flow"]).encode()
+            assert decoder(bare) == conv.convert_json(obj["flow"])
+            checked += 1
+    assert checked == 1906
+    # the typed path took every wrapped line (only the bare legacy lines went the general way)
+    assert decoder.fast == 3 * 1906 and decoder.fallbacks == 1906
+
+
+def test_decoder_errors_match_the_general_sentences() -> None:
+    from netpol_tui.sources import flows as conv
+
+    decoder = conv.LineDecoder()
+    for line, words in [
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "expected a JSON object"),
+        (b'{"hello": 1}', "not a Hubble flow"),
+        (
+            b'{"flow": {"l4": {"TCP": {"destination_port": "x"}}}}',
+            "flow.l4.TCP.destination_port should be a number",
+        ),
+        (
+            b'{"flow": {"time": "yesterday", "IP": {"source": "10.0.0.1"}}}',
+            "flow.time: 'yesterday' is not an RFC 3339 time",
+        ),
+        (b'{"flow": {"source": {"podName": 5}}}', "pod_name should be a string"),
+        (b"\xff\xfe{}", "not valid JSON"),
+    ]:
+        with pytest.raises(conv.FlowFormatError) as err:
+            decoder(line)
+        assert words in str(err.value), (line, str(err.value))
