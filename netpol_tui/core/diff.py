@@ -1,0 +1,402 @@
+"""Verdicts under two policy sets: which observed connections change, on which side, and which policy changes did it.
+
+Pure: observed connections (from flows) and two `ClusterSnapshot`s in, a `DiffResult` (data) out.
+
+* `observed_connections(flows)`: the distinct (source, destination, port, protocol) of the flows, forwarded and
+  dropped alike; a reply (`is_reply` true) is not a connection; each connection counts its flows, duplicates
+  included. Source and destination are written as in the JSON contract (`NAMESPACE/POD`, else the IP).
+* `policy_changes(before, after)`: the policies created, deleted or modified, of every kind the snapshot holds; a
+  policy's identity is (kind, namespace, name) and "modified" compares the parsed spec, never metadata.
+* `diff(observed, before, after)`: the connections whose verdict differs. Fast: a changed policy re-judges only
+  the connections at whose ends it selects a pod (before or after) for its direction; a connection whose ends
+  resolve to different pods or namespace labels in the two states is re-judged too. Everything else keeps its
+  verdict without evaluation. When state the evaluator reads beyond pods, namespaces and policies differs (Cilium
+  nodes, CIDR groups, services, cilium-config), every connection is re-judged.
+* `staged(snapshot, objects)`: staged objects on top of a snapshot; each replaces the object of the same
+  kind/namespace/name as a whole, or is added, and is parsed (defaulted) like a new object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.explain import subject_for_endpoint
+from netpol_tui.core.manifests import ParseResult, parse_objects
+from netpol_tui.core.model import Direction, Endpoint, Flow, Namespace, Pod
+from netpol_tui.core.subject import Subject
+
+__all__ = [
+    "Change",
+    "Connection",
+    "ConnectionChange",
+    "DiffResult",
+    "ObservedConnection",
+    "PolicyChange",
+    "PolicyId",
+    "Side",
+    "diff",
+    "observed_connections",
+    "policy_changes",
+    "policy_id",
+    "policy_objects",
+    "staged",
+]
+
+
+class Side(StrEnum):
+    """Which end's own verdict differs: the source's egress, the destination's ingress, or both."""
+
+    EGRESS = "egress"
+    INGRESS = "ingress"
+    BOTH = "both"
+
+
+class Change(StrEnum):
+    CREATED = "created"
+    DELETED = "deleted"
+    MODIFIED = "modified"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PolicyId:
+    """A policy's identity: (kind, namespace, name); namespace is "" for a cluster-wide kind."""
+
+    kind: str
+    namespace: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PolicyChange:
+    policy: PolicyId
+    change: Change
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """One observed connection: the first packet's direction (replies are not connections)."""
+
+    source: str
+    destination: str
+    port: int
+    protocol: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ObservedConnection:
+    """A connection with how many flows showed it and the endpoints of its first flow (to resolve its pods)."""
+
+    connection: Connection
+    flows: int
+    source: Endpoint
+    destination: Endpoint
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionChange:
+    connection: Connection
+    flows: int
+    before: bool
+    after: bool
+    side: Side
+    changed_by: tuple[PolicyChange, ...]
+
+    @property
+    def loses_access(self) -> bool:
+        return self.before and not self.after
+
+
+@dataclass(frozen=True, slots=True)
+class DiffResult:
+    changes: tuple[ConnectionChange, ...]  # in the order the connections were observed
+    policy_changes: tuple[PolicyChange, ...]
+    observed: int  # connections compared
+    rejudged: int  # connections evaluated under both states (the others cannot have changed)
+    full: bool = False  # every connection re-judged (state beyond pods, namespaces and policies differs)
+
+    @property
+    def lost(self) -> tuple[ConnectionChange, ...]:
+        return tuple(c for c in self.changes if c.loses_access)
+
+    @property
+    def gained(self) -> tuple[ConnectionChange, ...]:
+        return tuple(c for c in self.changes if not c.loses_access)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Observed connections
+# ---------------------------------------------------------------------------------------------------------------
+def _endpoint_key(ep: Endpoint) -> tuple[str, str, str, str, str]:
+    return (ep.key, str(ep.kind), ep.ip, ep.namespace, ep.pod_name)
+
+
+def observed_connections(flows: Iterable[Flow]) -> list[ObservedConnection]:
+    """Distinct (source, destination, port, protocol) of the flows, replies excluded, in first-seen order."""
+    counts: dict[Connection, int] = {}
+    first: dict[Connection, tuple[Endpoint, Endpoint]] = {}
+    endpoints: dict[tuple[str, str, str, str, str], Endpoint] = {}  # one object per endpoint: resolved once
+    for flow in flows:
+        if flow.is_reply is True:
+            continue
+        src, dst = flow.source, flow.destination
+        conn = Connection(src.key, dst.key, flow.destination_port or 0, flow.protocol or "")
+        n = counts.get(conn)
+        if n is not None:
+            counts[conn] = n + 1
+            continue
+        counts[conn] = 1
+        src = endpoints.setdefault(_endpoint_key(src), src)
+        dst = endpoints.setdefault(_endpoint_key(dst), dst)
+        first[conn] = (src, dst)
+    return [ObservedConnection(c, n, *first[c]) for c, n in counts.items()]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Policies of every kind, generically
+# ---------------------------------------------------------------------------------------------------------------
+class PolicyLike(Protocol):
+    @property
+    def namespace(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+# metadata and bookkeeping: never part of "the spec changed"
+_NOT_SPEC = frozenset({"raw", "origin", "labels", "annotations", "resource_version", "declared_policy_types"})
+# collections of a snapshot holding policies (the evaluator's kinds); absent ones are skipped
+_POLICY_COLLECTIONS = ("policies", "cilium_policies")
+# state the evaluator reads besides pods, namespaces and policies (Cilium); when it differs, re-judge everything
+_CONTEXT_COLLECTIONS = ("cidr_groups", "nodes", "services", "endpoints", "cilium_config", "config")
+
+
+def policy_id(policy: PolicyLike) -> PolicyId:
+    kind = getattr(policy, "kind", "NetworkPolicy")
+    return PolicyId(str(kind), policy.namespace, policy.name)
+
+
+def policy_objects(snapshot: ClusterSnapshot) -> dict[PolicyId, PolicyLike]:
+    """Every policy of the snapshot, of every kind, by identity."""
+    out: dict[PolicyId, PolicyLike] = {}
+    seen: set[int] = set()
+    for attr in _POLICY_COLLECTIONS:
+        collection = getattr(snapshot, attr, None)
+        if collection is None:
+            continue
+        values = collection.values() if isinstance(collection, Mapping) else collection
+        for pol in values:
+            if id(pol) in seen:
+                continue
+            seen.add(id(pol))
+            out[policy_id(pol)] = pol
+    return out
+
+
+def _spec(obj: object) -> object:
+    """The parsed spec of a policy (dataclass fields minus metadata), for equality only."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return tuple(
+            (f.name, getattr(obj, f.name))
+            for f in dataclasses.fields(obj)
+            if f.name not in _NOT_SPEC and f.compare
+        )
+    raw = getattr(obj, "raw", None)
+    if isinstance(raw, Mapping):
+        return {k: v for k, v in raw.items() if k not in ("metadata", "status")}
+    return obj
+
+
+def policy_changes(before: ClusterSnapshot, after: ClusterSnapshot) -> tuple[PolicyChange, ...]:
+    """Policies created, deleted or modified (parsed spec) between the two states, sorted by identity."""
+    b = policy_objects(before)
+    a = policy_objects(after)
+    out: list[PolicyChange] = []
+    for pid, pol in b.items():
+        other = a.get(pid)
+        if other is None:
+            out.append(PolicyChange(pid, Change.DELETED))
+        elif other is not pol and _spec(other) != _spec(pol):
+            out.append(PolicyChange(pid, Change.MODIFIED))
+    for pid in a:
+        if pid not in b:
+            out.append(PolicyChange(pid, Change.CREATED))
+    return tuple(sorted(out))
+
+
+def _context_same(before: ClusterSnapshot, after: ClusterSnapshot) -> bool:
+    for attr in _CONTEXT_COLLECTIONS:
+        b = getattr(before, attr, None)
+        a = getattr(after, attr, None)
+        if b is a:
+            continue
+        if _plain_state(b) != _plain_state(a):
+            return False
+    return True
+
+
+def _plain_state(value: object) -> object:
+    """A comparable form of snapshot state: where an object was read from does not count."""
+    if isinstance(value, Mapping):
+        return {k: _plain_state(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_state(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return tuple(
+            (f.name, getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "origin"
+        )
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Subjects: did an end change between the two states?
+# ---------------------------------------------------------------------------------------------------------------
+def _pod_same(a: Pod | None, b: Pod | None) -> bool:
+    if a is b:
+        return True
+    if a is None or b is None:
+        return False
+    return all(
+        getattr(a, f.name) == getattr(b, f.name)
+        for f in dataclasses.fields(a)
+        if f.name not in ("origin", "key")
+    )
+
+
+def _ns_same(a: Namespace | None, b: Namespace | None) -> bool:
+    if a is b:
+        return True
+    if a is None or b is None:
+        return False
+    return a.name == b.name and dict(a.labels) == dict(b.labels)
+
+
+def _subject_same(a: Subject, b: Subject) -> bool:
+    return (
+        a.kind == b.kind
+        and a.ip == b.ip
+        and a.in_snapshot == b.in_snapshot
+        and _pod_same(a.pod, b.pod)
+        and _ns_same(a.namespace, b.namespace)
+    )
+
+
+def _subject_ns(s: Subject) -> str | None:
+    return s.pod.namespace if s.pod is not None else None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The diff
+# ---------------------------------------------------------------------------------------------------------------
+class _Ends:
+    """Every distinct end of the observed connections, resolved once in each state."""
+
+    def __init__(
+        self, observed: Sequence[ObservedConnection], before: ClusterSnapshot, after: ClusterSnapshot
+    ) -> None:
+        self.index: dict[int, int] = {}
+        self.before: list[Subject] = []
+        self.after: list[Subject] = []
+        for oc in observed:
+            for ep in (oc.source, oc.destination):
+                if id(ep) in self.index:
+                    continue
+                self.index[id(ep)] = len(self.before)
+                self.before.append(subject_for_endpoint(ep, before))
+                self.after.append(subject_for_endpoint(ep, after))
+        self.by_namespace: dict[str, list[int]] = {}
+        for i, (sb, sa) in enumerate(zip(self.before, self.after, strict=True)):
+            for ns in {_subject_ns(sb), _subject_ns(sa)}:
+                if ns is not None:
+                    self.by_namespace.setdefault(ns, []).append(i)
+
+    def __len__(self) -> int:
+        return len(self.before)
+
+
+def diff(
+    observed: Sequence[ObservedConnection], before: ClusterSnapshot, after: ClusterSnapshot
+) -> DiffResult:
+    """The observed connections whose verdict differs between `before` and `after`, with side and cause."""
+    changes = policy_changes(before, after)
+    change_of = {c.policy: c for c in changes}
+    ends = _Ends(observed, before, after)
+    ev_b, ev_a = before.evaluator, after.evaluator
+    full = not _context_same(before, after)
+
+    # the ends at which a changed policy selects a pod (before or after), per direction
+    touched: dict[tuple[int, Direction], set[PolicyId]] = {}
+    if changes:
+        namespaces = {c.policy.namespace for c in changes}
+        if "" in namespaces:  # a cluster-wide kind may select any pod
+            candidates: Iterable[int] = range(len(ends))
+        else:
+            found: set[int] = set()
+            for ns in namespaces:
+                found.update(ends.by_namespace.get(ns, ()))
+            candidates = sorted(found)
+        for i in candidates:
+            for direction in (Direction.EGRESS, Direction.INGRESS):
+                ids: set[PolicyId] = set()
+                for pol in ev_b.selecting(ends.before[i], direction):
+                    pid = policy_id(pol)
+                    if pid in change_of:
+                        ids.add(pid)
+                for pol in ev_a.selecting(ends.after[i], direction):
+                    pid = policy_id(pol)
+                    if pid in change_of:
+                        ids.add(pid)
+                if ids:
+                    touched[(i, direction)] = ids
+    moved = {i for i in range(len(ends)) if not _subject_same(ends.before[i], ends.after[i])}
+
+    out: list[ConnectionChange] = []
+    rejudged = 0
+    none: set[PolicyId] = set()
+    for oc in observed:
+        s = ends.index[id(oc.source)]
+        d = ends.index[id(oc.destination)]
+        eg = touched.get((s, Direction.EGRESS), none)
+        ing = touched.get((d, Direction.INGRESS), none)
+        if not (full or eg or ing or s in moved or d in moved):
+            continue
+        rejudged += 1
+        conn = oc.connection
+        vb = ev_b.evaluate(ends.before[s], ends.before[d], conn.port, conn.protocol)
+        va = ev_a.evaluate(ends.after[s], ends.after[d], conn.port, conn.protocol)
+        if vb.allowed == va.allowed:
+            continue
+        eg_diff = vb.egress.allowed != va.egress.allowed
+        in_diff = vb.ingress.allowed != va.ingress.allowed
+        side = Side.BOTH if eg_diff and in_diff else Side.EGRESS if eg_diff else Side.INGRESS
+        by: set[PolicyId] = set()
+        if eg_diff:
+            by |= eg
+        if in_diff:
+            by |= ing
+        out.append(
+            ConnectionChange(
+                conn, oc.flows, vb.allowed, va.allowed, side, tuple(change_of[p] for p in sorted(by))
+            )
+        )
+    return DiffResult(tuple(out), changes, len(observed), rejudged, full)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Staged objects
+# ---------------------------------------------------------------------------------------------------------------
+def staged(snapshot: ClusterSnapshot, objects: ParseResult | Iterable[Mapping[str, Any]]) -> ClusterSnapshot:
+    """`snapshot` with staged objects on top: each replaces the object of the same kind/namespace/name as a whole,
+    or is added. Objects are parsed like new ones (effective policyTypes defaulted); their problems are added to
+    the new snapshot's. A deletion cannot be staged."""
+    parsed = objects if isinstance(objects, ParseResult) else parse_objects(objects)
+    return snapshot.with_changes(
+        namespaces=parsed.namespaces,
+        pods=parsed.pods,
+        policies=parsed.policies,
+        problems=(*snapshot.problems, *parsed.problems),
+    )
