@@ -8,7 +8,7 @@ from typing import Any
 
 from netpol_tui import __version__
 
-COMMANDS = ("demo", "replay", "trace", "explain", "snapshot")
+COMMANDS = ("demo", "replay", "trace", "explain", "snapshot", "propose")
 
 
 class _Group:
@@ -138,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("snapshot", help="save the cluster's Namespaces, Pods and policies as YAML")
     p.add_argument("dir", metavar="DIR")
     _add_cluster_flags(p, sub=True)
+
+    from netpol_tui.cli.commands.propose import add_parser as add_propose
+
+    add_propose(sub, _add_hubble_flags, _add_cluster_flags, _Group)
     return parser
 
 
