@@ -5,34 +5,49 @@
 
 from __future__ import annotations
 
-from netpol_tui.core import render
+from typing import Any
+
+from netpol_tui.core import yamlout
 from netpol_tui.core.evaluate import DirectionResult, PolicyResult, RuleResult, Verdict
+from netpol_tui.core.explain import Explanation
+from netpol_tui.core.findings import Finding, finding_manifest
+from netpol_tui.core.model import Direction, Flow
+from netpol_tui.core.wording.explanations import explanation_summary
+from netpol_tui.core.wording.findings import finding_text
+from netpol_tui.core.wording.rules import (
+    not_enforced_text,
+    note_text,
+    peer_check_text,
+    ports_result_text,
+    rule_text,
+    verdict_summary,
+)
 
 
-def rule_json(rr: RuleResult, pres: PolicyResult, side: DirectionResult, verdict: Verdict) -> dict:
-    other = verdict.source if side.direction == "Ingress" else verdict.destination
+def rule_json(rr: RuleResult, pres: PolicyResult, side: DirectionResult, verdict: Verdict) -> dict[str, Any]:
+    other = verdict.source if side.direction == Direction.INGRESS else verdict.destination
     rule = rr.rule
     pol = pres.policy
     peer_detail = (
-        render.peer_check_text(rr.peer.best, rule, pol.namespace, other.key, side.direction)
+        peer_check_text(rr.peer.best, rule, pol.namespace, other.key, side.direction)
         if rule.peers
         else "any peer matches"
     )
-    port_detail = render.ports_result_text(rr.port, rule, verdict.port, verdict.protocol)
-    out = {
+    port_detail = ports_result_text(rr.port, rule, verdict.port, verdict.protocol)
+    out: dict[str, Any] = {
         "index": rule.index,
         "allows": rr.allows,
         "peer": {"ok": rr.peer.ok, "detail": peer_detail},
         "port": {"ok": rr.port.ok, "detail": port_detail},
         "failures": rr.failures,
-        "text": render.rule_text(rr, pol, side.direction, other.key, verdict.port, verdict.protocol),
+        "text": rule_text(rr, pol, side.direction, other.key, verdict.port, verdict.protocol),
     }
     if not rr.peer.ok and rule.peers:
         out["peer"]["closest_index"] = rr.peer.best.index
     return out
 
 
-def policy_json(pres: PolicyResult, side: DirectionResult, verdict: Verdict) -> dict:
+def policy_json(pres: PolicyResult, side: DirectionResult, verdict: Verdict) -> dict[str, Any]:
     pol = pres.policy
     closest = pres.closest
     return {
@@ -45,8 +60,8 @@ def policy_json(pres: PolicyResult, side: DirectionResult, verdict: Verdict) -> 
     }
 
 
-def side_json(side: DirectionResult, verdict: Verdict) -> dict:
-    out: dict = {
+def side_json(side: DirectionResult, verdict: Verdict) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "enforced": side.enforced,
         "isolated": side.isolated,
         "allowed": side.allowed,
@@ -54,13 +69,15 @@ def side_json(side: DirectionResult, verdict: Verdict) -> dict:
         "policies": [policy_json(p, side, verdict) for p in side.policies],
     }
     if not side.enforced:
-        out["reason"] = render.not_enforced_text(side)
+        out["reason"] = not_enforced_text(side)
     return out
 
 
-def verdict_json(verdict: Verdict, flow: dict | None = None, summary: str | None = None) -> dict:
+def verdict_json(
+    verdict: Verdict, flow: dict[str, Any] | None = None, summary: str | None = None
+) -> dict[str, Any]:
     """The contract's object. `flow` overrides/extends the `flow` block (observed fields for `explain`)."""
-    flow_block = {
+    flow_block: dict[str, Any] = {
         "source": verdict.source.key,
         "destination": verdict.destination.key,
         "port": verdict.port,
@@ -77,25 +94,23 @@ def verdict_json(verdict: Verdict, flow: dict | None = None, summary: str | None
         "allowed": verdict.allowed,
         "egress": side_json(verdict.egress, verdict),
         "ingress": side_json(verdict.ingress, verdict),
-        "summary": summary if summary is not None else render.verdict_summary(verdict),
-        "notes": [render.note_text(n) for n in verdict.notes],
+        "summary": summary if summary is not None else verdict_summary(verdict),
+        "notes": [note_text(n) for n in verdict.notes],
         "fixes": [],
     }
 
 
-def finding_json(finding) -> dict:
-    out = {"code": finding.code, "text": render.finding_text(finding)}
-    manifest = finding.param("manifest")
-    if isinstance(manifest, dict):
-        from netpol_tui.core import yamlout
-
+def finding_json(finding: Finding) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": finding.code, "text": finding_text(finding)}
+    manifest = finding_manifest(finding)
+    if manifest is not None:
         out["yaml"] = yamlout.dump(manifest)
     return out
 
 
-def flow_block(flow, expl) -> dict:
+def flow_block(flow: Flow, expl: Explanation) -> dict[str, Any]:
     """The contract's `flow` object for an observed flow."""
-    block = {
+    block: dict[str, Any] = {
         "source": flow.source.key or expl.verdict.source.key,
         "destination": flow.destination.key or expl.verdict.destination.key,
         "port": flow.destination_port,
@@ -114,10 +129,10 @@ def flow_block(flow, expl) -> dict:
     return block
 
 
-def explanation_json(expl) -> dict:
+def explanation_json(expl: Explanation) -> dict[str, Any]:
     """The contract's object for one explained flow (or a trace, when `expl.flow` is None)."""
     block = flow_block(expl.flow, expl) if expl.flow is not None else None
-    out = verdict_json(expl.verdict, block, render.explanation_summary(expl))
+    out = verdict_json(expl.verdict, block, explanation_summary(expl))
     out["case"] = expl.case
     out["findings"] = [finding_json(f) for f in expl.findings]
     out["fixes"] = [f.to_json() for f in expl.fixes]

@@ -182,6 +182,19 @@ class DirectionResult:
     def allowing(self) -> tuple[PolicyResult, ...]:
         return tuple(p for p in self.policies if p.allows)
 
+    @property
+    def closest(self) -> PolicyResult | None:
+        """The policy whose closest rule fails on the fewest clauses (first on ties; policies without rules
+        count as failing on many), None when no policy selects the pod."""
+        best: PolicyResult | None = None
+        best_score = 0
+        for pres in self.policies:
+            rr = pres.closest
+            score = rr.failures if rr is not None else 1_000
+            if best is None or score < best_score:
+                best, best_score = pres, score
+        return best
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:

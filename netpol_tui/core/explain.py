@@ -7,34 +7,85 @@ Pure: a `Flow` and a `ClusterSnapshot` in, an `Explanation` (data) out. render.p
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import (
-    NOTE_IPBLOCK_POD_IP,
     DirectionResult,
+    Note,
     PeerCheck,
+    PeerKind,
+    RuleResult,
     Subject,
     Verdict,
     ip_subject,
     pod_subject,
 )
-from netpol_tui.core.model import NS_NAME_LABEL, Endpoint, EndpointKind, Flow, Namespace, Pod, Workload
+from netpol_tui.core.findings import (
+    AndOrMistake,
+    AuthRequired,
+    Cause,
+    DirectionDiffers,
+    DnsEgress,
+    DropReason,
+    ExplicitDeny,
+    Finding,
+    ForbiddenResources,
+    HostNetwork,
+    HubbleDisagreesDropped,
+    HubbleDisagreesForwarded,
+    IngressController,
+    MetadataAddress,
+    NamespaceLabelMissing,
+    NamespaceScope,
+    NotEvaluatedPolicies,
+    PodNotInSnapshot,
+    ReplyFlow,
+    ServicePortUsed,
+)
+from netpol_tui.core.manifests import parse_network_policy
+from netpol_tui.core.model import (
+    NS_NAME_LABEL,
+    Direction,
+    Endpoint,
+    EndpointKind,
+    Flow,
+    Namespace,
+    Pod,
+    Workload,
+)
 from netpol_tui.core.policy import EGRESS, INGRESS
 from netpol_tui.core.suggest import Fix, dns_allow_manifest, suggest_fixes
 
-# --- cases: how the evaluation compares with what Hubble saw -----------------------------------------------------
-CASE_POLICY_DROP = "policy_drop"  # Hubble dropped it for policy, and the policies we know deny it: explained
-CASE_POLICY_DROP_UNEXPLAINED = (
-    "policy_drop_but_allowed"  # Hubble dropped it for policy, our policies allow it
-)
-CASE_EXPLICIT_DENY = "explicit_deny"  # POLICY_DENY (181): a deny rule (Cilium), named from *_denied_by
-CASE_AUTH_REQUIRED = "auth_required"  # AUTH_REQUIRED (189): mutual authentication missing
-CASE_NOT_POLICY = "not_a_policy_drop"  # dropped for another reason (no backend, invalid packet, ...)
-CASE_AUDIT = "audit"  # policy audit mode: would have been dropped
-CASE_ALLOWED = "allowed"  # forwarded, and the policies allow it
-CASE_FORWARDED_BUT_DENIED = "forwarded_but_denied"  # Hubble forwarded what our policies deny
-CASE_TRACE = "what_if"  # no flow: a `trace` connection
+F = TypeVar("F", bound=Finding)
+
+
+class Case(StrEnum):
+    """How the evaluation compares with what Hubble saw."""
+
+    POLICY_DROP = "policy_drop"  # Hubble dropped it for policy, and the policies we know deny it: explained
+    POLICY_DROP_UNEXPLAINED = "policy_drop_but_allowed"  # Hubble dropped it for policy, our policies allow it
+    EXPLICIT_DENY = "explicit_deny"  # POLICY_DENY (181): a deny rule (Cilium), named from *_denied_by
+    AUTH_REQUIRED = "auth_required"  # AUTH_REQUIRED (189): mutual authentication missing
+    NOT_POLICY = "not_a_policy_drop"  # dropped for another reason (no backend, invalid packet, ...)
+    AUDIT = "audit"  # policy audit mode: would have been dropped
+    ALLOWED = "allowed"  # forwarded, and the policies allow it
+    FORWARDED_BUT_DENIED = "forwarded_but_denied"  # Hubble forwarded what our policies deny
+    TRACE = "what_if"  # no flow: a `trace` connection
+
+
+CASE_POLICY_DROP = Case.POLICY_DROP
+CASE_POLICY_DROP_UNEXPLAINED = Case.POLICY_DROP_UNEXPLAINED
+CASE_EXPLICIT_DENY = Case.EXPLICIT_DENY
+CASE_AUTH_REQUIRED = Case.AUTH_REQUIRED
+CASE_NOT_POLICY = Case.NOT_POLICY
+CASE_AUDIT = Case.AUDIT
+CASE_ALLOWED = Case.ALLOWED
+CASE_FORWARDED_BUT_DENIED = Case.FORWARDED_BUT_DENIED
+CASE_TRACE = Case.TRACE
 
 POLICY_DROP_REASONS = {"POLICY_DENIED", "133"}
 EXPLICIT_DENY_REASONS = {"POLICY_DENY", "181"}
@@ -58,33 +109,25 @@ DNS_PORT = 53
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
-    code: str
-    params: tuple[tuple[str, object], ...] = ()
-
-    def param(self, name: str, default: object = None) -> object:
-        for k, v in self.params:
-            if k == name:
-                return v
-        return default
-
-
-@dataclass(frozen=True, slots=True)
 class Explanation:
     verdict: Verdict
-    case: str
+    case: Case
     flow: Flow | None = None
     findings: tuple[Finding, ...] = ()
     fixes: tuple[Fix, ...] = ()
-    hubble_direction: str = ""  # Ingress / Egress as Hubble reported it ("" unknown)
     reversed: bool = False  # the flow was a reply: the connection evaluated is the other way round
 
     @property
     def denying(self) -> tuple[DirectionResult, ...]:
         return self.verdict.denying
 
-    def has(self, code: str) -> bool:
-        return any(f.code == code for f in self.findings)
+    def has(self, kind: type[Finding]) -> bool:
+        """Is there a finding of this type?"""
+        return any(isinstance(f, kind) for f in self.findings)
+
+    def found(self, kind: type[F]) -> list[F]:
+        """The findings of this type, in order."""
+        return [f for f in self.findings if isinstance(f, kind)]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -148,7 +191,7 @@ def explain_flow(flow: Flow, snapshot: ClusterSnapshot, *, with_fixes: bool = Tr
     protocol = flow.protocol or ""
     verdict = snapshot.evaluator.evaluate(src, dst, port, protocol)
     case = _case(flow, verdict)
-    hubble_dir = {"INGRESS": INGRESS, "EGRESS": EGRESS}.get(flow.traffic_direction, "")
+    hubble_dir = {"INGRESS": INGRESS, "EGRESS": EGRESS}.get(flow.traffic_direction)
     findings = _findings(verdict, snapshot, flow, case, hubble_dir)
     fixes: tuple[Fix, ...] = ()
     if (
@@ -157,17 +200,17 @@ def explain_flow(flow: Flow, snapshot: ClusterSnapshot, *, with_fixes: bool = Tr
         and not verdict.allowed
     ):
         fixes = tuple(suggest_fixes(verdict, snapshot))
-    return Explanation(verdict, case, flow, tuple(findings), fixes, hubble_dir, reversed_)
+    return Explanation(verdict, case, flow, tuple(findings), fixes, reversed_)
 
 
 def explain_verdict(verdict: Verdict, snapshot: ClusterSnapshot, *, with_fixes: bool = True) -> Explanation:
     """A what-if connection (`trace`): no Hubble observation to compare with."""
-    findings = _findings(verdict, snapshot, None, CASE_TRACE, "")
+    findings = _findings(verdict, snapshot, None, CASE_TRACE, None)
     fixes = tuple(suggest_fixes(verdict, snapshot)) if with_fixes and not verdict.allowed else ()
     return Explanation(verdict, CASE_TRACE, None, tuple(findings), fixes)
 
 
-def _case(flow: Flow, verdict: Verdict) -> str:
+def _case(flow: Flow, verdict: Verdict) -> Case:
     reason = flow.drop_reason
     if flow.verdict == "DROPPED":
         if reason in EXPLICIT_DENY_REASONS:
@@ -186,7 +229,7 @@ def _case(flow: Flow, verdict: Verdict) -> str:
 # Findings
 # ---------------------------------------------------------------------------------------------------------------
 def _findings(
-    verdict: Verdict, snapshot: ClusterSnapshot, flow: Flow | None, case: str, hubble_dir: str
+    verdict: Verdict, snapshot: ClusterSnapshot, flow: Flow | None, case: Case, hubble_dir: Direction | None
 ) -> list[Finding]:
     out: list[Finding] = []
     src, dst = verdict.source, verdict.destination
@@ -196,100 +239,84 @@ def _findings(
     # what we could not see
     for subj in (src, dst):
         if subj.pod is not None and not subj.in_snapshot:
-            out.append(Finding("pod_not_in_snapshot", (("pod", subj.key),)))
+            out.append(PodNotInSnapshot(subj.key))
     cov = snapshot.coverage
     if cov.forbidden:
-        out.append(Finding("forbidden_resources", (("resources", tuple(cov.forbidden)),)))
+        out.append(ForbiddenResources(tuple(cov.forbidden)))
     if cov.not_evaluated:
-        out.append(Finding("not_evaluated_policies", (("kinds", tuple(cov.not_evaluated)),)))
+        out.append(NotEvaluatedPolicies(tuple(cov.not_evaluated)))
     if cov.namespace_scope:
-        out.append(Finding("namespace_scope", (("namespace", cov.namespace_scope),)))
+        out.append(NamespaceScope(cov.namespace_scope))
 
     # agreement with Hubble
     if flow is not None:
         if case == CASE_EXPLICIT_DENY:
             by = flow.ingress_denied_by + flow.egress_denied_by
-            out.append(
-                Finding(
-                    "explicit_deny",
-                    (("policies", tuple(p.key + (f" ({p.kind})" if p.kind else "") for p in by)),),
-                )
-            )
+            out.append(ExplicitDeny(tuple(p.key + (f" ({p.kind})" if p.kind else "") for p in by)))
         elif case == CASE_NOT_POLICY:
-            out.append(
-                Finding("drop_reason", (("reason", flow.drop_reason), ("code", flow.drop_reason_code)))
-            )
+            out.append(DropReason(flow.drop_reason, flow.drop_reason_code))
         elif case == CASE_AUTH_REQUIRED:
-            out.append(Finding("auth_required"))
+            out.append(AuthRequired())
         elif case == CASE_POLICY_DROP_UNEXPLAINED:
-            causes = ["stale_snapshot"]
+            causes = [Cause.STALE_SNAPSHOT]
             if cov.not_evaluated:
-                causes.append("cilium_policies")
-            if NOTE_IPBLOCK_POD_IP in verdict.notes:
-                causes.append("ipblock_pod_ip")
+                causes.append(Cause.CILIUM_POLICIES)
+            if Note.IPBLOCK_POD_IP in verdict.notes:
+                causes.append(Cause.IPBLOCK_POD_IP)
             if flow.flow_type == "L7" or flow.l7_summary:
-                causes.append("l7_rule")
+                causes.append(Cause.L7_RULE)
             if cov.forbidden:
-                causes.append("forbidden")
-            out.append(Finding("hubble_disagrees_dropped", (("causes", tuple(causes)),)))
+                causes.append(Cause.FORBIDDEN)
+            out.append(HubbleDisagreesDropped(tuple(causes)))
         elif case == CASE_FORWARDED_BUT_DENIED:
-            causes = ["established_before_policy", "stale_snapshot"]
+            causes = [Cause.ESTABLISHED_BEFORE_POLICY, Cause.STALE_SNAPSHOT]
             if cov.not_evaluated:
-                causes.insert(0, "cilium_policies")
-            causes.append("not_enforced")
-            out.append(Finding("hubble_disagrees_forwarded", (("causes", tuple(causes)),)))
-        if hubble_dir and case == CASE_POLICY_DROP:
+                causes.insert(0, Cause.CILIUM_POLICIES)
+            causes.append(Cause.NOT_ENFORCED)
+            out.append(HubbleDisagreesForwarded(tuple(causes)))
+        if hubble_dir is not None and case == CASE_POLICY_DROP:
             side = verdict.ingress if hubble_dir == INGRESS else verdict.egress
             if side.allowed:
-                out.append(
-                    Finding(
-                        "direction_differs",
-                        (("hubble", hubble_dir), ("ours", ",".join(d.direction for d in verdict.denying))),
-                    )
-                )
+                out.append(DirectionDiffers(hubble_dir, tuple(d.direction for d in verdict.denying)))
         if flow.is_reply is True:
-            out.append(Finding("reply_flow"))
+            out.append(ReplyFlow())
 
     # the field's known traps
     if denied_egress and verdict.port == DNS_PORT and verdict.protocol in ("UDP", "TCP"):
         ns = src.pod.namespace if src.pod is not None else ""
-        params: tuple = (("namespace", ns),)
         manifest = dns_allow_manifest(ns, {p.name for p in snapshot.policies_in(ns)})
         # offered only once the evaluator agrees it opens this flow's egress (a DNS server that is not kube-dns
         # in kube-system is not covered by it)
-        if ns and _egress_allowed_with(verdict, snapshot, manifest):
-            params += (("manifest", manifest),)
-        out.append(Finding("dns_egress", params))
+        verified = bool(ns) and _egress_allowed_with(verdict, snapshot, manifest)
+        out.append(DnsEgress(ns, manifest if verified else None))
     for subj in (src, dst):
         if subj.pod is not None and subj.pod.host_network:
-            out.append(Finding("host_network", (("pod", subj.key),)))
-    if (dst.ip in METADATA_IPS) or (dst.pod is None and dst.ip in METADATA_IPS):
-        out.append(Finding("metadata_address", (("ip", dst.ip),)))
+            out.append(HostNetwork(subj.key))
+    if dst.ip is not None and dst.ip in METADATA_IPS:
+        out.append(MetadataAddress(dst.ip))
     if denied_ingress and _is_ingress_controller(src, flow):
-        out.append(Finding("ingress_controller", (("source", src.key),)))
+        out.append(IngressController(src.key))
     for side in verdict.denying:
-        out.extend(_clause_findings(side, verdict, snapshot))
-    # one finding per (code, params)
-    seen: set = set()
+        out.extend(_clause_findings(side, verdict))
+    # one finding per kind and values
+    seen: set[str] = set()
     unique = []
     for f in out:
-        key = (f.code, repr(f.params))
+        key = repr(f)
         if key not in seen:
             seen.add(key)
             unique.append(f)
     return unique
 
 
-def _egress_allowed_with(verdict: Verdict, snapshot: ClusterSnapshot, manifest: dict) -> bool:
-    from netpol_tui.core.manifests import parse_network_policy
-
+def _egress_allowed_with(verdict: Verdict, snapshot: ClusterSnapshot, manifest: dict[str, Any]) -> bool:
     after = snapshot.with_changes(policies=[parse_network_policy(manifest)])
     again = after.evaluator.evaluate(verdict.source, verdict.destination, verdict.port, verdict.protocol)
     return again.egress.allowed
 
 
 def _is_ingress_controller(src: Subject, flow: Flow | None) -> bool:
-    if src.kind == "ingress" or (flow is not None and flow.source.kind == EndpointKind.INGRESS):
+    if src.kind == EndpointKind.INGRESS or (flow is not None and flow.source.kind == EndpointKind.INGRESS):
         return True
     pod = src.pod
     if pod is None:
@@ -308,7 +335,7 @@ def _is_ingress_controller(src: Subject, flow: Flow | None) -> bool:
     return pod.namespace in INGRESS_CONTROLLER_NAMES
 
 
-def _clause_findings(side: DirectionResult, verdict: Verdict, snapshot: ClusterSnapshot) -> list[Finding]:
+def _clause_findings(side: DirectionResult, verdict: Verdict) -> list[Finding]:
     """Findings read off the closest rules of the policies that deny on this side."""
     out: list[Finding] = []
     other = verdict.source if side.direction == INGRESS else verdict.destination
@@ -317,7 +344,7 @@ def _clause_findings(side: DirectionResult, verdict: Verdict, snapshot: ClusterS
         if closest is None:
             continue
         pol = pres.policy
-        rule_ref = (("policy", pol.key), ("rule", closest.index), ("direction", side.direction))
+        rule_ref = (pol.key, closest.index, side.direction)
         # a peer-only finding is the cause only when the rule's ports match (else fixing the peer is not enough)
         if not closest.peer.ok and closest.port.ok:
             # every peer item that comes closest (ties too: two items failing one clause each are two causes)
@@ -335,16 +362,13 @@ def _clause_findings(side: DirectionResult, verdict: Verdict, snapshot: ClusterS
                 and verdict.port in container_ports
                 and not any(p in container_ports for p in rule_ports)
             ):
-                out.append(
-                    Finding(
-                        "service_port_used",
-                        (*rule_ref, ("rule_ports", tuple(rule_ports)), ("target_port", verdict.port)),
-                    )
-                )
+                out.append(ServicePortUsed(*rule_ref, tuple(rule_ports), verdict.port))
     return out
 
 
-def _peer_findings(best: PeerCheck, closest, rule_ref: tuple, other: Subject) -> list[Finding]:
+def _peer_findings(
+    best: PeerCheck, closest: RuleResult, rule_ref: tuple[str, int, Direction], other: Subject
+) -> list[Finding]:
     """Findings of one peer item of a closest rule whose ports match."""
     out: list[Finding] = []
     # a namespace label the namespace lacks (or has with another value), maybe a typo
@@ -355,38 +379,21 @@ def _peer_findings(best: PeerCheck, closest, rule_ref: tuple, other: Subject) ->
             labels = other.namespace.labels
             similar = _similar_label(miss.key, miss.values[0], labels)
             out.append(
-                Finding(
-                    "namespace_label_missing",
-                    (
-                        *rule_ref,
-                        ("namespace", other.namespace.name),
-                        ("key", miss.key),
-                        ("value", miss.values[0]),
-                        ("actual", miss.actual),
-                        ("similar", similar),
-                    ),
+                NamespaceLabelMissing(
+                    *rule_ref, other.namespace.name, miss.key, miss.values[0], miss.actual, similar
                 )
             )
     # the one-dash mistake: a podSelector standing alone matches the peer's labels but only admits pods
     # of the policy's own namespace
-    if best.kind == "pods" and best.wrong_namespace and not best.pod_misses:
+    if best.kind == PeerKind.PODS and best.wrong_namespace and not best.pod_misses:
         sibling_ns = any(
             p.namespace_selector is not None and p.pod_selector is None for p in closest.rule.peers
         )
-        out.append(
-            Finding(
-                "and_or_mistake",
-                (
-                    *rule_ref,
-                    ("peer_namespace", other.pod.namespace if other.pod else ""),
-                    ("separate_items", sibling_ns),
-                ),
-            )
-        )
+        out.append(AndOrMistake(*rule_ref, other.pod.namespace if other.pod else "", sibling_ns))
     return out
 
 
-def _similar_label(key: str, value: str, labels) -> str:
+def _similar_label(key: str, value: str, labels: Mapping[str, str]) -> str:
     """A label of the namespace that looks like a typo of key=value ("" when none)."""
     if key in labels:
         close = difflib.get_close_matches(value, [labels[key]], n=1, cutoff=0.6)

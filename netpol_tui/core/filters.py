@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from netpol_tui.core import render
+from netpol_tui.core import wording
 from netpol_tui.core.model import Endpoint, Flow
 
 VERDICTS = ("FORWARDED", "DROPPED", "ERROR", "AUDIT", "REDIRECTED", "TRACED", "TRANSLATED")
@@ -55,7 +55,7 @@ class FilterError(ValueError):
         self.code = code
         self.word = word
         self.detail = detail
-        super().__init__(render.filter_error(code, word, detail))
+        super().__init__(wording.filter_error(code, word, detail))
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ import copy
 import ipaddress
 import re
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
 from netpol_tui.core import yamlout
 from netpol_tui.core.cluster import ClusterSnapshot
@@ -43,13 +45,23 @@ UNSTABLE_PREFIXES = ("io.cilium.", "io.kubernetes.")
 NAME_LABELS = ("app.kubernetes.io/name", "app", "k8s-app", "name", "component", "app.kubernetes.io/component")
 
 
+class FixSide(StrEnum):
+    INGRESS = "ingress"
+    EGRESS = "egress"
+
+
+class FixAction(StrEnum):
+    CREATE = "create"  # a new policy
+    PATCH = "patch"  # an existing policy with the rule added (the whole updated object)
+
+
 @dataclass(frozen=True, slots=True)
 class Fix:
-    side: str  # "ingress" / "egress"
-    action: str  # "create" / "patch"
+    side: FixSide
+    action: FixAction
     namespace: str
     name: str
-    manifest: dict
+    manifest: dict[str, Any]
     opens_other_pairs: int
     kind: str = "NetworkPolicy"
 
@@ -138,7 +150,7 @@ def _same_selection(snapshot: ClusterSnapshot, a: NetworkPolicy, selector: dict,
 
 def _candidate(
     side: DirectionResult, verdict: Verdict, snapshot: ClusterSnapshot, pending: dict[str, dict] | None = None
-) -> tuple[str, dict, str]:
+) -> tuple[FixAction, dict[str, Any], str]:
     """(action, manifest, name) for one denying side. `pending`: manifests already proposed for the other side
     (by ns/name), so that both sides never write two different versions of one policy name."""
     pending = pending or {}
@@ -163,7 +175,7 @@ def _candidate(
                 updated = copy.deepcopy(pending[existing.key])
                 spec = updated["spec"]
                 spec[key] = [*(spec.get(key) or []), rule]
-                return "patch", updated, existing.name
+                return FixAction.PATCH, updated, existing.name
             updated = copy.deepcopy(existing.raw)
             for drop in ("status",):
                 updated.pop(drop, None)
@@ -180,7 +192,7 @@ def _candidate(
             spec.setdefault("podSelector", {})
             rules = spec.get(key) or []
             spec[key] = [*rules, rule]
-            return "patch", updated, existing.name
+            return FixAction.PATCH, updated, existing.name
     other = verdict.source if side.direction == INGRESS else verdict.destination
     me_name, other_name = short_name(me), short_name(other)
     if side.direction == INGRESS:
@@ -206,7 +218,7 @@ def _candidate(
     while manifest["metadata"]["name"] in taken:
         manifest["metadata"]["name"] = _dns_name(f"{base[:58]}-{n}")
         n += 1
-    return "create", manifest, manifest["metadata"]["name"]
+    return FixAction.CREATE, manifest, manifest["metadata"]["name"]
 
 
 def _side_of(verdict: Verdict, direction: str) -> DirectionResult:
@@ -338,13 +350,18 @@ def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
             return []
         fixes.append(
             Fix(
-                side="ingress" if side.direction == INGRESS else "egress",
+                side=FixSide.INGRESS if side.direction == INGRESS else FixSide.EGRESS,
                 action=action,
                 namespace=policy.namespace,
                 name=policy.name,
                 manifest=manifest,
                 opens_other_pairs=opens_other_pairs(
-                    snapshot, alone, policy, side.direction, verdict, _added_rules(snapshot, policy, side.direction)
+                    snapshot,
+                    alone,
+                    policy,
+                    side.direction,
+                    verdict,
+                    _added_rules(snapshot, policy, side.direction),
                 ),
             )
         )

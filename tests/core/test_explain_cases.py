@@ -6,6 +6,8 @@ that makes the flow allowed), not on prose (see test_explain_golden.py for the w
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import pytest
 import yaml
 from test_explain_support import (
@@ -30,21 +32,44 @@ from test_explain_support import (
 )
 
 from netpol_tui.demo import scenario as demo_scenario
-from netpol_tui.core import render
+from netpol_tui.core import wording
 from netpol_tui.core.cluster import Coverage
-from netpol_tui.core.explain import explain_flow
+from netpol_tui.core.explain import Explanation, explain_flow
+from netpol_tui.core.findings import (
+    AndOrMistake,
+    DirectionDiffers,
+    DnsEgress,
+    DropReason,
+    ExplicitDeny,
+    Finding,
+    ForbiddenResources,
+    HostNetwork,
+    HubbleDisagreesDropped,
+    HubbleDisagreesForwarded,
+    IngressController,
+    MetadataAddress,
+    NamespaceLabelMissing,
+    NamespaceScope,
+    NotEvaluatedPolicies,
+    PodNotInSnapshot,
+    ReplyFlow,
+    ServicePortUsed,
+)
 from netpol_tui.core.manifests import parse_network_policy
-from netpol_tui.core.model import Endpoint, EndpointKind, Workload
+from netpol_tui.core.model import Direction, Endpoint, EndpointKind, Workload
 from netpol_tui.core.suggest import UNSTABLE_LABELS
 
 
-def codes(expl) -> list[str]:
+F = TypeVar("F", bound=Finding)
+
+
+def codes(expl: Explanation) -> list[str]:
     return [f.code for f in expl.findings]
 
 
-def finding(expl, code: str):
-    found = [f for f in expl.findings if f.code == code]
-    assert len(found) == 1, f"{code} not found once in {codes(expl)}"
+def finding(expl: Explanation, kind: type[F]) -> F:
+    found = expl.found(kind)
+    assert len(found) == 1, f"{kind.__name__} not found once in {codes(expl)}"
     return found[0]
 
 
@@ -64,10 +89,10 @@ def test_demo_dns_egress() -> None:
     expl = explain_flow(demo_flow(WORKER, COREDNS, 53), snap)
     assert expl.case == "policy_drop"
     assert [d.direction for d in expl.denying] == ["Egress"]
-    f = finding(expl, "dns_egress")
-    assert f.param("namespace") == "shop"
+    f = finding(expl, DnsEgress)
+    assert f.namespace == "shop"
     # the namespace-wide DNS allow, as YAML, lets every pod of shop resolve names on UDP and TCP 53
-    dns = parse_fix_yaml(render_yaml(f.param("manifest")))
+    dns = parse_fix_yaml(render_yaml(f.manifest))
     assert dns.namespace == "shop" and dns.pod_selector.is_empty
     after = snap.with_changes(policies=[dns])
     ev = after.evaluator
@@ -86,14 +111,14 @@ def test_dns_allow_is_offered_only_when_it_opens_the_flow_and_never_overwrites_a
     snap = demo_snapshot()
     # a query to a resolver outside the cluster: the namespace-wide kube-dns allow would not open it
     expl = explain_flow(drop(snap, WORKER, "8.8.8.8", 53, "UDP", direction="EGRESS"), snap)
-    f = finding(expl, "dns_egress")
-    assert f.param("manifest") is None and "another DNS server" in render.finding_text(f)
+    f = finding(expl, DnsEgress)
+    assert f.manifest is None and "another DNS server" in wording.finding_text(f)
     # a policy already named allow-dns-egress in shop: the proposal takes another name
     taken = snapshot(
         [*demo_scenario.cluster_objects(), np("shop", "allow-dns-egress", {"podSelector": {"matchLabels": {"app": "x"}}})]
     )
-    f = finding(explain_flow(demo_flow(WORKER, COREDNS, 53), taken), "dns_egress")
-    assert f.param("manifest")["metadata"]["name"] == "allow-dns-egress-2"
+    f = finding(explain_flow(demo_flow(WORKER, COREDNS, 53), taken), DnsEgress)
+    assert f.manifest["metadata"]["name"] == "allow-dns-egress-2"
 
 
 def render_yaml(manifest: dict) -> str:
@@ -105,9 +130,9 @@ def render_yaml(manifest: dict) -> str:
 def test_demo_service_port() -> None:
     expl = explain_flow(demo_flow(FRONTEND, API, 8080), demo_snapshot())
     assert expl.case == "policy_drop"
-    f = finding(expl, "service_port_used")
-    assert f.param("policy") == "shop/api-ingress" and f.param("rule") == 0
-    assert f.param("rule_ports") == (80,) and f.param("target_port") == 8080
+    f = finding(expl, ServicePortUsed)
+    assert f.policy == "shop/api-ingress" and f.rule == 0
+    assert f.rule_ports == (80,) and f.target_port == 8080
     (fix,) = expl.fixes
     assert (fix.side, fix.action, fix.target) == ("ingress", "patch", "shop/api-ingress")
     # 2 frontends x 2 apis, minus the flow's own pair
@@ -117,12 +142,12 @@ def test_demo_service_port() -> None:
 
 def test_demo_and_or_mistake() -> None:
     expl = explain_flow(demo_flow(PROMETHEUS, API, 9090), demo_snapshot())
-    f = finding(expl, "and_or_mistake")
-    assert f.param("policy") == "shop/allow-metrics"
-    assert f.param("peer_namespace") == "monitoring" and f.param("separate_items") is True
+    f = finding(expl, AndOrMistake)
+    assert f.policy == "shop/allow-metrics"
+    assert f.peer_namespace == "monitoring" and f.separate_items is True
     # the namespaceSelector item fails on one clause too (an old-style `name` label): both causes are named
-    ns = finding(expl, "namespace_label_missing")
-    assert (ns.param("key"), ns.param("similar")) == ("name", "kubernetes.io/metadata.name=monitoring")
+    ns = finding(expl, NamespaceLabelMissing)
+    assert (ns.key, ns.similar) == ("name", "kubernetes.io/metadata.name=monitoring")
     (fix,) = expl.fixes
     doc = yaml.safe_load(fix.yaml)
     peer = doc["spec"]["ingress"][-1]["from"]
@@ -137,17 +162,17 @@ def test_demo_and_or_mistake() -> None:
 
 def test_demo_namespace_label_typo() -> None:
     expl = explain_flow(demo_flow(API, PAYMENTS, 8443), demo_snapshot())
-    f = finding(expl, "namespace_label_missing")
-    assert dict(f.params) | {} == {
-        "policy": "payments/payments-ingress",
-        "rule": 0,
-        "direction": "Ingress",
-        "namespace": "shop",
-        "key": "team",
-        "value": "shops",
-        "actual": "shop",
-        "similar": "team=shop",
-    }
+    f = finding(expl, NamespaceLabelMissing)
+    assert f == NamespaceLabelMissing(
+        policy="payments/payments-ingress",
+        rule=0,
+        direction=Direction.INGRESS,
+        namespace="shop",
+        key="team",
+        value="shops",
+        actual="shop",
+        similar="team=shop",
+    )
     (fix,) = expl.fixes
     assert (fix.side, fix.action, fix.target) == ("ingress", "patch", "payments/payments-ingress")
     assert fix.opens_other_pairs == 1  # the other api pod
@@ -155,9 +180,9 @@ def test_demo_namespace_label_typo() -> None:
 
 def test_demo_ingress_controller() -> None:
     expl = explain_flow(demo_flow(NGINX, API2, 8080), demo_snapshot())
-    assert finding(expl, "ingress_controller").param("source") == NGINX
+    assert finding(expl, IngressController).source == NGINX
     # the closest rule (allow-metrics) fails on its port too: relabelling the namespace would not help
-    assert not expl.has("namespace_label_missing")
+    assert not expl.has(NamespaceLabelMissing)
     (fix,) = expl.fixes
     assert fix.side == "ingress"
     assert_fix_allows(expl, demo_snapshot())
@@ -165,7 +190,7 @@ def test_demo_ingress_controller() -> None:
 
 def test_demo_metadata_address() -> None:
     expl = explain_flow(demo_flow(WORKER, "169.254.169.254", 80), demo_snapshot())
-    assert finding(expl, "metadata_address").param("ip") == "169.254.169.254"
+    assert finding(expl, MetadataAddress).ip == "169.254.169.254"
     (fix,) = expl.fixes
     doc = yaml.safe_load(fix.yaml)
     assert doc["spec"]["egress"][-1] == {
@@ -177,10 +202,10 @@ def test_demo_metadata_address() -> None:
 def test_demo_not_a_policy_drop() -> None:
     expl = explain_flow(demo_flow(API2, "10.96.40.7", 443), demo_snapshot())
     assert expl.case == "not_a_policy_drop"
-    f = finding(expl, "drop_reason")
-    assert f.param("reason") == "SERVICE_BACKEND_NOT_FOUND" and f.param("code") == 158
+    f = finding(expl, DropReason)
+    assert f.reason == "SERVICE_BACKEND_NOT_FOUND" and f.reason_code == 158
     assert expl.fixes == ()
-    assert "outside the cluster" not in render.explanation_summary(expl)
+    assert "outside the cluster" not in wording.explanation_summary(expl)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -318,14 +343,14 @@ def test_pod_not_in_snapshot_uses_flow_labels() -> None:
     expl = explain_flow(drop(snap, "", "prod/db-0", 5432, source=gone), snap)
     # app=api is admitted by db-ingress: the flow's labels were used
     assert expl.case == "policy_drop_but_allowed"
-    assert finding(expl, "pod_not_in_snapshot").param("pod") == "prod/api-7d9-zzz"
+    assert finding(expl, PodNotInSnapshot).pod == "prod/api-7d9-zzz"
     assert not expl.verdict.source.in_snapshot
 
     gone_web = Endpoint(
         ip="10.0.0.98", kind=EndpointKind.POD, namespace="prod", pod_name="old-1", labels={"app": "old"}
     )
     expl = explain_flow(drop(snap, "", "prod/db-0", 5432, source=gone_web), snap)
-    assert expl.case == "policy_drop" and expl.has("pod_not_in_snapshot")
+    assert expl.case == "policy_drop" and expl.has(PodNotInSnapshot)
     (fix,) = expl.fixes
     assert yaml.safe_load(fix.yaml)["spec"]["ingress"][-1]["from"] == [
         {"podSelector": {"matchLabels": {"app": "old"}}}
@@ -344,7 +369,7 @@ def test_gone_pod_whose_ip_was_reused_keeps_its_own_labels() -> None:
     )
     expl = explain_flow(drop(snap, "", "prod/db-0", 5432, source=gone), snap)
     assert expl.verdict.source.key == "prod/batch-old"
-    assert expl.has("pod_not_in_snapshot")
+    assert expl.has(PodNotInSnapshot)
     # judged as app=batch (denied), not as the api pod now holding the IP (allowed)
     assert expl.case == "policy_drop"
 
@@ -356,7 +381,7 @@ def test_endpoints_found_by_ip_without_pod_names() -> None:
     expl = explain_flow(drop(snap, "", "", 5432, source=src, destination=dst), snap)
     assert expl.verdict.source.key == "web/web-1" and expl.verdict.source.in_snapshot
     assert expl.verdict.destination.key == "prod/db-0"
-    assert expl.case == "policy_drop" and not expl.has("pod_not_in_snapshot")
+    assert expl.case == "policy_drop" and not expl.has(PodNotInSnapshot)
     (fix,) = expl.fixes
     assert fix.target == "prod/db-ingress"
     assert_fix_allows(expl, snap)
@@ -369,7 +394,7 @@ def test_reply_flow_evaluates_the_original_direction() -> None:
     expl = explain_flow(reply, snap)
     v = expl.verdict
     assert (v.source.key, v.destination.key, v.port, v.protocol) == ("web/web-1", "prod/db-0", 5432, "TCP")
-    assert expl.reversed and expl.has("reply_flow")
+    assert expl.reversed and expl.has(ReplyFlow)
     assert [d.direction for d in expl.denying] == ["Ingress"]
     # and the same reply from an allowed caller: allowed, no fix
     ok = drop(snap, "prod/db-0", "prod/api-7d9-a", 40000, source_port=5432, is_reply=True)
@@ -413,7 +438,7 @@ def test_closest_rule_fails_on_fewest_clauses() -> None:
     (pres,) = expl.verdict.ingress.policies
     assert [r.failures for r in pres.rules] == [3, 1, 2]
     assert pres.closest.index == 1
-    summary = render.explanation_summary(expl)
+    summary = wording.explanation_summary(expl)
     assert "rule #2 of prod/db-closest matches the source but allows port 2/TCP, not 5432/TCP" in summary
 
 
@@ -422,7 +447,7 @@ def test_policy_without_rules_listed_without_closest_rule() -> None:
     expl = explain_flow(drop(snap, "web/web-1", "prod/db-0", 5432), snap)
     (pres,) = expl.verdict.ingress.policies
     assert pres.policy.key == "prod/deny-all" and pres.rules == () and pres.closest is None
-    assert "prod/deny-all selects prod/db-0 and has no ingress rules" in render.explanation_summary(expl)
+    assert "prod/deny-all selects prod/db-0 and has no ingress rules" in wording.explanation_summary(expl)
     (fix,) = expl.fixes
     # deny-all selects every prod pod, db's stable labels select only db-0: a new policy, not a patch
     assert (fix.side, fix.action) == ("ingress", "create")
@@ -440,13 +465,13 @@ def test_policy_drop_but_allowed_mentions_cilium_policies() -> None:
     flow = drop(plain, "prod/api-7d9-a", "prod/db-0", 5432)
     expl = explain_flow(flow, plain)
     assert expl.case == "policy_drop_but_allowed" and expl.fixes == ()
-    assert "cilium_policies" not in finding(expl, "hubble_disagrees_dropped").param("causes")
+    assert "cilium_policies" not in finding(expl, HubbleDisagreesDropped).causes
     expl = explain_flow(flow, covered)
     assert expl.case == "policy_drop_but_allowed"
-    causes = finding(expl, "hubble_disagrees_dropped").param("causes")
+    causes = finding(expl, HubbleDisagreesDropped).causes
     assert "cilium_policies" in causes and "stale_snapshot" in causes
-    assert finding(expl, "not_evaluated_policies").param("kinds") == (("CiliumNetworkPolicy", 2),)
-    text = " ".join(render.finding_text(f) for f in expl.findings)
+    assert finding(expl, NotEvaluatedPolicies).kinds == (("CiliumNetworkPolicy", 2),)
+    text = " ".join(wording.finding_text(f) for f in expl.findings)
     assert "2 CiliumNetworkPolicies" in text and "CiliumNetworkPolicies or CiliumClusterwide" in text
 
 
@@ -455,8 +480,8 @@ def test_other_coverage_findings() -> None:
         [*BASE, DB_INGRESS], coverage=Coverage(forbidden=("networkpolicies",), namespace_scope="prod")
     )
     expl = explain_flow(drop(snap, "web/web-1", "prod/db-0", 5432), snap)
-    assert finding(expl, "forbidden_resources").param("resources") == ("networkpolicies",)
-    assert finding(expl, "namespace_scope").param("namespace") == "prod"
+    assert finding(expl, ForbiddenResources).resources == ("networkpolicies",)
+    assert finding(expl, NamespaceScope).namespace == "prod"
 
 
 def test_patch_or_create() -> None:
@@ -544,7 +569,7 @@ def test_explicit_deny_names_policies_from_denied_by() -> None:
     )
     expl = explain_flow(flow, snap)
     assert expl.case == "explicit_deny" and expl.fixes == ()
-    assert finding(expl, "explicit_deny").param("policies") == (
+    assert finding(expl, ExplicitDeny).policies == (
         "prod/no-db (CiliumNetworkPolicy)",
         "lockdown (CiliumClusterwideNetworkPolicy)",
     )
@@ -562,14 +587,14 @@ def test_cases_on_an_allowed_connection(verdict: str, case: str) -> None:
 def test_forwarded_but_denied_causes() -> None:
     snap = snapshot([*BASE, DB_INGRESS])
     expl = explain_flow(drop(snap, "web/web-1", "prod/db-0", 5432, verdict="FORWARDED"), snap)
-    causes = finding(expl, "hubble_disagrees_forwarded").param("causes")
+    causes = finding(expl, HubbleDisagreesForwarded).causes
     assert "established_before_policy" in causes and "not_enforced" in causes
 
 
 def test_host_network_source() -> None:
     snap = snapshot([*BASE, DB_INGRESS])
     expl = explain_flow(drop(snap, "prod/agent", "prod/db-0", 5432), snap)
-    assert finding(expl, "host_network").param("pod") == "prod/agent"
+    assert finding(expl, HostNetwork).pod == "prod/agent"
     assert not expl.verdict.egress.enforced and expl.verdict.egress.reason == "host_network"
     assert [d.direction for d in expl.denying] == ["Ingress"]
     # a hostNetwork pod cannot be selected as a peer: the fix admits its IP
@@ -583,11 +608,11 @@ def test_host_network_source() -> None:
 def test_direction_differs() -> None:
     snap = snapshot([*BASE, DB_INGRESS])
     expl = explain_flow(drop(snap, "web/web-1", "prod/db-0", 5432, direction="EGRESS"), snap)
-    f = finding(expl, "direction_differs")
-    assert f.param("hubble") == "Egress" and f.param("ours") == "Ingress"
+    f = finding(expl, DirectionDiffers)
+    assert f.hubble == "Egress" and f.ours == ("Ingress",)
     # agreeing direction: no such finding
     expl = explain_flow(drop(snap, "web/web-1", "prod/db-0", 5432, direction="INGRESS"), snap)
-    assert not expl.has("direction_differs")
+    assert not expl.has(DirectionDiffers)
 
 
 def test_service_port_used_only_when_the_target_port_is_the_pods() -> None:
@@ -601,11 +626,11 @@ def test_service_port_used_only_when_the_target_port_is_the_pods() -> None:
     )
     snap = snapshot([*BASE, svc_port])
     expl = explain_flow(drop(snap, "web/web-1", "prod/api-7d9-a", 8080), snap)
-    f = finding(expl, "service_port_used")
-    assert f.param("rule_ports") == (80,) and f.param("target_port") == 8080
+    f = finding(expl, ServicePortUsed)
+    assert f.rule_ports == (80,) and f.target_port == 8080
     # a port the pod does not listen on: not the Service-port mistake
     expl = explain_flow(drop(snap, "web/web-1", "prod/api-7d9-a", 9999), snap)
-    assert not expl.has("service_port_used")
+    assert not expl.has(ServicePortUsed)
 
 
 def test_namespace_label_missing_without_typo() -> None:
@@ -624,14 +649,14 @@ def test_namespace_label_missing_without_typo() -> None:
     )
     snap = snapshot([*BASE, pol])
     expl = explain_flow(drop(snap, "web/web-1", "prod/db-0", 5432), snap)
-    f = finding(expl, "namespace_label_missing")
-    assert (f.param("key"), f.param("value"), f.param("actual"), f.param("similar")) == (
+    f = finding(expl, NamespaceLabelMissing)
+    assert (f.key, f.value, f.actual, f.similar) == (
         "tier",
         "frontend",
         None,
         "",
     )
-    assert "namespace web has no label tier" in render.finding_text(f)
+    assert "namespace web has no label tier" in wording.finding_text(f)
 
 
 def test_near_miss_names_the_failing_label() -> None:
@@ -658,7 +683,7 @@ def test_near_miss_names_the_failing_label() -> None:
     expl = explain_flow(drop(snap, "web/web-2", "prod/db-0", 5432), snap)
     assert (
         "closest: rule #2 of prod/allow-web would allow this if the source had app=web; it has app=web-v2"
-        in render.explanation_summary(expl)
+        in wording.explanation_summary(expl)
     )
 
 

@@ -28,8 +28,9 @@ from test_explain_support import (
     demo_snapshot,
 )
 
-from netpol_tui.core import render, yamlout
+from netpol_tui.core import render, wording, yamlout
 from netpol_tui.core.explain import explain_flow
+from netpol_tui.core.findings import finding_manifest
 
 GOLDEN = Path(__file__).parent / "golden"
 REGEN = os.environ.get("NETPOL_TUI_REGEN_GOLDEN") == "1"
@@ -62,17 +63,17 @@ CASES = {
 
 def golden_text(name: str) -> str:
     expl = explain_flow(CASES[name](), demo_snapshot())
-    lines = [f"case: {expl.case}", "", "summary:", render.explanation_summary(expl), "", "findings:"]
+    lines = [f"case: {expl.case}", "", "summary:", wording.explanation_summary(expl), "", "findings:"]
     for f in expl.findings:
-        lines.append(f"- [{f.code}] {render.finding_text(f)}")
-        manifest = f.param("manifest")
+        lines.append(f"- [{f.code}] {wording.finding_text(f)}")
+        manifest = finding_manifest(f)
         if isinstance(manifest, dict):
             lines += ["  " + line for line in yamlout.dump(manifest).splitlines()]
     if not expl.findings:
         lines.append("(none)")
     lines += ["", "fixes:"]
-    lines += [f"- {render.fix_heading(fix)}" for fix in expl.fixes] or [
-        f"(none) {render.no_fix_text(expl)}".rstrip()
+    lines += [f"- {wording.fix_heading(fix)}" for fix in expl.fixes] or [
+        f"(none) {wording.no_fix_text(expl)}".rstrip()
     ]
     return "\n".join(lines) + "\n"
 

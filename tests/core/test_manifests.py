@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from netpol_tui.cli import main
-from netpol_tui.core import render
+from netpol_tui.core import wording
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.manifests import parse_objects
 from netpol_tui.core.model import NS_NAME_LABEL, ContainerPort, Origin, Workload
@@ -352,7 +352,7 @@ def test_bad_input_problems_name_file_document_object_and_field(bad_file: Path) 
     assert got == [(d, c, o, f) for d, c, o, f, _ in BAD_EXPECTED]
     for problem, (doc, _, obj, field, words) in zip(r.problems, BAD_EXPECTED, strict=True):
         assert problem.origin.source == str(bad_file)
-        text = render.problem_text(problem)
+        text = wording.problem_text(problem)
         assert "\n" not in text
         assert text.startswith(f"{bad_file}, document {doc}")
         assert obj in text and field in text and words in text, text
@@ -395,7 +395,7 @@ def test_policy_field_errors(spec, code, field) -> None:
         Origin("pols.yaml", 4),
     )
     assert [(p.code, p.obj, p.field) for p in r.problems] == [(code, "NetworkPolicy n/bad", field)]
-    text = render.problem_text(r.problems[0])
+    text = wording.problem_text(r.problems[0])
     assert text.startswith(f"pols.yaml, document 4, NetworkPolicy n/bad, {field}: ")
     assert [p.key for p in r.policies] == ["n/ok"]
 
@@ -484,4 +484,4 @@ def test_an_except_equal_to_its_cidr_is_refused() -> None:
     (problem,) = parsed.problems
     assert problem.code == "except_equals_cidr"
     assert problem.field == "spec.ingress[0].from[0].ipBlock.except[0]"
-    assert "is the whole cidr 10.0.0.0/8" in render.problem_text(problem)
+    assert "is the whole cidr 10.0.0.0/8" in wording.problem_text(problem)

@@ -1,0 +1,157 @@
+"""Explanations in words: the one-sentence summary, the agreement with Hubble, fixes and groups."""
+
+from __future__ import annotations
+
+from netpol_tui.core.aggregate import DropGroup
+from netpol_tui.core.explain import Case, Explanation
+from netpol_tui.core.model import EndpointKind
+from netpol_tui.core.subject import Subject
+from netpol_tui.core.suggest import Fix, FixAction
+from netpol_tui.core.wording.findings import drop_reason_text
+from netpol_tui.core.wording.rules import SIDE_NAME, near_miss_text
+
+_KIND_TEXT: dict[str, str] = {
+    EndpointKind.WORLD: "outside the cluster",
+    EndpointKind.HOST: "the node",
+    EndpointKind.REMOTE_NODE: "another node",
+    EndpointKind.KUBE_APISERVER: "the kube-apiserver",
+    EndpointKind.HEALTH: "the Cilium health endpoint",
+    EndpointKind.INGRESS: "the Cilium Ingress proxy",
+}
+
+
+def endpoint_text(subject: Subject) -> str:
+    if subject.pod is not None:
+        return subject.key
+    kind = _KIND_TEXT.get(subject.kind, str(subject.kind))
+    return f"{subject.ip} ({kind})" if subject.ip else kind
+
+
+def explanation_summary(expl: Explanation, *, with_closest: bool = True) -> str:
+    """One sentence for a person (the contract's `summary`, and the TUI explanation pane's first line).
+
+    `with_closest=False` leaves out the closest rule of each denying side (the TUI shows it on its own line).
+    """
+    v = expl.verdict
+    case = expl.case
+    conn = f"{endpoint_text(v.source)} → {endpoint_text(v.destination)} {v.port}/{v.protocol}"
+    if case == Case.NOT_POLICY:
+        # Hubble's identity for an address it did not translate (a ClusterIP without backends) is `world`:
+        # do not call a Service address "outside the cluster"
+        conn = f"{v.source.key} → {v.destination.key} {v.port}/{v.protocol}"
+    if case == Case.EXPLICIT_DENY:
+        return f"{conn}: dropped by an explicit deny policy; an allow rule cannot override it."
+    if case == Case.NOT_POLICY:
+        reason = expl.flow.drop_reason if expl.flow else ""
+        return f"{conn}: dropped, but not by policy — {reason}: {drop_reason_text(reason)}."
+    if case == Case.AUTH_REQUIRED:
+        return f"{conn}: dropped because mutual authentication is required and missing."
+    if case == Case.POLICY_DROP_UNEXPLAINED:
+        return f"{conn}: Hubble dropped it for policy, but the NetworkPolicies we know allow it."
+    if v.allowed:
+        if case == Case.ALLOWED:
+            return f"{conn}: forwarded, and the policies allow it."
+        return f"{conn}: allowed."
+    sides = []
+    for side in v.denying:
+        names = ", ".join(f"{p.policy.namespace}/{p.policy.name}" for p in side.policies)
+        closest = side.closest if with_closest else None
+        near = f"; closest: {near_miss_text(closest, side, v)}" if closest is not None else ""
+        sides.append(
+            f"denied at {SIDE_NAME[side.direction]} of {side.subject.key} (isolated by {names}){near}"
+        )
+    prefix = {
+        Case.AUDIT: "would be dropped (audit mode)",
+        Case.FORWARDED_BUT_DENIED: "Hubble forwarded it, but the policies deny it",
+        Case.POLICY_DROP: "dropped",
+        Case.TRACE: "denied",
+    }.get(case, "denied")
+    return f"{conn}: {prefix} — " + "; and ".join(sides) + "."
+
+
+def tui_explanation_headline(expl: Explanation) -> str:
+    """The explanation pane's first line: `explanation_summary` without the closest rule."""
+    return explanation_summary(expl, with_closest=False)
+
+
+def dns_allow_heading(namespace: str) -> str:
+    return f"Alternative: the namespace-wide DNS allow for {namespace} — verified; every pod of it may reach kube-dns"
+
+
+def fix_heading(fix: Fix) -> str:
+    verb = "add a rule to" if fix.action == FixAction.PATCH else "create"
+    pairs = fix.opens_other_pairs
+    opens = (
+        "opens nothing else"
+        if pairs == 0
+        else f"also opens {pairs} other pod pair{'s' if pairs != 1 else ''}"
+    )
+    return f"Fix ({fix.side}): {verb} NetworkPolicy {fix.target} — verified; {opens}"
+
+
+def no_fix_text(expl: Explanation) -> str:
+    if expl.case in (Case.EXPLICIT_DENY, Case.NOT_POLICY, Case.AUTH_REQUIRED):
+        return "No NetworkPolicy fix: see above."
+    if expl.verdict.allowed:
+        return ""
+    return "No verified NetworkPolicy fix: the denying side is not a pod we can select."
+
+
+def explain_report_heading(flows: int, drops: int, groups: int, errors: int, lost: int) -> str:
+    parts = [
+        f"{flows} flow{'s' if flows != 1 else ''} read",
+        f"{drops} dropped in {groups} group{'s' if groups != 1 else ''}",
+    ]
+    if errors:
+        parts.append(f"{errors} line{'s' if errors != 1 else ''} skipped")
+    if lost:
+        parts.append(f"{lost} events lost by Hubble")
+    return ", ".join(parts)
+
+
+def group_line(group: DropGroup) -> str:
+    return f"{group.count:>7} × {group.source} → {group.destination} {group.port}/{group.protocol}"
+
+
+_AGREEMENT: dict[Case, str] = {
+    Case.POLICY_DROP: "Hubble and the policies agree: dropped, and the NetworkPolicies deny it.",
+    Case.POLICY_DROP_UNEXPLAINED: "Hubble and the policies DISAGREE: Hubble dropped it for policy, the "
+    "NetworkPolicies we know allow it.",
+    Case.EXPLICIT_DENY: "Hubble names an explicit deny rule: the NetworkPolicies cannot override it.",
+    Case.AUTH_REQUIRED: "Hubble dropped it for missing mutual authentication, not for a NetworkPolicy.",
+    Case.NOT_POLICY: "Not a policy drop: Hubble dropped it for another reason.",
+    Case.AUDIT: "Audit mode: Hubble let it through but reports the policies would drop it.",
+    Case.ALLOWED: "Hubble and the policies agree: forwarded, and allowed.",
+    Case.FORWARDED_BUT_DENIED: "Hubble and the policies DISAGREE: Hubble forwarded what the NetworkPolicies deny.",
+}
+
+
+def tui_agreement(expl: Explanation) -> str:
+    """Whether Hubble's verdict and the policies we know agree, in one line."""
+    return _AGREEMENT.get(expl.case, "")
+
+
+_DENIED_AT_SHORT: dict[Case, str] = {
+    Case.NOT_POLICY: "not policy",
+    Case.EXPLICIT_DENY: "deny rule",
+    Case.POLICY_DROP_UNEXPLAINED: "disagree",
+    Case.AUTH_REQUIRED: "auth",
+}
+
+
+def tui_group_denied_at(expl: Explanation | None) -> str:
+    """A short word for where a group is denied: `ingress`, `egress+ingress`, `not policy`, ..."""
+    if expl is None:
+        return "?"
+    if expl.case not in (Case.POLICY_DROP, Case.AUDIT, Case.FORWARDED_BUT_DENIED):
+        return _DENIED_AT_SHORT.get(expl.case, str(expl.case))
+    return "+".join(SIDE_NAME[s.direction] for s in expl.verdict.denying) or "?"
+
+
+def tui_opens_other_pairs(pairs: int) -> str:
+    if pairs == 0:
+        return "Opens nothing else: no other pod pair is newly allowed on this port."
+    return (
+        f"Caution: also opens {pairs} other pod pair{'s' if pairs != 1 else ''} on this port — review before "
+        "applying."
+    )
