@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from netpol_tui.cli import wording as words
 from netpol_tui.cli.errors import CliError
 from netpol_tui.cli.feeds import HubbleFeed, KubeFeed, ReplayFeed, cluster_feed
-from netpol_tui.core import render
 from netpol_tui.demo import demo_flows
 from netpol_tui.sources.cluster_loader import ClusterConfig
 from netpol_tui.sources.hubble.client import HubbleConfig
@@ -82,7 +82,7 @@ def app_for_live(
     forwarder: PortForwarder | None = None,
 ) -> BuiltApp:
     """Live Hubble (`hubble.server`, already the port-forward's address with -P) and the kube watch or files."""
-    label = render.label_relay(hubble.server, forwarder is not None)
+    label = words.label_relay(hubble.server, forwarder is not None)
     try:
         app = make_app(HubbleFeed(hubble, label), cluster_feed(cluster), options)
     except BaseException:
@@ -104,8 +104,8 @@ def app_for_demo(
     opts = replace(options, narrow_live=False, select_first_drop=True)  # 40 flows/s: show everything
     try:
         app = make_app(
-            HubbleFeed(config, render.label_demo(address)),
-            StaticCluster(demo_snapshot(), label=render.LABEL_DEMO_CLUSTER),
+            HubbleFeed(config, words.label_demo(address)),
+            StaticCluster(demo_snapshot(), label=words.LABEL_DEMO_CLUSTER),
             opts,
             clock=clock,
         )

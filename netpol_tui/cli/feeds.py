@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from netpol_tui.core import render
+from netpol_tui.cli import wording as words
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.filters import FlowQuery
 from netpol_tui.core.model import KubeStatus
@@ -39,7 +39,7 @@ class HubbleFeed:
                 config, backoff_max=retry_max, backoff_initial=min(config.backoff_initial, retry_max)
             )
         self.config = replace(config, follow=True, retry_until_connected=True)
-        self.label = label or render.label_relay(config.server)
+        self.label = label or words.label_relay(config.server)
         self._lock = threading.Lock()
         self._src: Any = None
         self._closed = False
@@ -124,7 +124,7 @@ class KubeFeed:
         self.kubeconfig = kubeconfig
         self.context = context
         self.namespace = namespace
-        self.label = render.label_context(context) if context else render.LABEL_KUBE_API
+        self.label = words.label_context(context) if context else words.LABEL_KUBE_API
         self._stop = threading.Event()
         self._src: KubeSource | None = None
         self._backoff = backoff or Backoff(initial=2.0, maximum=30.0)
@@ -149,7 +149,7 @@ class KubeFeed:
                 continue
             self._src = src
             if src.conn.context:
-                self.label = render.label_context(src.conn.context)
+                self.label = words.label_context(src.conn.context)
             try:
                 src.run(on_snapshot, on_status)
             finally:

@@ -35,16 +35,13 @@ from netpol_tui.core import render
 from netpol_tui.core.cluster import ClusterSnapshot, Coverage
 from netpol_tui.core.manifests import parse_objects
 from netpol_tui.core.model import KubeStatus, Origin, Problem
+from netpol_tui.sources import kube_errors as text
 from netpol_tui.sources.backoff import Backoff
-from netpol_tui.sources.errors import SourceError
+from netpol_tui.sources.kube_errors import KubeError
 
 ORIGIN = Origin("kube-api")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
-
-
-class KubeError(SourceError):
-    """The kube API cannot be used at all (no kubeconfig, unreachable, 401 ...): one line for the user."""
 
 
 class _Forbidden(Exception):
@@ -177,7 +174,7 @@ def connect(kubeconfig: str | None = None, context: str | None = None) -> Connec
     if kubeconfig:
         path = os.path.expanduser(kubeconfig)
         if not os.path.exists(path):
-            raise KubeError(render.kube_kubeconfig_missing(kubeconfig))
+            raise KubeError(text.kubeconfig_missing(kubeconfig))
         paths = path
         where = kubeconfig
     else:
@@ -196,30 +193,30 @@ def connect(kubeconfig: str | None = None, context: str | None = None) -> Connec
             try:
                 config.load_incluster_config(client_configuration=cfg)
             except ConfigException as exc:
-                raise KubeError(render.kube_config_invalid("in-cluster", _first_line(exc))) from None
+                raise KubeError(text.config_invalid("in-cluster", _first_line(exc))) from None
             return Connection(client.ApiClient(cfg), "", cfg.host)
         looked = (
             "$KUBECONFIG: " + os.environ["KUBECONFIG"] if os.environ.get("KUBECONFIG") else "~/.kube/config"
         )
-        raise KubeError(render.kube_no_config(f"looked at {looked}"))
+        raise KubeError(text.no_config(f"looked at {looked}"))
     try:
         contexts, current = config.list_kube_config_contexts(config_file=paths)
     except (ConfigException, OSError, ValueError, TypeError, KeyError) as exc:
-        raise KubeError(render.kube_config_invalid(where, _first_line(exc))) from None
+        raise KubeError(text.config_invalid(where, _first_line(exc))) from None
     except Exception as exc:  # yaml errors and the like: still one line
-        raise KubeError(render.kube_config_invalid(where, _first_line(exc))) from None
+        raise KubeError(text.config_invalid(where, _first_line(exc))) from None
     names = [c.get("name", "") for c in contexts or [] if isinstance(c, Mapping)]
     if context and context not in names:
-        raise KubeError(render.kube_context_not_found(context, names))
+        raise KubeError(text.context_not_found(context, names))
     if not context and not current:
-        raise KubeError(render.kube_config_invalid(where, "no current-context: pass --context NAME"))
+        raise KubeError(text.config_invalid(where, "no current-context: pass --context NAME"))
     chosen = context or _first_current_context(paths) or (current or {}).get("name", "")
     try:
         config.load_kube_config(
             config_file=paths, context=chosen, client_configuration=cfg, persist_config=False
         )
     except Exception as exc:  # ConfigException, exec plugin failures, bad certificate files ...
-        raise KubeError(render.kube_config_invalid(where, _first_line(exc))) from None
+        raise KubeError(text.config_invalid(where, _first_line(exc))) from None
     return Connection(client.ApiClient(cfg), chosen, cfg.host)
 
 
@@ -437,7 +434,7 @@ class _Reflector:
         self.backoff.healthy()  # a watch that lasts starts the backoff over
         if self.recovering:
             self.recovering = False
-            src._status("watching", self.res.plural, render.kube_watching(self.res.plural))
+            src._status("watching", self.res.plural, text.watching(self.res.plural))
         try:
             if src.stopped:
                 return
@@ -475,7 +472,7 @@ class _Reflector:
                 # a clean end of the watch (its timeoutSeconds): watch again from where we are
             except _Gone:
                 need_list = True
-                src._status("relisting", self.res.plural, render.kube_relisting(self.res.plural))
+                src._status("relisting", self.res.plural, text.relisting(self.res.plural))
             except _Forbidden as exc:
                 need_list = True
                 self._set_forbidden(exc.verb)
@@ -499,7 +496,7 @@ class _Reflector:
                     src._status(
                         "failed",
                         self.res.plural,
-                        render.kube_unauthorized(src.conn.server, src.conn.context),
+                        text.unauthorized(src.conn.server, src.conn.context),
                         attempt,
                         delay,
                     )
@@ -510,7 +507,7 @@ class _Reflector:
                     src._status(
                         "reconnecting",
                         self.res.plural,
-                        render.kube_reconnecting(self.res.plural, delay, detail),
+                        text.reconnecting(self.res.plural, delay, detail),
                         attempt,
                         delay,
                     )
@@ -711,9 +708,7 @@ class KubeSource:
                     if not self._discovery_done:
                         self._discovery_done = True
                         self._changed()
-                self._status(
-                    "reconnecting", "apis", render.kube_reconnecting("/apis", delay, describe_error(exc))
-                )
+                self._status("reconnecting", "apis", text.reconnecting("/apis", delay, describe_error(exc)))
                 self._stop.wait(delay)
                 continue
             if found:
@@ -802,12 +797,10 @@ class KubeSource:
     def _fatal(self, exc: BaseException) -> KubeError:
         status = getattr(exc, "status", None)
         if status == 401:
-            return KubeError(render.kube_unauthorized(self.conn.server, self.conn.context))
+            return KubeError(text.unauthorized(self.conn.server, self.conn.context))
         if status:
-            return KubeError(
-                render.kube_api_error("list", "objects", status, str(getattr(exc, "reason", "")))
-            )
-        return KubeError(render.kube_unreachable(self.conn.server, describe_error(exc)))
+            return KubeError(text.api_error("list", "objects", status, str(getattr(exc, "reason", ""))))
+        return KubeError(text.unreachable(self.conn.server, describe_error(exc)))
 
     # --- live ------------------------------------------------------------------------------------------------
     def _start_thread(self, refl: _Reflector) -> None:
@@ -820,7 +813,7 @@ class KubeSource:
         if self._started:
             return
         self._started = True
-        self._status("connecting", "", render.kube_connecting(self.conn.server, self.conn.context))
+        self._status("connecting", "", text.connecting(self.conn.server, self.conn.context))
         for refl in list(self._reflectors.values()):
             self._start_thread(refl)
         if self.cilium:
@@ -841,7 +834,7 @@ class KubeSource:
                     break
             if self.stopped:
                 yield KubeStatus(
-                    "stopped", "", render.kube_stopped(), context=self.conn.context, time_ns=time.time_ns()
+                    "stopped", "", text.stopped(), context=self.conn.context, time_ns=time.time_ns()
                 )
                 return
             with self._cond:
@@ -862,9 +855,9 @@ class KubeSource:
             if not announced:
                 announced = True
                 c = snap.counts()
-                msg = render.kube_synced(c["namespaces"], c["pods"], c["policies"], self.namespace)
+                msg = text.synced(c["namespaces"], c["pods"], c["policies"], self.namespace)
                 yield KubeStatus("synced", "", msg, context=self.conn.context, time_ns=time.time_ns())
-                msg = render.kube_not_evaluated(snap.coverage.not_evaluated)
+                msg = text.not_evaluated(snap.coverage.not_evaluated)
                 if msg:
                     yield KubeStatus(
                         "synced", CILIUM_GROUP, msg, context=self.conn.context, time_ns=time.time_ns()

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from netpol_tui.core import render
-from netpol_tui.sources.kube import Connection, KubeError, connect, describe_error
+from netpol_tui.sources import kube_errors as text
+from netpol_tui.sources.kube import Connection, connect, describe_error
+from netpol_tui.sources.kube_errors import KubeError
 
 RELAY_NAMESPACE = "kube-system"
 RELAY_SERVICE = "hubble-relay"
@@ -78,12 +80,12 @@ def resolve_target(
         raise
     except Exception as exc:
         raise _api_error(
-            exc, "get", "services", namespace, conn, render.portforward_service_missing(namespace, service)
+            exc, "get", "services", namespace, conn, text.portforward_service_missing(namespace, service)
         ) from None
     spec = svc.get("spec") or {}
     selector = spec.get("selector") or {}
     if not selector:
-        raise KubeError(render.portforward_no_selector(namespace, service))
+        raise KubeError(text.portforward_no_selector(namespace, service))
     ports = spec.get("ports") or []
     chosen = None
     for p in ports:
@@ -92,7 +94,7 @@ def resolve_target(
     if chosen is None and service_port is None and ports:
         chosen = next((p for p in ports if p.get("name") == "grpc"), ports[0])
     if chosen is None:
-        raise KubeError(render.portforward_no_port(namespace, service, str(service_port or "")))
+        raise KubeError(text.portforward_no_port(namespace, service, str(service_port or "")))
     target_port = chosen.get("targetPort", chosen.get("port"))
     label_selector = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
     try:
@@ -103,11 +105,11 @@ def resolve_target(
     except Exception as exc:
         raise _api_error(exc, "list", "pods", namespace, conn, "") from None
     if not pods:
-        raise KubeError(render.portforward_no_pods(namespace, service, label_selector))
+        raise KubeError(text.portforward_no_pods(namespace, service, label_selector))
     ready = [p for p in pods if _pod_ready(p)]
     if not ready:
         raise KubeError(
-            render.portforward_no_ready_pod(namespace, service, "; ".join(_pod_state(p) for p in pods))
+            text.portforward_no_ready_pod(namespace, service, "; ".join(_pod_state(p) for p in pods))
         )
     pod = sorted(ready, key=lambda p: p["metadata"]["name"])[0]
     pod_name = pod["metadata"]["name"]
@@ -118,7 +120,7 @@ def resolve_target(
                 if cp.get("name") == target_port:
                     number = cp.get("containerPort")
         if not isinstance(number, int):
-            raise KubeError(render.portforward_named_port_missing(namespace, pod_name, target_port))
+            raise KubeError(text.portforward_named_port_missing(namespace, pod_name, target_port))
         target_port = number
     return Target(namespace, service, pod_name, int(target_port))
 
@@ -132,10 +134,10 @@ def _api_error(
     if status == 404 and not_found:
         return KubeError(not_found)
     if status == 401:
-        return KubeError(render.kube_unauthorized(conn.server, conn.context))
+        return KubeError(text.unauthorized(conn.server, conn.context))
     if status:
-        return KubeError(render.kube_api_error(verb, resource, status, str(getattr(exc, "reason", ""))))
-    return KubeError(render.kube_unreachable(conn.server, describe_error(exc)))
+        return KubeError(text.api_error(verb, resource, status, str(getattr(exc, "reason", ""))))
+    return KubeError(text.unreachable(conn.server, describe_error(exc)))
 
 
 class PortForwarder:
@@ -175,7 +177,7 @@ class PortForwarder:
             listener.listen(16)
         except OSError as exc:
             raise KubeError(
-                render.portforward_listen_failed(f"{self.host}:{self.local_port}", exc.strerror or str(exc))
+                text.portforward_listen_failed(f"{self.host}:{self.local_port}", exc.strerror or str(exc))
             ) from None
         listener.settimeout(0.2)
         self._listener = listener
@@ -263,7 +265,7 @@ class PortForwarder:
             message = render.kube_forbidden("create", "pods/portforward", "", t.namespace)
         else:
             detail = str(getattr(exc, "reason", "") or "") or describe_error(exc)
-            message = render.portforward_connection_failed(
+            message = text.portforward_connection_failed(
                 t.namespace, t.pod, t.port, detail.splitlines()[0][:200]
             )
         self.errors.append(message)

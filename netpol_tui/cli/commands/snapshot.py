@@ -10,10 +10,12 @@ import argparse
 import sys
 import time
 
+from netpol_tui.cli import wording as words
 from netpol_tui.cli.config import cluster_config
 from netpol_tui.cli.errors import CliError
 from netpol_tui.core import render
 from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.sources import kube_errors as kube_text
 from netpol_tui.sources.snapshot_io import objects_from_snapshot, write_snapshot
 
 
@@ -30,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
 
         snap: ClusterSnapshot = load_cluster(cluster.path)
         objects = objects_from_snapshot(snap)
-        origin = render.label_files(cluster.path)
+        origin = words.label_files(cluster.path)
     else:
         from netpol_tui.sources.kube import KubeSource
 
@@ -40,23 +42,23 @@ def run(args: argparse.Namespace) -> int:
             objects = source.raw_objects()
         finally:
             source.close()
-        origin = render.label_context(source.conn.context) if source.conn.context else render.LABEL_IN_CLUSTER
-        origin = render.label_with_server(origin, source.conn.server)
+        origin = words.label_context(source.conn.context) if source.conn.context else words.LABEL_IN_CLUSTER
+        origin = words.label_with_server(origin, source.conn.server)
     for problem in snap.problems:
         if problem.code == "kube_forbidden":
             _warn(render.kube_forbidden_problem(problem))
-    _warn(render.kube_not_evaluated(snap.coverage.not_evaluated))
+    _warn(kube_text.not_evaluated(snap.coverage.not_evaluated))
     if snap.coverage.namespace_scope:
-        _warn(render.kube_namespace_scope(snap.coverage.namespace_scope))
+        _warn(kube_text.namespace_scope(snap.coverage.namespace_scope))
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(snap.taken_at or time.time()))
     header = f"netpol-tui snapshot of {origin} at {stamp}\nload it with: netpol-tui --cluster {directory}"
     try:
         counts = write_snapshot(directory, objects, header)
     except OSError as exc:
-        raise CliError(render.snapshot_cannot_write(directory, exc.strerror or str(exc))) from None
+        raise CliError(words.snapshot_cannot_write(directory, exc.strerror or str(exc))) from None
     others = counts.get("ciliumnetworkpolicies", 0) + counts.get("ciliumclusterwidenetworkpolicies", 0)
     print(
-        render.snapshot_written(
+        words.snapshot_written(
             directory,
             counts.get("namespaces", 0),
             counts.get("pods", 0),
