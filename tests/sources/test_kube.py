@@ -169,9 +169,9 @@ def test_forbidden_resource_degrades_with_one_line(tmp_path):
         assert len(snap.pods) == 3 and snap.policies == ()
         (problem,) = snap.problems
         assert problem.code == "kube_forbidden"
-        from netpol_tui.core import render
+        from netpol_tui.core import wording
 
-        assert render.kube_forbidden_problem(problem) == (
+        assert wording.kube_forbidden_problem(problem) == (
             "cannot list networkpolicies at cluster scope: grant list/watch on networking.k8s.io networkpolicies "
             "(see deploy/rbac.yaml)"
         )

@@ -16,10 +16,11 @@ from typing import Any
 
 from netpol_tui.cli.config import cluster_config, flow_query, hubble_config, relay
 from netpol_tui.cli.errors import CliError
-from netpol_tui.core import render, yamlout
+from netpol_tui.core import render, wording, yamlout
 from netpol_tui.core.aggregate import DropAggregator, ExplanationCache
 from netpol_tui.core.contract import explanation_json, flow_block
 from netpol_tui.core.filters import FlowQuery
+from netpol_tui.core.findings import finding_manifest
 from netpol_tui.core.model import Flow, LostEvents, NodeStatus
 
 DROP_VERDICTS = ("DROPPED", "AUDIT")
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     query = flow_query(args)  # FilterError: one line, exit 2
     snapshot = load_snapshot(cluster_config(args))
     for problem in snapshot.problems:
-        print(f"netpol-tui: {render.problem_text(problem)}", file=sys.stderr)
+        print(f"netpol-tui: {wording.problem_text(problem)}", file=sys.stderr)
     if args.flows:
         items, source = _capture(str(args.flows), query)
     else:
@@ -152,24 +153,24 @@ def _report(
     console = Console()
     console.print(
         Text(
-            render.explain_report_heading(flows, groups.total, len(groups.groups), errors, lost), style="bold"
+            wording.explain_report_heading(flows, groups.total, len(groups.groups), errors, lost), style="bold"
         )
     )
     if snapshot.coverage.not_evaluated:
-        console.print(Text(render.not_evaluated_text(snapshot.coverage.not_evaluated), style="magenta"))
+        console.print(Text(wording.not_evaluated_text(snapshot.coverage.not_evaluated), style="magenta"))
     for group in groups.by_count():
         expl = group.explanation
         console.print()
         console.print(
-            Text(render.group_line(group), style="bold red" if group.reason != "AUDIT" else "bold yellow")
+            Text(wording.group_line(group), style="bold red" if group.reason != "AUDIT" else "bold yellow")
         )
         if expl is None:
             continue
-        console.print(Text("  " + render.explanation_summary(expl)))
+        console.print(Text("  " + wording.explanation_summary(expl)))
         for f in expl.findings:
-            console.print(Text("  • " + render.finding_text(f), style="yellow"))
-            manifest = f.param("manifest")
-            if isinstance(manifest, dict):
+            console.print(Text("  • " + wording.finding_text(f), style="yellow"))
+            manifest = finding_manifest(f)
+            if manifest is not None:
                 console.print(
                     Syntax(
                         yamlout.dump(manifest),
@@ -180,7 +181,7 @@ def _report(
                     )
                 )
         for fix in expl.fixes:
-            console.print(Text("  " + render.fix_heading(fix), style="cyan"))
+            console.print(Text("  " + wording.fix_heading(fix), style="cyan"))
             console.print(
                 Syntax(fix.yaml, "yaml", theme="ansi_dark", background_color="default", padding=(0, 4))
             )

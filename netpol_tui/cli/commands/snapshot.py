@@ -13,7 +13,7 @@ import time
 from netpol_tui.cli import wording as words
 from netpol_tui.cli.config import cluster_config
 from netpol_tui.cli.errors import CliError
-from netpol_tui.core import render
+from netpol_tui.core import wording
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.sources import kube_errors as kube_text
 from netpol_tui.sources.snapshot_io import objects_from_snapshot, write_snapshot
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         origin = words.label_with_server(origin, source.conn.server)
     for problem in snap.problems:
         if problem.code == "kube_forbidden":
-            _warn(render.kube_forbidden_problem(problem))
+            _warn(wording.kube_forbidden_problem(problem))
     _warn(kube_text.not_evaluated(snap.coverage.not_evaluated))
     if snap.coverage.namespace_scope:
         _warn(kube_text.namespace_scope(snap.coverage.namespace_scope))

@@ -12,7 +12,7 @@ import sys
 
 from netpol_tui.cli.config import cluster_config
 from netpol_tui.cli.errors import CliError
-from netpol_tui.core import render
+from netpol_tui.core import render, wording
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.contract import explanation_json
 from netpol_tui.core.evaluate import Subject
@@ -23,7 +23,7 @@ def parse_port(text: str) -> tuple[int, str]:
     port_text, _, proto = text.partition("/")
     proto = (proto or "TCP").upper()
     if not port_text.isdigit() or not 1 <= int(port_text) <= 65535 or proto not in ("TCP", "UDP", "SCTP"):
-        raise CliError(render.bad_port_text(text))
+        raise CliError(wording.bad_port_text(text))
     return int(port_text), proto
 
 
@@ -37,24 +37,24 @@ def resolve_endpoint(snapshot: ClusterSnapshot, flag: str, text: str) -> Subject
         return ev.subject_for_ip(text)
     ns, sep, name = text.partition("/")
     if not sep or not ns or not name or "/" in name:
-        raise CliError(render.bad_endpoint_text(flag, text))
+        raise CliError(wording.bad_endpoint_text(flag, text))
     pod = snapshot.pod(text)
     if pod is None:
-        raise CliError(render.unknown_pod_text(flag, text, sorted(p.name for p in snapshot.pods_in(ns))))
+        raise CliError(wording.unknown_pod_text(flag, text, sorted(p.name for p in snapshot.pods_in(ns))))
     return ev.subject_for_pod(pod)
 
 
 def report_problems(snapshot: ClusterSnapshot) -> None:
     for problem in snapshot.problems:
-        print(f"netpol-tui: {render.problem_text(problem)}", file=sys.stderr)
+        print(f"netpol-tui: {wording.problem_text(problem)}", file=sys.stderr)
     if snapshot.skipped_kinds:
-        print(f"netpol-tui: {render.skipped_kinds_text(snapshot.skipped_kinds)}", file=sys.stderr)
+        print(f"netpol-tui: {wording.skipped_kinds_text(snapshot.skipped_kinds)}", file=sys.stderr)
 
 
 def coverage_notes(snapshot: ClusterSnapshot) -> list[str]:
     notes: list[str] = []
     if snapshot.coverage.not_evaluated:
-        notes.append(render.not_evaluated_text(snapshot.coverage.not_evaluated))
+        notes.append(wording.not_evaluated_text(snapshot.coverage.not_evaluated))
     for line in getattr(render, "coverage_lines", lambda c: [])(snapshot.coverage):
         notes.append(line)
     return notes
