@@ -19,7 +19,9 @@ Pure: observed connections (from flows) and two `ClusterSnapshot`s in, a `DiffRe
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -131,29 +133,44 @@ class DiffResult:
 # ---------------------------------------------------------------------------------------------------------------
 # Observed connections
 # ---------------------------------------------------------------------------------------------------------------
-def _endpoint_key(ep: Endpoint) -> tuple[str, str, str, str, str]:
-    return (ep.key, str(ep.kind), ep.ip, ep.namespace, ep.pod_name)
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """No cyclic GC while building many small acyclic objects: its passes over every live object (the flows)
+    would cost more than the work itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _endpoint_key(ep: Endpoint) -> tuple[str, str, str, str]:
+    return (ep.namespace, ep.pod_name, ep.ip, ep.kind)
 
 
 def observed_connections(flows: Iterable[Flow]) -> list[ObservedConnection]:
     """Distinct (source, destination, port, protocol) of the flows, replies excluded, in first-seen order."""
-    counts: dict[Connection, int] = {}
-    first: dict[Connection, tuple[Endpoint, Endpoint]] = {}
-    endpoints: dict[tuple[str, str, str, str, str], Endpoint] = {}  # one object per endpoint: resolved once
-    for flow in flows:
-        if flow.is_reply is True:
-            continue
-        src, dst = flow.source, flow.destination
-        conn = Connection(src.key, dst.key, flow.destination_port or 0, flow.protocol or "")
-        n = counts.get(conn)
-        if n is not None:
-            counts[conn] = n + 1
-            continue
-        counts[conn] = 1
-        src = endpoints.setdefault(_endpoint_key(src), src)
-        dst = endpoints.setdefault(_endpoint_key(dst), dst)
-        first[conn] = (src, dst)
-    return [ObservedConnection(c, n, *first[c]) for c, n in counts.items()]
+    seen: dict[tuple[str, str, int, str], list[Any]] = {}  # key -> [flows, source, destination]
+    endpoints: dict[tuple[str, str, str, str], Endpoint] = {}  # one object per endpoint: resolved once
+    with _bulk():
+        for flow in flows:
+            if flow.is_reply is True:
+                continue
+            src = flow.source
+            dst = flow.destination
+            key = (src.key, dst.key, flow.destination_port or 0, flow.protocol or "")
+            entry = seen.get(key)
+            if entry is not None:
+                entry[0] += 1
+                continue
+            seen[key] = [
+                1,
+                endpoints.setdefault(_endpoint_key(src), src),
+                endpoints.setdefault(_endpoint_key(dst), dst),
+            ]
+        return [ObservedConnection(Connection(*key), n, s, d) for key, (n, s, d) in seen.items()]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -322,6 +339,13 @@ def diff(
     observed: Sequence[ObservedConnection], before: ClusterSnapshot, after: ClusterSnapshot
 ) -> DiffResult:
     """The observed connections whose verdict differs between `before` and `after`, with side and cause."""
+    with _bulk():
+        return _diff(observed, before, after)
+
+
+def _diff(
+    observed: Sequence[ObservedConnection], before: ClusterSnapshot, after: ClusterSnapshot
+) -> DiffResult:
     changes = policy_changes(before, after)
     change_of = {c.policy: c for c in changes}
     ends = _Ends(observed, before, after)
