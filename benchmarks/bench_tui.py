@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from netpol_tui.app_factory import demo_flows, make_app  # noqa: E402
+from netpol_tui.cli.app_factory import demo_flows, make_app  # noqa: E402
 from netpol_tui.core.model import StreamState  # noqa: E402
-from netpol_tui.sources.demo import demo_snapshot  # noqa: E402
+from netpol_tui.demo import demo_snapshot  # noqa: E402
 from netpol_tui.ui.feeds import MemoryFlowFeed, StaticCluster  # noqa: E402
 
 
@@ -136,7 +136,7 @@ async def main(args) -> int:
         t0 = time.monotonic()
         th.start()
         paced_lags_end = None
-        while not done.is_set() or app.total_flows < sent[0]:
+        while not done.is_set() or app.main.total_flows < sent[0]:
             await asyncio.sleep(0.5)
             if paced_lags_end is None and time.monotonic() - t0 >= args.seconds:
                 paced_lags_end = len(lags)
@@ -155,7 +155,7 @@ async def main(args) -> int:
         await tick
         paced = lags[: paced_lags_end or len(lags)]
         elapsed = time.monotonic() - t0
-        d = app.status_data()
+        d = app.main.status_data()
 
         def pct(values, p):
             # inclusive: never beyond the largest sample (the default method extrapolates with few samples)

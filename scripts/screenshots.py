@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from netpol_tui.app_factory import demo_flows, make_app  # noqa: E402
+from netpol_tui.cli.app_factory import demo_flows, make_app  # noqa: E402
 from netpol_tui.core.model import StreamState  # noqa: E402
-from netpol_tui.sources.demo import demo_snapshot  # noqa: E402
+from netpol_tui.demo import demo_snapshot  # noqa: E402
 from netpol_tui.ui.feeds import MemoryFlowFeed, StaticCluster  # noqa: E402
 
 SIZE = (170, 46)
@@ -36,7 +36,7 @@ class FlowClock:
         self.app = None
 
     def __call__(self) -> float:
-        ring = self.app.ring if self.app is not None else None
+        ring = self.app.main.ring if self.app is not None else None
         if ring is None or len(ring) == 0:
             return START_NS / 1e9
         return ring[-1].time_ns / 1e9
@@ -64,10 +64,10 @@ async def settle(app, pilot) -> None:
                 raise SystemExit(f"screenshots: {what} did not arrive")
             await pilot.pause(0.01)
 
-    await until(lambda: app.snapshot is not None, "the demo cluster")
+    await until(lambda: app.main.snapshot is not None, "the demo cluster")
     for batch in app.screenshot_batches:
         app.screenshot_feed.push(batch)
-    await until(lambda: app.total_flows >= FLOWS, "the demo flows")
+    await until(lambda: app.main.total_flows >= FLOWS, "the demo flows")
     table = app.query_one("#flows")
     await until(lambda: table.synced, "the flows pane")
     await pilot.pause()

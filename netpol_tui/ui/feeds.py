@@ -128,7 +128,9 @@ class MemoryFlowFeed:
 class StaticCluster:
     """One snapshot, delivered once (files given with --cluster, the demo's built-in shop, tests)."""
 
-    def __init__(self, snapshot: ClusterSnapshot | None, label: str = "file", statuses: Iterable[KubeStatus] = ()):
+    def __init__(
+        self, snapshot: ClusterSnapshot | None, label: str = "file", statuses: Iterable[KubeStatus] = ()
+    ):
         self.snapshot = snapshot
         self.label = label
         self.statuses = list(statuses)

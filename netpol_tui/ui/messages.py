@@ -1,13 +1,20 @@
-"""Worker results posted to the app (one message per batch, never one per flow)."""
+"""Worker results, posted to the main screen (one message per batch or per job, never one per flow)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from textual.message import Message
 
+from netpol_tui.core.aggregate import DropGroup
 from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.explain import Explanation
 from netpol_tui.core.model import Flow, KubeStatus, LostEvents, NodeStatus, StreamState
+from netpol_tui.ui.feeds import Progress
+from netpol_tui.ui.selection import Selection
+
+StreamEvent = LostEvents | NodeStatus | StreamState | Progress
+GroupExplanations = Sequence[tuple[DropGroup, Explanation]]
 
 
 class FlowsReceived(Message):
@@ -15,7 +22,8 @@ class FlowsReceived(Message):
 
     `flows`: every flow of the batch (in order); `visible`: those matching the view's local query of
     generation `generation` (computed in the worker, so the event loop only appends); `drops`: how many of
-    `flows` are DROPPED or AUDIT; `events`: LostEvents / NodeStatus / StreamState / Progress items.
+    `flows` are DROPPED or AUDIT; `events`: the batch's other items; `explained`: explanations of drop groups
+    the batch created, made with `snapshot` (the UI thread stores them on the groups).
     """
 
     def __init__(
@@ -23,9 +31,10 @@ class FlowsReceived(Message):
         flows: list[Flow],
         visible: list[Flow],
         drops: int,
-        events: list[Any],
+        events: list[StreamEvent],
         generation: int,
-        groups_changed: bool,
+        explained: GroupExplanations = (),
+        snapshot: ClusterSnapshot | None = None,
     ) -> None:
         super().__init__()
         self.flows = flows
@@ -33,13 +42,8 @@ class FlowsReceived(Message):
         self.drops = drops
         self.events = events
         self.generation = generation
-        self.groups_changed = groups_changed
-
-
-class StreamStatusChanged(Message):
-    def __init__(self, state: StreamState | LostEvents | NodeStatus) -> None:
-        super().__init__()
-        self.state = state
+        self.explained = explained
+        self.snapshot = snapshot
 
 
 class StreamFailed(Message):
@@ -60,3 +64,21 @@ class KubeStatusChanged(Message):
     def __init__(self, status: KubeStatus) -> None:
         super().__init__()
         self.status = status
+
+
+class GroupsExplained(Message):
+    """Every drop group explained again against `snapshot` (the cluster changed)."""
+
+    def __init__(self, snapshot: ClusterSnapshot, explained: GroupExplanations) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.explained = explained
+
+
+class SelectionExplained(Message):
+    """The explanation (with fixes) of `selection`, the request it answers (stale when the selection moved on)."""
+
+    def __init__(self, selection: Selection, explanation: Explanation) -> None:
+        super().__init__()
+        self.selection = selection
+        self.explanation = explanation

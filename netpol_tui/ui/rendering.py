@@ -9,14 +9,15 @@ from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
 
-from netpol_tui.core import render, yamlout
+from netpol_tui.core import wording, yamlout
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import Verdict
 from netpol_tui.core.explain import Explanation
+from netpol_tui.core.findings import DnsEgress
 from netpol_tui.core.model import Flow
 from netpol_tui.core.policy import EGRESS, INGRESS
-from netpol_tui.ui.richtext import side_lines
 from netpol_tui.ui import strings
+from netpol_tui.ui.richtext import side_lines
 
 SEVERITY_STYLE = {"warning": "yellow", "caution": "magenta"}
 VERDICT_STYLE = {
@@ -99,17 +100,20 @@ def explanation_renderable(expl: Explanation, header: list[Text] | None = None) 
     parts: list[Any] = list(header or [])
     denied = not v.allowed
     head = Text()
-    head.append(f" {render.verdict_heading(v.allowed)} ", style="bold white on #d70000" if denied else "bold black on #5fd75f")
+    head.append(
+        f" {wording.verdict_heading(v.allowed)} ",
+        style="bold white on #d70000" if denied else "bold black on #5fd75f",
+    )
     head.append("  ")
-    head.append(render.tui_explanation_headline(expl), style="bold")
+    head.append(wording.tui_explanation_headline(expl), style="bold")
     parts.append(head)
     for side in v.denying:
         best = _closest(side)
         if best is not None:
             t = Text(strings.CLOSEST_RULE, style="bold yellow")
-            t.append(render.near_miss_text(best, side, v))
+            t.append(wording.near_miss_text(best, side, v))
             parts.append(t)
-    agree = render.tui_agreement(expl)
+    agree = wording.tui_agreement(expl)
     if agree:
         parts.append(Text(agree, style="bold magenta" if "DISAGREE" in agree else "italic"))
     flow = expl.flow
@@ -125,10 +129,10 @@ def explanation_renderable(expl: Explanation, header: list[Text] | None = None) 
     if findings or v.notes:
         parts.append(Text(""))
     for f in findings:
-        style = SEVERITY_STYLE.get(render.FINDING_SEVERITY.get(f.code, ""), "cyan")
-        parts.append(Text("• " + render.finding_text(f), style=style))
+        style = SEVERITY_STYLE.get(wording.FINDING_SEVERITY.get(f.code, ""), "cyan")
+        parts.append(Text("• " + wording.finding_text(f), style=style))
     for code in v.notes:
-        parts.append(Text(strings.NOTE + render.note_text(code), style="yellow"))
+        parts.append(Text(strings.NOTE + wording.note_text(code), style="yellow"))
     for side in (v.egress, v.ingress):
         parts.append(Text(""))
         parts.extend(side_lines(side, v))
@@ -139,22 +143,35 @@ def fix_renderable(expl: Explanation | None) -> RenderableType:
     if expl is None:
         return Text("")
     if not expl.fixes:
-        text = render.no_fix_text(expl) or ""
+        text = wording.no_fix_text(expl) or ""
         return Text(text, style="dim")
     parts: list[Any] = [Text(strings.fixes_header(len(expl.fixes)), style="dim")]
     for fix in expl.fixes:
-        parts.append(Text(render.fix_heading(fix), style="bold cyan"))
+        parts.append(Text(wording.fix_heading(fix), style="bold cyan"))
         warn = fix.opens_other_pairs > 0
-        parts.append(Text(render.tui_opens_other_pairs(fix.opens_other_pairs), style="bold yellow" if warn else "green"))
-        parts.append(Syntax(fix.yaml.rstrip("\n"), "yaml", theme=YAML_THEME, background_color="default", word_wrap=False))
+        parts.append(
+            Text(
+                wording.tui_opens_other_pairs(fix.opens_other_pairs), style="bold yellow" if warn else "green"
+            )
+        )
+        parts.append(
+            Syntax(
+                fix.yaml.rstrip("\n"), "yaml", theme=YAML_THEME, background_color="default", word_wrap=False
+            )
+        )
         parts.append(Text(""))
     for finding in expl.findings:
-        manifest = finding.param("manifest")
-        if finding.code == "dns_egress" and isinstance(manifest, dict):
-            parts.append(Text(render.dns_allow_heading(str(finding.param("namespace"))), style="bold cyan"))
+        if isinstance(finding, DnsEgress) and finding.manifest is not None:
+            manifest = finding.manifest
+            parts.append(Text(wording.dns_allow_heading(finding.namespace), style="bold cyan"))
             parts.append(
-                Syntax(yamlout.dump(manifest).rstrip("\n"), "yaml", theme=YAML_THEME, background_color="default",
-                       word_wrap=False)
+                Syntax(
+                    yamlout.dump(manifest).rstrip("\n"),
+                    "yaml",
+                    theme=YAML_THEME,
+                    background_color="default",
+                    word_wrap=False,
+                )
             )
     return Group(*parts)
 
@@ -167,8 +184,9 @@ def fix_text(expl: Explanation | None) -> str:
 
 
 def group_header(group) -> list[Text]:
-    count, rest = strings.group_header(group.count, clock_text(group.first_ns), clock_text(group.last_ns),
-                                          len(group.pods))
+    count, rest = strings.group_header(
+        group.count, clock_text(group.first_ns), clock_text(group.last_ns), len(group.pods)
+    )
     t = Text()
     t.append(count, style="bold #ff5f5f")
     t.append(rest, style="dim")
@@ -180,7 +198,9 @@ def pod_renderable(snapshot: ClusterSnapshot | None, key: str, groups: list) -> 
         return Text(strings.no_cluster_for_explanation(), style="dim")
     if "/" not in key:  # a namespace
         pols = snapshot.policies_in(key)
-        parts: list[Any] = [Text(strings.namespace_title(key, len(snapshot.pods_in(key)), len(pols)), style="bold")]
+        parts: list[Any] = [
+            Text(strings.namespace_title(key, len(snapshot.pods_in(key)), len(pols)), style="bold")
+        ]
         for p in pols:
             parts.append(Text(f"  {p.key} ({', '.join(sorted(p.policy_types))})"))
         _drops(parts, groups)
@@ -204,7 +224,7 @@ def _drops(parts: list, groups: list) -> None:
     parts.append(Text(""))
     parts.append(Text(strings.pod_recent_drops(len(groups)), style="bold"))
     for g in groups[:20]:
-        parts.append(Text("  " + render.group_line(g) + f" · {g.reason}", style="#ff8787"))
+        parts.append(Text("  " + wording.group_line(g) + f" · {g.reason}", style="#ff8787"))
 
 
 def yaml_renderable(text: str) -> RenderableType:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console, Group
 from rich.text import Text
 
-from netpol_tui.core import render
+from netpol_tui.core import wording
 from netpol_tui.core.evaluate import DirectionResult, Verdict
 
 
@@ -14,17 +14,17 @@ def verdict_renderable(verdict: Verdict, notes: list[str] | None = None) -> Grou
     lines: list[Text] = []
     heading = Text()
     heading.append(
-        f" {render.verdict_heading(verdict.allowed)} ",
+        f" {wording.verdict_heading(verdict.allowed)} ",
         style="bold white on green" if verdict.allowed else "bold white on red",
     )
-    heading.append("  " + render.verdict_summary(verdict))
+    heading.append("  " + wording.verdict_summary(verdict))
     lines.append(heading)
     for side in (verdict.egress, verdict.ingress):
         lines.append(Text(""))
         lines.extend(side_lines(side, verdict))
     for code in verdict.notes:
         lines.append(Text(""))
-        lines.append(Text(render.note_line(code), style="yellow"))
+        lines.append(Text(wording.note_line(code), style="yellow"))
     for extra in notes or []:
         lines.append(Text(extra, style="yellow"))
     return Group(*lines)
@@ -32,19 +32,19 @@ def verdict_renderable(verdict: Verdict, notes: list[str] | None = None) -> Grou
 
 def side_lines(side: DirectionResult, verdict: Verdict) -> list[Text]:
     style = "green" if side.allowed else "bold red"
-    out = [Text(render.side_text(side), style=style)]
+    out = [Text(wording.side_text(side), style=style)]
     other = verdict.source if side.direction == "Ingress" else verdict.destination
     for pres in side.policies:
-        mark = render.MARK_OK if pres.allows else render.MARK_FAIL
+        mark = wording.MARK_OK if pres.allows else wording.MARK_FAIL
         out.append(
-            Text(f"  {mark} " + render.policy_line(pres, side), style="green" if pres.allows else "red")
+            Text(f"  {mark} " + wording.policy_line(pres, side), style="green" if pres.allows else "red")
         )
         closest = pres.closest
         for rr in pres.rules:
-            rmark = render.MARK_OK if rr.allows else render.MARK_FAIL
+            rmark = wording.MARK_OK if rr.allows else wording.MARK_FAIL
             t = Text(f"      {rmark} ")
             t.append(
-                render.rule_text(rr, pres.policy, side.direction, other.key, verdict.port, verdict.protocol),
+                wording.rule_text(rr, pres.policy, side.direction, other.key, verdict.port, verdict.protocol),
                 style="green" if rr.allows else ("bold" if rr is closest else "dim"),
             )
             out.append(t)
@@ -64,13 +64,13 @@ def explanation_renderable(expl, notes: list[str] | None = None) -> Group:
         if f.code == "note":
             continue  # already printed with the verdict
         style = {"warning": "yellow", "caution": "magenta"}.get(
-            render.FINDING_SEVERITY.get(f.code, ""), "cyan"
+            wording.FINDING_SEVERITY.get(f.code, ""), "cyan"
         )
         parts.append(Text(""))
-        parts.append(Text("• " + render.finding_text(f), style=style))
+        parts.append(Text("• " + wording.finding_text(f), style=style))
     for fix in expl.fixes:
         parts.append(Text(""))
-        parts.append(Text(render.fix_heading(fix), style="bold cyan"))
+        parts.append(Text(wording.fix_heading(fix), style="bold cyan"))
         parts.append(Syntax(fix.yaml, "yaml", theme="ansi_dark", background_color="default"))
     return Group(*parts)
 

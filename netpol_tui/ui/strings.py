@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from netpol_tui.core.render import filters_local_only
+from netpol_tui.core.wording import filters_local_only
 
 if TYPE_CHECKING:
     pass

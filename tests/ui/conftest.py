@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from netpol_tui.app_factory import demo_flows, make_app
+from netpol_tui.cli.app_factory import demo_flows, make_app
 from netpol_tui.core.model import StreamState
-from netpol_tui.sources.demo import demo_snapshot
+from netpol_tui.demo import demo_snapshot
 from netpol_tui.ui.feeds import MemoryFlowFeed, StaticCluster
 
 FIXED_CLOCK = 1_764_151_260.0  # one minute after the demo flows' start: status-bar ages and rates are fixed
@@ -20,10 +20,21 @@ def fixed_clock() -> float:
     return FIXED_CLOCK
 
 
-def build_app(n: int = 60, *, server_filters: bool = False, narrow_live: bool = False, select_first_drop: bool = False,
-              words: str = "", buffer: int = 50_000, tmp_path=None, live: bool = True, **kw):
-    feed = MemoryFlowFeed([CONNECTED, *demo_flows(n)], label="demo 127.0.0.1:4245", server_filters=server_filters,
-                          live=live)
+def build_app(
+    n: int = 60,
+    *,
+    server_filters: bool = False,
+    narrow_live: bool = False,
+    select_first_drop: bool = False,
+    words: str = "",
+    buffer: int = 50_000,
+    tmp_path=None,
+    live: bool = True,
+    **kw,
+):
+    feed = MemoryFlowFeed(
+        [CONNECTED, *demo_flows(n)], label="demo 127.0.0.1:4245", server_filters=server_filters, live=live
+    )
     app = make_app(
         feed,
         StaticCluster(demo_snapshot(), label="demo shop"),
@@ -53,7 +64,7 @@ async def wait_for_explanations(app) -> None:
 
     The app starts an explanation worker after the next repaint: wait for that start first."""
     deadline = time.monotonic() + 10
-    while app.explanation_requested:
+    while app.main.explanation_requested:
         if time.monotonic() > deadline:
             raise AssertionError("the explanation worker did not start")
         await asyncio.sleep(0.01)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from netpol_tui.app_factory import HubbleFeed
+from netpol_tui.cli.app_factory import HubbleFeed
 from netpol_tui.core import render
 from netpol_tui.core.explain import explain_flow
 from netpol_tui.core.model import KubeStatus
-from netpol_tui.sources.demo import demo_snapshot
+from netpol_tui.demo import demo_snapshot
 from netpol_tui.ui import strings
 from netpol_tui.ui.feeds import StaticCluster
 from netpol_tui.ui.screens.help_screen import HelpScreen
@@ -20,7 +20,7 @@ N = 60
 
 
 async def _ready(pilot, app, n=N):
-    await wait_until(pilot, lambda: app.total_flows >= n and app.snapshot is not None)
+    await wait_until(pilot, lambda: app.main.total_flows >= n and app.main.snapshot is not None)
 
 
 async def _select_row(pilot, app, index):
@@ -36,7 +36,7 @@ async def test_selecting_a_demo_drop_names_policies_and_failing_clause():
     async with app.run_test(size=(180, 50)) as pilot:
         await _ready(pilot, app)
         await _select_row(pilot, app, 7)  # frontend → api:8080, dropped at ingress (Service port in the rule)
-        flow = app.view[7]
+        flow = app.main.view[7]
         assert flow.verdict == "DROPPED" and flow.destination_port == 8080
         text = app.query_one("#explanation").text
         assert "shop/api-ingress" in text and "shop/default-deny" in text
@@ -51,7 +51,7 @@ async def test_copy_puts_exactly_the_fix_yaml_on_the_clipboard(tmp_path):
     async with app.run_test(size=(180, 50)) as pilot:
         await _ready(pilot, app)
         await _select_row(pilot, app, 6)  # worker → kube-dns 53/UDP, egress
-        expected = explain_flow(app.view[6], demo_snapshot()).fixes
+        expected = explain_flow(app.main.view[6], demo_snapshot()).fixes
         assert len(expected) == 1
         await pilot.press("c")
         assert app.clipboard == expected[0].yaml
@@ -77,10 +77,10 @@ async def test_filter_by_pod_words():
         await pilot.press(*"pod:shop/worker")
         await pilot.press("enter")
         await pilot.pause()
-        rows = list(app.view)
+        rows = list(app.main.view)
         assert rows and len(rows) < N
         assert all("worker" in f.source.pod_name or "worker" in f.destination.pod_name for f in rows)
-        assert "filter: pod:shop/worker" in app.status_data().subscription
+        assert "filter: pod:shop/worker" in app.main.status_data().subscription
 
 
 async def test_bad_filter_word_is_refused_in_place():
@@ -91,23 +91,23 @@ async def test_bad_filter_word_is_refused_in_place():
         await pilot.pause()
         assert "port" in str(app.screen.query_one("#error").content)
         await pilot.press("escape")
-        assert len(app.view) == N
+        assert len(app.main.view) == N
 
 
 async def test_live_default_subscribes_to_drops_and_a_chosen_pod_reopens_with_all_its_flows():
     app, feed = build_app(N, server_filters=True, narrow_live=True)
     async with app.run_test(size=(180, 50)) as pilot:
-        await wait_until(pilot, lambda: app.snapshot is not None and feed.queries)
+        await wait_until(pilot, lambda: app.main.snapshot is not None and feed.queries)
         first = feed.queries[0]
         assert [set(s.verdict) for s in first.whitelist] == [{"DROPPED", "AUDIT"}]
-        assert "drops (DROPPED, AUDIT) cluster-wide" in app.status_data().subscription
+        assert "drops (DROPPED, AUDIT) cluster-wide" in app.main.status_data().subscription
         app.query_one(PodTree).post_message(PodTree.Chosen("shop", "worker-5c7d9f8b4-h3k9l"))
         await wait_until(pilot, lambda: len(feed.queries) >= 2)
         second = feed.queries[-1]
         assert all(not s.verdict for s in second.whitelist)
         pods = {p for s in second.whitelist for p in s.source_pod + s.destination_pod}
         assert pods == {"shop/worker-5c7d9f8b4-h3k9l"}
-        assert "all flows of pod shop/worker-5c7d9f8b4-h3k9l" in app.status_data().subscription
+        assert "all flows of pod shop/worker-5c7d9f8b4-h3k9l" in app.main.status_data().subscription
         text = app.query_one("#explanation").text
         assert "shop/worker-egress" in text  # the policies that select it
         await pilot.press("escape")
@@ -121,22 +121,22 @@ async def test_pause_keeps_the_selected_row_while_flows_arrive():
         await _ready(pilot, app)
         await _select_row(pilot, app, 10)
         table = app.query_one(FlowTable)
-        key, top, selected = table.cursor_key, table.scroll_y, app.view[10]
+        key, top, selected = table.cursor_key, table.scroll_y, app.main.view[10]
         # streaming on, selection pinned: new rows come in below, the row stays put
-        from netpol_tui.app_factory import demo_flows
+        from netpol_tui.cli.app_factory import demo_flows
 
         more = demo_flows(200, start_ns=1_764_151_300_000_000_000)
         feed.push(more[:100])
-        await wait_until(pilot, lambda: app.total_flows >= N + 100 and table.synced)
-        assert table.cursor_key == key and table.scroll_y == top and app.view[table.cursor] is selected
+        await wait_until(pilot, lambda: app.main.total_flows >= N + 100 and table.synced)
+        assert table.cursor_key == key and table.scroll_y == top and app.main.view[table.cursor] is selected
         await pilot.press("space")
         feed.push(more[100:])
-        await wait_until(pilot, lambda: app.total_flows >= N + 200 and table.synced)
-        assert app.pending_count == 100 and len(app.view) == N + 100
-        assert "PAUSED" in app.status_data().paused
+        await wait_until(pilot, lambda: app.main.total_flows >= N + 200 and table.synced)
+        assert app.main.pending_count == 100 and len(app.main.view) == N + 100
+        assert "PAUSED" in app.main.status_data().paused
         assert table.cursor_key == key and table.scroll_y == top
         await pilot.press("space")
-        assert len(app.view) == N + 200 and table.cursor_key == key
+        assert len(app.main.view) == N + 200 and table.cursor_key == key
 
 
 async def test_rows_evicted_from_the_ring_do_not_move_the_selection():
@@ -145,13 +145,13 @@ async def test_rows_evicted_from_the_ring_do_not_move_the_selection():
         await _ready(pilot, app, 40)
         await _select_row(pilot, app, 30)
         table = app.query_one(FlowTable)
-        selected = app.view[table.cursor]
+        selected = app.main.view[table.cursor]
         screen_row = table.cursor - table.scroll_y
-        from netpol_tui.app_factory import demo_flows
+        from netpol_tui.cli.app_factory import demo_flows
 
         feed.push(demo_flows(15, start_ns=1_764_151_300_000_000_000))  # 5 rows fall out at the top
-        await wait_until(pilot, lambda: app.total_flows >= 55 and table.synced)  # repaints are coalesced
-        assert app.view[table.cursor] is selected
+        await wait_until(pilot, lambda: app.main.total_flows >= 55 and table.synced)  # repaints are coalesced
+        assert app.main.view[table.cursor] is selected
         assert table.cursor - table.scroll_y == screen_row
 
 
@@ -168,13 +168,13 @@ async def test_grouped_view_counts_equal_the_drops():
     app, _ = build_app(400)
     async with app.run_test(size=(180, 50)) as pilot:
         await _ready(pilot, app, 400)
-        drops = sum(1 for f in app.ring if f.verdict in ("DROPPED", "AUDIT"))
+        drops = sum(1 for f in app.main.ring if f.verdict in ("DROPPED", "AUDIT"))
         await pilot.press("g")
         await pilot.pause()
         table = app.query_one(GroupTable)
         assert table.display and table.row_count() > 3
         counts = [g.count for g in table.groups]
-        assert sum(counts) == drops == app.total_drops
+        assert sum(counts) == drops == app.main.total_drops
         assert counts == sorted(counts, reverse=True)
         await wait_for_explanations(app)
         await pilot.pause()
@@ -188,36 +188,40 @@ async def test_status_bar_counts_equal_the_flows_sent():
     app, feed = build_app(300)
     async with app.run_test(size=(180, 50)) as pilot:
         await _ready(pilot, app, 300)
-        d = app.status_data()
+        d = app.main.status_data()
         assert d.flows == feed.sent - 1 == 300  # the StreamState item is not a flow
-        assert d.drops == sum(1 for f in app.ring if f.verdict == "DROPPED")
+        assert d.drops == sum(1 for f in app.main.ring if f.verdict == "DROPPED")
 
 
 async def test_relay_unreachable_shows_what_was_tried_and_retries():
     from netpol_tui.sources.hubble import HubbleConfig
 
     feed = HubbleFeed(HubbleConfig(server="127.0.0.1:1", timeout=1.0), "relay 127.0.0.1:1", retry_max=1.0)
-    from netpol_tui.app_factory import make_app
+    from netpol_tui.cli.app_factory import make_app
 
     app = make_app(feed, StaticCluster(demo_snapshot()))
     async with app.run_test(size=(180, 50)) as pilot:
-        await wait_until(pilot, lambda: app.stream_state is not None and app.stream_state.state == "failed")
+        await wait_until(
+            pilot, lambda: app.main.stream_state is not None and app.main.stream_state.state == "failed"
+        )
         panel = app.query_one("#trouble")
         assert panel.display
         text = str(panel.content)
         assert "127.0.0.1:1" in text and "port-forward" in text and "-P" in text and "--tls" in text
         assert "Retrying in" in text
-        assert app.status_data().connection == "unreachable"
+        assert app.main.status_data().connection == "unreachable"
 
 
 async def test_kube_forbidden_shows_a_banner_naming_the_permission():
-    st = KubeStatus("forbidden", "networkpolicies", render.kube_forbidden("list", "networkpolicies", "networking.k8s.io"))
-    from netpol_tui.app_factory import make_app
+    st = KubeStatus(
+        "forbidden", "networkpolicies", render.kube_forbidden("list", "networkpolicies", "networking.k8s.io")
+    )
+    from netpol_tui.cli.app_factory import make_app
     from netpol_tui.ui.feeds import MemoryFlowFeed
 
     app = make_app(MemoryFlowFeed([]), StaticCluster(demo_snapshot(), statuses=[st]))
     async with app.run_test(size=(180, 50)) as pilot:
-        await wait_until(pilot, lambda: app.kube_status is not None)
+        await wait_until(pilot, lambda: app.main.kube_status is not None)
         banner = app.query_one("#banner")
         assert banner.display
         assert "list/watch on networking.k8s.io networkpolicies" in str(banner.content)
@@ -230,8 +234,12 @@ async def test_command_palette_offers_the_actions():
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for t in ("Drops only", "Grouped view", "Pause / resume", "Copy fix", "Save fix", "Show policy YAML"):
             assert t in titles
-        ours = [c for c in app.get_system_commands(app.screen) if c.title in {t for t, _, _ in strings.COMMANDS}]
-        assert [(c.title, c.help) for c in ours] == [(t, h) for t, h, _ in strings.COMMANDS]  # words from render
+        ours = [
+            c for c in app.get_system_commands(app.screen) if c.title in {t for t, _, _ in strings.COMMANDS}
+        ]
+        assert [(c.title, c.help) for c in ours] == [
+            (t, h) for t, h, _ in strings.COMMANDS
+        ]  # words from render
 
 
 async def test_drops_only_toggle():
@@ -240,15 +248,15 @@ async def test_drops_only_toggle():
         await _ready(pilot, app)
         await pilot.press("d")
         await pilot.pause()
-        assert app.view and all(f.verdict in ("DROPPED", "AUDIT") for f in app.view)
+        assert app.main.view and all(f.verdict in ("DROPPED", "AUDIT") for f in app.main.view)
         await pilot.press("d")
-        assert len(app.view) == N
+        assert len(app.main.view) == N
 
 
 async def test_every_flow_column_keeps_a_blank_column_before_the_next():
     import dataclasses
 
-    from netpol_tui.app_factory import demo_flows, make_app
+    from netpol_tui.cli.app_factory import demo_flows, make_app
     from netpol_tui.core.filters import VERDICTS
     from netpol_tui.ui.feeds import MemoryFlowFeed
 
@@ -256,11 +264,15 @@ async def test_every_flow_column_keeps_a_blank_column_before_the_next():
 
     base = demo_flows(1)[0]
     flows = [dataclasses.replace(base, verdict=v, destination_port=65535, protocol="SCTP") for v in VERDICTS]
-    app = make_app(MemoryFlowFeed([CONNECTED, *flows]), StaticCluster(demo_snapshot()), narrow_live=False,
-                   clock=fixed_clock)
+    app = make_app(
+        MemoryFlowFeed([CONNECTED, *flows]),
+        StaticCluster(demo_snapshot()),
+        narrow_live=False,
+        clock=fixed_clock,
+    )
     async with app.run_test(size=(160, 40)) as pilot:
         table = app.query_one(FlowTable)
-        await wait_until(pilot, lambda: app.total_flows == len(flows) and table.synced)
+        await wait_until(pilot, lambda: app.main.total_flows == len(flows) and table.synced)
         widths = table.column_widths(table.size.width)
         for y in range(1, len(flows) + 1):
             index = table.index_at_line(y)
@@ -288,20 +300,22 @@ async def test_explanation_names_the_closest_rule_once():
 
 
 async def test_a_pinned_view_does_not_jump_between_coalesced_repaints():
-    from netpol_tui.app_factory import demo_flows
+    from netpol_tui.cli.app_factory import demo_flows
 
     app, feed = build_app(40, buffer=50)
     async with app.run_test(size=(180, 40)) as pilot:
         await _ready(pilot, app, 40)
         await _select_row(pilot, app, 30)
         table = app.query_one(FlowTable)
-        selected = app.view[table.cursor]
+        selected = app.main.view[table.cursor]
         line = next(y for y in range(1, table.size.height) if table.index_at_line(y) == table.cursor)
         table._sync_timer.pause()  # hold the next coalesced repaint: rows are evicted, the offset not yet moved
         feed.push(demo_flows(15, start_ns=1_764_151_300_000_000_000))  # 5 rows fall out at the top
-        await wait_until(pilot, lambda: app.total_flows >= 55)
+        await wait_until(pilot, lambda: app.main.total_flows >= 55)
         assert not table.synced
-        assert app.view[table.index_at_line(line)] is selected  # what is painted there is still the selection
+        assert (
+            app.main.view[table.index_at_line(line)] is selected
+        )  # what is painted there is still the selection
         table._sync_timer.resume()
         await wait_until(pilot, lambda: table.synced)
-        assert app.view[table.index_at_line(line)] is selected
+        assert app.main.view[table.index_at_line(line)] is selected

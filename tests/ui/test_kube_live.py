@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import contextlib
 
-from netpol_tui.app_factory import KubeFeed, make_app
-from netpol_tui.core import render
-from netpol_tui.core.model import Endpoint, EndpointKind, Flow
 from support import fake_apiserver as fa
+
+from netpol_tui.cli.app_factory import KubeFeed, make_app
+from netpol_tui.core import wording
+from netpol_tui.core.model import Endpoint, EndpointKind, Flow
 from netpol_tui.ui.feeds import MemoryFlowFeed
 from netpol_tui.ui.widgets.pod_tree import PodTree
 
 from .conftest import CONNECTED, fixed_clock, wait_for_explanations, wait_until
 
-WEB = Endpoint(ip="10.0.1.10", kind=EndpointKind.POD, namespace="prod", pod_name="web-1", labels={"app": "web"})
-API = Endpoint(ip="10.0.1.5", kind=EndpointKind.POD, namespace="prod", pod_name="api-1", labels={"app": "api"})
+WEB = Endpoint(
+    ip="10.0.1.10", kind=EndpointKind.POD, namespace="prod", pod_name="web-1", labels={"app": "web"}
+)
+API = Endpoint(
+    ip="10.0.1.5", kind=EndpointKind.POD, namespace="prod", pod_name="api-1", labels={"app": "api"}
+)
 DROP = Flow(
     time_ns=1_764_151_200_000_000_000,
     verdict="DROPPED",
@@ -31,7 +36,9 @@ DROP = Flow(
 API_INGRESS = {
     "podSelector": {"matchLabels": {"app": "api"}},
     "policyTypes": ["Ingress"],
-    "ingress": [{"from": [{"podSelector": {"matchLabels": {"role": "frontend"}}}], "ports": [{"port": 8080}]}],
+    "ingress": [
+        {"from": [{"podSelector": {"matchLabels": {"role": "frontend"}}}], "ports": [{"port": 8080}]}
+    ],
 }
 
 
@@ -58,8 +65,13 @@ def fake_cluster(tmp_path, forbid: tuple[str, str] | None = None):
 
 
 def live_app(kubeconfig: str):
-    return make_app(MemoryFlowFeed([CONNECTED, DROP], label="relay 127.0.0.1:4245"), KubeFeed(kubeconfig, None, None),
-                    narrow_live=False, select_first_drop=True, clock=fixed_clock)
+    return make_app(
+        MemoryFlowFeed([CONNECTED, DROP], label="relay 127.0.0.1:4245"),
+        KubeFeed(kubeconfig, None, None),
+        narrow_live=False,
+        select_first_drop=True,
+        clock=fixed_clock,
+    )
 
 
 def tree_labels(tree: PodTree) -> dict[str, list[str]]:
@@ -73,30 +85,36 @@ async def test_pods_counts_and_a_relabelled_pod_during_the_watch(tmp_path):
     with fake_cluster(tmp_path) as (srv, kubeconfig):
         app = live_app(kubeconfig)
         async with app.run_test(size=(180, 50)) as pilot:
-            await wait_until(pilot, lambda: app.snapshot is not None and app.total_flows == 1)
+            await wait_until(pilot, lambda: app.main.snapshot is not None and app.main.total_flows == 1)
             # the pods pane and the status bar show the fake cluster
             assert tree_labels(app.query_one(PodTree)) == {"prod": ["api-1", "web-1"]}
-            cluster_status = app.status_data().cluster
+            cluster_status = app.main.status_data().cluster
             assert "context fake" in cluster_status
             assert "1 ns · 2 pods · 1 policies" in cluster_status
-            assert app.kube_status is not None and app.kube_status.state in ("synced", "watching")
+            assert app.main.kube_status is not None and app.main.kube_status.state in ("synced", "watching")
             # the drop is explained against it: web-1 lacks role=frontend
-            await wait_until(pilot, lambda: app.selected is not None)
+            await wait_until(pilot, lambda: app.main.selection is not None)
             await wait_for_explanations(app)
             await pilot.pause()
-            assert app.current_expl is not None and not app.current_expl.verdict.allowed
+            assert app.main.current_expl is not None and not app.main.current_expl.verdict.allowed
             before = app.query_one("#explanation").text
             assert "prod/api-ingress" in before and "role" in before
             # relabelled while the app watches: the snapshot is replaced, the explanation follows
             srv.put(fa.pod("prod", "web-1", {"app": "web", "role": "frontend"}, "10.0.1.10"))
-            await wait_until(pilot, lambda: app.snapshot.pod("prod/web-1").labels.get("role") == "frontend")
+            await wait_until(
+                pilot, lambda: app.main.snapshot.pod("prod/web-1").labels.get("role") == "frontend"
+            )
             await wait_for_explanations(app)
-            await wait_until(pilot, lambda: app.current_expl is not None and app.current_expl.verdict.allowed)
+            await wait_until(
+                pilot, lambda: app.main.current_expl is not None and app.main.current_expl.verdict.allowed
+            )
             after = app.query_one("#explanation").text
             assert after != before
-            assert before.lstrip().startswith(render.verdict_heading(False))
-            assert after.lstrip().startswith(render.verdict_heading(True))
-            assert "NetworkPolicies we know allow it" in " ".join(after.split())  # Hubble dropped it, the relabelled cluster allows it
+            assert before.lstrip().startswith(wording.verdict_heading(False))
+            assert after.lstrip().startswith(wording.verdict_heading(True))
+            assert "NetworkPolicies we know allow it" in " ".join(
+                after.split()
+            )  # Hubble dropped it, the relabelled cluster allows it
 
 
 async def test_forbidden_networkpolicies_show_the_banner_naming_the_permission(tmp_path):
@@ -108,5 +126,7 @@ async def test_forbidden_networkpolicies_show_the_banner_naming_the_permission(t
             text = str(banner.content)
             assert "networkpolicies" in text
             assert "grant list/watch on networking.k8s.io networkpolicies" in text
-            await wait_until(pilot, lambda: app.snapshot is not None)
-            assert "2 pods · 0 policies" in app.status_data().cluster  # what it could read is still shown
+            await wait_until(pilot, lambda: app.main.snapshot is not None)
+            assert (
+                "2 pods · 0 policies" in app.main.status_data().cluster
+            )  # what it could read is still shown

@@ -17,7 +17,7 @@ def _app(**kw):
 
 async def _settle(pilot) -> None:
     app = pilot.app
-    await wait_until(pilot, lambda: app.total_flows >= N and app.snapshot is not None)
+    await wait_until(pilot, lambda: app.main.total_flows >= N and app.main.snapshot is not None)
     await wait_for_explanations(app)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from rich.style import Style
 from textual.message import Message
 
-from netpol_tui.core import render
+from netpol_tui.core import wording
 from netpol_tui.core.aggregate import DropGroup
 from netpol_tui.ui import strings
 from netpol_tui.ui.rendering import clock_text
@@ -66,7 +66,7 @@ class GroupTable(VirtualTable):
             g.destination,
             f"{g.port}/{g.protocol}" if g.port else g.protocol or "-",
             g.reason,
-            render.tui_group_denied_at(g.explanation),
+            wording.tui_group_denied_at(g.explanation),
         )
 
     def cell_styles(self, index: int) -> tuple[Style | None, ...]:

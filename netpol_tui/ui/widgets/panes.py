@@ -50,14 +50,18 @@ class ContentPane(ScrollView, can_focus=True):
     ]
     PAD = 1  # one blank column left and right
 
-    CACHE = 24  # rendered contents kept per pane (moving between rows of the same drop group re-renders nothing)
+    CACHE = (
+        24  # rendered contents kept per pane (moving between rows of the same drop group re-renders nothing)
+    )
 
     def __init__(self, placeholder: RenderableType = "", **kw) -> None:
         super().__init__(**kw)
         self.content: RenderableType = placeholder
         self._key: Hashable = None
         self._lines: list[Strip] = []
-        self._rendered_for: tuple[Hashable, int] | None = None  # (content key, width) the strips were made for
+        self._rendered_for: tuple[Hashable, int] | None = (
+            None  # (content key, width) the strips were made for
+        )
         self._cache: OrderedDict[tuple[Hashable, int], list[Strip]] = OrderedDict()
 
     def show(self, renderable: RenderableType, key: Hashable = None) -> None:

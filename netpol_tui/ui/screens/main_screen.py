@@ -1,0 +1,597 @@
+"""The main screen: flows (or drop groups), the explanation and fix panes, the pods pane, the status bar.
+
+It holds the view's state as reactives (selection, scope, paused, drops only, grouped) and the data the panes
+show (the flow rings, counters, the cluster snapshot). Worker results arrive as messages (ui/messages.py) and are
+applied here, on the UI thread; the app (ui/app.py) runs the workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from netpol_tui.core import render, yamlout
+from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.explain import Explanation
+from netpol_tui.core.filters import FilterError
+from netpol_tui.core.model import Flow, KubeStatus, LostEvents, NodeStatus, StreamState
+from netpol_tui.core.policy import EGRESS, INGRESS
+from netpol_tui.ui import strings
+from netpol_tui.ui.feeds import Progress
+from netpol_tui.ui.messages import (
+    ClusterUpdated,
+    FlowsReceived,
+    GroupsExplained,
+    KubeStatusChanged,
+    SelectionExplained,
+    StreamEvent,
+    StreamFailed,
+)
+from netpol_tui.ui.options import TuiOptions
+from netpol_tui.ui.rendering import (
+    explanation_renderable,
+    fix_renderable,
+    fix_text,
+    group_header,
+    pod_renderable,
+    policies_involved,
+)
+from netpol_tui.ui.ring import FlowRing, RateSeries, sparkline
+from netpol_tui.ui.scope import Scope
+from netpol_tui.ui.screens.filter_dialog import FilterDialog
+from netpol_tui.ui.screens.yaml_dialog import YamlDialog
+from netpol_tui.ui.selection import FlowSelection, GroupSelection, PodSelection, Selection
+from netpol_tui.ui.widgets.flow_table import FlowTable
+from netpol_tui.ui.widgets.group_table import GroupTable
+from netpol_tui.ui.widgets.panes import ExplanationPane, FixPane, Same
+from netpol_tui.ui.widgets.pod_tree import PodTree
+from netpol_tui.ui.widgets.status_bar import StatusBar, StatusData
+
+if TYPE_CHECKING:
+    from netpol_tui.ui.app import NetpolApp
+
+DROP_VERDICTS = ("DROPPED", "AUDIT")
+STATE_STYLE = {
+    "connected": "bold #5fd75f",
+    "connecting": "bold #ffd75f",
+    "reconnecting": "bold #ffaf00",
+    "failed": "bold #ff5f5f",
+    "closed": "dim",
+}
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: list[BindingType] = [
+        Binding("q", "app.quit", strings.KEYS["quit"]),
+        Binding("question_mark", "app.help", strings.KEYS["help"]),
+        Binding("slash", "filter", strings.KEYS["filter"]),
+        Binding("d", "toggle_drops", strings.KEYS["toggle_drops"]),
+        Binding("g", "toggle_groups", strings.KEYS["toggle_groups"]),
+        Binding("space", "toggle_pause", strings.KEYS["toggle_pause"]),
+        Binding("c", "copy_fix", strings.KEYS["copy_fix"]),
+        Binding("s", "save_fix", strings.KEYS["save_fix"]),
+        Binding("y", "show_yaml", strings.KEYS["show_yaml"]),
+        Binding("p", "toggle_pods", strings.KEYS["toggle_pods"], show=False),
+        Binding("escape", "back", strings.KEYS["back"], show=False),
+    ]
+
+    # a new choice is a new selection even when it equals the last one (it is explained or shown again)
+    selection: reactive[Selection] = reactive(None, always_update=True, init=False)
+    scope: reactive[Scope] = reactive(Scope(), init=False)
+    paused: reactive[bool] = reactive(False, init=False)
+    drops_only: reactive[bool] = reactive(False, init=False)
+    grouped: reactive[bool] = reactive(False, init=False)
+
+    def __init__(self, options: TuiOptions, *, live: bool) -> None:
+        super().__init__()
+        self.options = options
+        scope = Scope(
+            drops_only=options.drops_only, words=options.words, narrow_live=options.narrow_live and live
+        )
+        self.local_query = (
+            scope.query()
+        )  # raises FilterError for bad CLI words (the command turns it into a line)
+        self.set_reactive(MainScreen.scope, scope)
+        self.set_reactive(MainScreen.drops_only, options.drops_only)
+        self.query_generation = (
+            0  # bumped with every new local query (batches filtered with an older one are redone)
+        )
+        # data
+        self.ring: FlowRing[Flow] = FlowRing(options.buffer)  # everything received
+        self.view: FlowRing[Flow] = FlowRing(options.buffer)  # what the flows pane shows
+        self.pending: FlowRing[Flow] = FlowRing(options.buffer)  # arrived while paused
+        self.pending_count = 0
+        self.snapshot: ClusterSnapshot | None = None
+        self.snapshot_at: float | None = None
+        self.groups_dirty = True
+        # counters
+        self.total_flows = 0
+        self.total_drops = 0
+        self.lost = 0
+        self.flow_rate = RateSeries()
+        self.drop_rate = RateSeries()
+        self.stream_state: StreamState | None = None
+        self.stream_error = ""
+        self.nodes: dict[str, str] = {}
+        self.kube_status: KubeStatus | None = None
+        self.kube_problems: dict[str, str] = {}
+        self.progress: Progress | None = None
+        # what the panes show
+        self.current_expl: Explanation | None = None
+        self._explain_request: tuple[Selection, Flow, ClusterSnapshot] | None = None
+        self._hint_shown: str | None = ""  # what the hint line shows (None: hidden)
+
+    @property
+    def netpol(self) -> NetpolApp:
+        return cast("NetpolApp", self.app)
+
+    # ---- layout ------------------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield Static("", id="banner", markup=False)
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                with Vertical(id="flows-box", classes="box") as box:
+                    box.border_title = strings.TITLES["flows"]
+                    yield FlowTable(self.view, id="flows")
+                    yield GroupTable(id="groups")
+                    yield Static("", id="trouble", markup=False)
+                    yield Static(strings.select_hint(0), id="hint", markup=False)
+                with Horizontal(id="bottom"):
+                    with Vertical(id="expl-box", classes="box") as box:
+                        box.border_title = strings.TITLES["explanation"]
+                        yield ExplanationPane(Text(strings.select_hint(0), style="dim"), id="explanation")
+                    with Vertical(id="fix-box", classes="box") as box:
+                        box.border_title = strings.TITLES["fix"]
+                        yield FixPane(id="fix")
+            with Vertical(id="pods-box", classes="box" if self.options.show_pods else "box hidden") as box:
+                box.border_title = strings.TITLES["pods"]
+                box.border_subtitle = strings.PODS_SUBTITLE
+                yield PodTree(id="pods")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(FlowTable).focus()
+        self.set_interval(0.5, self._tick)
+        self._refresh_status()
+        # the sources start once the panes have their size (a first selection scrolls by the table's height)
+        self.call_after_refresh(self.netpol.start_workers)
+
+    # ---- worker results ----------------------------------------------------------------------------------------
+    def on_flows_received(self, m: FlowsReceived) -> None:
+        now = self.netpol.clock()
+        n = len(m.flows)
+        if n:
+            self.total_flows += n
+            self.flow_rate.add(now, n)
+            self.ring.extend(m.flows)
+        if m.drops:
+            self.total_drops += m.drops
+            self.drop_rate.add(now, m.drops)
+            self.groups_dirty = True
+        if m.snapshot is not None and m.snapshot is self.snapshot:
+            for group, expl in m.explained:
+                group.explanation = expl
+        visible = m.visible
+        if m.generation != self.query_generation:
+            q = self.local_query
+            visible = [f for f in m.flows if q.matches(f)]
+        if visible:
+            if self.paused:
+                self.pending.extend(visible)
+                self.pending_count += len(visible)
+            else:
+                self._append_view(visible)
+        for ev in m.events:
+            self._on_event(ev)
+        if self.options.select_first_drop and self.selection is None and not self.paused:
+            self._auto_select(visible)
+
+    def _on_event(self, ev: StreamEvent) -> None:
+        if isinstance(ev, StreamState):
+            self.stream_state = ev
+            if ev.state == "connected":
+                self.stream_error = ""
+            self._update_trouble()
+            self._refresh_status()
+        elif isinstance(ev, LostEvents):
+            self.lost += ev.count
+            self._refresh_status()
+        elif isinstance(ev, NodeStatus):
+            for name in ev.node_names:
+                self.nodes[name] = ev.state
+            if not ev.node_names and ev.message:
+                self.notify(render.node_status_text(ev), severity="warning")
+        elif isinstance(ev, Progress):
+            self.progress = ev
+            if ev.finished:
+                self._refresh_status()
+
+    def on_stream_failed(self, m: StreamFailed) -> None:
+        self.stream_error = m.message
+        self.stream_state = StreamState("failed", self.netpol.flow_feed.label, m.message)
+        self._update_trouble()
+        self._refresh_status()
+
+    def on_cluster_updated(self, m: ClusterUpdated) -> None:
+        first = self.snapshot is None
+        self.snapshot = m.snapshot
+        self.snapshot_at = self.netpol.clock()
+        self.query_one(PodTree).set_snapshot(m.snapshot)
+        self.netpol.explain_groups(m.snapshot)
+        if self.selection is not None:
+            self._show_selection()
+        elif first and self.options.select_first_drop:
+            self._auto_select(list(self.view))
+        self._refresh_status()
+
+    def on_groups_explained(self, m: GroupsExplained) -> None:
+        if m.snapshot is not self.snapshot:
+            return
+        for group, expl in m.explained:
+            group.explanation = expl
+        self.groups_dirty = True
+
+    def on_kube_status_changed(self, m: KubeStatusChanged) -> None:
+        st = m.status
+        self.kube_status = st
+        if st.state == "forbidden":
+            self.kube_problems[st.resource or "?"] = strings.kube_banner(st)
+        elif st.state == "failed":
+            self.kube_problems["_api"] = strings.kube_banner(st)
+        elif st.state in ("synced", "watching"):
+            self.kube_problems.pop("_api", None)
+        banner = self.query_one("#banner", Static)
+        text = "\n".join(v for v in self.kube_problems.values() if v)
+        banner.update(text)
+        banner.display = bool(text)
+        self._refresh_status()
+
+    def on_selection_explained(self, m: SelectionExplained) -> None:
+        if m.selection is self.selection:  # else the user has moved on: a newer request is on its way
+            self._show_explanation(m.selection, m.explanation)
+
+    # ---- view --------------------------------------------------------------------------------------------------
+    def _append_view(self, flows: list[Flow]) -> None:
+        before = self.view.first_seq
+        self.view.extend(flows)
+        self.query_one(FlowTable).data_changed(self.view.first_seq - before)
+        self._update_hint()
+
+    def _rebuild_view(self) -> None:
+        q = self.local_query
+        flows = list(self.ring) if q.is_empty else [f for f in self.ring if q.matches(f)]
+        self.view.reset(flows)
+        self.pending.clear()
+        self.pending_count = 0
+        table = self.query_one(FlowTable)
+        table.cursor_key = None
+        table.follow = True
+        table.data_changed()
+        self._update_hint()
+
+    def _update_hint(self) -> None:
+        # called per batch: touch the widget only when its text or visibility changes (an update lays out)
+        text = strings.select_hint(self.total_drops) if self.selection is None else None
+        if text == self._hint_shown:
+            return
+        self._hint_shown = text
+        hint = self.query_one("#hint", Static)
+        if text is not None:
+            hint.update(text)
+        hint.display = text is not None
+
+    def _update_trouble(self) -> None:
+        st = self.stream_state
+        panel = self.query_one("#trouble", Static)
+        show = st is not None and (
+            st.state == "failed" or (st.state == "reconnecting" and self.total_flows == 0)
+        )
+        if show and st is not None:
+            panel.update(
+                strings.relay_panel(
+                    st.address or self.netpol.flow_feed.label,
+                    st.message or self.stream_error,
+                    st.attempt,
+                    st.retry_in,
+                )
+            )
+        panel.display = show
+        self.query_one(FlowTable).display = not show and not self.grouped
+        self.query_one(GroupTable).display = not show and self.grouped
+
+    def _auto_select(self, flows: Iterable[Flow]) -> None:
+        if self.snapshot is None:
+            return
+        for f in flows:
+            if f.verdict == "DROPPED" and f.drop_reason in ("POLICY_DENIED", "133"):
+                table = self.query_one(FlowTable)
+                for i in range(len(self.view) - 1, -1, -1):
+                    if self.view[i] is f:
+                        table.select_index(i)
+                        self.selection = FlowSelection(f)
+                        return
+                return
+
+    def _tick(self) -> None:
+        self.netpol.gc_pacer.step()
+        self._refresh_status()
+        if self.grouped and self.groups_dirty:
+            self._refresh_groups()
+
+    def _refresh_groups(self) -> None:
+        self.groups_dirty = False
+        groups = self.netpol.groups_by_count()
+        q = self.local_query
+        if self.scope.kind != "cluster":
+            groups = [g for g in groups if g.sample is None or q.matches(g.sample)]
+        self.query_one(GroupTable).set_groups(groups)
+
+    def status_data(self) -> StatusData:
+        app = self.netpol
+        now = app.clock()
+        st = self.stream_state
+        feed = app.flow_feed
+        if feed.live:
+            conn = strings.stream_state(st)
+            style = STATE_STYLE.get(st.state if st else "connecting", "")
+        else:
+            done = self.progress is not None and self.progress.finished
+            conn, style = strings.capture_state(done), ("bold #5fd75f" if done else "bold #ffd75f")
+        nodes = ""
+        if self.nodes:
+            down = [n for n, s in self.nodes.items() if s != "NODE_CONNECTED"]
+            nodes = strings.nodes(len(self.nodes) - len(down), down)
+        loading_cluster = self.snapshot is None and (
+            self.kube_status is None or self.kube_status.state == "connecting"
+        )
+        cluster = strings.cluster_status(
+            self.snapshot.counts() if self.snapshot is not None else {},
+            (now - self.snapshot_at) if self.snapshot_at is not None and feed.live else None,
+            app.cluster_feed.label,
+            loading_cluster and self.snapshot is None,
+        )
+        loading = ""
+        if self.progress is not None and not self.progress.finished:
+            loading = strings.loading(
+                self.progress.done, self.progress.total, self.progress.label or feed.label
+            )
+        try:
+            subscription = self.scope.describe(feed.server_filters)
+        except FilterError as exc:
+            subscription = str(exc)
+        return StatusData(
+            source=feed.label,
+            connection=conn,
+            connection_style=style,
+            flows=self.total_flows,
+            drops=self.total_drops,
+            flows_rate=self.flow_rate.rate(now),
+            drops_rate=self.drop_rate.rate(now),
+            spark=sparkline(self.drop_rate.history(now, 30, 10)),
+            lost=self.lost,
+            nodes=nodes,
+            cluster=cluster,
+            subscription=subscription,
+            paused=strings.paused(self.pending_count) if self.paused else "",
+            loading=loading,
+            live=feed.live,
+        )
+
+    def _refresh_status(self) -> None:
+        self.query_one(StatusBar).show(self.status_data())
+
+    # ---- selection ---------------------------------------------------------------------------------------------
+    @on(FlowTable.FlowSelected)
+    def _flow_selected(self, m: FlowTable.FlowSelected) -> None:
+        self.selection = FlowSelection(m.flow)
+
+    @on(GroupTable.GroupSelected)
+    def _group_selected(self, m: GroupTable.GroupSelected) -> None:
+        self.selection = GroupSelection(m.group)
+
+    @on(PodTree.Chosen)
+    def _pod_chosen(self, m: PodTree.Chosen) -> None:
+        if m.pod:
+            self.scope = self.scope.with_pod(m.namespace, m.pod)
+        else:
+            self.scope = self.scope.with_namespace(m.namespace)
+        self.selection = PodSelection(m.namespace, m.pod)
+
+    def watch_selection(self) -> None:
+        self._update_hint()
+        self._show_selection()
+
+    def _show_selection(self) -> None:
+        target = self.selection
+        if target is None:
+            return
+        if isinstance(target, PodSelection):
+            self._show_pod(target)
+            return
+        flow = target.flow
+        if flow is None:
+            return
+        expl_pane = self.query_one(ExplanationPane)
+        if self.snapshot is None:
+            self.current_expl = None
+            expl_pane.show(Text(strings.no_cluster_for_explanation(), style="yellow"))
+            self.query_one(FixPane).show("")
+            return
+        cached = self.netpol.explainer.cached(flow, self.snapshot, True)
+        if cached is not None:
+            self._show_explanation(target, cached)
+            return
+        expl_pane.show(Text(strings.explaining(), style="dim"))
+        # start the worker once the moved cursor is on screen: the explanation (with its fix search) is CPU work
+        # that competes for the GIL with the repaint; a burst of keys before that repaint explains only the last row
+        first = self._explain_request is None
+        self._explain_request = (target, flow, self.snapshot)
+        if first:
+            self.call_after_refresh(self._start_explain)
+
+    @property
+    def explanation_requested(self) -> bool:
+        """An explanation was asked for and its worker is not started yet (tests wait on it)."""
+        return self._explain_request is not None
+
+    def _start_explain(self) -> None:
+        request, self._explain_request = self._explain_request, None
+        if request is not None and request[0] is self.selection:
+            self.netpol.explain_selection(*request)
+
+    def _show_explanation(self, target: Selection, expl: Explanation) -> None:
+        self.current_expl = expl
+        # the explainer hands out one object per explanation: it keys the panes' rendered lines
+        if isinstance(target, GroupSelection):
+            g = target.group
+            self.query_one(ExplanationPane).show(
+                explanation_renderable(expl, group_header(g)),
+                ("group", Same(expl), g.count, g.first_ns, g.last_ns, len(g.pods)),
+            )
+        else:
+            self.query_one(ExplanationPane).show(explanation_renderable(expl), ("flow", Same(expl)))
+        self.query_one(FixPane).show(fix_renderable(expl), ("fix", Same(expl)))
+
+    def _show_pod(self, target: PodSelection) -> None:
+        self.current_expl = None
+        mine = self.netpol.groups_involving(target.namespace, target.pod)
+        self.query_one(ExplanationPane).show(pod_renderable(self.snapshot, target.key, mine))
+        self.query_one(FixPane).show("")
+
+    # ---- scope / filters ---------------------------------------------------------------------------------------
+    def validate_scope(self, scope: Scope) -> Scope:
+        try:
+            scope.query()
+        except FilterError as exc:
+            self.notify(str(exc), severity="error", title=strings.NOTIFY_TITLES["filter"])
+            return self.scope  # refused: the scope stays
+        return scope
+
+    def watch_scope(self, scope: Scope) -> None:
+        self.local_query = query = scope.query()
+        self.query_generation += 1
+        self.netpol.view_filter = (self.query_generation, query)
+        self._rebuild_view()
+        self.groups_dirty = True
+        self.netpol.subscribe(query)
+        self._refresh_status()
+
+    def watch_drops_only(self, drops_only: bool) -> None:
+        self.scope = replace(self.scope, drops_only=drops_only)
+        self.notify(strings.view_toggled(drops_only), timeout=1.5)
+
+    def watch_paused(self, paused: bool) -> None:
+        if not paused:
+            pending = list(self.pending)
+            self.pending.clear()
+            self.pending_count = 0
+            if pending:
+                self._append_view(pending)
+        self._refresh_status()
+
+    def watch_grouped(self, grouped: bool) -> None:
+        box = self.query_one("#flows-box")
+        box.border_title = strings.TITLES["groups" if grouped else "flows"]
+        self._update_trouble()
+        if grouped:
+            self._refresh_groups()
+            table = self.query_one(GroupTable)
+            table.focus()
+            if table.cursor is None and table.row_count():
+                table.select_index(0)
+        else:
+            self.query_one(FlowTable).focus()
+
+    # ---- actions -----------------------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        def done(words: str | None) -> None:
+            if words is not None:
+                self.scope = replace(self.scope, words=words)
+
+        self.app.push_screen(FilterDialog(self.scope.words), done)
+
+    def action_toggle_drops(self) -> None:
+        self.drops_only = not self.drops_only
+
+    def action_toggle_groups(self) -> None:
+        self.grouped = not self.grouped
+
+    def action_toggle_pause(self) -> None:
+        self.paused = not self.paused
+
+    def action_toggle_pods(self) -> None:
+        box = self.query_one("#pods-box")
+        box.set_class(not box.has_class("hidden"), "hidden")
+        if not box.has_class("hidden"):
+            self.query_one(PodTree).focus()
+
+    def action_back(self) -> None:
+        if self.scope.kind != "cluster":
+            self.scope = self.scope.cluster_wide()
+            self.selection = None
+            self.query_one(ExplanationPane).show(Text(strings.select_hint(self.total_drops), style="dim"))
+        elif self.scope.words:
+            self.scope = replace(self.scope, words="")
+        elif self.grouped:
+            self.grouped = False
+        elif self.paused:
+            self.paused = False
+
+    def action_copy_fix(self) -> None:
+        text = fix_text(self.current_expl)
+        if not text:
+            self.notify(strings.nothing_to_copy(), severity="warning")
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify(
+            strings.copied(strings.the_fix(), text.count("\n")), title=strings.NOTIFY_TITLES["copied"]
+        )
+
+    def action_save_fix(self) -> None:
+        expl = self.current_expl
+        text = fix_text(expl)
+        if expl is None or not text:
+            self.notify(strings.nothing_to_copy(), severity="warning")
+            return
+        fix = expl.fixes[0]
+        path = Path(self.options.save_dir) / f"fix-{fix.namespace}-{fix.name}.yaml"
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self.notify(strings.save_failed(str(path), exc.strerror or str(exc)), severity="error")
+            return
+        self.notify(strings.saved(str(path)), title=strings.NOTIFY_TITLES["saved"], timeout=12)
+
+    def action_show_yaml(self) -> None:
+        pols: list[Any] = []
+        if self.current_expl is not None:
+            pols = policies_involved(self.current_expl.verdict)
+        elif isinstance(self.selection, PodSelection) and self.snapshot is not None:
+            sel = self.selection
+            pod = self.snapshot.pod(sel.key) if sel.pod else None
+            if pod is not None:
+                ev = self.snapshot.evaluator
+                subj = ev.subject_for_pod(pod)
+                pols = list(dict.fromkeys(ev.selecting(subj, INGRESS) + ev.selecting(subj, EGRESS)))
+            else:
+                pols = self.snapshot.policies_in(sel.namespace)
+        items = [(p.key, yamlout.dump(p.raw) if p.raw else strings.no_source_kept(p.key)) for p in pols]
+        if not items:
+            self.notify(strings.no_policy(), severity="warning")
+            return
+        self.app.push_screen(YamlDialog(items))
+
+
+__all__ = ["MainScreen"]
