@@ -4,6 +4,7 @@ cached by the identity of their inputs, so a storm of identical drops costs one 
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -61,31 +62,58 @@ def explanation_key(flow: Flow) -> tuple:
 
 
 class ExplanationCache:
-    """explain_flow with an LRU keyed by (snapshot, flow identity)."""
+    """`explain_flow` behind an LRU keyed by (flow identity, with_fixes), for one snapshot at a time; thread-safe.
+
+    The one explanation cache of the program: the CLI's aggregator and the TUI's workers share its API. A new
+    snapshot (by identity) empties it. The lock only guards the dictionary: `explain_flow` runs outside it, so a
+    slow fix search never blocks another thread's cache hit (two threads may then compute the same explanation
+    once each; the later one is kept).
+    """
 
     def __init__(self, maxsize: int = 20_000) -> None:
         self.maxsize = maxsize
-        self._cache: OrderedDict[tuple, Explanation] = OrderedDict()
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[tuple[object, ...], bool], Explanation] = OrderedDict()
         self._snapshot: ClusterSnapshot | None = None
         self.hits = 0
         self.misses = 0
 
-    def explain(self, flow: Flow, snapshot: ClusterSnapshot) -> Explanation:
-        if snapshot is not self._snapshot:
-            self._cache.clear()
-            self._snapshot = snapshot
-        key = explanation_key(flow)
-        found = self._cache.get(key)
-        if found is not None:
-            self.hits += 1
-            self._cache.move_to_end(key)
+    def cached(self, flow: Flow, snapshot: ClusterSnapshot, with_fixes: bool = True) -> Explanation | None:
+        """The cached explanation, or None (without computing it). An explanation with fixes also answers a
+        request without them."""
+        key = (explanation_key(flow), with_fixes)
+        with self._lock:
+            if snapshot is not self._snapshot:
+                self._cache.clear()
+                self._snapshot = snapshot
+                return None
+            found = self._cache.get(key)
+            if found is None and not with_fixes:
+                found = self._cache.get((key[0], True))
+            if found is not None:
+                self.hits += 1
+                if key in self._cache:
+                    self._cache.move_to_end(key)
             return found
-        self.misses += 1
-        expl = explain_flow(flow, snapshot)
-        self._cache[key] = expl
-        if len(self._cache) > self.maxsize:
-            self._cache.popitem(last=False)
+
+    def explain(self, flow: Flow, snapshot: ClusterSnapshot, with_fixes: bool = True) -> Explanation:
+        found = self.cached(flow, snapshot, with_fixes)
+        if found is not None:
+            return found
+        expl = explain_flow(flow, snapshot, with_fixes=with_fixes)
+        key = (explanation_key(flow), with_fixes)
+        with self._lock:
+            self.misses += 1
+            if snapshot is self._snapshot:
+                self._cache[key] = expl
+                if len(self._cache) > self.maxsize:
+                    self._cache.popitem(last=False)
         return expl
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+            self._snapshot = None
 
 
 @dataclass

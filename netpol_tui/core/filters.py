@@ -33,8 +33,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from netpol_tui.core import wording
 from netpol_tui.core.model import Endpoint, Flow
+from netpol_tui.core.selectors import (
+    LABEL_SOURCES,
+    LabelSelector,
+    SelectorSyntaxError,
+    parse_selector_string,
+    split_terms,
+)
+from netpol_tui.core.wording.problems import filter_error
 
 VERDICTS = ("FORWARDED", "DROPPED", "ERROR", "AUDIT", "REDIRECTED", "TRACED", "TRANSLATED")
 DIRECTIONS = ("INGRESS", "EGRESS")
@@ -43,7 +50,6 @@ FILTER_PROTOCOLS = ("tcp", "udp", "sctp", "icmp", "icmpv4", "icmpv6", "vrrp", "i
 # TUI words: `word:value`. Values are validated like the matching CLI flag.
 WORD_KEYS = ("pod", "from-pod", "to-pod", "ns", "namespace", "label", "verdict", "port", "proto", "protocol")
 
-_LABEL_SOURCES = ("k8s", "reserved", "cidr", "fqdn", "cidrgroup", "node", "container", "any", "unspec")
 _NS_LABEL_PREFIX = "io.cilium.k8s.namespace.labels."
 _POD_NS_KEY = "io.kubernetes.pod.namespace"
 
@@ -55,7 +61,7 @@ class FilterError(ValueError):
         self.code = code
         self.word = word
         self.detail = detail
-        super().__init__(wording.filter_error(code, word, detail))
+        super().__init__(filter_error(code, word, detail))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -170,91 +176,24 @@ def parse_since(value: str, now_ns: int | None = None, flag: str = "--since") ->
 # --------------------------------------------------------------------------------------------------------------
 # Label selectors (Cilium's label-selector syntax as Hubble's source_label / destination_label take it)
 # --------------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class _Requirement:
-    source: str  # "" = any source
-    key: str
-    op: str  # "=", "!=", "exists", "!exists", "in", "notin"
-    values: tuple[str, ...] = ()
-
-
-_REQ_SET = re.compile(r"^\s*(!?)\s*([^\s=!(),]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
-_selector_cache: dict[str, tuple[_Requirement, ...]] = {}
-
-
-def _split_source(key: str) -> tuple[str, str]:
-    src, sep, rest = key.partition(":")
-    if sep and src in _LABEL_SOURCES:
-        return ("" if src == "any" else src), rest
-    return "", key
-
-
-def _split_selector_terms(selector: str) -> list[str]:
-    terms, depth, cur = [], 0, []
-    for ch in selector:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "," and depth == 0:
-            terms.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    terms.append("".join(cur))
-    return [t.strip() for t in terms]
-
-
-def parse_label_selector(selector: str, word: str = "") -> tuple[_Requirement, ...]:
-    """`k8s:app=db,tier!=web,!legacy,env in (a,b)` -> requirements (AND). Raises FilterError naming `word`."""
-    cached = _selector_cache.get(selector)
-    if cached is not None:
-        return cached
-    reqs: list[_Requirement] = []
-    for term in _split_selector_terms(selector):
-        if not term:
-            raise FilterError("bad_label", word or selector)
-        m = _REQ_SET.match(term)
-        if m:
-            src, key = _split_source(m.group(2))
-            values = tuple(v.strip() for v in m.group(4).split(",") if v.strip())
-            reqs.append(_Requirement(src, key, m.group(3), values))
-            continue
-        if term.startswith("!"):
-            src, key = _split_source(term[1:].strip())
-            op, values = "!exists", ()
-        elif "!=" in term:
-            k, _, v = term.partition("!=")
-            src, key = _split_source(k.strip())
-            op, values = "!=", (v.strip(),)
-        elif "=" in term:
-            k, _, v = term.partition("=")
-            v = v[1:] if v.startswith("=") else v
-            src, key = _split_source(k.strip())
-            op, values = "=", (v.strip(),)
-        else:
-            src, key = _split_source(term)
-            op, values = "exists", ()
-        if not key or any(c.isspace() for c in key):
-            raise FilterError("bad_label", word or selector)
-        reqs.append(_Requirement(src, key, op, values))
-    result = tuple(reqs)
-    if len(_selector_cache) > 1024:
-        _selector_cache.clear()
-    _selector_cache[selector] = result
-    return result
+def parse_label_selector(selector: str, word: str = "") -> LabelSelector:
+    """`k8s:app=db,tier!=web,!legacy,env in (a,b)` -> a selector (AND). Raises FilterError naming `word`."""
+    try:
+        return parse_selector_string(selector)
+    except SelectorSyntaxError:
+        raise FilterError("bad_label", word or selector) from None
 
 
 def to_cilium_selector(selector: str, word: str = "") -> str:
     """`app=db,tier=web` -> `k8s:app=db,k8s:tier=web` (terms that already name a source are kept)."""
     parse_label_selector(selector, word)  # validate
     out = []
-    for term in _split_selector_terms(selector):
+    for term in split_terms(selector):
         neg = term.startswith("!")
         body = term[1:].strip() if neg else term
         key = re.split(r"[=!\s]", body, maxsplit=1)[0]
         src, sep, _ = key.partition(":")
-        if not (sep and src in _LABEL_SOURCES):
+        if not (sep and src in LABEL_SOURCES):
             body = "k8s:" + body
         out.append(("!" if neg else "") + body)
     return ",".join(out)
@@ -282,29 +221,8 @@ def _label_value(ep: Endpoint, source: str, key: str) -> str | None:
     return None
 
 
-def _selector_matches(reqs: tuple[_Requirement, ...], ep: Endpoint) -> bool:
-    for r in reqs:
-        v = _label_value(ep, r.source, r.key)
-        op = r.op
-        if op == "=":
-            if v != r.values[0]:
-                return False
-        elif op == "!=":
-            if v == r.values[0]:
-                return False
-        elif op == "exists":
-            if v is None:
-                return False
-        elif op == "!exists":
-            if v is not None:
-                return False
-        elif op == "in":
-            if v is None or v not in r.values:
-                return False
-        elif op == "notin":
-            if v is not None and v in r.values:
-                return False
-    return True
+def _selector_matches(selector: LabelSelector, ep: Endpoint) -> bool:
+    return selector.matches_lookup(lambda source, key: _label_value(ep, source, key))
 
 
 # --------------------------------------------------------------------------------------------------------------

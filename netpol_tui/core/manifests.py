@@ -24,7 +24,7 @@ from netpol_tui.core.policy import (
     Rule,
     effective_policy_types,
 )
-from netpol_tui.core.selectors import EQUALS, OPERATORS, LabelSelector, Requirement
+from netpol_tui.core.selectors import EQUALS, OPERATORS, LabelSelector, Operator, Requirement
 
 CILIUM_KINDS = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy")
 PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -306,7 +306,7 @@ def parse_selector(value: Any, path: str) -> LabelSelector:
         elif values:
             raise _Bad("values_forbidden", f"{epath}.values", operator=op)
         texts = tuple(_labels({str(j): v for j, v in enumerate(values or [])}, f"{epath}.values").values())
-        reqs.append(Requirement(key, op, texts))
+        reqs.append(Requirement(key, Operator(op), texts))
     return LabelSelector(tuple(reqs))
 
 

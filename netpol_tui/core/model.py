@@ -222,6 +222,29 @@ class NodeStatus:
     time_ns: int = 0
 
 
+class StreamPhase(StrEnum):
+    """Connection state of a live flow stream."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"  # also after a reopen with new filters
+    RECONNECTING = "reconnecting"
+    FAILED = "failed"
+    CLOSED = "closed"
+
+
+class KubePhase(StrEnum):
+    """State of the live Kubernetes API source (see `KubeStatus`)."""
+
+    CONNECTING = "connecting"
+    SYNCED = "synced"
+    WATCHING = "watching"
+    RELISTING = "relisting"
+    RECONNECTING = "reconnecting"
+    FORBIDDEN = "forbidden"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
 @dataclass(frozen=True, slots=True)
 class StreamState:
     """Connection state of a live flow stream (sources/hubble.py), for the status bar and the CLI.
@@ -231,7 +254,7 @@ class StreamState:
     `retry_in` is the backoff delay in seconds before the next attempt when reconnecting.
     """
 
-    state: str
+    state: StreamPhase
     address: str = ""
     message: str = ""
     attempt: int = 0
@@ -239,6 +262,9 @@ class StreamState:
     server_version: str = ""
     time_ns: int = 0
     generation: int = 0  # +1 each time the stream is reopened with new filters; later items belong to it
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", StreamPhase(self.state))  # a plain string is accepted and checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,10 +278,13 @@ class KubeStatus:
     ("pods", "networkpolicies", ...) or "" for the source as a whole. `message` is already a sentence (render.py).
     """
 
-    state: str
+    state: KubePhase
     resource: str = ""
     message: str = ""
     attempt: int = 0
     retry_in: float = 0.0
     context: str = ""
     time_ns: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", KubePhase(self.state))  # a plain string is accepted and checked
