@@ -16,7 +16,7 @@ from typing import Any
 from netpol_tui.cli import wording as words
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.filters import FlowQuery
-from netpol_tui.core.model import KubeStatus
+from netpol_tui.core.model import KubePhase, KubeStatus
 from netpol_tui.sources.backoff import Backoff
 from netpol_tui.sources.cluster_loader import ClusterConfig
 from netpol_tui.sources.hubble.client import HubbleConfig
@@ -142,7 +142,9 @@ class KubeFeed:
             except Exception as exc:  # noqa: BLE001 - KubeError and the client's own: one line for the user
                 delay = self._backoff.next_delay()
                 on_status(
-                    KubeStatus("failed", message=str(exc), attempt=self._backoff.attempt, retry_in=delay)
+                    KubeStatus(
+                        KubePhase.FAILED, message=str(exc), attempt=self._backoff.attempt, retry_in=delay
+                    )
                 )
                 if self._stop.wait(delay):
                     return

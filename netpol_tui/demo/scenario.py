@@ -19,11 +19,12 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 NODE = "demo-worker"
 
 
-def _ns(name: str, **labels: str) -> dict:
+def _ns(name: str, **labels: str) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Namespace",
@@ -35,13 +36,13 @@ def _pod(
     ns: str,
     name: str,
     ip: str,
-    labels: dict,
+    labels: dict[str, Any],
     ports: list[tuple[int, str, str]],
     owner: tuple[str, str] | None,
     node: str = NODE,
     host_network: bool = False,
-) -> dict:
-    meta: dict = {"name": name, "namespace": ns, "labels": labels}
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "namespace": ns, "labels": labels}
     if owner:
         meta["ownerReferences"] = [
             {
@@ -71,7 +72,7 @@ def _pod(
     }
 
 
-def _np(ns: str, name: str, spec: dict) -> dict:
+def _np(ns: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -80,7 +81,7 @@ def _np(ns: str, name: str, spec: dict) -> dict:
     }
 
 
-def cluster_objects() -> list[dict]:
+def cluster_objects() -> list[dict[str, Any]]:
     rs = "ReplicaSet"
     objs = [
         _ns("shop", team="shop", env="prod"),
@@ -357,7 +358,7 @@ _NS_LABELS = {
 _IDENTITIES: dict[str, int] = {}
 
 
-def _endpoint(key: str) -> dict:
+def _endpoint(key: str) -> dict[str, Any]:
     if "/" not in key:
         if key == "169.254.169.254" or not key.startswith("10.244."):
             return {"identity": 2, "labels": ["reserved:world"]}
@@ -523,14 +524,14 @@ def rfc3339(ns: int) -> str:
     return datetime.fromtimestamp(secs, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:09d}Z"
 
 
-def make_flow(entry: tuple, time_ns: int, rng: random.Random, seq: int) -> dict:
+def make_flow(entry: tuple[Any, ...], time_ns: int, rng: random.Random, seq: int) -> dict[str, Any]:
     src, dst, port, proto, verdict, reason, direction, _ = entry
     l4_key = {"TCP": "TCP", "UDP": "UDP", "SCTP": "SCTP"}[proto]
-    l4: dict = {"source_port": rng.randint(32768, 60999), "destination_port": port}
+    l4: dict[str, Any] = {"source_port": rng.randint(32768, 60999), "destination_port": port}
     if proto == "TCP":
         l4["flags"] = {"SYN": True}
     when = rfc3339(time_ns)
-    flow: dict = {
+    flow: dict[str, Any] = {
         "time": when,
         "uuid": f"00000000-demo-4000-8000-{seq:012d}",
         "verdict": verdict,
@@ -557,7 +558,7 @@ def make_flow(entry: tuple, time_ns: int, rng: random.Random, seq: int) -> dict:
 
 def flows(
     start_ns: int, count: int | None = None, rate: float = 40.0, seed: int = 7
-) -> Iterator[tuple[float, dict]]:
+) -> Iterator[tuple[float, dict[str, Any]]]:
     """(delay in seconds before the flow, flow) forever (or `count` times): a realistic rate with bursts.
 
     Every 15 s or so a burst of worker DNS drops arrives (a CronJob retrying), as a real incident looks.

@@ -20,6 +20,7 @@ Nothing here writes to the cluster: every request is a GET.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import queue
@@ -34,7 +35,7 @@ from typing import Any
 from netpol_tui.core import render
 from netpol_tui.core.cluster import ClusterSnapshot, Coverage
 from netpol_tui.core.manifests import parse_objects
-from netpol_tui.core.model import KubeStatus, Origin, Problem
+from netpol_tui.core.model import KubePhase, KubeStatus, Origin, Problem
 from netpol_tui.sources import kube_errors as text
 from netpol_tui.sources.backoff import Backoff
 from netpol_tui.sources.kube_errors import KubeError
@@ -191,7 +192,7 @@ def connect(kubeconfig: str | None = None, context: str | None = None) -> Connec
     if paths is None:
         if os.environ.get("KUBERNETES_SERVICE_HOST") and os.path.exists(SA_TOKEN):
             try:
-                config.load_incluster_config(client_configuration=cfg)
+                config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
             except ConfigException as exc:
                 raise KubeError(text.config_invalid("in-cluster", _first_line(exc))) from None
             return Connection(client.ApiClient(cfg), "", cfg.host)
@@ -200,7 +201,7 @@ def connect(kubeconfig: str | None = None, context: str | None = None) -> Connec
         )
         raise KubeError(text.no_config(f"looked at {looked}"))
     try:
-        contexts, current = config.list_kube_config_contexts(config_file=paths)
+        contexts, current = config.list_kube_config_contexts(config_file=paths)  # type: ignore[no-untyped-call]
     except (ConfigException, OSError, ValueError, TypeError, KeyError) as exc:
         raise KubeError(text.config_invalid(where, _first_line(exc))) from None
     except Exception as exc:  # yaml errors and the like: still one line
@@ -212,7 +213,7 @@ def connect(kubeconfig: str | None = None, context: str | None = None) -> Connec
         raise KubeError(text.config_invalid(where, "no current-context: pass --context NAME"))
     chosen = context or _first_current_context(paths) or (current or {}).get("name", "")
     try:
-        config.load_kube_config(
+        config.load_kube_config(  # type: ignore[no-untyped-call]
             config_file=paths, context=chosen, client_configuration=cfg, persist_config=False
         )
     except Exception as exc:  # ConfigException, exec plugin failures, bad certificate files ...
@@ -235,7 +236,7 @@ def _first_current_context(paths: str) -> str:
             and isinstance(doc.get("current-context"), str)
             and doc["current-context"]
         ):
-            return doc["current-context"]
+            return str(doc["current-context"])
     return ""
 
 
@@ -362,7 +363,7 @@ class _Reflector:
         self._replace(raw)
         self.rv = rv
 
-    def _parse(self, obj: dict[str, Any]) -> tuple[Any, list[Problem]]:
+    def _parse(self, obj: dict[str, Any]) -> tuple[Any, builtins.list[Problem]]:
         if self.res.counted_only:
             return None, []
         result = parse_objects([obj], ORIGIN)
@@ -634,7 +635,9 @@ class KubeSource:
         self, state: str, resource: str, message: str, attempt: int = 0, retry_in: float = 0.0
     ) -> None:
         self._statuses.put(
-            KubeStatus(state, resource, message, attempt, retry_in, self.conn.context, time.time_ns())
+            KubeStatus(
+                KubePhase(state), resource, message, attempt, retry_in, self.conn.context, time.time_ns()
+            )
         )
         with self._cond:
             self._cond.notify_all()
@@ -658,6 +661,7 @@ class KubeSource:
         """True when the cilium.io API group is served (from /apis; a 403 there falls back to the CRD)."""
         from kubernetes import client
 
+        resp: Any
         try:
             resp = client.ApisApi(self.conn.api_client).get_api_versions(
                 _preload_content=False, _request_timeout=self.request_timeout
@@ -834,7 +838,7 @@ class KubeSource:
                     break
             if self.stopped:
                 yield KubeStatus(
-                    "stopped", "", text.stopped(), context=self.conn.context, time_ns=time.time_ns()
+                    KubePhase.STOPPED, "", text.stopped(), context=self.conn.context, time_ns=time.time_ns()
                 )
                 return
             with self._cond:
@@ -856,11 +860,11 @@ class KubeSource:
                 announced = True
                 c = snap.counts()
                 msg = text.synced(c["namespaces"], c["pods"], c["policies"], self.namespace)
-                yield KubeStatus("synced", "", msg, context=self.conn.context, time_ns=time.time_ns())
+                yield KubeStatus(KubePhase.SYNCED, "", msg, context=self.conn.context, time_ns=time.time_ns())
                 msg = text.not_evaluated(snap.coverage.not_evaluated)
                 if msg:
                     yield KubeStatus(
-                        "synced", CILIUM_GROUP, msg, context=self.conn.context, time_ns=time.time_ns()
+                        KubePhase.SYNCED, CILIUM_GROUP, msg, context=self.conn.context, time_ns=time.time_ns()
                     )
             yield snap
 

@@ -45,7 +45,8 @@ def _get_json(
         *args, _preload_content=False, _request_timeout=(10, 30), **kwargs
     )
     try:
-        return json.loads(resp.data)
+        data: dict[str, Any] = json.loads(resp.data)
+        return data
     finally:
         resp.release_conn()
 

@@ -153,7 +153,8 @@ def _report(
     console = Console()
     console.print(
         Text(
-            wording.explain_report_heading(flows, groups.total, len(groups.groups), errors, lost), style="bold"
+            wording.explain_report_heading(flows, groups.total, len(groups.groups), errors, lost),
+            style="bold",
         )
     )
     if snapshot.coverage.not_evaluated:

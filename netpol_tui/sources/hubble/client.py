@@ -49,7 +49,7 @@ from google.protobuf.timestamp_pb2 import Timestamp  # noqa: E402
 
 from netpol_tui._proto.observer import observer_pb2, observer_pb2_grpc  # noqa: E402
 from netpol_tui.core.filters import FlowQuery  # noqa: E402
-from netpol_tui.core.model import Flow, LostEvents, NodeStatus, StreamState  # noqa: E402
+from netpol_tui.core.model import Flow, LostEvents, NodeStatus, StreamPhase, StreamState  # noqa: E402
 from netpol_tui.sources import flows as conv  # noqa: E402
 from netpol_tui.sources.backoff import Backoff  # noqa: E402
 from netpol_tui.sources.hubble.errors import (  # noqa: E402
@@ -479,7 +479,7 @@ class HubbleSource:
         st = self._status
         self._put(
             StreamState(
-                state=state,
+                state=StreamPhase(state),
                 address=self.address,
                 message=message,
                 attempt=attempt,

@@ -61,7 +61,7 @@ def _matcher(request: Any) -> Callable[[Any], bool] | None:
     return match
 
 
-class _Observer(observer_pb2_grpc.ObserverServicer):
+class _Observer(observer_pb2_grpc.ObserverServicer):  # type: ignore[misc]  # generated, untyped base
     def __init__(self, owner: LoopbackHubble) -> None:
         self.owner = owner
 
