@@ -66,7 +66,9 @@ def _documents(text: str, source: str, problems: list[Problem]) -> Iterator[tupl
             mark = getattr(exc, "problem_mark", None)
             line = start_line + mark.line if mark is not None else start_line
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            problems.append(Problem("yaml_syntax", Origin(source, number), params=(("line", line), ("message", problem))))
+            problems.append(
+                Problem("yaml_syntax", Origin(source, number), params=(("line", line), ("message", problem)))
+            )
 
 
 def _split_yaml(text: str) -> Iterator[tuple[int, str]]:

@@ -31,7 +31,6 @@ from test_explain_support import (
     snapshot,
 )
 
-from netpol_tui.demo import scenario as demo_scenario
 from netpol_tui.core import wording
 from netpol_tui.core.cluster import Coverage
 from netpol_tui.core.explain import Explanation, explain_flow
@@ -58,7 +57,7 @@ from netpol_tui.core.findings import (
 from netpol_tui.core.manifests import parse_network_policy
 from netpol_tui.core.model import Direction, Endpoint, EndpointKind, Workload
 from netpol_tui.core.suggest import UNSTABLE_LABELS
-
+from netpol_tui.demo import scenario as demo_scenario
 
 F = TypeVar("F", bound=Finding)
 

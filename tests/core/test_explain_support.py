@@ -11,10 +11,10 @@ from functools import cache
 
 import yaml
 
-from netpol_tui.demo import scenario as demo_scenario
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.manifests import parse_network_policy, parse_objects
 from netpol_tui.core.model import Endpoint, EndpointKind, Flow, PolicyRef, Workload
+from netpol_tui.demo import scenario as demo_scenario
 from netpol_tui.sources.flows import convert_json
 
 T0 = 1_764_151_200_000_000_000  # 2025-11-26T10:00:00Z

@@ -15,10 +15,10 @@ import pytest
 import yaml
 from rich.console import Console
 
-from netpol_tui.ui import richtext
 from netpol_tui.cli import main
 from netpol_tui.core.manifests import parse_objects
 from netpol_tui.sources.manifests_io import load_cluster
+from netpol_tui.ui import richtext
 
 HERE = Path(__file__).parent
 CLUSTER = str(HERE / "fixtures" / "trace-cluster.yaml")
