@@ -270,7 +270,8 @@ def parse_endpoint_selector(value: Any, path: str, *, extended: bool = True) -> 
         texts = tuple(_labels({str(j): v for j, v in enumerate(values)}, f"{epath}.values").values())
         if op not in OPERATORS:
             invalid = invalid or "bad_operator"
-        elif op in ("In", "NotIn") and not texts:
+            continue  # the selector selects nothing anyway
+        if op in ("In", "NotIn") and not texts:
             invalid = invalid or "values_required"
         elif op in ("Exists", "DoesNotExist") and texts:
             invalid = invalid or "values_forbidden"

@@ -278,33 +278,57 @@ PORT_8080 = [{"ports": [{"port": "8080", "protocol": "TCP"}]}]
 # ---------------------------------------------------------------------------------------------------------------
 # Judge: the Cilium engine alone (Cilium objects only; NetworkPolicies are joined by the core evaluator)
 # ---------------------------------------------------------------------------------------------------------------
-def engine_judge(docs: list[dict[str, Any]]) -> Callable[[End, Probe], str]:
-    from netpol_tui.core.cilium.engine import CiliumEngine, Drop
-    from netpol_tui.core.cilium.identity import Party
-    from netpol_tui.core.cilium.model import Direction
-    from netpol_tui.core.cilium.objects import CiliumObjects
-    from netpol_tui.core.manifests import parse_objects
+class EngineWorld:
+    """The docs parsed once: the Cilium engine, the pods, and parties for sources and probes."""
 
-    objs = CiliumObjects()
-    k8s = [d for d in docs if not objs.parse(d)]
-    assert objs.problems == [], objs.problems
-    parsed = parse_objects(k8s)
-    assert parsed.problems == [], parsed.problems
-    pods = {p.key: p for p in parsed.pods}
-    engine = CiliumEngine(objs.context(), {n.name: n for n in parsed.namespaces}, parsed.pods)
+    def __init__(self, docs: list[dict[str, Any]]) -> None:
+        from netpol_tui.core.cilium.engine import CiliumEngine
+        from netpol_tui.core.cilium.objects import CiliumObjects
+        from netpol_tui.core.manifests import parse_objects
 
-    def party(end: End) -> Party:
+        self.docs = docs
+        objs = CiliumObjects()
+        k8s = [d for d in docs if not objs.parse(d)]
+        assert objs.problems == [], objs.problems
+        parsed = parse_objects(k8s)
+        assert parsed.problems == [], parsed.problems
+        self.objs = objs
+        self.pods = {p.key: p for p in parsed.pods}
+        self.engine = CiliumEngine(objs.context(), {n.name: n for n in parsed.namespaces}, parsed.pods)
+
+    def party(self, end: End) -> Any:
         if end.pod:
-            return engine.pod_party(pods[end.pod])
-        return engine.ip_party(end.ip, end.names)
+            return self.engine.pod_party(self.pods[end.pod])
+        return self.engine.ip_party(end.ip, end.names)
 
-    def cell(src: End, probe: Probe) -> str:
-        s, d = party(src), party(probe.dst)
-        eg = engine.side(Direction.EGRESS, s, d, probe.port, probe.protocol)
-        ing = engine.side(Direction.INGRESS, d, s, probe.port, probe.protocol)
+    def with_objects(self, manifests: list[dict[str, Any]]) -> EngineWorld:
+        """A new world where each manifest replaces the object of the same kind/namespace/name, or is added."""
+
+        def key(d: dict[str, Any]) -> tuple[str, str, str]:
+            meta = d.get("metadata") or {}
+            return (str(d.get("kind")), str(meta.get("namespace") or ""), str(meta.get("name")))
+
+        replaced = {key(m) for m in manifests}
+        docs = [d for d in self.docs if key(d) not in replaced] + copy.deepcopy(manifests)
+        return EngineWorld(docs)
+
+    def sides(self, src: End, probe: Probe) -> tuple[Any, Any]:
+        from netpol_tui.core.cilium.model import Direction
+
+        s, d = self.party(src), self.party(probe.dst)
+        eg = self.engine.side(Direction.EGRESS, s, d, probe.port, probe.protocol)
+        ing = self.engine.side(Direction.INGRESS, d, s, probe.port, probe.protocol)
+        return eg, ing
+
+    def cell(self, src: End, probe: Probe) -> str:
+        from netpol_tui.core.cilium.engine import Drop
+        from netpol_tui.core.cilium.model import Direction
+
+        s, d = self.party(src), self.party(probe.dst)
+        eg, ing = self.sides(src, probe)
         fast = (
-            engine.side(Direction.EGRESS, s, d, probe.port, probe.protocol, detailed=False).allowed
-            and engine.side(Direction.INGRESS, d, s, probe.port, probe.protocol, detailed=False).allowed
+            self.engine.side(Direction.EGRESS, s, d, probe.port, probe.protocol, detailed=False).allowed
+            and self.engine.side(Direction.INGRESS, d, s, probe.port, probe.protocol, detailed=False).allowed
         )
         for side in (eg, ing):
             ok, drop = side.combined(False, False)
@@ -314,4 +338,6 @@ def engine_judge(docs: list[dict[str, Any]]) -> Callable[[End, Probe], str]:
         assert fast, "fast path disagrees"
         return "."
 
-    return cell
+
+def engine_judge(docs: list[dict[str, Any]]) -> Callable[[End, Probe], str]:
+    return EngineWorld(docs).cell
