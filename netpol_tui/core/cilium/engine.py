@@ -46,7 +46,7 @@ from netpol_tui.core.cilium.model import (
 )
 from netpol_tui.core.cilium.parse import split_key
 from netpol_tui.core.model import NS_NAME_LABEL, Namespace, Pod
-from netpol_tui.core.selectors import EQUALS, LabelSelector, Requirement
+from netpol_tui.core.selectors import EQUALS, LabelSelector, Operator, Requirement
 
 KUBERNETES_SERVICE = "default/kubernetes"
 
@@ -264,7 +264,7 @@ class CiliumEngine:
                         reqs.append(Requirement(NS_REQ_KEY, EQUALS, (pol.namespace,)))
                         implicit.add(NS_REQ_KEY)
                 else:
-                    reqs.append(Requirement(NS_REQ_KEY, "Exists"))
+                    reqs.append(Requirement(NS_REQ_KEY, Operator.EXISTS))
                     implicit.add(NS_REQ_KEY)
             if self.config.policy_default_local_cluster and not sel.names_cluster:
                 reqs.append(Requirement(CLUSTER_REQ_KEY, EQUALS, (self.config.cluster_name,)))

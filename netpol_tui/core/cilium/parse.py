@@ -51,7 +51,7 @@ from netpol_tui.core.cilium.model import (
     Unjudged,
 )
 from netpol_tui.core.model import Origin, Problem
-from netpol_tui.core.selectors import EQUALS, OPERATORS, LabelSelector, Requirement
+from netpol_tui.core.selectors import EQUALS, OPERATORS, LabelSelector, Operator, Requirement
 
 KINDS = (
     "CiliumNetworkPolicy",
@@ -275,7 +275,7 @@ def parse_endpoint_selector(value: Any, path: str, *, extended: bool = True) -> 
             invalid = invalid or "values_required"
         elif op in ("Exists", "DoesNotExist") and texts:
             invalid = invalid or "values_forbidden"
-        reqs.append(Requirement(extended_key(key) if extended else key, op, texts))
+        reqs.append(Requirement(extended_key(key) if extended else key, Operator(op), texts))
     bare = [split_key(r.key) for r in reqs] if extended else []
     return CiliumSelector(
         selector=LabelSelector(tuple(reqs)),
