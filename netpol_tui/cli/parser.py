@@ -8,7 +8,7 @@ from typing import Any
 
 from netpol_tui import __version__
 
-COMMANDS = ("demo", "replay", "trace", "explain", "snapshot", "propose")
+COMMANDS = ("demo", "replay", "trace", "explain", "snapshot", "propose", "diff")
 
 
 class _Group:
@@ -142,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     from netpol_tui.cli.commands.propose import add_parser as add_propose
 
     add_propose(sub, _add_hubble_flags, _add_cluster_flags, _Group)
+
+    from netpol_tui.cli.commands.diff import add_parser as add_diff
+
+    add_diff(sub, _add_cluster_flags)
     return parser
 
 
