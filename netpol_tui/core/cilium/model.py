@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from netpol_tui.core.model import Origin
+from netpol_tui.core.model import Direction, Origin
 from netpol_tui.core.selectors import LabelSelector
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -31,13 +31,6 @@ class PolicyKind(StrEnum):
     NETWORK_POLICY = "NetworkPolicy"
     CNP = "CiliumNetworkPolicy"
     CCNP = "CiliumClusterwideNetworkPolicy"
-
-
-class Direction(StrEnum):
-    """Same strings as core.policy.INGRESS / EGRESS."""
-
-    INGRESS = "Ingress"
-    EGRESS = "Egress"
 
 
 class Section(StrEnum):
