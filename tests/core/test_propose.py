@@ -430,11 +430,29 @@ NS_POOL = ("alpha", "beta", "gamma")
 APPS = ("web", "api", "db")
 CONTAINER_PORTS = ((80, "http", "TCP"), (53, "dns", "UDP"), (8080, "", "TCP"), (9000, "sc", "SCTP"))
 OBS_PORTS = ((80, "TCP"), (53, "UDP"), (8080, "TCP"), (9000, "SCTP"), (5432, "TCP"))
-EXTERNAL = ("203.0.113.5", "203.0.113.9", "198.51.100.1", "2001:db8::5")
+EXTERNAL = ("203.0.113.5", "203.0.113.9", "198.51.100.1", "2001:db8::5", "10.2.7.7")
 EXISTING = (
     {"podSelector": {}, "ingress": [{}]},  # allow all ingress
     {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"]},  # deny ingress to web
     {"podSelector": {}, "egress": [{"ports": [{"protocol": "TCP", "port": 80}]}], "policyTypes": ["Egress"]},
+    {
+        "podSelector": {},
+        "ingress": [{"from": [{"ipBlock": {"cidr": "10.1.0.0/16", "except": ["10.1.0.8/29"]}}]}],
+    },
+    {
+        "podSelector": {"matchLabels": {"app": "db"}},
+        "egress": [
+            {
+                "to": [
+                    {
+                        "namespaceSelector": {"matchLabels": {"team": "x"}},
+                        "podSelector": {"matchLabels": {"app": "api"}},
+                    }
+                ],
+                "ports": [{"protocol": "TCP", "port": "http"}],
+            }
+        ],
+    },
 )
 
 
@@ -472,7 +490,9 @@ def clusters(draw: Any) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 @st.composite
-def cases(draw: Any) -> tuple[list[dict[str, Any]], list[tuple[str, str, int, str]], tuple[str, ...]]:
+def cases(
+    draw: Any,
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, int, str]], tuple[str, ...], int | None]:
     docs, keys = draw(clusters())
     ends = st.sampled_from(keys + list(EXTERNAL))
     obs = draw(
@@ -486,7 +506,8 @@ def cases(draw: Any) -> tuple[list[dict[str, Any]], list[tuple[str, str, int, st
     chosen = draw(
         st.one_of(st.just(()), st.lists(st.sampled_from(ns_in_docs), min_size=1, unique=True).map(tuple))
     )
-    return docs, obs, chosen
+    prefix = draw(st.sampled_from((None, None, 24, 16)))
+    return docs, obs, chosen, prefix
 
 
 def _allowed(snap: ClusterSnapshot, c: Any) -> bool:
@@ -512,10 +533,10 @@ def _stable_everywhere(doc: dict[str, Any]) -> bool:
 )
 @given(cases())
 def test_property_a_proposal_never_denies_an_observed_connection_and_has_no_unneeded_rule(case: Any) -> None:
-    docs, obs, chosen = case
+    docs, obs, chosen, prefix = case
     snap = snapshot(docs)
     r = reduce(snap, *(flow(snap, s, d, port, proto) for s, d, port, proto in obs))
-    p = propose(snap, r, ProposeOptions(namespaces=chosen))
+    p = propose(snap, r, ProposeOptions(namespaces=chosen, cidr_prefix=prefix))
     event("proposal" if p.ok else "no proposal: " + ",".join(sorted({u.gap.value for u in p.uncovered})))
     if not p.ok:
         assert p.uncovered

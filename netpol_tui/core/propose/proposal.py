@@ -24,6 +24,7 @@ from netpol_tui.core.policy import NetworkPolicy
 from netpol_tui.core.propose import build
 from netpol_tui.core.propose.build import NameBook, PeerKey
 from netpol_tui.core.propose.observed import Connection, ConnectionReducer
+from netpol_tui.core.propose.pairs import count_unobserved_pairs
 from netpol_tui.core.propose.workloads import (
     WorkloadId,
     WorkloadSelection,
@@ -391,11 +392,11 @@ def propose(
         for w, s in sorted(selections.items())
         if w.namespace in proposed and not any(k in seen_pods for k in s.pods)
     )
-    pairs = (
-        count_unobserved_pairs(final, ev, proposed, conns, ends, observed_ports)
-        if options.count_pairs
-        else None
-    )
+    pairs = None
+    if options.count_pairs:
+        ghost_keys = {k for k, _ in ghosts}
+        observed_pairs = [(c.source, c.destination, c.protocol, c.port) for c in conns]
+        pairs = count_unobserved_pairs(final, ev, proposed, observed_pairs, observed_ports, ghost_keys)
     return _replace(
         base,
         policies=tuple(final_policies),
@@ -474,92 +475,3 @@ def _gaps(
             else:
                 out.append(Uncovered(c, Gap.UNEXPLAINED, side.direction, wid, pod.namespace))
     return tuple(out)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Pod pairs still allowed without having been observed
-# ---------------------------------------------------------------------------------------------------------------
-def _ip_blocks(snapshot: ClusterSnapshot) -> list[Any]:
-    import ipaddress
-
-    nets: list[Any] = []
-    for pol in snapshot.policies:
-        spec = pol.raw.get("spec") if isinstance(pol.raw, Mapping) else None
-        if not isinstance(spec, Mapping):
-            continue
-        for key, peer_key in (("ingress", "from"), ("egress", "to")):
-            for rule in spec.get(key) or ():
-                if not isinstance(rule, Mapping):
-                    continue
-                for peer in rule.get(peer_key) or ():
-                    block = peer.get("ipBlock") if isinstance(peer, Mapping) else None
-                    if isinstance(block, Mapping):
-                        try:
-                            nets.append(ipaddress.ip_network(str(block.get("cidr")), strict=False))
-                        except ValueError:
-                            continue
-    return nets
-
-
-def count_unobserved_pairs(
-    snapshot: ClusterSnapshot,
-    ev: Evaluator,
-    proposed: frozenset[str],
-    conns: Iterable[Connection],
-    ends: Mapping[str, End],
-    ports: Iterable[tuple[str, int]],
-) -> int:
-    """Ordered pairs of distinct snapshot pods (one at least in a proposed namespace), on an observed port and
-    protocol, that the evaluator allows but that were not observed.
-
-    Pods that no policy can tell apart (same namespace, labels, container ports, hostNetwork, and the same
-    ipBlocks containing their addresses) are judged once, through one representative.
-    """
-    import ipaddress
-
-    nets = _ip_blocks(snapshot)
-    classes: dict[tuple[Any, ...], list[Pod]] = {}
-    ghost_keys = {e.pod.key for e in ends.values() if e.ghost and e.pod is not None}
-    for pod in snapshot.pods.values():
-        if pod.key in ghost_keys:
-            continue
-        inside: tuple[Any, ...] = ()
-        if nets:
-            addrs = [ipaddress.ip_address(ip) for ip in pod.ips]
-            inside = tuple(i for i, n in enumerate(nets) for a in addrs if a.version == n.version and a in n)
-        key = (
-            pod.namespace,
-            frozenset(pod.labels.items()),
-            pod.ports,
-            pod.host_network,
-            inside,
-            pod.ips if inside else (),
-        )
-        classes.setdefault(key, []).append(pod)
-    reps = [
-        (members, ev.subject_for_pod(members[0]), members[0].namespace in proposed)
-        for members in classes.values()
-    ]
-    total = 0
-    port_list = sorted(set(ports))
-    for a_members, a_subj, a_mine in reps:
-        na = len(a_members)
-        for b_members, b_subj, b_mine in reps:
-            if not (a_mine or b_mine):
-                continue
-            nb = len(b_members)
-            pairs = na * (nb - 1) if a_members is b_members else na * nb
-            if not pairs:
-                continue
-            for protocol, port in port_list:
-                if ev.allows(a_subj, b_subj, port, protocol):
-                    total += pairs
-    observed_pairs = {
-        (c.source, c.destination, c.protocol, c.port)
-        for c in conns
-        if ends[c.source].pod is not None
-        and ends[c.destination].pod is not None
-        and not ends[c.source].ghost
-        and not ends[c.destination].ghost
-    }
-    return total - len(observed_pairs)
