@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from netpol_tui.core.model import Direction, Origin
+from netpol_tui.core.model import Direction as Direction  # re-exported: the one Direction enum
+from netpol_tui.core.model import Origin
 from netpol_tui.core.selectors import LabelSelector
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
