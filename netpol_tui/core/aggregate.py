@@ -23,7 +23,12 @@ def workload_key(ep: Endpoint) -> str:
     return ep.kind.value
 
 
-def group_key(flow: Flow) -> tuple:
+GroupKey = tuple[
+    str, str, int | None, str, str, str
+]  # source, destination, port, protocol, direction, reason
+
+
+def group_key(flow: Flow) -> GroupKey:
     return (
         workload_key(flow.source),
         workload_key(flow.destination),
@@ -34,7 +39,7 @@ def group_key(flow: Flow) -> tuple:
     )
 
 
-def explanation_key(flow: Flow) -> tuple:
+def explanation_key(flow: Flow) -> tuple[object, ...]:
     """Everything explain_flow reads from a flow (the snapshot is keyed separately)."""
     s, d = flow.source, flow.destination
     return (
@@ -118,14 +123,16 @@ class ExplanationCache:
 
 @dataclass
 class DropGroup:
-    key: tuple
+    key: GroupKey
     count: int = 0
     first_ns: int = 0
     last_ns: int = 0
     sample: Flow | None = None  # the most recent flow of the group
     explanation: Explanation | None = None
     explained_with: ClusterSnapshot | None = field(default=None, repr=False)  # the snapshot it was made with
-    pods: set = field(default_factory=set)  # distinct (source pod, destination pod) seen, bounded
+    pods: set[tuple[str, str]] = field(
+        default_factory=set
+    )  # distinct (source pod, destination pod) seen, bounded
 
     @property
     def source(self) -> str:
@@ -136,7 +143,7 @@ class DropGroup:
         return self.key[1]
 
     @property
-    def port(self) -> int:
+    def port(self) -> int | None:
         return self.key[2]
 
     @property
@@ -157,7 +164,7 @@ class DropAggregator:
 
     def __init__(self, max_groups: int = 5_000, cache: ExplanationCache | None = None) -> None:
         self.max_groups = max_groups
-        self.groups: OrderedDict[tuple, DropGroup] = OrderedDict()
+        self.groups: OrderedDict[GroupKey, DropGroup] = OrderedDict()
         self.cache = cache or ExplanationCache()
         self.total = 0
         self.evicted = 0

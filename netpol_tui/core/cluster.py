@@ -11,6 +11,7 @@ import ipaddress
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from netpol_tui.core.evaluate import Evaluator
 from netpol_tui.core.manifests import ParseResult
@@ -90,7 +91,7 @@ class ClusterSnapshot:
         self._evaluator: Evaluator | None = None
 
     @classmethod
-    def from_parse(cls, parsed: ParseResult, **kwargs) -> ClusterSnapshot:
+    def from_parse(cls, parsed: ParseResult, **kwargs: Any) -> ClusterSnapshot:
         coverage = kwargs.pop("coverage", None) or Coverage(
             not_evaluated=tuple(sorted(parsed.not_evaluated.items()))
         )
@@ -168,7 +169,7 @@ class ClusterSnapshot:
         policies: Iterable[NetworkPolicy] = (),
         remove_pods: Iterable[str] = (),
         remove_policies: Iterable[str] = (),
-        **kwargs,
+        **kwargs: Any,
     ) -> ClusterSnapshot:
         """A new snapshot with objects added or replaced (by key) and others removed."""
         ns = dict(self.namespaces)
@@ -177,14 +178,14 @@ class ClusterSnapshot:
         pod_map = dict(self.pods)
         for key in remove_pods:
             pod_map.pop(key, None)
-        for p in pods:
-            pod_map[p.key] = p
+        for pod in pods:
+            pod_map[pod.key] = pod
         pol_map = {p.key: p for p in self.policies}
         for key in remove_policies:
             pol_map.pop(key, None)
-        for p in policies:
-            pol_map[p.key] = p
-        args = dict(
+        for pol in policies:
+            pol_map[pol.key] = pol
+        args: dict[str, Any] = dict(
             problems=self.problems,
             skipped_kinds=self.skipped_kinds,
             coverage=self.coverage,

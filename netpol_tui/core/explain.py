@@ -186,6 +186,8 @@ def explain_flow(flow: Flow, snapshot: ClusterSnapshot, *, with_fixes: bool = Tr
         # a reply: policies are stateful, the connection to explain is the one it answers
         src_ep, dst_ep = dst_ep, src_ep
         port = flow.source_port
+    if port is None:
+        port = 0  # not reported: no numbered port matches it (a rule with a protocol only still does)
     src = subject_for_endpoint(src_ep, snapshot)
     dst = subject_for_endpoint(dst_ep, snapshot)
     protocol = flow.protocol or ""

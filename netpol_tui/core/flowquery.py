@@ -28,7 +28,7 @@ import ipaddress
 import re
 import time as _time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from netpol_tui.core.model import Endpoint, Flow
@@ -142,7 +142,7 @@ def split_pod(value: str) -> tuple[str, str]:
     return ns, prefix
 
 
-_net_cache: dict[str, Any] = {}
+_net_cache: dict[str, ipaddress.IPv4Network | ipaddress.IPv6Network | None] = {}
 
 
 def _ip_matches(patterns: Sequence[str], ip: str) -> bool:
@@ -153,14 +153,15 @@ def _ip_matches(patterns: Sequence[str], ip: str) -> bool:
             if p == ip:
                 return True
             continue
-        net = _net_cache.get(p)
-        if net is None:
+        if p in _net_cache:
+            net = _net_cache[p]
+        else:
             try:
                 net = ipaddress.ip_network(p, strict=False)
             except ValueError:
-                net = False
+                net = None
             _net_cache[p] = net
-        if net:
+        if net is not None:
             try:
                 if ipaddress.ip_address(ip) in net:
                     return True
@@ -200,7 +201,7 @@ class FilterSpec:
     uuid: tuple[str, ...] = ()
 
     def is_empty(self) -> bool:
-        return not any(getattr(self, f) for f in self.__slots__)  # type: ignore[attr-defined]
+        return not any(getattr(self, f.name) for f in fields(self))
 
     def matches(self, flow: Flow) -> bool:
         if self.uuid and flow.uuid not in self.uuid:
@@ -375,10 +376,10 @@ class FlowQuery:
             if up not in DIRECTIONS:
                 raise FilterError("bad_direction", name("--traffic-direction", "direction", v))
             apply("traffic_direction", up)
-        for v in ports:
-            s = str(v).strip()
+        for port in ports:
+            s = str(port).strip()
             if not s.isdigit() or not 0 < int(s) < 65536:
-                raise FilterError("bad_port", name("--port", "port", v))
+                raise FilterError("bad_port", name("--port", "port", port))
             apply("destination_port", str(int(s)))
         for v in protocols:
             low = str(v).lower()

@@ -13,7 +13,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from netpol_tui.core.model import NS_NAME_LABEL, ContainerPort, Namespace, Origin, Pod, Problem, Workload
+from netpol_tui.core.model import (
+    NS_NAME_LABEL,
+    ContainerPort,
+    Direction,
+    Namespace,
+    Origin,
+    Pod,
+    Problem,
+    Workload,
+)
 from netpol_tui.core.policy import (
     EGRESS,
     INGRESS,
@@ -36,8 +45,8 @@ class ParseResult:
     pods: list[Pod] = field(default_factory=list)
     policies: list[NetworkPolicy] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    skipped_kinds: Counter = field(default_factory=Counter)  # kind -> count (unknown kinds)
-    not_evaluated: Counter = field(default_factory=Counter)  # CiliumNetworkPolicy & co -> count
+    skipped_kinds: Counter[str] = field(default_factory=Counter)  # kind -> count (unknown kinds)
+    not_evaluated: Counter[str] = field(default_factory=Counter)  # CiliumNetworkPolicy & co -> count
 
     def extend(self, other: ParseResult) -> None:
         self.namespaces += other.namespaces
@@ -89,7 +98,9 @@ def _parse_any(doc: Any, origin: Origin, result: ParseResult, implied_kind: str 
         if items is None:
             return
         if not isinstance(items, list):
-            result.problems.append(Problem("wrong_type", origin, obj=kind, field="items", params=(("want", "list"),)))
+            result.problems.append(
+                Problem("wrong_type", origin, obj=kind, field="items", params=(("want", "list"),))
+            )
             return
         for item in items:
             _parse_any(item, origin, result, implied_kind=_LIST_ITEM_KINDS.get(kind))
@@ -104,17 +115,19 @@ def _parse_any(doc: Any, origin: Origin, result: ParseResult, implied_kind: str 
     try:
         obj = parser(doc, origin)
     except _Bad as bad:
-        result.problems.append(Problem(bad.code, origin, obj=_describe(doc, kind), field=bad.path, params=bad.params))
+        result.problems.append(
+            Problem(bad.code, origin, obj=_describe(doc, kind), field=bad.path, params=bad.params)
+        )
         return
     if isinstance(obj, Namespace):
         result.namespaces.append(obj)
     elif isinstance(obj, Pod):
         result.pods.append(obj)
-    else:
+    elif isinstance(obj, NetworkPolicy):
         result.policies.append(obj)
 
 
-def _describe(doc: Mapping, kind: str) -> str:
+def _describe(doc: Mapping[str, Any], kind: str) -> str:
     meta = doc.get("metadata")
     if not isinstance(meta, Mapping):
         return kind
@@ -128,7 +141,7 @@ def _describe(doc: Mapping, kind: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # typed accessors that raise _Bad with the field path
 # ---------------------------------------------------------------------------------------------------------------
-def _map(value: Any, path: str, *, required: bool = False) -> Mapping:
+def _map(value: Any, path: str, *, required: bool = False) -> Mapping[str, Any]:
     if value is None:
         if required:
             raise _Bad("missing_field", path)
@@ -138,7 +151,7 @@ def _map(value: Any, path: str, *, required: bool = False) -> Mapping:
     return value
 
 
-def _list(value: Any, path: str) -> list | None:
+def _list(value: Any, path: str) -> list[Any] | None:
     if value is None:
         return None
     if not isinstance(value, list):
@@ -184,7 +197,7 @@ def _labels(value: Any, path: str) -> dict[str, str]:
     return out
 
 
-def _meta(doc: Mapping, *, namespaced: bool) -> tuple[str, str, dict[str, str], Mapping]:
+def _meta(doc: Mapping[str, Any], *, namespaced: bool) -> tuple[str, str, dict[str, str], Mapping[str, Any]]:
     meta = _map(doc.get("metadata"), "metadata", required=True)
     name = _str(meta.get("name"), "metadata.name", required=True)
     if not name:
@@ -199,13 +212,13 @@ def _meta(doc: Mapping, *, namespaced: bool) -> tuple[str, str, dict[str, str], 
 # ---------------------------------------------------------------------------------------------------------------
 # Namespace, Pod
 # ---------------------------------------------------------------------------------------------------------------
-def parse_namespace(doc: Mapping, origin: Origin = Origin()) -> Namespace:
+def parse_namespace(doc: Mapping[str, Any], origin: Origin = Origin()) -> Namespace:
     _, name, labels, _ = _meta(doc, namespaced=False)
     labels.setdefault(NS_NAME_LABEL, name)
     return Namespace(name=name, labels=labels, origin=origin)
 
 
-def _workload(meta: Mapping, labels: Mapping[str, str], pod_name: str) -> Workload | None:
+def _workload(meta: Mapping[str, Any], labels: Mapping[str, str], pod_name: str) -> Workload | None:
     owners = _list(meta.get("ownerReferences"), "metadata.ownerReferences") or []
     chosen = None
     for i, ref in enumerate(owners):
@@ -231,7 +244,7 @@ def _workload(meta: Mapping, labels: Mapping[str, str], pod_name: str) -> Worklo
     return Workload(kind, name)
 
 
-def _container_ports(spec: Mapping) -> tuple[ContainerPort, ...]:
+def _container_ports(spec: Mapping[str, Any]) -> tuple[ContainerPort, ...]:
     out: list[ContainerPort] = []
     for section in ("initContainers", "containers"):
         containers = _list(spec.get(section), f"spec.{section}") or []
@@ -242,11 +255,13 @@ def _container_ports(spec: Mapping) -> tuple[ContainerPort, ...]:
                 p = _map(p, path)
                 number = _int(p.get("containerPort"), f"{path}.containerPort")
                 proto = _protocol(p.get("protocol"), f"{path}.protocol")
-                out.append(ContainerPort(port=number, protocol=proto, name=_str(p.get("name"), f"{path}.name")))
+                out.append(
+                    ContainerPort(port=number, protocol=proto, name=_str(p.get("name"), f"{path}.name"))
+                )
     return tuple(out)
 
 
-def parse_pod(doc: Mapping, origin: Origin = Origin()) -> Pod:
+def parse_pod(doc: Mapping[str, Any], origin: Origin = Origin()) -> Pod:
     ns, name, labels, meta = _meta(doc, namespaced=True)
     spec = _map(doc.get("spec"), "spec")
     status = _map(doc.get("status"), "status")
@@ -329,7 +344,9 @@ def _network(text: str, path: str) -> ipaddress.IPv4Network | ipaddress.IPv6Netw
 
 def _peer(value: Any, path: str, index: int) -> Peer:
     m = _map(value, path)
-    pod_sel = parse_selector(m["podSelector"], f"{path}.podSelector") if m.get("podSelector") is not None else None
+    pod_sel = (
+        parse_selector(m["podSelector"], f"{path}.podSelector") if m.get("podSelector") is not None else None
+    )
     ns_sel = (
         parse_selector(m["namespaceSelector"], f"{path}.namespaceSelector")
         if m.get("namespaceSelector") is not None
@@ -381,21 +398,25 @@ def _port(value: Any, path: str, index: int) -> PortSpec:
     return PortSpec(index=index, protocol=proto, port=port, end_port=end)
 
 
-def _rules(value: Any, path: str, direction: str) -> tuple[Rule, ...]:
+def _rules(value: Any, path: str, direction: Direction) -> tuple[Rule, ...]:
     rules = []
     peer_key = "from" if direction == INGRESS else "to"
     for i, r in enumerate(_list(value, path) or []):
         rpath = f"{path}[{i}]"
         r = _map(r, rpath)
         peers = tuple(
-            _peer(p, f"{rpath}.{peer_key}[{j}]", j) for j, p in enumerate(_list(r.get(peer_key), f"{rpath}.{peer_key}") or [])
+            _peer(p, f"{rpath}.{peer_key}[{j}]", j)
+            for j, p in enumerate(_list(r.get(peer_key), f"{rpath}.{peer_key}") or [])
         )
-        ports = tuple(_port(p, f"{rpath}.ports[{j}]", j) for j, p in enumerate(_list(r.get("ports"), f"{rpath}.ports") or []))
+        ports = tuple(
+            _port(p, f"{rpath}.ports[{j}]", j)
+            for j, p in enumerate(_list(r.get("ports"), f"{rpath}.ports") or [])
+        )
         rules.append(Rule(index=i, direction=direction, peers=peers, ports=ports))
     return tuple(rules)
 
 
-def parse_network_policy(doc: Mapping, origin: Origin = Origin()) -> NetworkPolicy:
+def parse_network_policy(doc: Mapping[str, Any], origin: Origin = Origin()) -> NetworkPolicy:
     ns, name, _, _ = _meta(doc, namespaced=True)
     spec = _map(doc.get("spec"), "spec")
     pod_selector = parse_selector(spec.get("podSelector"), "spec.podSelector")

@@ -6,7 +6,7 @@ words; nothing else in the program composes user-facing prose.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from netpol_tui.core.model import LostEvents, NodeStatus
 
 # Explanation wording (verdicts, rules, findings, fixes, summaries, input problems) lives in core/wording/.
 
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 
 
-def lost_events_text(ev) -> str:
+def lost_events_text(ev: LostEvents) -> str:
     where = f" on {ev.node_name}" if ev.node_name else ""
     what = {
         "PERF_EVENT_RING_BUFFER": "the kernel's perf ring buffer overflowed",
@@ -28,7 +28,7 @@ def lost_events_text(ev) -> str:
     return f"{ev.count} event{'s' if ev.count != 1 else ''} lost{where}: {what}; some drops may be missing"
 
 
-def node_status_text(ev) -> str:
+def node_status_text(ev: NodeStatus) -> str:
     nodes = ", ".join(ev.node_names) or "a node"
     state = {
         "NODE_CONNECTED": "connected",

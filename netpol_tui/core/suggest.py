@@ -20,7 +20,7 @@ from typing import Any
 from netpol_tui.core import yamlout
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import DirectionResult, Subject, Verdict, peer_admits
-from netpol_tui.core.manifests import parse_network_policy
+from netpol_tui.core.manifests import parse_network_policy, parse_selector
 from netpol_tui.core.model import NS_NAME_LABEL, Pod
 from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy, Rule
 
@@ -73,7 +73,7 @@ class Fix:
     def yaml(self) -> str:
         return yamlout.dump(self.manifest)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "side": self.side,
             "kind": self.kind,
@@ -84,7 +84,7 @@ class Fix:
         }
 
 
-def stable_labels(labels: dict | None) -> dict[str, str]:
+def stable_labels(labels: dict[str, Any] | None) -> dict[str, str]:
     return {
         k: v
         for k, v in sorted((labels or {}).items())
@@ -111,11 +111,11 @@ def _dns_name(text: str, limit: int = 63) -> str:
     return text[:limit].rstrip("-") or "allow"
 
 
-def _peer_for(other: Subject, policy_ns: str) -> dict:
+def _peer_for(other: Subject, policy_ns: str) -> dict[str, Any]:
     if other.pod is None or other.pod.host_network:
-        ip = ipaddress.ip_address(other.ip or (other.pod.ip if other.pod else "0.0.0.0"))
+        ip = ipaddress.ip_address(other.ip or (other.pod.ip if other.pod else None) or "0.0.0.0")
         return {"ipBlock": {"cidr": f"{ip}/{32 if ip.version == 4 else 128}"}}
-    peer: dict = {}
+    peer: dict[str, Any] = {}
     if other.pod.namespace != policy_ns:
         peer["namespaceSelector"] = {"matchLabels": {NS_NAME_LABEL: other.pod.namespace}}
     labels = stable_labels(dict(other.pod.labels))
@@ -123,23 +123,26 @@ def _peer_for(other: Subject, policy_ns: str) -> dict:
     return peer
 
 
-def _selector_for(pod: Pod) -> dict:
+def _selector_for(pod: Pod) -> dict[str, Any]:
     labels = stable_labels(dict(pod.labels))
     return {"matchLabels": labels} if labels else {}
 
 
-def _rule_for(side: DirectionResult, verdict: Verdict) -> dict:
+def _rule_for(side: DirectionResult, verdict: Verdict) -> dict[str, Any]:
     other = verdict.source if side.direction == INGRESS else verdict.destination
-    peer = _peer_for(other, side.subject.pod.namespace)
-    rule: dict = {("from" if side.direction == INGRESS else "to"): [peer]}
+    me = side.subject.pod
+    assert me is not None  # a fix is proposed only for an enforced side, which is a pod
+    peer = _peer_for(other, me.namespace)
+    rule: dict[str, Any] = {("from" if side.direction == INGRESS else "to"): [peer]}
     if verdict.protocol in ("TCP", "UDP", "SCTP"):
         rule["ports"] = [{"protocol": verdict.protocol, "port": verdict.port}]
     return rule
 
 
-def _same_selection(snapshot: ClusterSnapshot, a: NetworkPolicy, selector: dict, namespace: str) -> bool:
+def _same_selection(
+    snapshot: ClusterSnapshot, a: NetworkPolicy, selector: dict[str, Any], namespace: str
+) -> bool:
     """Does policy `a` select exactly the pods `selector` selects in `namespace` (and at least one)?"""
-    from netpol_tui.core.manifests import parse_selector
 
     sel = parse_selector(selector, "podSelector")
     pods = snapshot.pods_in(namespace)
@@ -149,7 +152,10 @@ def _same_selection(snapshot: ClusterSnapshot, a: NetworkPolicy, selector: dict,
 
 
 def _candidate(
-    side: DirectionResult, verdict: Verdict, snapshot: ClusterSnapshot, pending: dict[str, dict] | None = None
+    side: DirectionResult,
+    verdict: Verdict,
+    snapshot: ClusterSnapshot,
+    pending: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[FixAction, dict[str, Any], str]:
     """(action, manifest, name) for one denying side. `pending`: manifests already proposed for the other side
     (by ns/name), so that both sides never write two different versions of one policy name."""
@@ -200,10 +206,15 @@ def _candidate(
     else:
         name = f"allow-{me_name}-to-{other_name}-{verdict.port}-{verdict.protocol}"
     name = _dns_name(name)
-    manifest = {
+    metadata: dict[str, Any] = {
+        "name": name,
+        "namespace": ns,
+        "labels": {"app.kubernetes.io/managed-by": "netpol-tui"},
+    }
+    manifest: dict[str, Any] = {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": {"name": name, "namespace": ns, "labels": {"app.kubernetes.io/managed-by": "netpol-tui"}},
+        "metadata": metadata,
         "spec": {
             "podSelector": selector,
             "policyTypes": [side.direction],
@@ -215,10 +226,10 @@ def _candidate(
         k.split("/", 1)[1] for k in pending if k.startswith(f"{ns}/")
     }
     base, n = name, 2
-    while manifest["metadata"]["name"] in taken:
-        manifest["metadata"]["name"] = _dns_name(f"{base[:58]}-{n}")
+    while metadata["name"] in taken:
+        metadata["name"] = _dns_name(f"{base[:58]}-{n}")
         n += 1
-    return FixAction.CREATE, manifest, manifest["metadata"]["name"]
+    return FixAction.CREATE, manifest, str(metadata["name"])
 
 
 def _side_of(verdict: Verdict, direction: str) -> DirectionResult:
@@ -321,8 +332,8 @@ def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
     """One verified fix per denying side (empty when allowed, or when no policy change can allow it)."""
     if verdict.allowed:
         return []
-    proposals: list[tuple[DirectionResult, str, dict, NetworkPolicy]] = []
-    pending: dict[str, dict] = {}
+    proposals: list[tuple[DirectionResult, FixAction, dict[str, Any], NetworkPolicy]] = []
+    pending: dict[str, dict[str, Any]] = {}
     for side in verdict.denying:
         if not side.enforced or side.subject.pod is None:
             return []
@@ -368,7 +379,7 @@ def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
     return fixes
 
 
-def dns_allow_manifest(namespace: str, taken: set[str] | frozenset[str] = frozenset()) -> dict:
+def dns_allow_manifest(namespace: str, taken: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
     """The namespace-wide DNS allow: every pod of `namespace` may reach kube-dns on UDP and TCP 53.
 
     `taken`: policy names already used in the namespace (the proposal never overwrites one of them)."""

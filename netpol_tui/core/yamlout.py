@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
 _PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./-]*$")
 _RESERVED = {
-    "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", "none",
+    "y",
+    "n",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "true",
+    "false",
+    "null",
+    "~",
+    "none",
 }
 
 
@@ -80,5 +91,5 @@ def dump(value: object) -> str:
     return "\n".join(out) + "\n"
 
 
-def dump_all(values: list) -> str:
+def dump_all(values: Iterable[object]) -> str:
     return "---\n".join(dump(v) for v in values)
