@@ -139,39 +139,53 @@ _CACHE_MAX = 8192
 # --------------------------------------------------------------------------------------------------------------
 # A fast Flow constructor
 # --------------------------------------------------------------------------------------------------------------
-def _compile_flow_maker() -> Any:
+def _compile_flow_maker(positional: tuple[str, ...] = ()) -> Any:
     """`Flow(**kw)` costs ~35 frozen-dataclass `object.__setattr__` calls (a third of the conversion time).
 
     This builds an equivalent constructor: a plain class with Flow's exact slots (same names, same order, so the
-    same memory layout) fills them with ordinary attribute stores, then the object becomes a Flow by
-    `__class__` assignment, which CPython allows only between layout-compatible classes. Every default is
-    applied. Checked once at import against `Flow()`; anything unusual (a __post_init__, a default factory, no
-    slots, a refused class swap) falls back to the dataclass' own __init__.
+    same memory layout) is filled with ordinary attribute stores, then the object becomes a Flow by `__class__`
+    assignment, which CPython allows only between layout-compatible classes. Every default is applied.
+    Without `positional` the maker takes every field by keyword; with it, exactly those fields by position (in
+    that order; assigned by name, so a reordered Flow cannot shift them) and defaults for the others. Checked
+    once at import against `Flow()`; anything unusual (a __post_init__, a default factory, no slots, a field
+    gone, a refused class swap) falls back to the dataclass' own __init__.
     """
     fields = dataclasses.fields(Flow)
+    names = tuple(fd.name for fd in fields)
     slots = getattr(Flow, "__slots__", None)
-    if hasattr(Flow, "__post_init__") or slots != tuple(fd.name for fd in fields):
-        return Flow
+    fallback: Any = Flow
+    if positional:
+
+        def fallback(*args: Any) -> Flow:
+            return Flow(**dict(zip(positional, args, strict=True)))
+
+    if hasattr(Flow, "__post_init__") or slots != names or not set(positional) <= set(names):
+        return fallback
     env: dict[str, Any] = {"_slots": slots, "_flow": Flow, "_new": object.__new__}
     params, body = [], []
     for i, fd in enumerate(fields):
         if fd.default is dataclasses.MISSING:
-            return Flow  # a required field or a default factory: keep the real __init__
+            return fallback  # a required field or a default factory: keep the real __init__
         env[f"_d{i}"] = fd.default
-        params.append(f"{fd.name}=_d{i}")
-        body.append(f"    o.{fd.name} = {fd.name}")
+        if positional:
+            body.append(f"    o.{fd.name} = {fd.name if fd.name in positional else f'_d{i}'}")
+        else:
+            params.append(f"{fd.name}=_d{i}")
+            body.append(f"    o.{fd.name} = {fd.name}")
+    signature = ", ".join(positional) if positional else f"*, {', '.join(params)}"
     src = (
         "class _Filler:\n    __slots__ = _slots\n\n\n"
-        f"def make(*, {', '.join(params)}):\n    o = _new(_Filler)\n" + "\n".join(body) + "\n"
+        f"def make({signature}):\n    o = _new(_Filler)\n" + "\n".join(body) + "\n"
         "    o.__class__ = _flow\n    return o\n"
     )
     exec(src, env)  # noqa: S102 - generated from the dataclass' own field list
     make = env["make"]
     try:
-        if make() != Flow() or type(make()) is not Flow:
-            return Flow
+        probe = make(*(getattr(Flow(), n) for n in positional)) if positional else make()
+        if probe != Flow() or type(probe) is not Flow:
+            return fallback
     except TypeError:  # layouts differ after all
-        return Flow
+        return fallback
     return make
 
 
@@ -984,7 +998,12 @@ def _top_time(obj: dict[str, Any], inner: dict[str, Any]) -> int:
 
 
 def decode_general(line: bytes | str) -> Item:
-    """One jsonpb line through `json.loads` + `convert_json`; FlowFormatError (a sentence) when it is not a flow."""
+    """One jsonpb line through `json.loads` + `convert_json`; FlowFormatError (a sentence) when it is not a flow.
+
+    A line nested deeper than MAX_DEPTH is refused before anything recurses into it.
+    """
+    if nesting_exceeds(line.encode("utf-8", "surrogatepass") if isinstance(line, str) else line):
+        raise FlowFormatError(_too_deep(MAX_DEPTH))
     try:
         obj = json.loads(line)
     except RecursionError:
@@ -1113,6 +1132,29 @@ class _JEndpoint(msgspec.Struct):
     workloads: tuple[_JWorkload, ...] = ()
 
 
+class _JHttp(msgspec.Struct):
+    code: int = 0
+    method: str = ""
+    url: str = ""
+
+
+class _JDns(msgspec.Struct):
+    query: str = ""
+    rcode: int = 0
+
+
+class _JL7(msgspec.Struct):
+    type: _Enum = None
+    http: _JHttp | None = None
+    dns: _JDns | None = None
+    kafka: Any = None
+
+
+class _JInterface(msgspec.Struct):
+    index: int = 0
+    name: str = ""
+
+
 class _JService(msgspec.Struct):
     name: str = ""
     namespace: str = ""
@@ -1145,13 +1187,13 @@ class _JFlow(msgspec.Struct):
     drop_reason: int | None = None
     drop_reason_c: int | None = _camel(None, "dropReason")
     Summary: str = ""
-    # read through _json_rare() (dicts, snake_cased), only when one of them is present
     trace_observation_point: _Enum = None
     trace_observation_point_c: _Enum = _camel(None, "traceObservationPoint")
-    interface: dict[str, Any] | None = None
+    interface: _JInterface | None = None
     policy_match_type: int | None = None
     policy_match_type_c: int | None = _camel(None, "policyMatchType")
-    l7: Any = None
+    l7: _JL7 | None = None
+    # read through _json_rare() (dicts, snake_cased), only when one of them is present
     file: Any = None
     auth_type: Any = None
     auth_type_c: Any = _camel(None, "authType")
@@ -1184,10 +1226,6 @@ _ENDPOINT_DECODER = msgspec.json.Decoder(_JEndpoint)
 _RARE_FIELDS = tuple(
     (name, name, f"{name}_c" if f"{name}_c" in _JFlow.__struct_fields__ else name)
     for name in (
-        "trace_observation_point",
-        "interface",
-        "policy_match_type",
-        "l7",
         "file",
         "auth_type",
         "source_names",
@@ -1319,11 +1357,44 @@ def _fast_flow(resp: _JResponse, f: _JFlow) -> Flow:
     desc = f.drop_reason_desc if f.drop_reason_desc is not None else f.drop_reason_desc_c
     num = f.drop_reason if f.drop_reason is not None else f.drop_reason_c
     reason, code = ("", 0) if desc is None and num is None else _json_drop_reason(desc, num)
+    v = f.trace_observation_point if f.trace_observation_point is not None else f.trace_observation_point_c
+    obs = v if type(v) is str else _enum(_OBS_POINT, v, "", "") if v else ""
+    iface = f.interface
+    interface = "" if iface is None else iface.name or (str(iface.index) if iface.index else "")
+    pmt = f.policy_match_type if f.policy_match_type is not None else f.policy_match_type_c
+    l7 = f.l7
+    if l7 is not None:
+        v = l7.type
+        h, d = l7.http, l7.dns
+        l7_summary = _l7_summary(
+            "Kafka" if l7.kafka is not None else "",
+            v if type(v) is str else _enum(_L7_TYPE, v, "", "") if v else "",
+            None if h is None else (h.code, h.method, h.url),
+            None if h is not None or d is None else (d.query, d.rcode),
+        )
+    else:
+        l7_summary = ""
     extra = _EMPTY
-    for _name, attr, camel in _RARE_FIELDS:
-        if getattr(f, attr) is not None or getattr(f, camel) is not None:
-            extra = _json_rare(_struct_rare(f))
-            break
+    if (
+        f.file is not None
+        or f.auth_type is not None
+        or f.source_names is not None
+        or f.destination_names is not None
+        or f.policy_log is not None
+        or f.egress_allowed_by is not None
+        or f.ingress_allowed_by is not None
+        or f.egress_denied_by is not None
+        or f.ingress_denied_by is not None
+        or f.auth_type_c is not None
+        or f.source_names_c is not None
+        or f.destination_names_c is not None
+        or f.policy_log_c is not None
+        or f.egress_allowed_by_c is not None
+        or f.ingress_allowed_by_c is not None
+        or f.egress_denied_by_c is not None
+        or f.ingress_denied_by_c is not None
+    ):
+        extra = _json_rare(_struct_rare(f))
     source = _struct_endpoint(
         f.source, src_ip, f.source_service if f.source_service is not None else f.source_service_c
     )
@@ -1337,31 +1408,68 @@ def _fast_flow(resp: _JResponse, f: _JFlow) -> Flow:
     node = f.node_name if f.node_name is not None else f.node_name_c
     if not node:
         node = resp.node_name if resp.node_name is not None else resp.node_name_c
-    return _make_flow(  # type: ignore[no-any-return]
-        time_ns=time_ns,
-        time=t,
-        uuid=f.uuid,
-        verdict=verdict,
-        drop_reason=reason,
-        drop_reason_code=code,
-        traffic_direction=direction,
-        event_type=etype,
-        event_sub_type=esub,
-        is_reply=is_reply,
-        ip_version=ip_version,
-        protocol=proto,
-        source_port=sport,
-        destination_port=dport,
-        tcp_flags=flags,
-        source=source,
-        destination=destination,
-        flow_type=flow_type,
-        node_name=node,
-        summary=f.Summary,
-        icmp_type=icmp_type,
-        icmp_code=icmp_code,
-        **extra,
+    flow: Flow = _make_fast_flow(  # in the order of _FAST_FIELDS
+        time_ns,
+        t,
+        f.uuid,
+        verdict,
+        reason,
+        code,
+        direction,
+        etype,
+        esub,
+        is_reply,
+        ip_version,
+        proto,
+        sport,
+        dport,
+        flags,
+        source,
+        destination,
+        flow_type,
+        node,
+        f.Summary,
+        icmp_type,
+        icmp_code,
+        obs,
+        interface,
+        l7_summary,
+        pmt or 0,
     )
+    if extra:
+        flow = dataclasses.replace(flow, **extra)
+    return flow
+
+
+_FAST_FIELDS = (
+    "time_ns",
+    "time",
+    "uuid",
+    "verdict",
+    "drop_reason",
+    "drop_reason_code",
+    "traffic_direction",
+    "event_type",
+    "event_sub_type",
+    "is_reply",
+    "ip_version",
+    "protocol",
+    "source_port",
+    "destination_port",
+    "tcp_flags",
+    "source",
+    "destination",
+    "flow_type",
+    "node_name",
+    "summary",
+    "icmp_type",
+    "icmp_code",
+    "trace_observation_point",
+    "interface",
+    "l7_summary",
+    "policy_match_type",
+)
+_make_fast_flow = _compile_flow_maker(_FAST_FIELDS)
 
 
 def _struct_rare(f: _JFlow) -> dict[str, Any]:
@@ -1390,8 +1498,6 @@ class LineDecoder:
         self._decode = _RESPONSE_DECODER.decode
 
     def __call__(self, line: bytes) -> Item:
-        if nesting_exceeds(line):
-            raise FlowFormatError(_too_deep(MAX_DEPTH))
         try:
             resp = self._decode(line)
             f = resp.flow
@@ -1399,7 +1505,9 @@ class LineDecoder:
                 flow = _fast_flow(resp, f)
                 self.fast += 1
                 return flow
-        except (msgspec.MsgspecError, _Fallback, FlowFormatError, ValueError):
+        except (msgspec.MsgspecError, _Fallback, FlowFormatError, ValueError, RecursionError):
+            # RecursionError: msgspec's own guard on nesting (skipped fields too); the general path below checks
+            # the line against MAX_DEPTH before decoding and names the problem
             pass
         self.fallbacks += 1
         return decode_general(line)
@@ -1423,11 +1531,16 @@ _CAMEL_KEYS: dict[str, str] = {}
 _collect_camel(observer_pb2.GetFlowsResponse.DESCRIPTOR, _CAMEL_KEYS, set())
 
 
-def _snake_keys(value: Any) -> Any:
+def _snake_keys(value: Any, depth: int = 0) -> Any:
+    """The same value with every lowerCamel key (of the Hubble protos) renamed to its proto name, at any depth."""
     if type(value) is dict:
-        return {_CAMEL_KEYS.get(k, k): _snake_keys(v) for k, v in value.items()}
+        if depth > MAX_DEPTH:
+            raise FlowFormatError(_too_deep(MAX_DEPTH))
+        return {_CAMEL_KEYS.get(k, k): _snake_keys(v, depth + 1) for k, v in value.items()}
     if type(value) is list:
-        return [_snake_keys(v) for v in value]
+        if depth > MAX_DEPTH:
+            raise FlowFormatError(_too_deep(MAX_DEPTH))
+        return [_snake_keys(v, depth + 1) for v in value]
     return value
 
 
