@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -25,7 +25,7 @@ from netpol_tui.core.aggregate import DropAggregator, DropGroup
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.explain import Explanation
 from netpol_tui.core.filters import FlowQuery
-from netpol_tui.core.model import Flow, KubeStatus
+from netpol_tui.core.model import Flow, KubePhase, KubeStatus
 from netpol_tui.ui import strings
 from netpol_tui.ui.explainer import Explainer
 from netpol_tui.ui.feeds import ClusterFeed, FlowFeed
@@ -53,7 +53,7 @@ class NetpolApp(App[None]):
     TITLE = "netpol-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", strings.KEYS["quit"]),
         Binding("question_mark", "help", strings.KEYS["help"]),
     ]
@@ -162,10 +162,14 @@ class NetpolApp(App[None]):
     def watch_cluster(self) -> None:
         """Run the cluster feed: snapshots and statuses as messages (raises: shown as a failed KubeStatus)."""
         main = self.main
-        self.cluster_feed.run(
-            lambda snap: main.post_message(ClusterUpdated(snap)),
-            lambda st: main.post_message(KubeStatusChanged(st)),
-        )
+
+        def on_snapshot(snapshot: ClusterSnapshot) -> None:
+            main.post_message(ClusterUpdated(snapshot))
+
+        def on_status(status: KubeStatus) -> None:
+            main.post_message(KubeStatusChanged(status))
+
+        self.cluster_feed.run(on_snapshot, on_status)
 
     @work(thread=True, exclusive=True, group="regroup", name="regroup", exit_on_error=False)
     def explain_groups(self, snapshot: ClusterSnapshot) -> None:
@@ -198,7 +202,7 @@ class NetpolApp(App[None]):
         if group == "flows":
             self.main.post_message(StreamFailed(text))  # after the batches already posted
         elif group == "cluster":
-            self.main.post_message(KubeStatusChanged(KubeStatus("failed", message=text)))
+            self.main.post_message(KubeStatusChanged(KubeStatus(KubePhase.FAILED, message=text)))
         else:
             self.notify(text, severity="error")
 

@@ -19,7 +19,7 @@ class Explainer:
     def __init__(self, maxsize: int = 20_000) -> None:
         self.maxsize = maxsize
         self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple, Explanation] = OrderedDict()
+        self._cache: OrderedDict[tuple[object, bool], Explanation] = OrderedDict()
         self._snapshot: ClusterSnapshot | None = None
         self.hits = 0
         self.misses = 0

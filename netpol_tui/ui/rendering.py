@@ -10,12 +10,13 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from netpol_tui.core import wording, yamlout
+from netpol_tui.core.aggregate import DropGroup
 from netpol_tui.core.cluster import ClusterSnapshot
-from netpol_tui.core.evaluate import Verdict
+from netpol_tui.core.evaluate import DirectionResult, PolicyResult, Verdict
 from netpol_tui.core.explain import Explanation
 from netpol_tui.core.findings import DnsEgress
-from netpol_tui.core.model import Flow
-from netpol_tui.core.policy import EGRESS, INGRESS
+from netpol_tui.core.model import Endpoint, Flow
+from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy
 from netpol_tui.ui import strings
 from netpol_tui.ui.richtext import side_lines
 
@@ -36,13 +37,13 @@ def clock_text(time_ns: int) -> str:
     return time.strftime("%H:%M:%S", time.gmtime(secs)) + f".{nanos // 1_000_000:03d}"
 
 
-def endpoint_label(ep) -> str:
+def endpoint_label(ep: Endpoint) -> str:
     if ep.namespace and ep.pod_name:
         return f"{ep.namespace}/{ep.pod_name}"
     if ep.ip:
         names = ep.other_labels and [x for x in ep.other_labels if x.startswith("reserved:")]
         return f"{ep.ip} ({names[0][9:]})" if names else ep.ip
-    return ep.kind.value
+    return str(ep.kind.value)
 
 
 def port_label(flow: Flow) -> str:
@@ -70,8 +71,9 @@ def flow_cells(flow: Flow) -> tuple[str, str, str, str, str, str]:
     )
 
 
-def _closest(side):
-    best, score = None, None
+def _closest(side: DirectionResult) -> PolicyResult | None:
+    best: PolicyResult | None = None
+    score: int | None = None
     for pres in side.policies:
         s = pres.closest.failures if pres.closest is not None else 1000
         if score is None or s < score:
@@ -79,9 +81,9 @@ def _closest(side):
     return best
 
 
-def policies_involved(verdict: Verdict) -> list:
+def policies_involved(verdict: Verdict) -> list[NetworkPolicy]:
     """Policies of the explanation, the closest one of each denying side first."""
-    out: list = []
+    out: list[NetworkPolicy] = []
     for side in verdict.denying:
         best = _closest(side)
         if best is not None and best.policy not in out:
@@ -183,7 +185,7 @@ def fix_text(expl: Explanation | None) -> str:
     return "---\n".join(f.yaml if f.yaml.endswith("\n") else f.yaml + "\n" for f in expl.fixes)
 
 
-def group_header(group) -> list[Text]:
+def group_header(group: DropGroup) -> list[Text]:
     count, rest = strings.group_header(
         group.count, clock_text(group.first_ns), clock_text(group.last_ns), len(group.pods)
     )
@@ -193,7 +195,7 @@ def group_header(group) -> list[Text]:
     return [t]
 
 
-def pod_renderable(snapshot: ClusterSnapshot | None, key: str, groups: list) -> RenderableType:
+def pod_renderable(snapshot: ClusterSnapshot | None, key: str, groups: list[DropGroup]) -> RenderableType:
     if snapshot is None:
         return Text(strings.no_cluster_for_explanation(), style="dim")
     if "/" not in key:  # a namespace
@@ -220,7 +222,7 @@ def pod_renderable(snapshot: ClusterSnapshot | None, key: str, groups: list) -> 
     return Group(*parts)
 
 
-def _drops(parts: list, groups: list) -> None:
+def _drops(parts: list[RenderableType], groups: list[DropGroup]) -> None:
     parts.append(Text(""))
     parts.append(Text(strings.pod_recent_drops(len(groups)), style="bold"))
     for g in groups[:20]:

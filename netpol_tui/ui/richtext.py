@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from netpol_tui.core import wording
 from netpol_tui.core.evaluate import DirectionResult, Verdict
+from netpol_tui.core.explain import Explanation
 
 
 def verdict_renderable(verdict: Verdict, notes: list[str] | None = None) -> Group:
@@ -55,11 +56,11 @@ def print_verdict(verdict: Verdict, console: Console | None = None, notes: list[
     (console or Console()).print(verdict_renderable(verdict, notes))
 
 
-def explanation_renderable(expl, notes: list[str] | None = None) -> Group:
+def explanation_renderable(expl: Explanation, notes: list[str] | None = None) -> Group:
     """The verdict, then the findings and the verified fixes with their YAML."""
     from rich.syntax import Syntax
 
-    parts: list = [verdict_renderable(expl.verdict, notes)]
+    parts: list[RenderableType] = [verdict_renderable(expl.verdict, notes)]
     for f in expl.findings:
         if f.code == "note":
             continue  # already printed with the verdict
@@ -75,5 +76,7 @@ def explanation_renderable(expl, notes: list[str] | None = None) -> Group:
     return Group(*parts)
 
 
-def print_explanation(expl, console: Console | None = None, notes: list[str] | None = None) -> None:
+def print_explanation(
+    expl: Explanation, console: Console | None = None, notes: list[str] | None = None
+) -> None:
     (console or Console()).print(explanation_renderable(expl, notes))

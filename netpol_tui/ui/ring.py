@@ -7,7 +7,7 @@ number while the ring moves on. `RateSeries` counts events per second of a clock
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -70,7 +70,7 @@ class FlowRing(Generic[T]):
             return self[pos]
         return None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[T]:
         for i in range(len(self)):
             yield self[i]
 

@@ -19,27 +19,6 @@ def _quote(value: str) -> str:
     return f'"{value}"' if any(c.isspace() for c in value) else value
 
 
-def words_from_args(args) -> str:
-    """The CLI's filter flags as `/` filter words (so the user sees and edits them in one place)."""
-    words: list[str] = []
-    for attr, key in (
-        ("pod", "pod"),
-        ("from_pod", "from-pod"),
-        ("to_pod", "to-pod"),
-        ("namespace", "ns"),
-        ("label", "label"),
-        ("verdict", "verdict"),
-        ("filter_port", "port"),
-        ("protocol", "proto"),
-    ):
-        for v in getattr(args, attr, None) or ():
-            words.append(f"{key}:{_quote(str(v))}")
-    since = getattr(args, "since", None)
-    if since:
-        words.append(f"since:{since}")
-    return " ".join(words)
-
-
 @dataclass(frozen=True, slots=True)
 class Scope:
     kind: str = "cluster"  # cluster, namespace, pod

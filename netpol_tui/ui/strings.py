@@ -6,13 +6,13 @@ the chrome around it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from netpol_tui.core.wording import filters_local_only
 
 if TYPE_CHECKING:
-    pass
+    from netpol_tui.core.model import KubeStatus, StreamState
 
 FLOW_COLUMNS = ("TIME", "SOURCE", "DESTINATION", "PORT", "VERDICT", "REASON / DIRECTION")
 
@@ -107,7 +107,7 @@ def age_text(seconds: float) -> str:
     return f"{seconds / 3600:.1f}h ago"
 
 
-def stream_state(state, flows_seen: int = 0) -> str:
+def stream_state(state: StreamState | None, flows_seen: int = 0) -> str:
     """Short connection state for the status bar."""
     if state is None:
         return "starting"
@@ -117,7 +117,7 @@ def stream_state(state, flows_seen: int = 0) -> str:
         return "unreachable"
     if state.state == "connected":
         return "connected" + (f" · Hubble {state.server_version}" if state.server_version else "")
-    return state.state
+    return str(state.state)
 
 
 def relay_panel(address: str, message: str, attempt: int, retry_in: float) -> str:
@@ -140,7 +140,7 @@ def relay_panel(address: str, message: str, attempt: int, retry_in: float) -> st
     )
 
 
-def kube_banner(status) -> str:
+def kube_banner(status: KubeStatus) -> str:
     """A banner for a KubeStatus that needs the user's attention ("" when none)."""
     if status.state == "forbidden":
         return f"Kubernetes API: {status.message} — explanations may be incomplete."
@@ -150,7 +150,7 @@ def kube_banner(status) -> str:
     return ""
 
 
-def cluster_status(counts: dict, age_s: float | None, label: str, loading: bool) -> str:
+def cluster_status(counts: Mapping[str, int], age_s: float | None, label: str, loading: bool) -> str:
     if loading:
         return f"cluster: listing from {label}…"
     if not counts:
@@ -324,7 +324,7 @@ def namespace_title(namespace: str, pods: int, policies: int) -> str:
     return f"Namespace {namespace}: {pods} pods, {policies} policies"
 
 
-def pod_labels(labels: dict) -> str:
+def pod_labels(labels: Mapping[str, str]) -> str:
     return "labels: " + ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
 

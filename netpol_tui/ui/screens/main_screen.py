@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on
@@ -25,7 +25,7 @@ from netpol_tui.core import render, yamlout
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.explain import Explanation
 from netpol_tui.core.filters import FilterError
-from netpol_tui.core.model import Flow, KubeStatus, LostEvents, NodeStatus, StreamState
+from netpol_tui.core.model import Flow, KubeStatus, LostEvents, NodeStatus, StreamPhase, StreamState
 from netpol_tui.core.policy import EGRESS, INGRESS
 from netpol_tui.ui import strings
 from netpol_tui.ui.feeds import Progress
@@ -72,7 +72,7 @@ STATE_STYLE = {
 
 
 class MainScreen(Screen[None]):
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "app.quit", strings.KEYS["quit"]),
         Binding("question_mark", "app.help", strings.KEYS["help"]),
         Binding("slash", "filter", strings.KEYS["filter"]),
@@ -220,7 +220,7 @@ class MainScreen(Screen[None]):
 
     def on_stream_failed(self, m: StreamFailed) -> None:
         self.stream_error = m.message
-        self.stream_state = StreamState("failed", self.netpol.flow_feed.label, m.message)
+        self.stream_state = StreamState(StreamPhase.FAILED, self.netpol.flow_feed.label, m.message)
         self._update_trouble()
         self._refresh_status()
 
@@ -404,10 +404,10 @@ class MainScreen(Screen[None]):
     @on(PodTree.Chosen)
     def _pod_chosen(self, m: PodTree.Chosen) -> None:
         if m.pod:
-            self.scope = self.scope.with_pod(m.namespace, m.pod)
+            self.scope = self.scope.with_pod(m.namespace_name, m.pod)
         else:
-            self.scope = self.scope.with_namespace(m.namespace)
-        self.selection = PodSelection(m.namespace, m.pod)
+            self.scope = self.scope.with_namespace(m.namespace_name)
+        self.selection = PodSelection(m.namespace_name, m.pod)
 
     def watch_selection(self) -> None:
         self._update_hint()

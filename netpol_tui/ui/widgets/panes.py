@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
+from typing import Any
 
 from rich.console import RenderableType
 from rich.segment import Segment
@@ -54,7 +55,7 @@ class ContentPane(ScrollView, can_focus=True):
         24  # rendered contents kept per pane (moving between rows of the same drop group re-renders nothing)
     )
 
-    def __init__(self, placeholder: RenderableType = "", **kw) -> None:
+    def __init__(self, placeholder: RenderableType = "", **kw: Any) -> None:
         super().__init__(**kw)
         self.content: RenderableType = placeholder
         self._key: Hashable = None

@@ -8,13 +8,16 @@ from typing import Any
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
 
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.policy import EGRESS, INGRESS
 from netpol_tui.ui import strings
 
+NodeData = tuple[str, str, bool]  # ("ns" or "pod", name or ns/name, children filled)
 
-class PodTree(Tree):
+
+class PodTree(Tree[NodeData]):
     DEFAULT_CSS = """
     PodTree { background: $surface; }
     """
@@ -24,7 +27,7 @@ class PodTree(Tree):
 
         def __init__(self, namespace: str, pod: str = "") -> None:
             super().__init__()
-            self.namespace = namespace
+            self.namespace_name = namespace
             self.pod = pod
 
     def __init__(self, **kw: Any) -> None:
@@ -47,10 +50,12 @@ class PodTree(Tree):
                 self._fill(node)
                 node.expand()
 
-    def _all_nodes(self):
+    def _all_nodes(self) -> list[TreeNode[NodeData]]:
         return list(self.root.children)
 
-    def _fill(self, node) -> None:
+    def _fill(self, node: TreeNode[NodeData]) -> None:
+        if node.data is None:
+            return
         kind, name, filled = node.data
         if filled or self.snapshot is None:
             return
@@ -66,11 +71,11 @@ class PodTree(Tree):
             label.append("E" if egr else "·", style="bold #ffaf00" if egr else "dim")
             node.add_leaf(label, data=("pod", pod.key, True))
 
-    def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
         if event.node.data:
             self._fill(event.node)
 
-    def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+    def on_tree_node_selected(self, event: Tree.NodeSelected[NodeData]) -> None:
         event.stop()
         data = event.node.data
         if not data:

@@ -10,6 +10,7 @@ from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -59,7 +60,7 @@ class VirtualTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.cursor_key: Any = None  # the selected row's stable key (None: no selection)
         self.follow = True  # keep the newest row in view
-        self._strip_cache: dict[tuple, Strip] = {}
+        self._strip_cache: dict[tuple[object, ...], Strip] = {}
         self._pending = False
         self._pending_evicted = 0
         self._sync_timer: Any = None
@@ -270,7 +271,7 @@ class VirtualTable(ScrollView, can_focus=True):
         else:
             self._move(0)
 
-    def on_click(self, event) -> None:
+    def on_click(self, event: events.Click) -> None:
         self.sync()
         index = self.index_at_line(event.y)
         if index is not None:
