@@ -13,7 +13,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from netpol_tui.core.cilium.identity import Identity, Party, PartyKind, identity_of, pod_identity_labels
+from netpol_tui.core.cilium.identity import (
+    Identity,
+    Party,
+    PartyKind,
+    extend,
+    identity_of,
+    pod_identity_labels,
+)
 from netpol_tui.core.cilium.matchers import (
     CLUSTER_REQ_KEY,
     NS_REQ_KEY,
@@ -358,6 +365,7 @@ class CiliumEngine:
             labels=labels,
             pod_labels=pod.labels,
             ports=pod.ports,
+            extended=extend(labels),
         )
 
     def ip_party(self, ip: str, names: tuple[str, ...] = ()) -> Party:

@@ -118,6 +118,7 @@ class Party:
     kube_apiserver: bool = False  # the address serves the kube-apiserver (default/kubernetes endpoints)
     reserved: frozenset[Reserved] = frozenset()  # RESERVED: the identity Hubble reported
     names: tuple[str, ...] = ()  # DNS names the address was resolved from (Hubble destination_names)
+    extended: Mapping[str, str] = field(default_factory=dict)  # pods: `labels` with source keys (precomputed)
 
     @property
     def key(self) -> str:
@@ -149,7 +150,7 @@ def _address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 def identity_of(party: Party, observer_node: str, config: CiliumConfig) -> Identity:
     """The identity `party` has for policy enforced at an endpoint on `observer_node`."""
     if party.kind is PartyKind.POD:
-        return Identity(frozenset(), extend(party.labels), is_pod=True)
+        return Identity(frozenset(), party.extended or extend(party.labels), is_pod=True)
     reserved: set[Reserved] = set()
     cidr_ok = False
     extra: dict[str, str] = {}

@@ -1,0 +1,212 @@
+"""Cilium policies in words: rule items, their peer and port checks, denies, isolation, the L7 caveat."""
+
+from __future__ import annotations
+
+from netpol_tui.core.cilium.engine import CiliumSide, DenyRef, ItemResult, PolicySide
+from netpol_tui.core.cilium.identity import Identity, Party, PartyKind, entity_of
+from netpol_tui.core.cilium.matchers import PeerCheck, PeerMiss, PortCheck, PortMiss
+from netpol_tui.core.cilium.model import CiliumPolicy, IcmpFamily, PolicyKind, RuleItem, Section, Unjudged
+from netpol_tui.core.model import Direction
+from netpol_tui.core.selectors import SelectorMiss
+
+ROLE: dict[str, str] = {Direction.EGRESS: "the destination", Direction.INGRESS: "the source"}
+KIND_SHORT: dict[str, str] = {
+    PolicyKind.CNP: "CiliumNetworkPolicy",
+    PolicyKind.CCNP: "CiliumClusterwideNetworkPolicy",
+    PolicyKind.NETWORK_POLICY: "NetworkPolicy",
+}
+
+
+def policy_name(policy: CiliumPolicy) -> str:
+    """`cilium-test/name` for a CNP, `name` for a CCNP."""
+    return policy.key
+
+
+def policy_label(policy: CiliumPolicy) -> str:
+    return f"{KIND_SHORT[policy.kind]} {policy.key}"
+
+
+def item_label(policy: CiliumPolicy, section: Section, number: int) -> str:
+    """`cilium-test/x ingressDeny rule #1` (1-based for people)."""
+    return f"{policy.key} {section.value} rule #{number + 1}"
+
+
+def deny_ref_text(ref: DenyRef) -> str:
+    section = ref.path.rsplit(".", 1)[-1].split("[", 1)[0]
+    return f"{policy_label(ref.policy)} {section} rule #{ref.number + 1}"
+
+
+def party_text(party: Party, identity: Identity) -> str:
+    """The peer as an identity: a pod key, or an entity with its address."""
+    if party.kind is PartyKind.POD:
+        return party.pod_key
+    entity = entity_of(identity)
+    name = entity.value if entity is not None else "world"
+    where = party.ip or party.node
+    return f"{where} (entity {name})" if where else f"entity {name}"
+
+
+def _miss(m: SelectorMiss) -> str:
+    key = m.key.split(":", 1)[1] if m.key.startswith(("any:", "k8s:", "reserved:")) else m.key
+    want = m.values[0] if len(m.values) == 1 else "(" + ", ".join(m.values) + ")"
+    have = "no such label" if m.actual is None else f"{key}={m.actual}"
+    if m.operator in ("=", "In"):
+        return f"needs {key}={want}, has {have}"
+    if m.operator == "NotIn":
+        return f"needs {key} not in {want}, has {have}"
+    if m.operator == "Exists":
+        return f"needs a label {key}"
+    return f"needs no label {key}, has {have}"
+
+
+def peer_check_text(
+    check: PeerCheck, item: RuleItem, direction: Direction, other: str, names: tuple[str, ...]
+) -> str:
+    role = ROLE[direction]
+    if check.ok:
+        if check.index < 0:
+            return "any peer matches (the item names only ports)"
+        return f"{role} {other} matches {check.kind.value} entry #{check.index + 1}" + (
+            f" ({check.value})" if check.value else ""
+        )
+    m = check.miss
+    v = check.value
+    if m is PeerMiss.NOTHING:
+        return "the item names no peer, port or ICMP type (an empty list or `{}`): it allows nothing"
+    if m is PeerMiss.ENTITY:
+        return f"{role} {other} is not entity {v}"
+    if m is PeerMiss.SELECTOR or m is PeerMiss.NODE_SELECTOR:
+        return f"{role} {other}: " + "; ".join(_miss(x) for x in check.selector_misses)
+    if m is PeerMiss.NAMESPACE:
+        return (
+            f"{role} {other} is not in the namespace the selector implies (a CNP peer without "
+            "io.kubernetes.pod.namespace selects its own namespace only; a CCNP peer selects pods only)"
+        )
+    if m is PeerMiss.CLUSTER:
+        return (
+            f"{role} {other} lacks the io.cilium.k8s.policy.cluster label Cilium adds to peers "
+            "(policy-default-local-cluster, on from 1.19)"
+        )
+    if m is PeerMiss.NOT_AN_ENDPOINT:
+        return f"endpoint selectors select pods only, and {role} is {other}"
+    if m is PeerMiss.INVALID_SELECTOR:
+        return "the selector is not valid: Cilium selects nothing with it"
+    if m is PeerMiss.CIDR_ENDPOINT:
+        return (
+            f"a CIDR rule never selects a pod, the host or (unless policy-cidr-match-mode=nodes) a node, "
+            f"and {role} is {other}"
+        )
+    if m is PeerMiss.CIDR_OUTSIDE:
+        return f"{role} {other} is outside {v}"
+    if m is PeerMiss.CIDR_EXCEPTED:
+        return f"{role} {other} is inside the CIDR but taken out by except {v}"
+    if m is PeerMiss.CIDR_GROUP_MISSING:
+        return f"CiliumCIDRGroup {v} does not exist"
+    if m is PeerMiss.FQDN_NO_NAMES:
+        return f"the connection carries no DNS name for {other}, so toFQDNs {v} cannot match"
+    if m is PeerMiss.FQDN_MISMATCH:
+        return f"the DNS names ({', '.join(names)}) do not match {v}"
+    if m is PeerMiss.FQDN_IN_CLUSTER:
+        return f"toFQDNs never applies to in-cluster endpoints, and {role} is {other}"
+    if m is PeerMiss.FQDN_NO_DNS_RULE:
+        return (
+            f"{v} matches the name, but no egress rule of this endpoint sends its DNS through the proxy "
+            "(`rules.dns` on port 53), so Cilium never learns the address"
+        )
+    if m is PeerMiss.SERVICE_MISSING:
+        return f"Service {v} is not in the snapshot"
+    if m is PeerMiss.SERVICE_MISMATCH:
+        return f"{role} {other} is not a backend of Service {v}"
+    if m is PeerMiss.NODE_LABELS_DISABLED:
+        return "from/toNodes needs enable-node-selector-labels in cilium-config"
+    return "from/toGroups (cloud security groups) are not judged here"
+
+
+def ports_desc(item: RuleItem) -> str:
+    if item.icmps:
+        parts = []
+        for f in item.icmps:
+            fam = "ICMPv4" if f.family is IcmpFamily.IPV4 else "ICMPv6"
+            parts.append(f"{fam} type {f.type_name or f.type}")
+        return ", ".join(parts)
+    out = []
+    for pr in item.to_ports:
+        if not pr.ports:
+            out.append("every port")
+        for p in pr.ports:
+            port = p.name or ("every port" if p.port == 0 else str(p.port))
+            if p.end_port is not None:
+                port = f"{p.port}-{p.end_port}"
+            out.append(f"{port}/{p.protocol.value}")
+    return ", ".join(out) or "every port and protocol"
+
+
+def port_check_text(check: PortCheck, item: RuleItem, port: int, protocol: str) -> str:
+    wanted = ports_desc(item)
+    if check.ok:
+        text = f"{port}/{protocol} matches ({wanted})"
+        if check.l7:
+            text += "; its L7 rules (" + ", ".join(k.value for k in check.l7) + ") are not judged here"
+        return text
+    m = check.miss
+    if m is PortMiss.ICMP_NEEDS_ICMPS:
+        return f"ICMP never passes a toPorts item ({wanted}): it needs an `icmps` rule"
+    if m is PortMiss.NOT_ICMP:
+        return f"the item allows only {wanted}"
+    if m in (PortMiss.ICMP_TYPE, PortMiss.ICMP_FAMILY):
+        return f"{protocol} type {port} is not among {wanted}"
+    if m is PortMiss.NAMED_PORT:
+        return f"a named port of ({wanted}) is not defined on the destination"
+    if m is PortMiss.PROTOCOL:
+        return f"protocol {protocol} is not allowed ({wanted})"
+    return f"port {port} is not allowed ({wanted})"
+
+
+def item_text(
+    res: ItemResult, direction: Direction, other: str, port: int, protocol: str, names: tuple[str, ...]
+) -> str:
+    label = item_label(res.rule.policy, res.item.section, res.number)
+    if res.ok:
+        verb = "denies" if res.item.section.is_deny else "allows"
+        return f"{label} {verb} this"
+    parts = []
+    if not res.peer.ok:
+        parts.append(peer_check_text(res.peer.best, res.item, direction, other, names))
+    if not res.port.ok:
+        parts.append(port_check_text(res.port, res.item, port, protocol))
+    return f"{label}: " + "; ".join(parts)
+
+
+def unjudged_text(u: Unjudged) -> str:
+    return {
+        Unjudged.L7: "its L7 rules are not judged here (Cilium allows the port and the proxy may still refuse "
+        "the request: HTTP 403 or DNS REFUSED)",
+        Unjudged.SERVER_NAMES: "serverNames is not judged here",
+        Unjudged.TLS: "TLS interception is not judged here",
+        Unjudged.LISTENER: "the Envoy listener is not judged here",
+        Unjudged.AUTH: "it requires mutual authentication (drop 189 when missing), not judged here",
+        Unjudged.REQUIRES: "fromRequires/toRequires are ignored (removed in Cilium 1.19)",
+        Unjudged.GROUPS: "from/toGroups are not judged here",
+    }[u]
+
+
+def isolation_text(ps: PolicySide, direction: Direction) -> str:
+    kind = "ingress" if direction is Direction.INGRESS else "egress"
+    if ps.isolates:
+        return f"{policy_label(ps.policy)} isolates {kind} ({', '.join(ps.isolating_rules)})"
+    if ps.kept_open:
+        return f"{policy_label(ps.policy)} does not isolate {kind}: enableDefaultDeny.{kind} is false"
+    return f"{policy_label(ps.policy)} does not isolate {kind}"
+
+
+def side_reason_text(side: CiliumSide) -> str:
+    """Why a Cilium side denies, in one clause ("" when it allows)."""
+    ok, _ = side.combined(False, False)
+    if side.denied_by:
+        return "explicitly denied by " + ", ".join(deny_ref_text(d) for d in side.denied_by) + " (drop 181)"
+    if ok:
+        return ""
+    if side.always and not side.isolating:
+        return "enable-policy=always puts every endpoint in default deny and no rule allows this (drop 133)"
+    names = ", ".join(policy_label(p.policy) for p in side.isolating)
+    return f"isolated by {names} and no rule allows this (drop 133)"
