@@ -41,6 +41,7 @@ __all__ = [
     "PolicyChange",
     "PolicyId",
     "Side",
+    "changed_selecting",
     "diff",
     "observed_connections",
     "policy_changes",
@@ -309,6 +310,28 @@ def _subject_ns(s: Subject) -> str | None:
 # ---------------------------------------------------------------------------------------------------------------
 # The diff
 # ---------------------------------------------------------------------------------------------------------------
+class Selecting(Protocol):
+    def selecting(self, subject: Subject, direction: str) -> Sequence[Any]: ...
+
+
+def changed_selecting(
+    changed: Mapping[PolicyId, object],
+    ev_before: Selecting,
+    before: Subject,
+    ev_after: Selecting,
+    after: Subject,
+    direction: Direction,
+) -> set[PolicyId]:
+    """The changed policies that select this end for `direction`, before (in the old state) or after."""
+    ids: set[PolicyId] = set()
+    for ev, subject in ((ev_before, before), (ev_after, after)):
+        for pol in ev.selecting(subject, direction):
+            pid = policy_id(pol)
+            if pid in changed:
+                ids.add(pid)
+    return ids
+
+
 class _Ends:
     """Every distinct end of the observed connections, resolved once in each state."""
 
@@ -365,15 +388,7 @@ def _diff(
             candidates = sorted(found)
         for i in candidates:
             for direction in (Direction.EGRESS, Direction.INGRESS):
-                ids: set[PolicyId] = set()
-                for pol in ev_b.selecting(ends.before[i], direction):
-                    pid = policy_id(pol)
-                    if pid in change_of:
-                        ids.add(pid)
-                for pol in ev_a.selecting(ends.after[i], direction):
-                    pid = policy_id(pol)
-                    if pid in change_of:
-                        ids.add(pid)
+                ids = changed_selecting(change_of, ev_b, ends.before[i], ev_a, ends.after[i], direction)
                 if ids:
                     touched[(i, direction)] = ids
     moved = {i for i in range(len(ends)) if not _subject_same(ends.before[i], ends.after[i])}
