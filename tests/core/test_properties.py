@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.evaluate import check_peers, check_ports, peer_admits
 from netpol_tui.core.manifests import parse_objects
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -276,6 +277,33 @@ def test_allows_equals_evaluate(docs: list[dict]) -> None:
                         assert (r.failures == 0) == r.allows
             if not side.enforced:
                 assert (side.isolated, side.allowed) == (False, True) and side.reason
+
+
+@SETTINGS
+@given(docs=cluster())
+def test_every_matcher_check_agrees_with_its_fast_answer(docs: list[dict]) -> None:
+    """(c') Per compiled matcher: `check(...).ok` is `admits(...)`, and a rule's fast `admits` is its peer AND
+    port results; a failing check names at least one failed clause."""
+    snap = snapshot(docs)
+    subs = endpoints(snap)
+    for pol in snap.policies:
+        for rule in (*pol.ingress, *pol.egress):
+            for other in subs:
+                for m in rule.peer_matchers:
+                    c = m.check(other, pol.namespace)
+                    assert c.ok == m.admits(other, pol.namespace), (pol.key, rule.index, m, other.key)
+                    assert c.index == m.index and c.kind == m.kind and (c.ok or c.failures >= 1)
+                peer = check_peers(rule, pol.namespace, other)
+                assert peer.ok == peer_admits(rule, pol.namespace, other)
+                for dst in subs:
+                    for port_, proto in PROBES:
+                        for pm in rule.port_matchers:
+                            pc = pm.check(port_, proto, dst)
+                            assert pc.ok == pm.admits(port_, proto, dst), (pol.key, rule.index, pm, port_, proto)
+                            assert pc.ok or not (pc.protocol_ok and pc.port_ok)
+                        ports = check_ports(rule, port_, proto, dst)
+                        fast = rule.admits(other, pol.namespace, port_, proto, dst)
+                        assert fast == (peer.ok and ports.ok)
 
 
 @SETTINGS
