@@ -25,7 +25,7 @@ def misses(
     return [(m.kind.value, m.value, m.actual) for m in near_misses(side, other_id, other.names)]
 
 
-E, I = Direction.EGRESS, Direction.INGRESS
+EG, IN = Direction.EGRESS, Direction.INGRESS
 
 
 @pytest.mark.parametrize(
@@ -35,14 +35,14 @@ E, I = Direction.EGRESS, Direction.INGRESS
             [cnp("w", {"endpointSelector": CLIENT, "egress": [{"toEntities": ["world"]}]})],
             "client",
             "n2",
-            E,
+            EG,
             [("wrong_entity", "world", "remote-node")],
         ),
         (
             [cnp("h", {"endpointSelector": ECHO, "ingress": [{"fromEntities": ["host"]}]})],
             "hn2",
             "es",
-            I,
+            IN,
             [("host_vs_remote_node", "host", "remote-node")],
         ),
         (
@@ -57,7 +57,7 @@ E, I = Direction.EGRESS, Direction.INGRESS
             ],
             "client",
             "deep",
-            E,
+            EG,
             [("fqdn_mismatch", "*.example.com", "a.b.example.com")],
         ),
         (
@@ -69,7 +69,7 @@ E, I = Direction.EGRESS, Direction.INGRESS
             ],
             "client",
             "ext",
-            E,
+            EG,
             [("fqdn_no_dns_rule", "api.example.com", "api.example.com")],
         ),
         (
@@ -86,14 +86,14 @@ E, I = Direction.EGRESS, Direction.INGRESS
             ],
             "w1",
             "es",
-            I,
+            IN,
             [("address_excepted", "198.51.100.7/32", "")],
         ),
         (
             [cnp("c", {"endpointSelector": ECHO, "ingress": [{"fromCIDR": ["10.0.1.0/24"]}]})],
             "client",
             "es",
-            I,
+            IN,
             [("cidr_at_endpoint", "10.0.1.0/24", "pod")],
         ),
         (
@@ -119,7 +119,7 @@ E, I = Direction.EGRESS, Direction.INGRESS
             ],
             "client",
             "es",
-            E,
+            EG,
             [("cluster_label", "other", "c1")],
         ),
         (
@@ -134,7 +134,7 @@ E, I = Direction.EGRESS, Direction.INGRESS
             ],
             "client",
             "dns",
-            E,
+            EG,
             [("wrong_namespace", "cilium-test", "kube-system")],
         ),
         (
@@ -149,7 +149,7 @@ E, I = Direction.EGRESS, Direction.INGRESS
             ],
             "client",
             "es",
-            I,
+            IN,
             [("identity_filtered_label", "pod-template-hash", "")],
         ),
         (
@@ -164,21 +164,21 @@ E, I = Direction.EGRESS, Direction.INGRESS
             ],
             "client",
             "ep",
-            I,
+            IN,
             [("icmp_needs_icmps", "", "")],
         ),
         (
             [cnp("e", {"endpointSelector": ECHO, "ingress": [{}]})],
             "client",
             "es",
-            I,
+            IN,
             [("empty_rule", "", "")],
         ),
         (
             [cnp("d", {"endpointSelector": ECHO, "ingressDeny": [{"fromEntities": ["world"]}]})],
             "client",
             "es",
-            I,
+            IN,
             [("deny_only_isolates", "", "")],
         ),
     ],
@@ -199,7 +199,7 @@ def test_denied_side_has_no_near_miss_and_l7_caveat() -> None:
             [cnp("d", {"endpointSelector": ECHO, "ingressDeny": [{"fromEntities": ["world"]}]})],
             "w1",
             "es",
-            I,
+            IN,
         )
         == []
     )
