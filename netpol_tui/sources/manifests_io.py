@@ -1,14 +1,19 @@
 """Read Kubernetes objects from a file, a directory (recursively) or stdin: YAML (multi-document) or JSON.
 
-Whatever `kubectl get namespaces,pods,networkpolicies -A -o yaml` (or `-o json`) prints loads here. Decoding
-problems (a YAML syntax error, a file that cannot be read) become `Problem`s naming the file and the document;
-the documents before and after still load. The decoded dicts go to the core's one parser.
+Whatever kubectl reads loads here: `kubectl get namespaces,pods,networkpolicies -A -o yaml` (or `-o json`), one
+JSON object, a JSON array or `List`, concatenated JSON objects (`{...}{...}`, `{...}\\n{...}`), JSON followed by
+`---` YAML documents; UTF-8 with or without a byte-order mark, UTF-16 (LE/BE) and UTF-32 with one (what a
+PowerShell `>` writes). Decoding problems (a YAML or JSON syntax error, an object nested deeper than MAX_DEPTH, a
+file that cannot be read) become `Problem`s naming the file, the document and the line; the documents before and
+after still load. The decoded dicts go to the core's one parser.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -22,53 +27,219 @@ from netpol_tui.core.manifests import ParseResult, parse_documents
 from netpol_tui.core.model import Origin, Problem
 
 SUFFIXES = (".yaml", ".yml", ".json")
+# Deeper objects are refused before anything recurses into them (json, the core's parser, copies of raw
+# objects). Kubernetes objects are a few levels deep; a CRD's OpenAPI schema a few dozen.
+MAX_DEPTH = 128
 
 try:  # the C loader is ~10x faster on big dumps; fall back when libyaml is missing
     _Loader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
+_BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _too_deep_message() -> str:
+    return f"nested deeper than {MAX_DEPTH} levels"
+
+
+def decode_text(data: bytes) -> str:
+    """File bytes -> text: the encoding its byte-order mark names (the mark removed), else UTF-8.
+
+    Raises UnicodeDecodeError when the bytes are not valid in that encoding.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding)
+    return data.decode("utf-8")
+
 
 def _documents(text: str, source: str, problems: list[Problem]) -> Iterator[tuple[Any, Origin]]:
-    stripped = text.lstrip()
-    if stripped.startswith(("{", "[")):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problems.append(
-                Problem("json_syntax", Origin(source, 1), params=(("line", exc.lineno), ("message", exc.msg)))
-            )
-            return
-        if isinstance(data, list):
-            for i, item in enumerate(data, start=1):
-                yield item, Origin(source, i)
-        else:
-            yield data, Origin(source, 1)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if text.lstrip().startswith(("{", "[")):
+        # JSON: one value, a concatenation of them, and perhaps `---` YAML documents after them
+        head, tail_line = _json_head(text)
+        number = 0
+        for number, value, origin in _json_documents(text[:head], source, problems):  # noqa: B007
+            yield value, origin
+        if tail_line:
+            yield from _yaml_documents(text[head:], source, problems, number, tail_line - 1)
         return
-    # YAML: the whole stream at once (fast); on a syntax error, one document at a time so that the error costs
-    # only its own document
+    yield from _yaml_documents(text, source, problems, 0, 0)
+
+
+_YAML_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?\r?$", re.M)
+
+
+def _json_head(text: str) -> tuple[int, int]:
+    """(end of the JSON part, 1-based line where the YAML part starts or 0). A `---` line cannot sit inside a JSON
+    value (JSON strings hold no raw newline), so the first one ends the JSON part."""
+    m = _YAML_SEPARATOR.search(text)
+    if m is None:
+        return len(text), 0
+    return m.start(), text.count("\n", 0, m.start()) + 1
+
+
+# A JSON string (no raw newline in it: an unclosed quote then spoils only its own line) or a bracket
+_JSON_TOKEN = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|[\[\]{}]')
+
+
+def _json_spans(text: str) -> Iterator[tuple[int, int, bool]]:
+    """(start, end, too deep) of every top-level JSON value that is an object or an array, in order.
+
+    Found by matching brackets outside strings, so nothing recurses however deep the text nests; the JSON
+    decoder then sees only values known to be at most MAX_DEPTH deep.
+    """
+    depth = 0
+    start = 0
+    deep = False
+    for m in _JSON_TOKEN.finditer(text):
+        c = text[m.start()]
+        if c == '"':
+            continue
+        if c == "{" or c == "[":
+            if depth == 0:
+                start, deep = m.start(), False
+            depth += 1
+            if depth > MAX_DEPTH:
+                deep = True
+        elif depth > 0:
+            depth -= 1
+            if depth == 0:
+                yield start, m.end(), deep
+    if depth > 0:  # unterminated: the decoder says where
+        yield start, len(text), deep
+
+
+def _json_documents(text: str, source: str, problems: list[Problem]) -> Iterator[tuple[int, Any, Origin]]:
+    """(document number, value, origin) for each JSON value of `text`; a top-level array's items are documents."""
+    number = 0
+    done = 0  # end of the last value read
+    line = 1  # line of `done`
+    decode = json.JSONDecoder().raw_decode
+
+    def line_at(pos: int) -> int:
+        nonlocal done, line
+        line += text.count("\n", done, pos)
+        done = pos
+        return line
+
+    for start, end, deep in _json_spans(text):
+        junk = text[done:start]
+        if junk.strip():
+            skipped = len(junk) - len(junk.lstrip())
+            at = line_at(done + skipped)
+            problems.append(
+                _json_problem(source, number + 1, at, "expected '{' or '[' (a JSON object or list)")
+            )
+        at = line_at(start)
+        number += 1
+        if deep:
+            problems.append(_json_problem(source, number, at, _too_deep_message()))
+            line_at(end)
+            continue
+        try:
+            value, stop = decode(text[start:end])
+        except json.JSONDecodeError as exc:
+            problems.append(_json_problem(source, number, at + exc.lineno - 1, exc.msg))
+            line_at(end)
+            continue
+        line_at(end)
+        if stop != end - start:  # cannot happen with matched brackets; be safe
+            problems.append(_json_problem(source, number, at, "extra data"))
+            continue
+        if isinstance(value, list):
+            number -= 1
+            for item in value:
+                number += 1
+                yield number, item, Origin(source, number)
+        else:
+            yield number, value, Origin(source, number)
+    rest = text[done:]
+    if rest.strip():
+        skipped = len(rest) - len(rest.lstrip())
+        problems.append(
+            _json_problem(
+                source, number + 1, line_at(done + skipped), "expected '{' or '[' (a JSON object or list)"
+            )
+        )
+
+
+def _json_problem(source: str, document: int, line: int, message: str) -> Problem:
+    return Problem("json_syntax", Origin(source, document), params=(("line", line), ("message", message)))
+
+
+def _yaml_problem(source: str, document: int, line: int, message: str) -> Problem:
+    return Problem("yaml_syntax", Origin(source, document), params=(("line", line), ("message", message)))
+
+
+def _yaml_documents(
+    text: str, source: str, problems: list[Problem], numbered: int, line_offset: int
+) -> Iterator[tuple[Any, Origin]]:
+    """YAML documents, numbered after the `numbered` before them; lines shifted by `line_offset`."""
+    # the whole stream at once (fast); on a syntax error, one document at a time so that the error costs only
+    # its own document
     try:
         docs = list(yaml.load_all(text, Loader=_Loader))
     except yaml.YAMLError:
         pass
     else:
-        for number, doc in enumerate(docs, start=1):
+        starts: list[int] | None = None
+        for number, doc in enumerate(docs, start=numbered + 1):
+            if _nesting_exceeds(doc):
+                if starts is None:
+                    starts = [start for start, body in _split_yaml(text) if body.strip()]
+                index = number - numbered - 1
+                line = starts[index] if index < len(starts) else 1
+                problems.append(_yaml_problem(source, number, line + line_offset, _too_deep_message()))
+                continue
             yield doc, Origin(source, number)
         return
-    for number, chunk in enumerate(_split_yaml(text), start=1):
-        start_line, body = chunk
+    number = numbered
+    for start_line, body in _split_yaml(text):
         if not body.strip():
             continue
+        number += 1
         try:
             for doc in yaml.load_all(body, Loader=_Loader):
+                if _nesting_exceeds(doc):
+                    problems.append(
+                        _yaml_problem(source, number, start_line + line_offset, _too_deep_message())
+                    )
+                    continue
                 yield doc, Origin(source, number)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = start_line + mark.line if mark is not None else start_line
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            problems.append(
-                Problem("yaml_syntax", Origin(source, number), params=(("line", line), ("message", problem)))
-            )
+            problems.append(_yaml_problem(source, number, line + line_offset, problem))
+
+
+def _nesting_exceeds(doc: Any) -> bool:
+    """Is a decoded document nested deeper than MAX_DEPTH? Iterative, and each container is visited once (YAML
+    aliases share them), so neither depth nor an alias bomb makes this costly."""
+    if not isinstance(doc, dict | list):
+        return False
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    seen: set[int] = set()
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        for child in value.values() if isinstance(value, dict) else value:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return False
 
 
 def _split_yaml(text: str) -> Iterator[tuple[int, str]]:
@@ -104,7 +275,11 @@ def load_manifests(path: str, stdin: TextIO | None = None) -> ParseResult:
     problems: list[Problem] = []
     result = ParseResult()
     if path == "-":
-        text = (stdin or sys.stdin).read()
+        try:
+            text = _read_stdin(stdin or sys.stdin)
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem("unreadable", Origin("-"), params=(("message", str(exc)),)))
+            text = ""
         result.extend(parse_documents(_documents(text, "-", problems)))
     else:
         root = Path(path)
@@ -116,7 +291,7 @@ def load_manifests(path: str, stdin: TextIO | None = None) -> ParseResult:
                 problems.append(Problem("empty_dir", Origin(path)))
             for file in files:
                 try:
-                    text = file.read_text(encoding="utf-8")
+                    text = decode_text(file.read_bytes())
                 except (OSError, UnicodeDecodeError) as exc:
                     problems.append(Problem("unreadable", Origin(str(file)), params=(("message", str(exc)),)))
                     continue
@@ -130,3 +305,11 @@ def load_cluster(path: str, stdin: TextIO | None = None) -> ClusterSnapshot:
     parsed = load_manifests(path, stdin)
     source = "stdin" if path == "-" else os.path.abspath(path)
     return ClusterSnapshot.from_parse(parsed, source=source, taken_at=time.time())
+
+
+def _read_stdin(stream: TextIO) -> str:
+    """stdin as text; its bytes when there are any, so that a byte-order mark chooses the encoding."""
+    raw = getattr(stream, "buffer", None)
+    if raw is not None:
+        return decode_text(raw.read())
+    return stream.read()
