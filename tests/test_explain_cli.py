@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,8 @@ import yaml
 from netpol_tui.cli import main
 from netpol_tui.demo import scenario as demo_scenario
 
-sys.path.insert(0, str(Path(__file__).parent / "core"))
-from test_explain_support import T0, WORKER  # noqa: E402
+T0 = 1_764_151_200_000_000_000  # 2025-11-26T10:00:00Z
+WORKER = "shop/worker-5c7d9f8b4-h3k9l"  # the demo's pod without DNS egress
 
 CONTRACT_TOP = {"flow", "allowed", "egress", "ingress", "summary", "fixes", "case", "findings"}
 FLOW_KEYS = {
