@@ -30,7 +30,7 @@ from netpol_tui.core.diff import (
     policy_objects,
 )
 from netpol_tui.core.explain import subject_for_endpoint
-from netpol_tui.core.model import Direction, Flow
+from netpol_tui.core.model import Direction, Endpoint, Flow
 
 __all__ = ["DEFAULT_MAX_CHANGES", "Attribution", "ChangeHistory", "PolicyEvent"]
 
@@ -85,6 +85,14 @@ class _Transition:
     before: ClusterSnapshot
     after: ClusterSnapshot
     events: tuple[PolicyEvent, ...]
+    namespaces: frozenset[str]  # of the changed policies
+    cluster_wide: bool  # a changed policy of a cluster-wide kind (it may select any pod)
+
+
+def _may_select(t: _Transition, *ends: Endpoint) -> bool:
+    """Could a changed policy of `t` select one of these ends? (its namespace is one of theirs, or unknown)"""
+    # an end named with a namespace resolves to a pod of that namespace (core.explain.subject_for_endpoint)
+    return any(not ep.namespace or ep.namespace in t.namespaces for ep in ends)
 
 
 def _resource_version(pol: object) -> str:
@@ -134,7 +142,8 @@ class ChangeHistory:
             )
             for c in changes
         )
-        self._transitions.append(_Transition(previous, snapshot, events))
+        namespaces = frozenset(c.policy.namespace for c in changes)
+        self._transitions.append(_Transition(previous, snapshot, events, namespaces, "" in namespaces))
         return events
 
     def attribute(self, flow: Flow, current: ClusterSnapshot | None = None) -> Attribution | None:
@@ -165,10 +174,9 @@ class ChangeHistory:
         src_ep, dst_ep = flow.source, flow.destination
         if flow.is_reply is True:
             src_ep, dst_ep = dst_ep, src_ep
-        now = now_snap.evaluator.evaluate(
-            subject_for_endpoint(src_ep, now_snap), subject_for_endpoint(dst_ep, now_snap), port, protocol
-        )
         for t in reversed(self._transitions):
+            if not t.cluster_wide and not _may_select(t, src_ep, dst_ep):
+                continue  # no changed policy lives in either end's namespace
             changed = {e.policy: e for e in t.events}
             b_src, b_dst = subject_for_endpoint(src_ep, t.before), subject_for_endpoint(dst_ep, t.before)
             a_src, a_dst = subject_for_endpoint(src_ep, t.after), subject_for_endpoint(dst_ep, t.after)
@@ -177,6 +185,9 @@ class ChangeHistory:
             ing = changed_selecting(changed, ev_b, b_dst, ev_a, a_dst, Direction.INGRESS)
             if not (eg or ing):
                 continue  # this change does not concern the connection: look further back
+            now = now_snap.evaluator.evaluate(
+                subject_for_endpoint(src_ep, now_snap), subject_for_endpoint(dst_ep, now_snap), port, protocol
+            )
             was = ev_b.evaluate(b_src, b_dst, port, protocol)
             if was.allowed == now.allowed:
                 return None
