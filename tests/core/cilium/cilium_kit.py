@@ -341,3 +341,48 @@ class EngineWorld:
 
 def engine_judge(docs: list[dict[str, Any]]) -> Callable[[End, Probe], str]:
     return EngineWorld(docs).cell
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Judge: the full evaluator (NetworkPolicy + CNP + CCNP), with the fast path checked against the verdict
+# ---------------------------------------------------------------------------------------------------------------
+class EvaluatorWorld:
+    def __init__(self, docs: list[dict[str, Any]]) -> None:
+        from netpol_tui.core.cilium.objects import CiliumObjects
+        from netpol_tui.core.cluster import ClusterSnapshot
+        from netpol_tui.core.evaluate_cilium import CiliumEvaluator
+        from netpol_tui.core.manifests import parse_objects
+
+        objs = CiliumObjects()
+        k8s = [d for d in docs if not objs.parse(d)]
+        assert objs.problems == [], objs.problems
+        parsed = parse_objects(k8s)
+        assert parsed.problems == [], parsed.problems
+        self.snapshot = ClusterSnapshot.from_parse(parsed)
+        self.evaluator = CiliumEvaluator(self.snapshot, objs)
+
+    def subject(self, end: End) -> Any:
+        ev = self.evaluator
+        if end.pod:
+            return ev.subject_for_pod(self.snapshot.pods[end.pod])
+        return ev.subject_for_ip(end.ip)
+
+    def verdict(self, src: End, probe: Probe) -> Any:
+        return self.evaluator.evaluate(
+            self.subject(src), self.subject(probe.dst), probe.port, probe.protocol, names=probe.dst.names
+        )
+
+    def cell(self, src: End, probe: Probe) -> str:
+        v = self.verdict(src, probe)
+        fast = self.evaluator.allows(
+            self.subject(src), self.subject(probe.dst), probe.port, probe.protocol, names=probe.dst.names
+        )
+        assert fast == v.allowed, "fast path disagrees"
+        for side in (v.egress, v.ingress):
+            if not side.allowed:
+                return "D" if side.drop.value == "POLICY_DENY" else "x"
+        return "."
+
+
+def evaluator_judge(docs: list[dict[str, Any]]) -> Callable[[End, Probe], str]:
+    return EvaluatorWorld(docs).cell

@@ -10,7 +10,7 @@ Rows: client, client2 (node1 pods), hn1 / hn2 (host network of node1 / node2), w
 
 from __future__ import annotations
 
-from cilium_kit import CLIENT, DNS_EGRESS, ECHO, PORT_8080, PolicySet, ccnp, cnp
+from cilium_kit import CLIENT, DNS_EGRESS, ECHO, PORT_8080, PolicySet, ccnp, cnp, knp
 
 COLS = "         es eo eu ep dns one alt ext deep n2 api"
 
@@ -665,5 +665,152 @@ w1       x  x  x  x  .   -   -   -   -    -  -
         ],
         INGRESS_CLOSED,
         note="§3: a CNP endpointSelector always gets the policy namespace (any other is replaced)",
+    ),
+]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sets mixing NetworkPolicy with Cilium policies (judged by the full evaluator only)
+# ---------------------------------------------------------------------------------------------------------------
+MIXED_SETS: list[PolicySet] = [
+    PolicySet(
+        "knp-allow-all-cnp-deny",
+        [
+            knp("echo-allow-all", {"podSelector": ECHO, "ingress": [{}]}),
+            cnp(
+                "echo-deny-client2",
+                {
+                    "endpointSelector": ECHO,
+                    "ingressDeny": [{"fromEndpoints": [{"matchLabels": {"name": "client2"}}]}],
+                },
+            ),
+        ],
+        f"""
+{COLS}
+client   .  .  .  .  .   .   .   .   .    .  .
+client2  D  D  D  D  .   .   .   .   .    .  .
+hn1      .  .  .  .  .   -   -   -   -    -  -
+hn2      .  .  .  .  .   -   -   -   -    -  -
+w1       .  .  .  .  .   -   -   -   -    -  -
+w2       .  .  .  .  .   -   -   -   -    -  -
+""",
+        note="§7: a CNP deny beats a NetworkPolicy allow",
+    ),
+    PolicySet(
+        "knp-ipblock-never-pods",
+        [
+            knp(
+                "echo-from-blocks",
+                {
+                    "podSelector": ECHO,
+                    "ingress": [
+                        {"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]},
+                        {"from": [{"ipBlock": {"cidr": "198.51.100.0/24", "except": ["198.51.100.7/32"]}}]},
+                        {"from": [{"ipBlock": {"cidr": "172.18.0.0/16"}}]},
+                    ],
+                },
+            )
+        ],
+        f"""
+{COLS}
+client   x  x  x  x  .   .   .   .   .    .  .
+client2  x  x  x  x  .   .   .   .   .    .  .
+hn1      .  x  .  .  .   -   -   -   -    -  -
+hn2      x  .  x  x  .   -   -   -   -    -  -
+w1       x  x  x  x  .   -   -   -   -    -  -
+w2       .  .  .  .  .   -   -   -   -    -  -
+""",
+        note="§5: under Cilium an ipBlock never selects pods, nor nodes",
+    ),
+    PolicySet(
+        "knp-and-cnp-union",
+        [
+            knp(
+                "echo-from-client",
+                {
+                    "podSelector": {"matchLabels": {"name": "echo-same-node"}},
+                    "ingress": [
+                        {
+                            "from": [{"podSelector": {"matchLabels": {"name": "client"}}}],
+                            "ports": [{"port": 8080, "protocol": "TCP"}],
+                        }
+                    ],
+                },
+            ),
+            cnp(
+                "echo-from-client2",
+                {
+                    "endpointSelector": {"matchLabels": {"name": "echo-same-node"}},
+                    "ingress": [{"fromEndpoints": [{"matchLabels": {"name": "client2"}}]}],
+                },
+            ),
+        ],
+        f"""
+{COLS}
+client   .  .  x  x  .   .   .   .   .    .  .
+client2  .  .  .  .  .   .   .   .   .    .  .
+hn1      .  .  .  .  .   -   -   -   -    -  -
+hn2      x  .  x  x  .   -   -   -   -    -  -
+w1       x  .  x  x  .   -   -   -   -    -  -
+""",
+        note="§4: allows of every kind are a union",
+    ),
+    PolicySet(
+        "knp-identity-filtered-selector",
+        [
+            knp(
+                "client-egress-deny",
+                {"podSelector": {"matchLabels": {"pod-template-hash": "abc12"}}, "policyTypes": ["Egress"]},
+            )
+        ],
+        ALL_OPEN,
+        note="§2: a NetworkPolicy podSelector matches identity labels; pod-template-hash is not one",
+    ),
+    PolicySet(
+        "knp-identity-keys",
+        [
+            knp(
+                "echo-from-default-sa",
+                {
+                    "podSelector": ECHO,
+                    "ingress": [
+                        {
+                            "from": [
+                                {
+                                    "podSelector": {
+                                        "matchLabels": {
+                                            "io.cilium.k8s.policy.serviceaccount": "default",
+                                            "io.kubernetes.pod.namespace": "cilium-test",
+                                        }
+                                    }
+                                }
+                            ]
+                        }
+                    ],
+                },
+            )
+        ],
+        f"""
+{COLS}
+client   .  .  .  .  .   .   .   .   .    .  .
+client2  .  .  .  .  .   .   .   .   .    .  .
+hn1      .  x  .  .  .   -   -   -   -    -  -
+hn2      x  .  x  x  .   -   -   -   -    -  -
+w1       x  x  x  x  .   -   -   -   -    -  -
+""",
+        note="§2: identity keys select in a NetworkPolicy under Cilium",
+    ),
+    PolicySet(
+        "knp-only-under-cilium",
+        [knp("deny-all-ingress", {"podSelector": {}, "policyTypes": ["Ingress"]})],
+        INGRESS_CLOSED,
+        note="§4: allow-localhost lets the local host in under NetworkPolicy too",
+    ),
+    PolicySet(
+        "enable-k8s-networkpolicy-false",
+        [knp("deny-all-ingress", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})],
+        ALL_OPEN,
+        config={"enable-k8s-networkpolicy": "false"},
+        note="§1: enable-k8s-networkpolicy=false: NetworkPolicies are ignored",
     ),
 ]

@@ -1,0 +1,269 @@
+"""The evaluator for a cluster with Cilium objects: NetworkPolicy, CiliumNetworkPolicy and
+CiliumClusterwideNetworkPolicy judged together (reference/cilium-policy-semantics.md §4, §7).
+
+`CiliumEvaluator` is the core `Evaluator` with one thing changed per side: the Cilium engine
+(core/cilium/engine.py) gives the CNP/CCNP part (isolation, deny items, allow items), NetworkPolicies give theirs
+through their compiled matchers, and the side's verdict is Cilium's: a matching deny drops (181) whatever allows;
+else a side isolated by any policy of any kind needs one allow of any kind (133 otherwise). When cilium-config is
+present the NetworkPolicies are judged the Cilium way: their podSelectors match identity labels and an ipBlock never
+selects a pod (nor a node, unless policy-cidr-match-mode=nodes); `enable-k8s-networkpolicy: false` ignores them.
+A snapshot without Cilium objects never gets this evaluator, so it evaluates exactly as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from netpol_tui.core.cilium.bridge import CiliumView, subject_names
+from netpol_tui.core.cilium.engine import CiliumSide, DenyRef, Drop
+from netpol_tui.core.cilium.engine import NotEnforced as CiliumNotEnforced
+from netpol_tui.core.cilium.identity import Party
+from netpol_tui.core.cilium.objects import CiliumObjects
+from netpol_tui.core.evaluate import (
+    DirectionResult,
+    Evaluator,
+    Note,
+    NotEnforced,
+    PeerCheck,
+    PeerKind,
+    PeerResult,
+    PolicyResult,
+    RuleResult,
+    SnapshotIndex,
+    Subject,
+    Verdict,
+    check_peers,
+    check_ports,
+)
+from netpol_tui.core.model import Direction, Namespace
+from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy, Rule
+
+ICMP_NAMES = {"ICMP": "ICMPv4", "ICMPV4": "ICMPv4", "ICMPV6": "ICMPv6"}
+
+
+def canonical_protocol(protocol: str) -> str:
+    """`TCP`, `UDP`, `SCTP` upper-case; ICMP as Hubble names it (`ICMPv4`, `ICMPv6`)."""
+    up = protocol.upper() if protocol else ""
+    return ICMP_NAMES.get(up, up)
+
+
+@dataclass(frozen=True, slots=True)
+class CiliumDirectionResult(DirectionResult):
+    """A side judged with Cilium policies: the Cilium part, the drop reason, the policies whose deny matched."""
+
+    cilium: CiliumSide | None = None
+    drop: Drop = Drop.NONE
+    knp_ignored: bool = False  # enable-k8s-networkpolicy: false
+
+    @property
+    def denied_by(self) -> tuple[DenyRef, ...]:
+        return self.cilium.denied_by if self.cilium is not None else ()
+
+
+@dataclass(frozen=True, slots=True)
+class CiliumIpBlockCheck(PeerCheck):
+    """A NetworkPolicy ipBlock under Cilium: it never selects a pod, the host or (by default) a node."""
+
+    endpoint: bool = True
+
+
+class CiliumEvaluator(Evaluator):
+    """`Evaluator` for a snapshot holding Cilium objects (see the module docstring)."""
+
+    def __init__(self, snapshot: SnapshotIndex, objects: CiliumObjects) -> None:
+        super().__init__(snapshot)
+        pods = snapshot.pods
+        namespaces: dict[str, Namespace] = {}
+        for pod in pods.values():
+            ns = snapshot.namespace(pod.namespace)
+            if ns is not None:
+                namespaces[ns.name] = ns
+        self.view = CiliumView(objects, namespaces, pods.values())
+        self._knp: dict[tuple[str, str], tuple[NetworkPolicy, ...]] = {}
+
+    # --- selection (NetworkPolicy, the Cilium way) ---------------------------------------------------------
+    def selecting(self, subject: Subject, direction: str) -> tuple[NetworkPolicy, ...]:
+        view = self.view
+        if not view.knp_enabled:
+            return ()
+        if not view.running:
+            return super().selecting(subject, direction)
+        pod = subject.pod
+        if pod is None:
+            return ()
+        cacheable = subject.in_snapshot and self.snapshot.pods.get(pod.key) is pod
+        if cacheable:
+            cached = self._knp.get((pod.key, direction))
+            if cached is not None:
+                return cached
+        labels = view.identity_pod(pod, subject.namespace, cache=cacheable).labels
+        found = tuple(
+            p
+            for p in self.snapshot.policies_in(pod.namespace)
+            if direction in p.policy_types and p.pod_selector.matches(labels)
+        )
+        if cacheable:
+            self._knp[(pod.key, direction)] = found
+        return found
+
+    # --- evaluation -----------------------------------------------------------------------------------------
+    def evaluate(
+        self, src: Subject, dst: Subject, port: int, protocol: str = "TCP", *, names: tuple[str, ...] = ()
+    ) -> Verdict:
+        protocol = canonical_protocol(protocol)
+        names = names or subject_names(dst)
+        egress = self._cside(EGRESS, src, dst, port, protocol, names)
+        ingress = self._cside(INGRESS, dst, src, port, protocol, ())
+        notes: list[Note] = []
+        if src.pod is not None and dst.pod is not None and src.pod.key == dst.pod.key:
+            notes.append(Note.SELF)
+        if (src.pod is not None and src.pod.host_network) or (dst.pod is not None and dst.pod.host_network):
+            notes.append(Note.HOST_NETWORK_PEER)
+        return Verdict(src, dst, port, protocol, egress, ingress, tuple(notes))
+
+    def allows(
+        self, src: Subject, dst: Subject, port: int, protocol: str = "TCP", *, names: tuple[str, ...] = ()
+    ) -> bool:
+        protocol = canonical_protocol(protocol)
+        names = names or subject_names(dst)
+        return self._cside_allows(EGRESS, src, dst, port, protocol, names) and self._cside_allows(
+            INGRESS, dst, src, port, protocol, ()
+        )
+
+    def _side(
+        self, direction: Direction, me: Subject, other: Subject, port: int, protocol: str
+    ) -> DirectionResult:
+        return self._cside(direction, me, other, port, canonical_protocol(protocol), ())
+
+    def _side_allows(
+        self, direction: Direction, me: Subject, other: Subject, port: int, protocol: str
+    ) -> bool:
+        return self._cside_allows(direction, me, other, port, canonical_protocol(protocol), ())
+
+    def _parties(self, me: Subject, other: Subject, names: tuple[str, ...]) -> tuple[Party, Party]:
+        return self.view.party(me), self.view.party(other, names)
+
+    def _cside(
+        self,
+        direction: Direction,
+        me: Subject,
+        other: Subject,
+        port: int,
+        protocol: str,
+        names: tuple[str, ...],
+    ) -> DirectionResult:
+        if me.pod is None:
+            return CiliumDirectionResult(direction, me, False, False, True, reason=NotEnforced.NOT_A_POD)
+        if me.pod.host_network:
+            return CiliumDirectionResult(direction, me, False, False, True, reason=NotEnforced.HOST_NETWORK)
+        me_p, other_p = self._parties(me, other, names)
+        cs = self.view.engine.side(direction, me_p, other_p, port, protocol)
+        if not cs.enforced:
+            reason = (
+                NotEnforced.HOST_NETWORK
+                if cs.reason is CiliumNotEnforced.HOST_NETWORK
+                else NotEnforced.NOT_A_POD
+            )
+            if cs.reason is CiliumNotEnforced.POLICY_NEVER:
+                reason = getattr(NotEnforced, "POLICY_DISABLED", NotEnforced.NOT_A_POD)
+            return CiliumDirectionResult(direction, me, False, False, True, reason=reason, cilium=cs)
+        knps = self.selecting(me, direction)
+        dst = other if direction == EGRESS else me
+        results = tuple(
+            self._knp_policy(p, direction, other, other_p, me_p, dst, port, protocol) for p in knps
+        )
+        allowed, drop = cs.combined(bool(knps), any(r.allows for r in results))
+        return CiliumDirectionResult(
+            direction,
+            me,
+            True,
+            bool(knps) or cs.isolated,
+            allowed,
+            results,
+            cilium=cs,
+            drop=drop,
+            knp_ignored=not self.view.knp_enabled,
+        )
+
+    def _cside_allows(
+        self,
+        direction: Direction,
+        me: Subject,
+        other: Subject,
+        port: int,
+        protocol: str,
+        names: tuple[str, ...],
+    ) -> bool:
+        if me.pod is None or me.pod.host_network:
+            return True
+        me_p, other_p = self._parties(me, other, names)
+        cs = self.view.engine.side(direction, me_p, other_p, port, protocol, detailed=False)
+        if not cs.enforced:
+            return True
+        if cs.denied_by:
+            return False
+        knps = self.selecting(me, direction)
+        if not knps and not cs.isolated:
+            return True
+        if cs.allow_hit:
+            return True
+        dst = other if direction == EGRESS else me
+        knp_other = self.view.identity_subject(other) if self.view.running else other
+        ipblock_ok = not self.view.running or self.view.cidr_selectable(other_p, me_p.node)
+        for p in knps:
+            for rule in p.rules(direction):
+                if _rule_admits(rule, p.namespace, knp_other, ipblock_ok, port, protocol, dst):
+                    return True
+        return False
+
+    # --- NetworkPolicy under Cilium -------------------------------------------------------------------------
+    def _knp_policy(
+        self,
+        policy: NetworkPolicy,
+        direction: Direction,
+        other: Subject,
+        other_p: Party,
+        me_p: Party,
+        dst: Subject,
+        port: int,
+        protocol: str,
+    ) -> PolicyResult:
+        view = self.view
+        knp_other = view.identity_subject(other) if view.running else other
+        ipblock_ok = not view.running or view.cidr_selectable(other_p, me_p.node)
+        rules = []
+        for rule in policy.rules(direction):
+            peer = _check_peers(rule, policy.namespace, knp_other, ipblock_ok)
+            ports = check_ports(rule, port, protocol, dst)
+            rules.append(RuleResult(rule, peer.ok and ports.ok, peer, ports))
+        return PolicyResult(policy, any(r.allows for r in rules), tuple(rules))
+
+
+def _check_peers(rule: Rule, policy_ns: str, other: Subject, ipblock_ok: bool) -> PeerResult:
+    if ipblock_ok or not any(m.kind is PeerKind.IPBLOCK for m in rule.peer_matchers):
+        return check_peers(rule, policy_ns, other)
+    checks: list[PeerCheck] = []
+    for m in rule.peer_matchers:
+        if m.kind is PeerKind.IPBLOCK:
+            checks.append(CiliumIpBlockCheck(m.index, False, PeerKind.IPBLOCK, failures=1))
+        else:
+            checks.append(m.check(other, policy_ns))
+    return PeerResult(any(c.ok for c in checks), tuple(checks))
+
+
+def _rule_admits(
+    rule: Rule, policy_ns: str, other: Subject, ipblock_ok: bool, port: int, protocol: str, dst: Subject
+) -> bool:
+    if ipblock_ok:
+        return rule.admits(other, policy_ns, port, protocol, dst)
+    for pm in rule.port_matchers:
+        if pm.admits(port, protocol, dst):
+            break
+    else:
+        return False
+    for m in rule.peer_matchers:
+        if m.kind is PeerKind.IPBLOCK:
+            continue
+        if m.admits(other, policy_ns):
+            return True
+    return False
