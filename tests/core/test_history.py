@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from test_diff import ALLOW_80_FROM_B, DENY_INGRESS, base_docs, flow, netpol
+from diff_support import ALLOW_80_FROM_B, DENY_INGRESS, base_docs, flow, netpol
 
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.diff import Change, PolicyId, Side
