@@ -26,6 +26,8 @@ class FlowsReceived(Message):
     the batch created, made with `snapshot` (the UI thread stores them on the groups).
     """
 
+    bubble = False  # for the main screen only
+
     def __init__(
         self,
         flows: list[Flow],
@@ -49,18 +51,24 @@ class FlowsReceived(Message):
 class StreamFailed(Message):
     """The flow worker stopped on an error it cannot retry (a sentence for the user)."""
 
+    bubble = False  # for the main screen only
+
     def __init__(self, message: str) -> None:
         super().__init__()
         self.message = message
 
 
 class ClusterUpdated(Message):
+    bubble = False  # for the main screen only
+
     def __init__(self, snapshot: ClusterSnapshot) -> None:
         super().__init__()
         self.snapshot = snapshot
 
 
 class KubeStatusChanged(Message):
+    bubble = False  # for the main screen only
+
     def __init__(self, status: KubeStatus) -> None:
         super().__init__()
         self.status = status
@@ -68,6 +76,8 @@ class KubeStatusChanged(Message):
 
 class GroupsExplained(Message):
     """Every drop group explained again against `snapshot` (the cluster changed)."""
+
+    bubble = False  # for the main screen only
 
     def __init__(self, snapshot: ClusterSnapshot, explained: GroupExplanations) -> None:
         super().__init__()
@@ -77,6 +87,8 @@ class GroupsExplained(Message):
 
 class SelectionExplained(Message):
     """The explanation (with fixes) of `selection`, the request it answers (stale when the selection moved on)."""
+
+    bubble = False  # for the main screen only
 
     def __init__(self, selection: Selection, explanation: Explanation) -> None:
         super().__init__()
