@@ -33,6 +33,7 @@ import dataclasses
 import ipaddress
 import json
 import re
+import sys
 from typing import Annotated, Any
 
 import msgspec
@@ -1031,6 +1032,7 @@ def _json_msg(exc: Exception) -> str:
 # Nesting depth, checked before any decoder recurses
 # --------------------------------------------------------------------------------------------------------------
 MAX_DEPTH = 64  # a Hubble line is ~6 levels deep (response > flow > l7 > http > headers > item)
+_TRUSTED_RECURSION_LIMIT = 3000
 _JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
@@ -1285,9 +1287,30 @@ def _struct_flags(fl: _JFlags) -> tuple[str, ...]:
     return hit
 
 
+_second_ns: dict[
+    str, int
+] = {}  # "2021-11-10T10:40:56" -> its Unix time in ns (flows of a capture share seconds)
+
+
+def _time_ns(t: str) -> int:
+    """RFC 3339 -> Unix ns; Hubble's own shape (UTC, 9 fraction digits) without a call into the general parser
+    once its second is known. ValueError for a bad time."""
+    if len(t) == 30 and t[29] == "Z" and t[19] == ".":
+        base = _second_ns.get(t[:19])
+        frac = t[20:29]
+        if base is not None and frac.isdigit() and frac.isascii():
+            return base + int(frac)
+        ns = parse_time_ns(t)
+        if len(_second_ns) > _CACHE_MAX:
+            _second_ns.clear()
+        _second_ns[t[:19]] = ns - ns % 1_000_000_000
+        return ns
+    return parse_time_ns(t)
+
+
 def _fast_flow(resp: _JResponse, f: _JFlow) -> Flow:
     t = f.time or resp.time
-    time_ns = parse_time_ns(t) if t else 0  # ValueError: the general path names it
+    time_ns = _time_ns(t) if t else 0  # ValueError: the general path names it
     ip = f.IP
     if ip is not None:
         src_ip = ip.source
@@ -1496,8 +1519,13 @@ class LineDecoder:
         self.fast = 0
         self.fallbacks = 0
         self._decode = _RESPONSE_DECODER.decode
+        # msgspec stops at the interpreter's recursion limit (RecursionError, then the general path names the
+        # line). That is a safe bound at the default limit; if someone raised it, check every line first.
+        self._precheck = sys.getrecursionlimit() > _TRUSTED_RECURSION_LIMIT
 
     def __call__(self, line: bytes) -> Item:
+        if self._precheck and nesting_exceeds(line):
+            raise FlowFormatError(_too_deep(MAX_DEPTH))
         try:
             resp = self._decode(line)
             f = resp.flow

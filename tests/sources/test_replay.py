@@ -293,3 +293,30 @@ def test_decoder_errors_match_the_general_sentences() -> None:
         with pytest.raises(conv.FlowFormatError) as err:
             decoder(line)
         assert words in str(err.value), (line, str(err.value))
+
+
+def test_deep_lines_are_refused_even_under_a_raised_recursion_limit(tmp_path) -> None:
+    """msgspec bounds its recursion by the interpreter's limit; raised, each line is checked before decoding."""
+    import sys
+
+    good = _good_lines()
+    path = tmp_path / "deep.json"
+    path.write_text(
+        good[0]
+        + "\n"
+        + '{"flow": {"IP": {"source": "10.0.0.1"}, "x": '
+        + "[" * 200_000
+        + "]" * 200_000
+        + "}}\n"
+        + good[1]
+        + "\n"
+    )
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(1_000_000)
+    try:
+        src = ReplaySource(path)
+        items = list(src)
+    finally:
+        sys.setrecursionlimit(old)
+    assert len(items) == 2 and [n for n, _ in src.problems] == [2]
+    assert "nested deeper than 64 levels" in src.problems[0][1]
