@@ -78,6 +78,7 @@ class CiliumEvaluator(Evaluator):
             ns = snapshot.namespace(pod.namespace)
             if ns is not None:
                 namespaces[ns.name] = ns
+        self.objects = objects
         self.view = CiliumView(objects, namespaces, pods.values())
         self._knp: dict[tuple[str, str], tuple[NetworkPolicy, ...]] = {}
 

@@ -230,6 +230,8 @@ def deny_fixes(
     protocol: str,
     *,
     narrow: bool = True,
+    isolated_elsewhere: bool = False,
+    allowed_elsewhere: bool = False,
 ) -> list[CiliumFix]:
     """One patched policy per policy whose deny matched: its matching deny items narrowed (or removed).
 
@@ -238,7 +240,8 @@ def deny_fixes(
     direction = side.direction
     by_policy: dict[int, PolicySide] = {id(ps.policy): ps for ps in side.policies if ps.denied}
     fixes: list[CiliumFix] = []
-    need_allow = side.isolated and not side.allow_hit
+    # `*_elsewhere`: what the NetworkPolicies selecting `me` say (they isolate it / one admits the connection)
+    need_allow = (side.isolated or isolated_elsewhere) and not side.allow_hit and not allowed_elsewhere
     for ps in by_policy.values():
         doc = clean_copy(ps.policy.raw)
         removed: list[tuple[list[Any], int]] = []
