@@ -21,13 +21,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from netpol_tui.core.aggregate import DropAggregator, DropGroup
+from netpol_tui.core.aggregate import DropAggregator, DropGroup, ExplanationCache
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.explain import Explanation
 from netpol_tui.core.filters import FlowQuery
 from netpol_tui.core.model import Flow, KubePhase, KubeStatus
 from netpol_tui.ui import strings
-from netpol_tui.ui.explainer import Explainer
 from netpol_tui.ui.feeds import ClusterFeed, FlowFeed
 from netpol_tui.ui.gcpacer import GcPacer
 from netpol_tui.ui.messages import (
@@ -78,7 +77,7 @@ class NetpolApp(App[None]):
         # drop groups: the flow worker adds to them, the UI thread reads them (both under the lock)
         self.agg = DropAggregator(max_groups=options.max_groups)
         self.agg_lock = threading.Lock()
-        self.explainer = Explainer()
+        self.explainer = ExplanationCache()  # shared by the workers (thread-safe)
         self.gc_pacer = GcPacer()  # short full GC pauses under a flood of flows
         self._saved_switch_interval: float | None = None
 

@@ -211,9 +211,8 @@ def pod_renderable(snapshot: ClusterSnapshot | None, key: str, groups: list[Drop
     if pod is None:
         return Text(key, style="bold")
     ev = snapshot.evaluator
-    subj = ev.subject_for_pod(pod)
-    ing = [p.key for p in ev.selecting(subj, INGRESS)]
-    egr = [p.key for p in ev.selecting(subj, EGRESS)]
+    ing = [p.key for p in ev.selecting_pod(pod, INGRESS)]
+    egr = [p.key for p in ev.selecting_pod(pod, EGRESS)]
     parts = [Text(strings.pod_title(key, bool(ing), bool(egr)), style="bold")]
     parts.append(Text(strings.pod_labels(pod.labels), style="dim"))
     parts.append(Text(strings.pod_policies("Ingress", ing), style="yellow" if ing else "green"))

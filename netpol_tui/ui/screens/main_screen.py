@@ -455,7 +455,7 @@ class MainScreen(Screen[None]):
 
     def _show_explanation(self, target: Selection, expl: Explanation) -> None:
         self.current_expl = expl
-        # the explainer hands out one object per explanation: it keys the panes' rendered lines
+        # the explanation cache hands out one object per explanation: it keys the panes' rendered lines
         if isinstance(target, GroupSelection):
             g = target.group
             self.query_one(ExplanationPane).show(
@@ -585,8 +585,7 @@ class MainScreen(Screen[None]):
             pod = self.snapshot.pod(sel.key) if sel.pod else None
             if pod is not None:
                 ev = self.snapshot.evaluator
-                subj = ev.subject_for_pod(pod)
-                pols = list(dict.fromkeys(ev.selecting(subj, INGRESS) + ev.selecting(subj, EGRESS)))
+                pols = list(dict.fromkeys(ev.selecting_pod(pod, INGRESS) + ev.selecting_pod(pod, EGRESS)))
             else:
                 pols = self.snapshot.policies_in(sel.namespace)
         items = [(p.key, yamlout.dump(p.raw) if p.raw else strings.no_source_kept(p.key)) for p in pols]

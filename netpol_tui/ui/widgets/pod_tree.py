@@ -62,9 +62,8 @@ class PodTree(Tree[NodeData]):
         node.data = (kind, name, True)
         ev = self.snapshot.evaluator
         for pod in sorted(self.snapshot.pods_in(name), key=lambda p: p.name):
-            subj = ev.subject_for_pod(pod)
-            ing = bool(ev.selecting(subj, INGRESS))
-            egr = bool(ev.selecting(subj, EGRESS))
+            ing = bool(ev.selecting_pod(pod, INGRESS))
+            egr = bool(ev.selecting_pod(pod, EGRESS))
             label = Text(pod.name)
             label.append("  ")
             label.append("I" if ing else "·", style="bold #ffaf00" if ing else "dim")
