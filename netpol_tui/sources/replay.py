@@ -14,9 +14,12 @@ How to use it::
 
 Accepted lines: the GetFlowsResponse wrapper `{"flow": {...}, "node_name": ..., "time": ...}`, the legacy bare Flow
 object (`HUBBLE_COMPAT=legacy-json-output`), `{"lost_events": ...}` and `{"node_status": ...}` lines; proto field
-names or lowerCamel. Compressed input is recognised by its gzip magic bytes (any name, stdin too). A line that is
-not JSON, not an object, or has a field of the wrong type is skipped and recorded with its line number; a
-truncated .gz ends the reading with a problem. Lines are parsed with `json.loads` (never `json_format`).
+names or lowerCamel, at any depth. Compressed input is recognised by its gzip magic bytes (any name, stdin too).
+A line that is not JSON, not an object, has a field of the wrong type or value (a port outside 0-65535, an
+invalid IP), says nothing about either end, or nests deeper than `flows.MAX_DEPTH` is skipped and recorded with its
+line number; so is a line longer than MAX_LINE_BYTES (read on to the next newline, memory stays bounded); a
+truncated .gz ends the reading with a problem. Lines are decoded by `flows.LineDecoder` (msgspec typed structs
+of only the fields we read; `json.loads` + `convert_json` for what that path cannot take; never `json_format`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from typing import IO, Any
 from netpol_tui.core.filters import FlowQuery
 from netpol_tui.core.model import Flow
 from netpol_tui.sources import flows as conv
+from netpol_tui.sources.errors import SourceError
 
 Item = conv.Item
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -45,7 +49,7 @@ _SKIP_CHUNK = 1 << 20
 _BLANK = frozenset(b" \t\r\n\x0b\x0c")
 
 
-class ReplayError(Exception):
+class ReplayError(SourceError):
     """The capture cannot be read at all (missing file, permission); `str()` is a sentence."""
 
 
@@ -83,7 +87,7 @@ class ReplaySource:
                 raise ReplayError(_unreadable(self.name, exc.strerror or str(exc))) from None
             if Path(self.path).is_fifo():
                 self._is_pipe = True
-        buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+        buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
         try:
             head = buffered.peek(2)[:2]
         except (OSError, ValueError) as exc:
