@@ -17,7 +17,8 @@ from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widget import Widget
+
+from netpol_tui.ui.widgets.scrolling import set_virtual_size
 
 
 class Same:
@@ -106,8 +107,7 @@ class ContentPane(ScrollView, can_focus=True):
         size = Size(width + 2 * self.PAD, len(self._lines))
         if size != self.virtual_size:
             shown = self.show_vertical_scrollbar
-            self.set_reactive(Widget.virtual_size, size)
-            self._scroll_update(size)
+            set_virtual_size(self, size)
             if self.show_vertical_scrollbar != shown:  # the text width changed: render again at the new one
                 self.refresh(layout=True)
                 self._render_content()

@@ -16,7 +16,8 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widget import Widget
+
+from netpol_tui.ui.widgets.scrolling import set_virtual_size
 
 HEADER_STYLE = Style(bold=True, color="#87afd7", bgcolor="#262626")
 CURSOR_STYLE = Style(bgcolor="#005f87", bold=True)
@@ -126,8 +127,7 @@ class VirtualTable(ScrollView, can_focus=True):
             # `virtual_size` is a layout reactive: a whole-screen layout per batch while the ring fills. Only
             # the scrollbar depends on it, so update that, and lay out again only when the scrollbar appears.
             shown = self.show_vertical_scrollbar
-            self.set_reactive(Widget.virtual_size, size)
-            self._scroll_update(size)
+            set_virtual_size(self, size)
             if self.show_vertical_scrollbar != shown:
                 self.refresh(layout=True)
         if self.follow:
