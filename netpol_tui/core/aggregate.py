@@ -158,6 +158,16 @@ class DropGroup:
     def reason(self) -> str:
         return self.key[5]
 
+    def involves(self, namespace: str, pod: str = "") -> bool:
+        """The pod `namespace/pod` (or, `pod` empty, any endpoint of `namespace`) is on either side."""
+        s = self.sample
+        if s is None:
+            return False
+        if not pod:
+            return namespace in (s.source.namespace, s.destination.namespace)
+        key = f"{namespace}/{pod}"
+        return key in (s.source.key, s.destination.key) or any(key in pair for pair in self.pods)
+
 
 class DropAggregator:
     """Groups dropped (and audited) flows; bounded by an LRU on distinct keys."""

@@ -228,18 +228,7 @@ class NetpolApp(App[None]):
 
     def groups_involving(self, namespace: str, pod: str = "") -> list[DropGroup]:
         """Drop groups with this pod (or, `pod` empty, this namespace) on either side, biggest first."""
-        key = f"{namespace}/{pod}"
-        out: list[DropGroup] = []
-        for g in self.groups_by_count():
-            s = g.sample
-            if s is None:
-                continue
-            if pod:
-                if key in (s.source.key, s.destination.key) or any(key in pair for pair in g.pods):
-                    out.append(g)
-            elif namespace in (s.source.namespace, s.destination.namespace):
-                out.append(g)
-        return out
+        return [g for g in self.groups_by_count() if g.involves(namespace, pod)]
 
     # ---- command palette ---------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
