@@ -46,6 +46,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 # A longer line is reported and skipped up to its newline, so memory stays bounded (`--flows /dev/zero`).
 MAX_LINE_BYTES = 16 * 1024 * 1024
 _SKIP_CHUNK = 1 << 20
+_READ_BUFFER = 1 << 20
 _BLANK = frozenset(b" \t\r\n\x0b\x0c")
 
 
@@ -82,7 +83,8 @@ class ReplaySource:
             self._is_pipe = True
         else:
             try:
-                raw = open(self.path, "rb")  # noqa: SIM115 - closed by close() / at the end of reading
+                # a large buffer: one read(2) per ~700 lines instead of ~5 (a third of the per-line cost)
+                raw = open(self.path, "rb", buffering=_READ_BUFFER)  # noqa: SIM115 - closed at the end of reading
             except OSError as exc:
                 raise ReplayError(_unreadable(self.name, exc.strerror or str(exc))) from None
             if Path(self.path).is_fifo():
@@ -104,10 +106,12 @@ class ReplaySource:
         return self._position()
 
     def _position(self) -> int:
-        if self._compressed is not None:
+        # a file's own position (the compressed one for .gz); bytes counted while reading for a pipe
+        where = self._compressed if self._compressed is not None else None if self._is_pipe else self._raw
+        if where is not None:
             try:
-                self._consumed = self._compressed.tell()
-            except (OSError, ValueError):  # closed at the end, or a pipe: the last known position
+                self._consumed = where.tell()
+            except (OSError, ValueError):  # closed at the end: the last known position
                 pass
         return self._consumed
 
@@ -119,7 +123,7 @@ class ReplaySource:
         """Every item in file order (filtered by the query); problems are recorded, never raised."""
         decode = conv.LineDecoder()
         query = self.query
-        compressed = self._compressed
+        counted = self._compressed is None and self._is_pipe  # else _position() asks the file
         readline = self._raw.readline
         limit = MAX_LINE_BYTES
         closed = self._closed
@@ -131,7 +135,7 @@ class ReplaySource:
                     break
                 line_no += 1
                 self.lines_read = line_no
-                if compressed is None:
+                if counted:
                     self._consumed += len(line)
                 if len(line) > limit and line[-1:] != b"\n":
                     self._skip_rest_of_line()
@@ -155,7 +159,7 @@ class ReplaySource:
             self.problems.append((line_no + 1, _unreadable(self.name, str(exc))))
         finally:
             if self.path != "-":
-                self._position()  # keep the last compressed position before closing
+                self._position()  # keep the last position before closing
                 self._raw.close()
 
     def _skip_rest_of_line(self) -> None:
@@ -163,7 +167,7 @@ class ReplaySource:
         readline = self._raw.readline
         while not self._closed.is_set():
             chunk = readline(_SKIP_CHUNK)
-            if self._compressed is None:
+            if self._compressed is None and self._is_pipe:
                 self._consumed += len(chunk)
             if not chunk or chunk[-1:] == b"\n":
                 return
