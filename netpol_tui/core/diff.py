@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+from netpol_tui.core.cilium.engine import CiliumContext
 from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.evaluate_cilium import CiliumEvaluator
 from netpol_tui.core.explain import subject_for_endpoint
 from netpol_tui.core.manifests import ParseResult, parse_objects
 from netpol_tui.core.model import Direction, Endpoint, Flow, Namespace, Pod
@@ -187,10 +189,6 @@ class PolicyLike(Protocol):
 
 # metadata and bookkeeping: never part of "the spec changed"
 _NOT_SPEC = frozenset({"raw", "origin", "labels", "annotations", "resource_version", "declared_policy_types"})
-# collections of a snapshot holding policies (the evaluator's kinds); absent ones are skipped
-_POLICY_COLLECTIONS = ("policies", "cilium_policies")
-# state the evaluator reads besides pods, namespaces and policies (Cilium); when it differs, re-judge everything
-_CONTEXT_COLLECTIONS = ("cidr_groups", "nodes", "services", "endpoints", "cilium_config", "config")
 
 
 def policy_id(policy: PolicyLike) -> PolicyId:
@@ -199,20 +197,19 @@ def policy_id(policy: PolicyLike) -> PolicyId:
 
 
 def policy_objects(snapshot: ClusterSnapshot) -> dict[PolicyId, PolicyLike]:
-    """Every policy of the snapshot, of every kind, by identity."""
+    """Every policy of the snapshot, of every kind its evaluator judges, by identity."""
     out: dict[PolicyId, PolicyLike] = {}
-    seen: set[int] = set()
-    for attr in _POLICY_COLLECTIONS:
-        collection = getattr(snapshot, attr, None)
-        if collection is None:
-            continue
-        values = collection.values() if isinstance(collection, Mapping) else collection
-        for pol in values:
-            if id(pol) in seen:
-                continue
-            seen.add(id(pol))
-            out[policy_id(pol)] = pol
+    for pol in snapshot.policies:
+        out[policy_id(pol)] = pol
+    ctx = _cilium_context(snapshot.evaluator)
+    if ctx is not None:
+        for cpol in ctx.policies:
+            out[policy_id(cpol)] = cpol
     return out
+
+
+def _cilium_context(ev: object) -> CiliumContext | None:
+    return ev.view.engine.context if isinstance(ev, CiliumEvaluator) else None
 
 
 def _spec(obj: object) -> object:
@@ -247,22 +244,27 @@ def policy_changes(before: ClusterSnapshot, after: ClusterSnapshot) -> tuple[Pol
 
 
 def _context_same(before: ClusterSnapshot, after: ClusterSnapshot) -> bool:
-    for attr in _CONTEXT_COLLECTIONS:
-        b = getattr(before, attr, None)
-        a = getattr(after, attr, None)
-        if b is a:
-            continue
-        if _plain_state(b) != _plain_state(a):
+    """Is everything the evaluators read besides pods, namespaces and policies the same? (the evaluator kind, and
+    for Cilium: CIDR groups, nodes, services, endpoints, cilium-config)"""
+    ev_b, ev_a = before.evaluator, after.evaluator
+    if type(ev_b) is not type(ev_a):
+        return False
+    if isinstance(ev_b, CiliumEvaluator) and isinstance(ev_a, CiliumEvaluator):
+        if ev_b.view.running != ev_a.view.running or ev_b.view.knp_enabled != ev_a.view.knp_enabled:
             return False
+        cb, ca = ev_b.view.engine.context, ev_a.view.engine.context
+        for attr in ("groups", "nodes", "services", "endpoints", "config"):
+            if _plain_state(getattr(cb, attr)) != _plain_state(getattr(ca, attr)):
+                return False
     return True
 
 
 def _plain_state(value: object) -> object:
-    """A comparable form of snapshot state: where an object was read from does not count."""
+    """A comparable form of snapshot state: where an object was read from, and in which order, does not count."""
     if isinstance(value, Mapping):
         return {k: _plain_state(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain_state(v) for v in value]
+        return sorted((_plain_state(v) for v in value), key=repr)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return tuple(
             (f.name, getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "origin"
@@ -325,11 +327,29 @@ def changed_selecting(
     """The changed policies that select this end for `direction`, before (in the old state) or after."""
     ids: set[PolicyId] = set()
     for ev, subject in ((ev_before, before), (ev_after, after)):
-        for pol in ev.selecting(subject, direction):
+        for pol in selecting(ev, subject, direction):
             pid = policy_id(pol)
             if pid in changed:
                 ids.add(pid)
     return ids
+
+
+def selecting(ev: Selecting, subject: Subject, direction: Direction) -> list[PolicyLike]:
+    """The policies of every kind that select this end for `direction`: the evaluator's NetworkPolicies (whose
+    policyTypes name it), and with Cilium the CNP/CCNP with a rule selecting the pod that has allow or deny items
+    for that direction or sets its default deny."""
+    found: list[PolicyLike] = list(ev.selecting(subject, direction))
+    if isinstance(ev, CiliumEvaluator) and subject.pod is not None and not subject.pod.host_network:
+        engine = ev.view.engine
+        seen: set[int] = set()
+        for compiled in engine.selecting(ev.view.party(subject)):
+            rule = compiled.rule
+            if id(compiled.policy) in seen:
+                continue
+            if rule.allows(direction) or rule.denies(direction) or engine.isolates(rule, direction):
+                seen.add(id(compiled.policy))
+                found.append(compiled.policy)
+    return found
 
 
 class _Ends:

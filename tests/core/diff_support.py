@@ -69,9 +69,51 @@ def netpol(ns: str, name: str, spec: Doc, **meta: Any) -> Doc:
 
 
 def snap(*policies: Doc, docs: list[Doc] | None = None) -> ClusterSnapshot:
-    parsed = parse_objects(copy.deepcopy([*(docs if docs is not None else base_docs()), *policies]))
+    all_docs = copy.deepcopy([*(docs if docs is not None else base_docs()), *policies])
+    if any(str(d.get("apiVersion", "")).startswith("cilium.io/") for d in all_docs):
+        return cilium_snap(all_docs)
+    parsed = parse_objects(all_docs)
     assert parsed.problems == [], parsed.problems
     return ClusterSnapshot.from_parse(parsed)
+
+
+def cilium_snap(docs: list[Doc]) -> ClusterSnapshot:
+    """A snapshot holding Cilium objects, judged by the Cilium evaluator."""
+    from netpol_tui.core.cilium.objects import CiliumObjects
+    from netpol_tui.core.evaluate_cilium import CiliumEvaluator
+
+    parsed = parse_objects(copy.deepcopy(docs))
+    snapshot = ClusterSnapshot.from_parse(parsed)
+    if isinstance(snapshot.evaluator, CiliumEvaluator):  # the snapshot carries its Cilium objects itself
+        assert parsed.problems == [], parsed.problems
+        return snapshot
+    # until the snapshot carries them: the Cilium objects parsed apart, the evaluator built on them
+    objs = CiliumObjects()
+    k8s = [d for d in copy.deepcopy(docs) if not objs.parse(d)]
+    assert objs.problems == [], objs.problems
+    parsed = parse_objects(k8s)
+    assert parsed.problems == [], parsed.problems
+    snapshot = ClusterSnapshot.from_parse(parsed)
+    snapshot._evaluator = CiliumEvaluator(snapshot, objs)
+    return snapshot
+
+
+def cnp(ns: str, name: str, spec: Doc, **meta: Any) -> Doc:
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": name, "namespace": ns, **meta},
+        "spec": spec,
+    }
+
+
+def ccnp(name: str, spec: Doc, **meta: Any) -> Doc:
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumClusterwideNetworkPolicy",
+        "metadata": {"name": name, **meta},
+        "spec": spec,
+    }
 
 
 def ep(key: str) -> Endpoint:
@@ -156,10 +198,15 @@ def brute_force(
         ]
         ids: set[PolicyId] = set()
         for side_b, side_a in sides:
-            for pr in (*side_b.policies, *side_a.policies):
-                pid = policy_id(pr.policy)
-                if pid in changes:
-                    ids.add(pid)
+            for side in (side_b, side_a):
+                cilium = getattr(side, "cilium", None)  # the CNP/CCNP part of a side judged with Cilium
+                pols = [pr.policy for pr in side.policies] + [
+                    ps.policy for ps in getattr(cilium, "policies", ())
+                ]
+                for pol in pols:
+                    pid = policy_id(pol)
+                    if pid in changes:
+                        ids.add(pid)
         side = Side.BOTH if len(sides) == 2 else Side(str(sides[0][0].direction).lower())
         out.append(
             ConnectionChange(

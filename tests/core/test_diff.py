@@ -16,6 +16,8 @@ from diff_support import (
     all_pairs,
     base_docs,
     brute_force,
+    ccnp,
+    cnp,
     ep,
     flow,
     netpol,
@@ -425,9 +427,77 @@ def pod_doc(draw: st.DrawFn, i: int) -> Doc:
 
 
 @st.composite
-def states(draw: st.DrawFn) -> tuple[list[Doc], list[Doc]]:
+def cilium_selector(draw: st.DrawFn) -> Doc:
+    sel = draw(selector(POD_KEYS))
+    if draw(st.booleans()) and draw(st.booleans()):
+        sel.setdefault("matchLabels", {})["k8s:io.kubernetes.pod.namespace"] = draw(
+            st.sampled_from(P_NAMESPACES)
+        )
+    return sel
+
+
+@st.composite
+def cilium_item(draw: st.DrawFn, direction: str) -> Doc:
+    item: Doc = {}
+    peer = draw(st.sampled_from(["endpoints", "entities", "cidr", "none"]))
+    prefix = "from" if direction == "ingress" else "to"
+    if peer == "endpoints":
+        item[f"{prefix}Endpoints"] = draw(st.lists(cilium_selector(), min_size=1, max_size=2))
+    elif peer == "entities":
+        item[f"{prefix}Entities"] = [draw(st.sampled_from(["world", "cluster", "all"]))]
+    elif peer == "cidr":
+        item[f"{prefix}CIDR"] = [draw(st.sampled_from(["203.0.113.0/24", "10.9.0.0/16"]))]
+    if peer == "none" or draw(st.booleans()):
+        ports = draw(
+            st.lists(
+                st.sampled_from([("80", "TCP"), ("81", "TCP"), ("53", "UDP"), ("9000", "SCTP")]),
+                min_size=1,
+                max_size=2,
+            )
+        )
+        item["toPorts"] = [{"ports": [{"port": p, "protocol": proto} for p, proto in ports]}]
+    return item
+
+
+@st.composite
+def cilium_policy_doc(
+    draw: st.DrawFn, name: str, kind: str | None = None, namespace: str | None = None
+) -> Doc:
+    kind = kind or draw(st.sampled_from(["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"]))
+    spec: Doc = {"endpointSelector": draw(cilium_selector())}
+    for section, direction in (
+        ("ingress", "ingress"),
+        ("egress", "egress"),
+        ("ingressDeny", "ingress"),
+        ("egressDeny", "egress"),
+    ):
+        if draw(st.booleans()) and (not section.endswith("Deny") or draw(st.booleans())):
+            spec[section] = draw(st.lists(cilium_item(direction), max_size=2))
+    if draw(st.booleans()) and draw(st.booleans()):
+        spec["enableDefaultDeny"] = {"ingress": draw(st.booleans()), "egress": draw(st.booleans())}
+    if kind == "CiliumNetworkPolicy":
+        return cnp(namespace or draw(st.sampled_from(P_NAMESPACES)), name, spec)
+    return ccnp(name, spec)
+
+
+@st.composite
+def mixed_policy_doc(draw: st.DrawFn, name: str, like: Doc | None = None) -> Doc:
+    """A NetworkPolicy, a CNP or a CCNP; `like`: of the same kind and namespace (a modification)."""
+    kind = (
+        like["kind"]
+        if like is not None
+        else draw(st.sampled_from(["NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"]))
+    )
+    namespace = like["metadata"].get("namespace") if like is not None else None
+    if kind == "NetworkPolicy":
+        return draw(policy_doc(name, namespace))
+    return draw(cilium_policy_doc(name, kind, namespace))
+
+
+@st.composite
+def states(draw: st.DrawFn, cilium: bool = False) -> tuple[list[Doc], list[Doc]]:
     """A cluster and a mutation of it: policies created, deleted, modified (spec or metadata only), pods and
-    namespaces relabelled."""
+    namespaces relabelled. With `cilium`, the policies are of every kind."""
     ns_docs = [
         {
             "apiVersion": "v1",
@@ -442,7 +512,13 @@ def states(draw: st.DrawFn) -> tuple[list[Doc], list[Doc]]:
         for n in P_NAMESPACES
     ]
     pods = [draw(pod_doc(i)) for i in range(draw(st.integers(2, 6)))]
-    policies = [draw(policy_doc(f"pol{j}")) for j in range(draw(st.integers(1, 5)))]
+
+    def new_policy(name: str, like: Doc | None = None) -> Doc:
+        if cilium:
+            return draw(mixed_policy_doc(name, like))
+        return draw(policy_doc(name, like["metadata"]["namespace"] if like is not None else None))
+
+    policies = [new_policy(f"pol{j}") for j in range(draw(st.integers(1, 5)))]
     mode = draw(st.sampled_from(["policies", "objects", "both"]))  # what the mutation touches
     after_policies: list[Doc] = []
     for pol in policies:
@@ -454,13 +530,13 @@ def states(draw: st.DrawFn) -> tuple[list[Doc], list[Doc]]:
         if action == "keep":
             after_policies.append(pol)
         elif action == "modify":
-            after_policies.append(draw(policy_doc(pol["metadata"]["name"], pol["metadata"]["namespace"])))
+            after_policies.append(new_policy(pol["metadata"]["name"], pol))
         elif action == "metadata":
             changed = copy.deepcopy(pol)
             changed["metadata"]["resourceVersion"] = "99"
             after_policies.append(changed)
     for j in range(draw(st.integers(0, 2)) if mode != "objects" else 0):
-        after_policies.append(draw(policy_doc(f"new{j}")))
+        after_policies.append(new_policy(f"new{j}"))
     after_ns = copy.deepcopy(ns_docs)
     after_pods = copy.deepcopy(pods)
     if mode != "policies" and draw(st.booleans()):
@@ -527,3 +603,109 @@ def test_fast_diff_equals_brute_force(
     assert fast.changes == oracle
     assert fast.rejudged <= len(observed)
     assert sum(oc.flows for oc in observed) == len(picks) + len(observed) - sum(1 for p in picks if p[3])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cilium kinds: the same diff through the evaluator, identities (kind, namespace, name)
+# ---------------------------------------------------------------------------------------------------------------
+def _ports(*ports: int) -> list[Doc]:
+    return [{"ports": [{"port": str(p), "protocol": "TCP"} for p in ports]}]
+
+
+CNP_ALLOW_B = {
+    "endpointSelector": {"matchLabels": {"pod": "a"}},
+    "ingress": [{"fromEndpoints": [{"matchLabels": {"pod": "b"}}], "toPorts": _ports(80)}],
+}
+CNP_DENY_C = {
+    "endpointSelector": {"matchLabels": {"pod": "a"}},
+    "ingressDeny": [{"fromEndpoints": [{"matchLabels": {"pod": "c"}}]}],
+}
+CCNP_EGRESS_DNS_ONLY = {
+    "endpointSelector": {"matchLabels": {"k8s:io.kubernetes.pod.namespace": "y"}},
+    "egress": [{"toEntities": ["world"], "toPorts": _ports(443)}],
+}
+
+CILIUM_CASES: list[tuple[str, list[Doc], list[Doc], list[Flow], set[tuple[Any, ...]]]] = [
+    (
+        "CNP created: isolates x/a, allows b on 80",
+        [],
+        [cnp("x", "a-in", CNP_ALLOW_B)],
+        [flow("x/b", "x/a"), flow("x/b", "x/a", 81), flow("x/c", "x/a"), flow("x/c", "x/b")],
+        {
+            ("x/b", "x/a", True, False, "ingress", ("created:x/a-in",)),
+            ("x/c", "x/a", True, False, "ingress", ("created:x/a-in",)),
+        },
+    ),
+    (
+        "CNP modified port 80 -> 81",
+        [cnp("x", "a-in", CNP_ALLOW_B)],
+        [cnp("x", "a-in", dict(CNP_ALLOW_B, ingress=[dict(CNP_ALLOW_B["ingress"][0], toPorts=_ports(81))]))],
+        [flow("x/b", "x/a"), flow("x/b", "x/a", 81)],
+        {
+            ("x/b", "x/a", True, False, "ingress", ("modified:x/a-in",)),
+            ("x/b", "x/a", False, True, "ingress", ("modified:x/a-in",)),
+        },
+    ),
+    (
+        "an explicit deny added next to an allow-all NetworkPolicy: the deny wins",
+        [netpol("x", "open", {"podSelector": {}, "ingress": [{}]})],
+        [netpol("x", "open", {"podSelector": {}, "ingress": [{}]}), cnp("x", "no-c", CNP_DENY_C)],
+        [flow("x/c", "x/a"), flow("x/b", "x/a"), flow("x/c", "x/b")],
+        {("x/c", "x/a", True, False, "ingress", ("created:x/no-c",))},
+    ),
+    (
+        "CCNP deleted: egress of namespace y back; its namespace is empty",
+        [ccnp("y-egress", CCNP_EGRESS_DNS_ONLY)],
+        [],
+        [flow("y/a", "x/a"), flow("y/b", "203.0.113.9", 443), flow("x/a", "y/a")],
+        {("y/a", "x/a", False, True, "egress", ("deleted:/y-egress",))},
+    ),
+    (
+        "a CNP and a NetworkPolicy of the same name are two policies",
+        [netpol("x", "same", DENY_INGRESS)],
+        [netpol("x", "same", DENY_INGRESS), cnp("x", "same", CNP_ALLOW_B)],
+        [flow("x/b", "x/a"), flow("x/c", "x/a")],
+        {("x/b", "x/a", False, True, "ingress", ("created:x/same",))},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("title", "before", "after", "flows", "expected"), CILIUM_CASES, ids=[c[0] for c in CILIUM_CASES]
+)
+def test_diff_cilium_cases(
+    title: str, before: list[Doc], after: list[Doc], flows: list[Flow], expected: set[tuple[Any, ...]]
+) -> None:
+    b, a = snap(*before), snap(*after)
+    observed = observed_connections(flows)
+    result = diff(observed, b, a)
+    assert summary(result.changes) == expected
+    assert summary(result.changes) == summary(brute_force(observed, b, a))
+
+
+def test_cilium_kinds_in_changed_by() -> None:
+    b = snap(ccnp("y-egress", CCNP_EGRESS_DNS_ONLY), cnp("x", "a-in", CNP_ALLOW_B))
+    a = snap(cnp("x", "a-in", dict(CNP_DENY_C, ingress=[{"fromEntities": ["all"]}])))
+    result = diff(observed_connections([flow("y/a", "x/a"), flow("x/c", "x/a")]), b, a)
+    assert summary(result.changes) == {
+        ("y/a", "x/a", False, True, "both", ("deleted:/y-egress", "modified:x/a-in"))
+    }
+    kinds = {
+        (p.policy.kind, p.policy.namespace, p.policy.name, p.change)
+        for c in result.changes
+        for p in c.changed_by
+    }
+    assert kinds == {
+        ("CiliumClusterwideNetworkPolicy", "", "y-egress", Change.DELETED),
+        ("CiliumNetworkPolicy", "x", "a-in", Change.MODIFIED),
+    }
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(states(cilium=True))
+def test_fast_diff_equals_brute_force_with_cilium_kinds(pair: tuple[list[Doc], list[Doc]]) -> None:
+    before_docs, after_docs = pair
+    before = snap(docs=before_docs)
+    after = snap(docs=after_docs)
+    observed = observed_connections(_flows(before_docs, []))
+    assert diff(observed, before, after).changes == brute_force(observed, before, after)
