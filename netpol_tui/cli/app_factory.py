@@ -25,7 +25,7 @@ from netpol_tui.ui.feeds import ClusterFeed, FlowFeed, MemoryFlowFeed, StaticClu
 from netpol_tui.ui.options import TuiOptions
 
 if TYPE_CHECKING:
-    from netpol_tui.sources.portforward import PortForwarder
+    from netpol_tui.sources.kube.portforward import PortForwarder
     from netpol_tui.ui.app import NetpolApp
 
 __all__ = [

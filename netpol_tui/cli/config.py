@@ -21,7 +21,7 @@ from netpol_tui.ui.options import TuiOptions
 
 if TYPE_CHECKING:  # grpc and the kubernetes client load only for the commands that talk to them
     from netpol_tui.sources.hubble.client import HubbleConfig
-    from netpol_tui.sources.portforward import PortForwarder
+    from netpol_tui.sources.kube.portforward import PortForwarder
 
 DEFAULT_SERVER = "localhost:4245"
 
@@ -121,7 +121,7 @@ def relay(args: argparse.Namespace, cluster: ClusterConfig) -> tuple[str, PortFo
     server = getattr(args, "server", None) or os.environ.get("HUBBLE_SERVER") or DEFAULT_SERVER
     if not getattr(args, "port_forward", False):
         return server, None
-    from netpol_tui.sources.portforward import start_port_forward
+    from netpol_tui.sources.kube.portforward import start_port_forward
 
     fwd = start_port_forward(
         cluster.kubeconfig, cluster.context, int(getattr(args, "port_forward_port", 0) or 0)

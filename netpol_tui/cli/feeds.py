@@ -110,7 +110,7 @@ class ReplayFeed:
 
 
 class KubeFeed:
-    """The live kube watch (sources/kube.py). When the kube API cannot be used at all (no kubeconfig, a bad
+    """The live kube watch (sources/kube). When the kube API cannot be used at all (no kubeconfig, a bad
     context ...), a KubeStatus("failed") says so and the connection is retried with the one backoff."""
 
     def __init__(

@@ -11,7 +11,8 @@ from support import fake_apiserver as fa
 
 from netpol_tui.cli import build_parser
 from netpol_tui.cli.config import cluster_config, relay
-from netpol_tui.sources import kube, portforward
+from netpol_tui.sources import kube
+from netpol_tui.sources.kube import portforward
 
 RELAY_SELECTOR = {"k8s-app": "hubble-relay"}
 RELAY_PORTS = [{"name": "grpc", "port": 80, "protocol": "TCP", "targetPort": "grpc"}]

@@ -15,7 +15,7 @@ from kube_support import Runner, base_objects, fake_server, source_for
 from support import fake_apiserver as fa
 
 from netpol_tui.cli import main
-from netpol_tui.sources import portforward
+from netpol_tui.sources.kube import portforward
 
 
 def test_only_get_requests_reach_the_api_server(tmp_path, capsys):

@@ -15,7 +15,7 @@ from netpol_tui.cli.config import cluster_config
 from netpol_tui.cli.errors import CliError
 from netpol_tui.core import wording
 from netpol_tui.core.cluster import ClusterSnapshot
-from netpol_tui.sources import kube_errors as kube_text
+from netpol_tui.sources.kube import errors as kube_text
 from netpol_tui.sources.snapshot_io import objects_from_snapshot, write_snapshot
 
 

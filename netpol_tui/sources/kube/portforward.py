@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from netpol_tui.core import render
-from netpol_tui.sources import kube_errors as text
-from netpol_tui.sources.kube import Connection, connect, describe_error
-from netpol_tui.sources.kube_errors import KubeError
+from netpol_tui.sources.kube import errors as text
+from netpol_tui.sources.kube.config import Connection, connect, describe_error
+from netpol_tui.sources.kube.errors import KubeError
 
 RELAY_NAMESPACE = "kube-system"
 RELAY_SERVICE = "hubble-relay"

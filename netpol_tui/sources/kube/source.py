@@ -22,27 +22,36 @@ from __future__ import annotations
 
 import builtins
 import json
-import os
 import queue
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from netpol_tui.core import render
 from netpol_tui.core.cluster import ClusterSnapshot, Coverage
 from netpol_tui.core.manifests import parse_objects
 from netpol_tui.core.model import KubePhase, KubeStatus, Origin, Problem
-from netpol_tui.sources import kube_errors as text
 from netpol_tui.sources.backoff import Backoff
-from netpol_tui.sources.kube_errors import KubeError
+from netpol_tui.sources.kube import errors as text
+from netpol_tui.sources.kube.config import Connection, connect, describe_error
+from netpol_tui.sources.kube.errors import KubeError
+from netpol_tui.sources.kube.resources import (
+    CILIUM_GROUP,
+    CILIUM_NETWORK_POLICIES,
+    CILIUM_RESOURCES,
+    CORE_RESOURCES,
+    NAMESPACES,
+    NETWORK_POLICIES,
+    PODS,
+    Resource,
+    _key,
+    _rv,
+    slim,
+)
 
 ORIGIN = Origin("kube-api")
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 
 
 class _Forbidden(Exception):
@@ -57,209 +66,6 @@ class _Gone(Exception):
 
 class _Missing(Exception):
     """404 on a list: the resource type does not exist on this server (e.g. Cilium CRDs removed)."""
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Resources
-# ---------------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Resource:
-    plural: str  # "pods"
-    kind: str  # "Pod"
-    group: str  # "" for the core group
-    version: str
-    namespaced: bool
-    counted_only: bool = False  # a policy kind we do not evaluate: count it, keep its raw dict for snapshots
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-
-NAMESPACES = Resource("namespaces", "Namespace", "", "v1", namespaced=False)
-PODS = Resource("pods", "Pod", "", "v1", namespaced=True)
-NETWORK_POLICIES = Resource("networkpolicies", "NetworkPolicy", "networking.k8s.io", "v1", namespaced=True)
-CILIUM_GROUP = "cilium.io"
-CILIUM_NETWORK_POLICIES = Resource(
-    "ciliumnetworkpolicies", "CiliumNetworkPolicy", CILIUM_GROUP, "v2", namespaced=True, counted_only=True
-)
-CILIUM_CLUSTERWIDE_POLICIES = Resource(
-    "ciliumclusterwidenetworkpolicies",
-    "CiliumClusterwideNetworkPolicy",
-    CILIUM_GROUP,
-    "v2",
-    namespaced=False,
-    counted_only=True,
-)
-CORE_RESOURCES = (NAMESPACES, PODS, NETWORK_POLICIES)
-CILIUM_RESOURCES = (CILIUM_NETWORK_POLICIES, CILIUM_CLUSTERWIDE_POLICIES)
-
-
-def slim(obj: Mapping[str, Any], res: Resource) -> dict[str, Any]:
-    """The object as we keep and save it: kind/apiVersion set (list items lack them), managedFields, the
-    last-applied annotation and a pod's noisy status and non-network spec dropped. Everything the parser reads
-    stays: labels, ownerReferences, hostNetwork, containers' ports, nodeName, podIP/podIPs, phase."""
-    out: dict[str, Any] = {"apiVersion": res.api_version, "kind": res.kind}
-    for key, value in obj.items():
-        if key not in ("apiVersion", "kind"):
-            out[key] = value
-    meta = obj.get("metadata")
-    if isinstance(meta, Mapping):
-        meta = {k: v for k, v in meta.items() if k != "managedFields"}
-        ann = meta.get("annotations")
-        if isinstance(ann, Mapping) and LAST_APPLIED in ann:
-            ann = {k: v for k, v in ann.items() if k != LAST_APPLIED}
-            if ann:
-                meta["annotations"] = ann
-            else:
-                del meta["annotations"]
-        out["metadata"] = meta
-    if res is PODS:
-        spec = obj.get("spec")
-        if isinstance(spec, Mapping):
-            out["spec"] = _slim_pod_spec(spec)
-        status = obj.get("status")
-        if isinstance(status, Mapping):
-            out["status"] = {
-                k: status[k] for k in ("phase", "podIP", "podIPs", "hostIP", "hostIPs") if k in status
-            }
-    return out
-
-
-_POD_SPEC_KEYS = ("nodeName", "hostNetwork", "serviceAccountName", "initContainers", "containers")
-_CONTAINER_KEYS = ("name", "image", "ports", "restartPolicy")
-
-
-def _slim_pod_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key in _POD_SPEC_KEYS:
-        if key not in spec:
-            continue
-        value = spec[key]
-        if key in ("initContainers", "containers") and isinstance(value, list):
-            value = [
-                {k: c[k] for k in _CONTAINER_KEYS if k in c} if isinstance(c, Mapping) else c for c in value
-            ]
-        out[key] = value
-    return out
-
-
-def _key(obj: Mapping[str, Any]) -> str:
-    meta = obj.get("metadata") or {}
-    ns = meta.get("namespace") or ""
-    return f"{ns}/{meta.get('name', '')}" if ns else str(meta.get("name", ""))
-
-
-def _rv(obj: Mapping[str, Any]) -> str:
-    meta = obj.get("metadata") or {}
-    return str(meta.get("resourceVersion") or "")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# kubeconfig, as kubectl resolves it
-# ---------------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Connection:
-    api_client: Any  # kubernetes.client.ApiClient
-    context: str  # "" for in-cluster config
-    server: str
-
-
-def connect(kubeconfig: str | None = None, context: str | None = None) -> Connection:
-    """An ApiClient as kubectl would build it: `--kubeconfig` FILE, else `$KUBECONFIG` (paths joined with ':',
-    merged, first one wins per name), else ~/.kube/config, else the in-cluster service account."""
-    from kubernetes import client, config
-    from kubernetes.config.config_exception import ConfigException
-
-    paths: str | None = None
-    if kubeconfig:
-        path = os.path.expanduser(kubeconfig)
-        if not os.path.exists(path):
-            raise KubeError(text.kubeconfig_missing(kubeconfig))
-        paths = path
-        where = kubeconfig
-    else:
-        env = os.environ.get("KUBECONFIG", "")
-        existing = [os.path.expanduser(p) for p in env.split(os.pathsep) if p]
-        existing = [p for p in existing if os.path.exists(p)]
-        if existing:
-            paths = os.pathsep.join(existing)
-            where = "$KUBECONFIG"
-        elif not env and os.path.exists(os.path.expanduser("~/.kube/config")):
-            paths = os.path.expanduser("~/.kube/config")
-            where = "~/.kube/config"
-    cfg = client.Configuration()
-    if paths is None:
-        if os.environ.get("KUBERNETES_SERVICE_HOST") and os.path.exists(SA_TOKEN):
-            try:
-                config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
-            except ConfigException as exc:
-                raise KubeError(text.config_invalid("in-cluster", _first_line(exc))) from None
-            return Connection(client.ApiClient(cfg), "", cfg.host)
-        looked = (
-            "$KUBECONFIG: " + os.environ["KUBECONFIG"] if os.environ.get("KUBECONFIG") else "~/.kube/config"
-        )
-        raise KubeError(text.no_config(f"looked at {looked}"))
-    try:
-        contexts, current = config.list_kube_config_contexts(config_file=paths)  # type: ignore[no-untyped-call]
-    except (ConfigException, OSError, ValueError, TypeError, KeyError) as exc:
-        raise KubeError(text.config_invalid(where, _first_line(exc))) from None
-    except Exception as exc:  # yaml errors and the like: still one line
-        raise KubeError(text.config_invalid(where, _first_line(exc))) from None
-    names = [c.get("name", "") for c in contexts or [] if isinstance(c, Mapping)]
-    if context and context not in names:
-        raise KubeError(text.context_not_found(context, names))
-    if not context and not current:
-        raise KubeError(text.config_invalid(where, "no current-context: pass --context NAME"))
-    chosen = context or _first_current_context(paths) or (current or {}).get("name", "")
-    try:
-        config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=paths, context=chosen, client_configuration=cfg, persist_config=False
-        )
-    except Exception as exc:  # ConfigException, exec plugin failures, bad certificate files ...
-        raise KubeError(text.config_invalid(where, _first_line(exc))) from None
-    return Connection(client.ApiClient(cfg), chosen, cfg.host)
-
-
-def _first_current_context(paths: str) -> str:
-    """kubectl takes current-context from the first merged file that sets it (the client takes the last)."""
-    import yaml
-
-    for path in paths.split(os.pathsep):
-        try:
-            with open(path, encoding="utf-8") as f:
-                doc = yaml.safe_load(f)
-        except (OSError, yaml.YAMLError):
-            continue
-        if (
-            isinstance(doc, Mapping)
-            and isinstance(doc.get("current-context"), str)
-            and doc["current-context"]
-        ):
-            return str(doc["current-context"])
-    return ""
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
-
-
-_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
-
-
-def describe_error(exc: BaseException) -> str:
-    """A short reason for a transport failure: "Connection refused", "timed out", ..."""
-    text = str(exc)
-    m = _ERRNO.search(text)
-    if m:
-        return m.group(1).strip().rstrip(".")
-    reason = getattr(exc, "reason", None)
-    if isinstance(reason, BaseException):
-        return describe_error(reason)
-    if "timed out" in text.lower():
-        return "timed out"
-    return _first_line(exc)[:200]
 
 
 # ---------------------------------------------------------------------------------------------------------------
