@@ -1,4 +1,6 @@
-"""A Hubble-compatible gRPC server (`observer.Observer`) on loopback: for tests, benchmarks and `netpol-tui demo`.
+"""Test kit: a Hubble-compatible gRPC server (`observer.Observer`) on loopback with faults, for tests and benchmarks.
+
+(`netpol-tui demo` uses the small one in netpol_tui/sources/hubble/loopback.py; this one stays out of the wheel.)
 
 How to use it::
 
