@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from netpol_tui.core.cilium.engine import CiliumContext
 from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.evaluate import Evaluator, Verdict
 from netpol_tui.core.evaluate_cilium import CiliumEvaluator
 from netpol_tui.core.explain import subject_for_endpoint
 from netpol_tui.core.manifests import ParseResult, parse_objects
@@ -45,10 +46,12 @@ __all__ = [
     "Side",
     "changed_selecting",
     "diff",
+    "evaluate",
     "observed_connections",
     "policy_changes",
     "policy_id",
     "policy_objects",
+    "selecting",
     "staged",
 ]
 
@@ -100,6 +103,7 @@ class ObservedConnection:
     flows: int
     source: Endpoint
     destination: Endpoint
+    names: tuple[str, ...] = ()  # the DNS names Hubble gave the destination (for toFQDNs rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +176,11 @@ def observed_connections(flows: Iterable[Flow]) -> list[ObservedConnection]:
                 1,
                 endpoints.setdefault(_endpoint_key(src), src),
                 endpoints.setdefault(_endpoint_key(dst), dst),
+                flow.destination_names,
             ]
-        return [ObservedConnection(Connection(*key), n, s, d) for key, (n, s, d) in seen.items()]
+        return [
+            ObservedConnection(Connection(*key), n, s, d, names) for key, (n, s, d, names) in seen.items()
+        ]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -312,6 +319,15 @@ def _subject_ns(s: Subject) -> str | None:
 # ---------------------------------------------------------------------------------------------------------------
 # The diff
 # ---------------------------------------------------------------------------------------------------------------
+def evaluate(
+    ev: Evaluator, src: Subject, dst: Subject, port: int, protocol: str, names: tuple[str, ...] = ()
+) -> Verdict:
+    """The evaluator's verdict; the destination's DNS names go to an evaluator that judges toFQDNs rules."""
+    if names and isinstance(ev, CiliumEvaluator):
+        return ev.evaluate(src, dst, port, protocol, names=names)
+    return ev.evaluate(src, dst, port, protocol)
+
+
 class Selecting(Protocol):
     def selecting(self, subject: Subject, direction: str) -> Sequence[Any]: ...
 
@@ -425,8 +441,8 @@ def _diff(
             continue
         rejudged += 1
         conn = oc.connection
-        vb = ev_b.evaluate(ends.before[s], ends.before[d], conn.port, conn.protocol)
-        va = ev_a.evaluate(ends.after[s], ends.after[d], conn.port, conn.protocol)
+        vb = evaluate(ev_b, ends.before[s], ends.before[d], conn.port, conn.protocol, oc.names)
+        va = evaluate(ev_a, ends.after[s], ends.after[d], conn.port, conn.protocol, oc.names)
         if vb.allowed == va.allowed:
             continue
         eg_diff = vb.egress.allowed != va.egress.allowed

@@ -26,6 +26,7 @@ from netpol_tui.core.diff import (
     PolicyId,
     Side,
     changed_selecting,
+    evaluate,
     policy_changes,
     policy_objects,
 )
@@ -171,9 +172,9 @@ class ChangeHistory:
     def _attribute(
         self, flow: Flow, now_snap: ClusterSnapshot, port: int, protocol: str
     ) -> Attribution | None:
-        src_ep, dst_ep = flow.source, flow.destination
+        src_ep, dst_ep, names = flow.source, flow.destination, flow.destination_names
         if flow.is_reply is True:
-            src_ep, dst_ep = dst_ep, src_ep
+            src_ep, dst_ep, names = dst_ep, src_ep, flow.source_names
         for t in reversed(self._transitions):
             if not t.cluster_wide and not _may_select(t, src_ep, dst_ep):
                 continue  # no changed policy lives in either end's namespace
@@ -185,10 +186,15 @@ class ChangeHistory:
             ing = changed_selecting(changed, ev_b, b_dst, ev_a, a_dst, Direction.INGRESS)
             if not (eg or ing):
                 continue  # this change does not concern the connection: look further back
-            now = now_snap.evaluator.evaluate(
-                subject_for_endpoint(src_ep, now_snap), subject_for_endpoint(dst_ep, now_snap), port, protocol
+            now = evaluate(
+                now_snap.evaluator,
+                subject_for_endpoint(src_ep, now_snap),
+                subject_for_endpoint(dst_ep, now_snap),
+                port,
+                protocol,
+                names,
             )
-            was = ev_b.evaluate(b_src, b_dst, port, protocol)
+            was = evaluate(ev_b, b_src, b_dst, port, protocol, names)
             if was.allowed == now.allowed:
                 return None
             eg_diff = was.egress.allowed != now.egress.allowed

@@ -12,6 +12,7 @@ from netpol_tui.core.diff import (
     ObservedConnection,
     PolicyId,
     Side,
+    evaluate,
     policy_changes,
     policy_id,
 )
@@ -177,17 +178,21 @@ def brute_force(
     out = []
     for oc in observed:
         c = oc.connection
-        vb = before.evaluator.evaluate(
+        vb = evaluate(
+            before.evaluator,
             subject_for_endpoint(oc.source, before),
             subject_for_endpoint(oc.destination, before),
             c.port,
             c.protocol,
+            oc.names,
         )
-        va = after.evaluator.evaluate(
+        va = evaluate(
+            after.evaluator,
             subject_for_endpoint(oc.source, after),
             subject_for_endpoint(oc.destination, after),
             c.port,
             c.protocol,
+            oc.names,
         )
         if vb.allowed == va.allowed:
             continue

@@ -709,3 +709,41 @@ def test_fast_diff_equals_brute_force_with_cilium_kinds(pair: tuple[list[Doc], l
     after = snap(docs=after_docs)
     observed = observed_connections(_flows(before_docs, []))
     assert diff(observed, before, after).changes == brute_force(observed, before, after)
+
+
+def test_fqdn_rules_use_the_names_hubble_gave_the_destination() -> None:
+    fqdn = cnp(
+        "x",
+        "a-egress",
+        {
+            "endpointSelector": {"matchLabels": {"pod": "a"}},
+            "egress": [
+                {
+                    "toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "y"}}],
+                    "toPorts": [
+                        {
+                            "ports": [{"port": "53", "protocol": "ANY"}],
+                            "rules": {"dns": [{"matchPattern": "*"}]},
+                        }
+                    ],
+                },
+                {"toFQDNs": [{"matchName": "api.example.com"}], "toPorts": _ports(443)},
+            ],
+        },
+    )
+    named = Flow(
+        source=ep("x/a"),
+        destination=Endpoint(ip="203.0.113.9", kind=EndpointKind.WORLD),
+        destination_port=443,
+        protocol="TCP",
+        destination_names=("api.example.com",),
+    )
+    unnamed = flow("x/a", "198.51.100.1", 443)
+    observed = observed_connections([named, unnamed])
+    assert observed[0].names == ("api.example.com",)
+    before, after = snap(), snap(fqdn)
+    result = diff(observed, before, after)
+    assert summary(result.changes) == {
+        ("x/a", "198.51.100.1", True, False, "egress", ("created:x/a-egress",))
+    }
+    assert summary(brute_force(observed, before, after)) == summary(result.changes)
