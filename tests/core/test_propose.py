@@ -431,7 +431,7 @@ APPS = ("web", "api", "db")
 CONTAINER_PORTS = ((80, "http", "TCP"), (53, "dns", "UDP"), (8080, "", "TCP"), (9000, "sc", "SCTP"))
 OBS_PORTS = ((80, "TCP"), (53, "UDP"), (8080, "TCP"), (9000, "SCTP"), (5432, "TCP"))
 EXTERNAL = ("203.0.113.5", "203.0.113.9", "198.51.100.1", "2001:db8::5", "10.2.7.7")
-EXISTING = (
+EXISTING: tuple[dict[str, Any], ...] = (
     {"podSelector": {}, "ingress": [{}]},  # allow all ingress
     {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"]},  # deny ingress to web
     {"podSelector": {}, "egress": [{"ports": [{"protocol": "TCP", "port": 80}]}], "policyTypes": ["Egress"]},

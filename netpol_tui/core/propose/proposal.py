@@ -20,7 +20,7 @@ from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import DirectionResult, Evaluator
 from netpol_tui.core.manifests import parse_objects
 from netpol_tui.core.model import Direction, Endpoint, EndpointKind, Pod
-from netpol_tui.core.policy import NetworkPolicy
+from netpol_tui.core.policy import NetworkPolicy, Rule
 from netpol_tui.core.propose import build
 from netpol_tui.core.propose.build import NameBook, PeerKey
 from netpol_tui.core.propose.observed import Connection, ConnectionReducer
@@ -32,6 +32,7 @@ from netpol_tui.core.propose.workloads import (
     select_workloads,
     workload_of,
 )
+from netpol_tui.core.selectors import LabelSelector
 from netpol_tui.core.subject import Subject
 
 INGRESS = Direction.INGRESS
@@ -183,9 +184,59 @@ def _subject(end: End, ev: Evaluator) -> Subject:
 # ---------------------------------------------------------------------------------------------------------------
 # Judging
 # ---------------------------------------------------------------------------------------------------------------
+class _RuleIndex:
+    """The rules of a policy that could admit a peer of a given namespace: a superset, decided by `Rule.admits`.
+
+    A rule with no peers or with an ipBlock could admit anything; a selector peer only pods of the namespaces its
+    namespaceSelector matches (or the policy's own namespace); what is not a policy pod only the former.
+    """
+
+    def __init__(self, snapshot: ClusterSnapshot) -> None:
+        self._namespaces = snapshot.namespaces
+        self._ns_cache: dict[LabelSelector, tuple[str, ...]] = {}
+        self._index: dict[tuple[str, str], tuple[dict[str, list[Rule]], list[Rule]]] = {}
+
+    def _matching(self, selector: LabelSelector) -> tuple[str, ...]:
+        found = self._ns_cache.get(selector)
+        if found is None:
+            found = tuple(n for n, ns in self._namespaces.items() if selector.matches(ns.labels))
+            self._ns_cache[selector] = found
+        return found
+
+    def candidates(self, policy: NetworkPolicy, direction: Direction, other_ns: str | None) -> list[Rule]:
+        key = (policy.key, str(direction))
+        entry = self._index.get(key)
+        if entry is None:
+            by_ns: dict[str, list[Rule]] = {}
+            anywhere: list[Rule] = []
+            for rule in policy.rules(direction):
+                if not rule.peers or any(p.ip_block is not None for p in rule.peers):
+                    anywhere.append(rule)
+                    continue
+                names: set[str] = set()
+                for p in rule.peers:
+                    if p.namespace_selector is not None:
+                        names.update(self._matching(p.namespace_selector))
+                    else:
+                        names.add(policy.namespace)
+                for n in names:
+                    by_ns.setdefault(n, []).append(rule)
+            entry = self._index[key] = (by_ns, anywhere)
+        by_ns, anywhere = entry
+        if other_ns is None:
+            return anywhere
+        return [*anywhere, *by_ns.get(other_ns, ())]
+
+
 def _judge(
     snapshot: ClusterSnapshot, conns: list[Connection], ends: Mapping[str, End]
 ) -> tuple[_Judgement, Evaluator]:
+    """Every connection judged by the evaluator (`allows`); for each isolated side, every rule admitting it.
+
+    The rules are asked through their compiled matchers (`Rule.admits`, the evaluator's own fast path) over the
+    policies the evaluator says select that end (`selecting`); a connection is denied when a side has none, and
+    `allows` must agree. A denied connection gets its full verdict (`evaluate`), to say why.
+    """
     ev = snapshot.evaluator
     subjects: dict[str, Subject] = {}
 
@@ -196,21 +247,36 @@ def _judge(
         return s
 
     out = _Judgement()
+    index = _RuleIndex(snapshot)
     for i, c in enumerate(conns):
-        v = ev.evaluate(subject(c.source), subject(c.destination), c.port, c.protocol)
-        if not v.allowed:
-            out.denied.append((i, v.denying))
+        src, dst = subject(c.source), subject(c.destination)
+        sides: list[set[Element]] = []
+        denied = False
+        for direction, me, other in ((EGRESS, src, dst), (INGRESS, dst, src)):
+            if not me.policy_pod:
+                continue
+            policies = ev.selecting(me, direction)
+            if not policies:
+                continue
+            tag = str(direction)
+            other_ns = other.pod.namespace if other.policy_pod and other.pod is not None else None
+            admitting = {
+                (pol.key, tag, rule.index)
+                for pol in policies
+                for rule in index.candidates(pol, direction, other_ns)
+                if rule.admits(other, pol.namespace, c.port, c.protocol, dst)
+            }
+            denied = denied or not admitting
+            sides.append(admitting)
+        allowed = ev.allows(src, dst, c.port, c.protocol)
+        if allowed == denied:
+            raise AssertionError(f"the evaluator and its rules disagree on {c}")
+        if not allowed:
+            out.denied.append((i, ev.evaluate(src, dst, c.port, c.protocol).denying))
             continue
-        for side in (v.egress, v.ingress):
-            if side.enforced and side.isolated:
-                admitting = {
-                    (pr.policy.key, str(side.direction), rr.index)
-                    for pr in side.policies
-                    for rr in pr.rules
-                    if rr.allows
-                }
-                out.sets.append(admitting)
-                out.owner.append(i)
+        for admitting in sides:
+            out.sets.append(admitting)
+            out.owner.append(i)
     return out, ev
 
 
