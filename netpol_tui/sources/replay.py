@@ -121,7 +121,7 @@ class ReplaySource:
 
     def items(self) -> Iterator[Item]:
         """Every item in file order (filtered by the query); problems are recorded, never raised."""
-        decode = conv.LineDecoder()
+        decode = conv.LineDecoder().decode
         query = self.query
         counted = self._compressed is None and self._is_pipe  # else _position() asks the file
         readline = self._raw.readline
