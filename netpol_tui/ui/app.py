@@ -71,8 +71,8 @@ class NetpolApp(App[None]):
         self.options = options = options or TuiOptions()
         self.clock = clock
         self.main = MainScreen(options, live=flow_feed.live)  # raises FilterError for bad CLI words
-        # what the flow worker reads for each batch: (generation, local query), replaced whole by the UI thread
-        self.view_filter: tuple[int, FlowQuery] = (0, self.main.local_query)
+        # the view's local query, read by the flow worker for each batch (the UI thread replaces it whole)
+        self.view_filter: FlowQuery = self.main.local_query
         self._server_query = self.main.local_query.server_part() if flow_feed.server_filters else FlowQuery()
         # drop groups: the flow worker adds to them, the UI thread reads them (both under the lock)
         self.agg = DropAggregator(max_groups=options.max_groups)
@@ -130,7 +130,7 @@ class NetpolApp(App[None]):
                     flows.append(item)
                 else:
                     events.append(item)
-            generation, query = self.view_filter
+            query = self.view_filter
             visible = flows if query.is_empty else [f for f in flows if query.matches(f)]
             snapshot = self.main.snapshot
             drops, fresh = self._aggregate(flows)
@@ -139,9 +139,7 @@ class NetpolApp(App[None]):
                 for g in fresh
                 if g.sample is not None and snapshot is not None
             ]
-            self.main.post_message(
-                FlowsReceived(flows, visible, drops, events, generation, explained, snapshot)
-            )
+            self.main.post_message(FlowsReceived(flows, visible, drops, events, query, explained, snapshot))
 
     def _aggregate(self, flows: list[Flow]) -> tuple[int, list[DropGroup]]:
         """Add the batch's drops to the groups; returns how many, and the groups not explained yet."""

@@ -9,6 +9,7 @@ from textual.message import Message
 from netpol_tui.core.aggregate import DropGroup
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.explain import Explanation
+from netpol_tui.core.filters import FlowQuery
 from netpol_tui.core.model import Flow, KubeStatus, LostEvents, NodeStatus, StreamState
 from netpol_tui.ui.feeds import Progress
 from netpol_tui.ui.selection import Selection
@@ -20,8 +21,8 @@ GroupExplanations = Sequence[tuple[DropGroup, Explanation]]
 class FlowsReceived(Message):
     """One batch from the flow worker.
 
-    `flows`: every flow of the batch (in order); `visible`: those matching the view's local query of
-    generation `generation` (computed in the worker, so the event loop only appends); `drops`: how many of
+    `flows`: every flow of the batch (in order); `visible`: those matching `query`, the view's local query
+    when the worker read the batch (computed there, so the event loop only appends); `drops`: how many of
     `flows` are DROPPED or AUDIT; `events`: the batch's other items; `explained`: explanations of drop groups
     the batch created, made with `snapshot` (the UI thread stores them on the groups).
     """
@@ -34,7 +35,7 @@ class FlowsReceived(Message):
         visible: list[Flow],
         drops: int,
         events: list[StreamEvent],
-        generation: int,
+        query: FlowQuery,
         explained: GroupExplanations = (),
         snapshot: ClusterSnapshot | None = None,
     ) -> None:
@@ -43,7 +44,7 @@ class FlowsReceived(Message):
         self.visible = visible
         self.drops = drops
         self.events = events
-        self.generation = generation
+        self.query = query
         self.explained = explained
         self.snapshot = snapshot
 

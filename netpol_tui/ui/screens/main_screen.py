@@ -101,14 +101,10 @@ class MainScreen(Screen[None]):
         scope = Scope(
             drops_only=options.drops_only, words=options.words, narrow_live=options.narrow_live and live
         )
-        self.local_query = (
-            scope.query()
-        )  # raises FilterError for bad CLI words (the command turns it into a line)
+        # raises FilterError for bad CLI words (the command turns it into one line)
+        self.local_query = scope.query()
         self.set_reactive(MainScreen.scope, scope)
         self.set_reactive(MainScreen.drops_only, options.drops_only)
-        self.query_generation = (
-            0  # bumped with every new local query (batches filtered with an older one are redone)
-        )
         # data
         self.ring: FlowRing[Flow] = FlowRing(options.buffer)  # everything received
         self.view: FlowRing[Flow] = FlowRing(options.buffer)  # what the flows pane shows
@@ -186,7 +182,7 @@ class MainScreen(Screen[None]):
             for group, expl in m.explained:
                 group.explanation = expl
         visible = m.visible
-        if m.generation != self.query_generation:
+        if m.query is not self.local_query:  # filtered with a query replaced since: filter again
             q = self.local_query
             visible = [f for f in m.flows if q.matches(f)]
         if visible:
@@ -483,8 +479,7 @@ class MainScreen(Screen[None]):
 
     def watch_scope(self, scope: Scope) -> None:
         self.local_query = query = scope.query()
-        self.query_generation += 1
-        self.netpol.view_filter = (self.query_generation, query)
+        self.netpol.view_filter = query
         self._rebuild_view()
         self.groups_dirty = True
         self.netpol.subscribe(query)
