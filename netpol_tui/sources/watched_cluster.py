@@ -22,6 +22,7 @@ from typing import Any
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.history import DEFAULT_MAX_CHANGES, Attribution, ChangeHistory
 from netpol_tui.core.model import Flow, KubeStatus
+from netpol_tui.sources.cluster_loader import ClusterConfig
 
 __all__ = ["WatchedCluster"]
 
@@ -43,6 +44,16 @@ class WatchedCluster:
         self._thread: threading.Thread | None = None
         if initial is not None:
             self.history.observe(initial)
+
+    @classmethod
+    def for_config(cls, config: ClusterConfig, initial: ClusterSnapshot | None = None) -> WatchedCluster:
+        """A watch of the cluster `config` names through the kube API (started by `start()`)."""
+        from netpol_tui.sources.kube import KubeSource
+
+        return cls(
+            KubeSource(kubeconfig=config.kubeconfig, context=config.context, namespace=config.namespace),
+            initial=initial,
+        )
 
     # --- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> WatchedCluster:

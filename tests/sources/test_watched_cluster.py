@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 
-from kube_support import fake_server, source_for
+from kube_support import fake_server
 from support import fake_apiserver as fa
 
 from netpol_tui.core.diff import Change, PolicyId, Side
 from netpol_tui.core.model import Endpoint, EndpointKind, Flow
+from netpol_tui.sources.cluster_loader import ClusterConfig
 from netpol_tui.sources.watched_cluster import WatchedCluster
 
 API_INGRESS = {
@@ -53,7 +54,8 @@ def _rv(cluster: WatchedCluster) -> str:
 def test_a_policy_modified_mid_watch_is_attributed(tmp_path) -> None:
     with fake_server() as srv:
         srv.put(*objects())
-        with WatchedCluster(source_for(srv, tmp_path)) as cluster:
+        config = ClusterConfig(kubeconfig=srv.write_kubeconfig(str(tmp_path / "kubeconfig")))
+        with WatchedCluster.for_config(config) as cluster:
             assert cluster.wait(lambda c: c.snapshots >= 1), "no first snapshot"
             assert cluster.attribute(web_to_api()) is None  # nothing changed yet
             snap = cluster.snapshot
