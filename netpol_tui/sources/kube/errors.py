@@ -7,6 +7,7 @@ worded here too, beside the source that reports them.
 
 from __future__ import annotations
 
+from netpol_tui.core.wording import forbidden_text
 from netpol_tui.sources.errors import SourceError
 
 
@@ -15,6 +16,11 @@ class KubeError(SourceError):
 
 
 # ---- the kube API --------------------------------------------------------------------------------------------
+def forbidden(verb: str, resource: str, group: str = "", namespace: str = "") -> str:
+    """A 403, said as the snapshot's problem says it (core wording): what we could not do, and the grant."""
+    return forbidden_text(verb, resource, group, namespace)
+
+
 def no_config(looked_at: str) -> str:
     return (
         f"no kubeconfig found ({looked_at}) and not running inside a cluster: "

@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from netpol_tui.core import render
 from netpol_tui.sources.kube import errors as text
 from netpol_tui.sources.kube.config import Connection, connect, describe_error
 from netpol_tui.sources.kube.errors import KubeError
@@ -131,7 +130,7 @@ def _api_error(
 ) -> KubeError:
     status = getattr(exc, "status", None)
     if status == 403:
-        return KubeError(render.kube_forbidden(verb, resource, "", namespace))
+        return KubeError(text.forbidden(verb, resource, "", namespace))
     if status == 404 and not_found:
         return KubeError(not_found)
     if status == 401:
@@ -263,7 +262,7 @@ class PortForwarder:
         if isinstance(exc, KubeError):
             message = str(exc)
         elif getattr(exc, "status", None) == 0 and "403" in str(getattr(exc, "reason", "")):
-            message = render.kube_forbidden("create", "pods/portforward", "", t.namespace)
+            message = text.forbidden("create", "pods/portforward", "", t.namespace)
         else:
             detail = str(getattr(exc, "reason", "") or "") or describe_error(exc)
             message = text.portforward_connection_failed(

@@ -29,7 +29,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from netpol_tui.core import render
 from netpol_tui.core.cluster import ClusterSnapshot, Coverage
 from netpol_tui.core.manifests import parse_objects
 from netpol_tui.core.model import KubePhase, KubeStatus, Origin, Problem
@@ -333,9 +332,7 @@ class _Reflector:
             src._status("forbidden", self.res.plural, self.forbidden_message())
 
     def forbidden_message(self) -> str:
-        return render.kube_forbidden(
-            self.forbidden_verb or "list", self.res.plural, self.res.group, self.namespace
-        )
+        return text.forbidden(self.forbidden_verb or "list", self.res.plural, self.res.group, self.namespace)
 
     def forbidden_problem(self) -> Problem:
         return Problem(
