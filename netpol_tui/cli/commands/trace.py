@@ -12,7 +12,7 @@ import sys
 
 from netpol_tui.cli.config import cluster_config
 from netpol_tui.cli.errors import CliError
-from netpol_tui.core import render, wording
+from netpol_tui.core import wording
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.contract import explanation_json
 from netpol_tui.core.evaluate import Subject
@@ -55,8 +55,6 @@ def coverage_notes(snapshot: ClusterSnapshot) -> list[str]:
     notes: list[str] = []
     if snapshot.coverage.not_evaluated:
         notes.append(wording.not_evaluated_text(snapshot.coverage.not_evaluated))
-    for line in getattr(render, "coverage_lines", lambda c: [])(snapshot.coverage):
-        notes.append(line)
     return notes
 
 
