@@ -375,3 +375,17 @@ def test_event_type_filter_round_trip() -> None:
     pb = spec_to_pb(spec)
     assert list(pb.drop_reason_desc) == [flow_pb2.POLICY_DENIED]
     assert spec_from_pb(pb) == spec
+
+
+def test_pinned_name_is_read_from_the_certificate_with_cryptography() -> None:
+    import ssl
+
+    from netpol_tui.sources.hubble.client import _cert_name
+
+    def der(*names: str) -> bytes:
+        pem = trustme.CA().issue_cert(*names).cert_chain_pems[0].bytes().decode()
+        return ssl.PEM_cert_to_DER_cert(pem)
+
+    assert _cert_name(der("relay.example", "*.hubble-relay.cilium.io")) == "relay.example"
+    assert _cert_name(der("*.hubble-relay.cilium.io")) == "instance.hubble-relay.cilium.io"
+    assert _cert_name(b"not a certificate") == ""
