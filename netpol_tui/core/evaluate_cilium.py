@@ -157,8 +157,10 @@ class CiliumEvaluator(Evaluator):
             return CiliumDirectionResult(direction, me, False, False, True, reason=NotEnforced.NOT_A_POD)
         if me.pod.host_network:
             return CiliumDirectionResult(direction, me, False, False, True, reason=NotEnforced.HOST_NETWORK)
-        me_p, other_p = self._parties(me, other, names)
-        cs = self.view.engine.side(direction, me_p, other_p, port, protocol)
+        view = self.view
+        me_p = view.party(me)
+        other_p = view.party(other, names)
+        cs = view.engine.side(direction, me_p, other_p, port, protocol)
         if not cs.enforced:
             reason = (
                 NotEnforced.HOST_NETWORK
@@ -169,11 +171,20 @@ class CiliumEvaluator(Evaluator):
                 reason = getattr(NotEnforced, "POLICY_DISABLED", NotEnforced.NOT_A_POD)
             return CiliumDirectionResult(direction, me, False, False, True, reason=reason, cilium=cs)
         knps = self.selecting(me, direction)
-        dst = other if direction == EGRESS else me
-        results = tuple(
-            self._knp_policy(p, direction, other, other_p, me_p, dst, port, protocol) for p in knps
-        )
-        allowed, drop = cs.combined(bool(knps), any(r.allows for r in results))
+        results: tuple[PolicyResult, ...] = ()
+        knp_allows = False
+        if knps:
+            dst = other if direction is EGRESS else me
+            knp_other = view.identity_subject(other) if view.running else other
+            ipblock_ok = not view.running or view.cidr_selectable(other_p, me_p.node)
+            results = tuple(
+                [self._knp_policy(p, direction, knp_other, ipblock_ok, dst, port, protocol) for p in knps]
+            )
+            for r in results:
+                if r.allows:
+                    knp_allows = True
+                    break
+        allowed, drop = cs.combined(bool(knps), knp_allows)
         return CiliumDirectionResult(
             direction,
             me,
@@ -183,7 +194,7 @@ class CiliumEvaluator(Evaluator):
             results,
             cilium=cs,
             drop=drop,
-            knp_ignored=not self.view.knp_enabled,
+            knp_ignored=not view.knp_enabled,
         )
 
     def _cside_allows(
@@ -222,16 +233,14 @@ class CiliumEvaluator(Evaluator):
         self,
         policy: NetworkPolicy,
         direction: Direction,
-        other: Subject,
-        other_p: Party,
-        me_p: Party,
+        knp_other: Subject,
+        ipblock_ok: bool,
         dst: Subject,
         port: int,
         protocol: str,
     ) -> PolicyResult:
-        view = self.view
-        knp_other = view.identity_subject(other) if view.running else other
-        ipblock_ok = not view.running or view.cidr_selectable(other_p, me_p.node)
+        """A NetworkPolicy's rules checked with the other end as Cilium sees it (`knp_other`: identity labels;
+        `ipblock_ok`: whether an ipBlock may select it)."""
         rules = []
         for rule in policy.rules(direction):
             peer = _check_peers(rule, policy.namespace, knp_other, ipblock_ok)
@@ -241,7 +250,7 @@ class CiliumEvaluator(Evaluator):
 
 
 def _check_peers(rule: Rule, policy_ns: str, other: Subject, ipblock_ok: bool) -> PeerResult:
-    if ipblock_ok or not any(m.kind is PeerKind.IPBLOCK for m in rule.peer_matchers):
+    if ipblock_ok or not _has_ipblock(rule):
         return check_peers(rule, policy_ns, other)
     checks: list[PeerCheck] = []
     for m in rule.peer_matchers:
@@ -252,10 +261,24 @@ def _check_peers(rule: Rule, policy_ns: str, other: Subject, ipblock_ok: bool) -
     return PeerResult(any(c.ok for c in checks), tuple(checks))
 
 
+_IPBLOCK_RULES: dict[int, tuple[Rule, bool]] = {}
+
+
+def _has_ipblock(rule: Rule) -> bool:
+    """Does the rule have an ipBlock peer (memoised per rule object)?"""
+    found = _IPBLOCK_RULES.get(id(rule))
+    if found is None or found[0] is not rule:
+        if len(_IPBLOCK_RULES) > 100_000:
+            _IPBLOCK_RULES.clear()
+        found = (rule, any(m.kind is PeerKind.IPBLOCK for m in rule.peer_matchers))
+        _IPBLOCK_RULES[id(rule)] = found
+    return found[1]
+
+
 def _rule_admits(
     rule: Rule, policy_ns: str, other: Subject, ipblock_ok: bool, port: int, protocol: str, dst: Subject
 ) -> bool:
-    if ipblock_ok:
+    if ipblock_ok or not _has_ipblock(rule):
         return rule.admits(other, policy_ns, port, protocol, dst)
     for pm in rule.port_matchers:
         if pm.admits(port, protocol, dst):

@@ -33,7 +33,15 @@ _RESERVED_OF_KIND: dict[EndpointKind, frozenset[Reserved]] = {
 class CiliumView:
     """The Cilium side of one snapshot: the engine, parties for subjects, NetworkPolicy under Cilium."""
 
-    __slots__ = ("engine", "config", "running", "knp_enabled", "_parties", "_identity_pods")
+    __slots__ = (
+        "engine",
+        "config",
+        "running",
+        "knp_enabled",
+        "_parties",
+        "_identity_pods",
+        "_identity_subjects",
+    )
 
     def __init__(
         self, objects: CiliumObjects, namespaces: Mapping[str, Namespace], pods: Iterable[Pod]
@@ -45,6 +53,7 @@ class CiliumView:
         self.knp_enabled = not self.running or self.config.enable_k8s_networkpolicy
         self._parties: dict[str, Party] = {}
         self._identity_pods: dict[str, Pod] = {}
+        self._identity_subjects: dict[str, tuple[Subject, Subject]] = {}
 
     def party(self, subject: Subject, names: tuple[str, ...] = ()) -> Party:
         pod = subject.pod
@@ -88,13 +97,21 @@ class CiliumView:
         return out
 
     def identity_subject(self, subject: Subject) -> Subject:
-        if subject.pod is None or subject.pod.host_network:
+        pod = subject.pod
+        if pod is None or pod.host_network:
             return subject
-        cache = subject.in_snapshot
-        return replace(subject, pod=self.identity_pod(subject.pod, subject.namespace, cache=cache))
+        if not subject.in_snapshot:
+            return replace(subject, pod=self.identity_pod(pod, subject.namespace, cache=False))
+        found = self._identity_subjects.get(pod.key)
+        if found is None or found[0] is not subject:
+            found = (subject, replace(subject, pod=self.identity_pod(pod, subject.namespace)))
+            self._identity_subjects[pod.key] = found
+        return found[1]
 
     def cidr_selectable(self, other: Party, observer_node: str) -> bool:
         """May a CIDR rule or a NetworkPolicy ipBlock select this end (seen from `observer_node`)?"""
+        if other.kind is PartyKind.POD:
+            return False
         return self.engine.identity(other, observer_node).cidr_selectable
 
 

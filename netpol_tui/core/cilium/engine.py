@@ -238,7 +238,12 @@ class CiliumEngine:
                     self._by_ns.setdefault(pol.namespace, []).append(compiled)
                 else:
                     self._clusterwide.append(compiled)
-        self._selecting: dict[str, tuple[CompiledRule, ...]] = {}
+        self._selecting: dict[str, _Selection] = {}
+        always = self.config.enable_policy is EnablePolicy.ALWAYS
+        self._unselected = {
+            d: CiliumSide(d, True, isolated=always, always=always, audit=self.config.policy_audit_mode)
+            for d in (Direction.INGRESS, Direction.EGRESS)
+        }
 
     # --- compile -----------------------------------------------------------------------------------------
     def _compile_rule(self, pol: CiliumPolicy, rule: CiliumRule, numbers: dict[Section, int]) -> CompiledRule:
@@ -392,10 +397,13 @@ class CiliumEngine:
     # --- selection ---------------------------------------------------------------------------------------
     def selecting(self, me: Party) -> tuple[CompiledRule, ...]:
         """Every endpoint rule (CNP of its namespace, every CCNP) whose endpointSelector selects this pod."""
+        return self._selection(me).rules
+
+    def _selection(self, me: Party) -> _Selection:
         if me.kind is not PartyKind.POD:
-            return ()
-        cached = self._selecting.get(me.pod_key)
-        if cached is not None and me.pod_key:
+            return _NO_SELECTION
+        cached = self._selecting.get(me.pod_key) if me.pod_key else None
+        if cached is not None and cached.labels is me.labels:
             return cached
         labels = identity_of(me, me.node, self.config).labels
         found = tuple(
@@ -403,9 +411,38 @@ class CiliumEngine:
             for r in (*self._by_ns.get(me.namespace, ()), *self._clusterwide)
             if r.subject is not None and r.subject.matches(labels)
         )
+        sel = self._group(found, me.labels)
         if me.pod_key:
-            self._selecting[me.pod_key] = found
-        return found
+            self._selecting[me.pod_key] = sel
+        return sel
+
+    def _group(self, rules: tuple[CompiledRule, ...], labels: Mapping[str, str]) -> _Selection:
+        """The rules by policy, with what each contributes to isolation per direction (computed once per pod)."""
+        groups: dict[Direction, list[_Group]] = {Direction.INGRESS: [], Direction.EGRESS: []}
+        order: dict[int, tuple[CiliumPolicy, list[CompiledRule]]] = {}
+        for r in rules:
+            order.setdefault(id(r.policy), (r.policy, []))[1].append(r)
+        for direction in (Direction.INGRESS, Direction.EGRESS):
+            for pol, prules in order.values():
+                iso = tuple(r.rule.path for r in prules if self.isolates(r.rule, direction))
+                kept = tuple(
+                    r.rule.path
+                    for r in prules
+                    if not self.isolates(r.rule, direction)
+                    and r.rule.written_default_deny(direction) is False
+                    and (r.rule.allows(direction) or r.rule.denies(direction))
+                )
+                groups[direction].append(_Group(pol, tuple(prules), iso, kept))
+        dns = self.config.enable_l7_proxy and any(i.has_dns_rules for r in rules for i in r.rule.egress)
+        return _Selection(
+            rules,
+            labels,
+            tuple(groups[Direction.INGRESS]),
+            tuple(groups[Direction.EGRESS]),
+            any(g.isolating for g in groups[Direction.INGRESS]),
+            any(g.isolating for g in groups[Direction.EGRESS]),
+            dns,
+        )
 
     def isolates(self, rule: CiliumRule, direction: Direction) -> bool:
         written = (
@@ -434,64 +471,67 @@ class CiliumEngine:
         cfg = self.config
         if cfg.enable_policy is EnablePolicy.NEVER:
             return CiliumSide(direction, False, NotEnforced.POLICY_NEVER)
-        rules = self.selecting(me)
+        sel = self._selection(me)
+        always = cfg.enable_policy is EnablePolicy.ALWAYS
+        if not sel.rules and (direction is Direction.EGRESS or other.kind is PartyKind.POD):
+            # the common case: no Cilium rule selects this pod (and the local host is not the peer)
+            return self._unselected[direction]
         other_id = identity_of(other, me.node, cfg)
-        dst = other if direction is Direction.EGRESS else me
-        dns_visible = True
-        if direction is Direction.EGRESS:
-            dns_visible = cfg.enable_l7_proxy and any(i.has_dns_rules for r in rules for i in r.rule.egress)
-        ctx = PeerContext(other, other_id, cfg, dns_visible)
-        allow_sec = Section.INGRESS if direction is Direction.INGRESS else Section.EGRESS
-        deny_sec = Section.INGRESS_DENY if direction is Direction.INGRESS else Section.EGRESS_DENY
-        localhost = (
-            direction is Direction.INGRESS
-            and Reserved.HOST in other_id.reserved
-            and cfg.localhost_always_allowed
-        )
-        by_policy: dict[int, tuple[CiliumPolicy, list[CompiledRule]]] = {}
-        for r in rules:
-            by_policy.setdefault(id(r.policy), (r.policy, []))[1].append(r)
+        ingress = direction is Direction.INGRESS
+        dst = me if ingress else other
+        ctx = PeerContext(other, other_id, cfg, True if ingress else sel.dns_visible)
+        allow_sec = Section.INGRESS if ingress else Section.EGRESS
+        deny_sec = Section.INGRESS_DENY if ingress else Section.EGRESS_DENY
+        localhost = ingress and Reserved.HOST in other_id.reserved and cfg.localhost_always_allowed
+        groups = sel.ingress if ingress else sel.egress
+        isolated = sel.isolated_ingress if ingress else sel.isolated_egress
+        if not detailed:
+            denied: list[DenyRef] = []
+            allow_hit = localhost
+            for g in groups:
+                for r in g.rules:
+                    for ci in r.items[deny_sec]:
+                        if _admits(ci, ctx, port, protocol, dst):
+                            denied.append(DenyRef(g.policy, ci.number, ci.item.path))
+            if not denied and not allow_hit and (isolated or always):
+                allow_hit = any(
+                    _admits(ci, ctx, port, protocol, dst)
+                    for g in groups
+                    for r in g.rules
+                    for ci in r.items[allow_sec]
+                )
+            return CiliumSide(
+                direction,
+                True,
+                isolated=isolated or always,
+                always=always and not isolated,
+                allow_hit=allow_hit,
+                localhost=localhost,
+                denied_by=tuple(denied),
+                audit=cfg.policy_audit_mode,
+            )
         sides: list[PolicySide] = []
-        denied: list[DenyRef] = []
-        isolated = False
+        denied = []
         allow_hit = localhost
-        for pol, prules in by_policy.values():
-            iso_paths: list[str] = []
-            open_paths: list[str] = []
+        for g in groups:
             allows: list[ItemResult] = []
             denies: list[ItemResult] = []
-            for r in prules:
-                if self.isolates(r.rule, direction):
-                    iso_paths.append(r.rule.path)
-                elif r.rule.written_default_deny(direction) is False and (
-                    r.rule.allows(direction) or r.rule.denies(direction)
-                ):
-                    open_paths.append(r.rule.path)
+            for r in g.rules:
                 for ci in r.items[deny_sec]:
                     res = _check(r, ci, ctx, port, protocol, dst)
                     denies.append(res)
                     if res.ok:
-                        denied.append(DenyRef(pol, ci.number, ci.item.path))
-                        if not detailed:
-                            return CiliumSide(direction, True, denied_by=tuple(denied))
-                if detailed or not allow_hit:
-                    for ci in r.items[allow_sec]:
-                        res = _check(r, ci, ctx, port, protocol, dst)
-                        allows.append(res)
-                        allow_hit = allow_hit or res.ok
-            isolated = isolated or bool(iso_paths)
-            if iso_paths or allows or denies:
+                        denied.append(DenyRef(g.policy, ci.number, ci.item.path))
+                for ci in r.items[allow_sec]:
+                    res = _check(r, ci, ctx, port, protocol, dst)
+                    allows.append(res)
+                    allow_hit = allow_hit or res.ok
+            if g.isolating or allows or denies:
                 sides.append(
                     PolicySide(
-                        pol,
-                        bool(iso_paths),
-                        tuple(iso_paths),
-                        tuple(open_paths),
-                        tuple(allows),
-                        tuple(denies),
+                        g.policy, bool(g.isolating), g.isolating, g.kept_open, tuple(allows), tuple(denies)
                     )
                 )
-        always = cfg.enable_policy is EnablePolicy.ALWAYS
         return CiliumSide(
             direction,
             True,
@@ -503,6 +543,35 @@ class CiliumEngine:
             denied_by=tuple(denied),
             audit=cfg.policy_audit_mode,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """The rules of one policy that select a pod, and which of them isolate / were kept open, for one direction."""
+
+    policy: CiliumPolicy
+    rules: tuple[CompiledRule, ...]
+    isolating: tuple[str, ...]
+    kept_open: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Selection:
+    rules: tuple[CompiledRule, ...]
+    labels: Mapping[str, str]  # the identity labels it was computed for (a rebuilt pod is not the cached one)
+    ingress: tuple[_Group, ...]
+    egress: tuple[_Group, ...]
+    isolated_ingress: bool
+    isolated_egress: bool
+    dns_visible: bool
+
+
+_NO_SELECTION = _Selection((), {}, (), (), False, False, False)
+
+
+def _admits(ci: CompiledItem, ctx: PeerContext, port: int, protocol: str, dst: Party) -> bool:
+    """The fast answer of `_check`: the same port and peer matchers, ports first (cheaper)."""
+    return check_port(ci.item, port, protocol, dst).ok and check_item_peer(ci, ctx).ok
 
 
 def _check(
