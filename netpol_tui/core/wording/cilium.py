@@ -6,6 +6,7 @@ from netpol_tui.core.cilium.engine import CiliumSide, DenyRef, ItemResult, Polic
 from netpol_tui.core.cilium.identity import Identity, Party, PartyKind, entity_of
 from netpol_tui.core.cilium.matchers import PeerCheck, PeerMiss, PortCheck, PortMiss
 from netpol_tui.core.cilium.model import CiliumPolicy, IcmpFamily, PolicyKind, RuleItem, Section, Unjudged
+from netpol_tui.core.cilium.nearmiss import NearMiss, NearMissKind
 from netpol_tui.core.model import Direction
 from netpol_tui.core.selectors import SelectorMiss
 
@@ -235,3 +236,71 @@ PROBLEM_TEXT: dict[str, str] = {
     "cilium_config_bad_value": "'{value}' is not a valid value: the default is used",
     "cilium_requires_ignored": "fromRequires/toRequires were removed in Cilium 1.19 and are ignored",
 }
+
+
+# ---- near misses (explanation findings) ----------------------------------------------------------------------------
+def near_miss_text(m: NearMiss) -> str:
+    kind = "ingress" if m.direction is Direction.INGRESS else "egress"
+    where = f"{m.policy} {m.section.value} rule #{m.number + 1}"
+    role = ROLE[m.direction]
+    k = m.kind
+    if k is NearMissKind.HOST_VS_REMOTE_NODE:
+        return (
+            f"{where} allows entity {m.value}, but {role} is {m.actual}: `host` is only the node the endpoint runs "
+            f"on, every other node (and its hostNetwork pods) is `remote-node`."
+        )
+    if k is NearMissKind.WRONG_ENTITY:
+        hint = (
+            " (`cluster` covers nodes and in-cluster endpoints; `world` only what is outside)"
+            if m.value == "world"
+            else ""
+        )
+        return f"{where} allows entity {m.value}, but {role} is {m.actual}{hint}."
+    if k is NearMissKind.FQDN_MISMATCH:
+        return (
+            f"{where}: toFQDNs {m.value} does not match {m.actual} (`*` stays inside one DNS label; `**.` covers "
+            "several, from Cilium 1.19)."
+        )
+    if k is NearMissKind.FQDN_NO_NAMES:
+        return (
+            f"{where}: toFQDNs {m.value} needs the DNS name the address came from, and the flow carries none."
+        )
+    if k is NearMissKind.FQDN_NO_DNS_RULE:
+        return (
+            f"{where}: toFQDNs {m.value} matches, but no egress rule sends this endpoint's DNS through Cilium's "
+            "proxy (`rules.dns` on port 53 to kube-dns), so the address is never learned; add the DNS rule."
+        )
+    if k is NearMissKind.ADDRESS_EXCEPTED:
+        return f"{where}: the address is inside the CIDR but taken out by except {m.value}."
+    if k is NearMissKind.CIDR_AT_ENDPOINT:
+        return (
+            f"{where}: CIDR {m.value} is aimed at {m.actual}, and Cilium CIDR rules never select pods, the host "
+            "or (unless policy-cidr-match-mode=nodes) nodes; name the peer by labels or an entity."
+        )
+    if k is NearMissKind.CLUSTER_LABEL:
+        want = f"io.cilium.k8s.policy.cluster={m.value}" if m.value else "the local cluster label"
+        return f"{where}: the peer selector requires {want}, and {role} has {m.actual or 'none'}."
+    if k is NearMissKind.WRONG_NAMESPACE:
+        return (
+            f"{where}: a CiliumNetworkPolicy peer without io.kubernetes.pod.namespace only selects pods of its own "
+            f"namespace ({m.value}); {role} is in {m.actual}. Add k8s:io.kubernetes.pod.namespace: {m.actual}."
+        )
+    if k is NearMissKind.FILTERED_LABEL:
+        return f"{where} selects on {m.value}, a label Cilium leaves out of identities: the selector matches nothing."
+    if k is NearMissKind.SELECTOR:
+        return f"{where}: {role} does not have the labels it asks for ({m.value})."
+    if k is NearMissKind.ICMP_NEEDS_ICMPS:
+        return f"{where} matches {role} but lists only ports: ICMP needs an `icmps` rule."
+    if k is NearMissKind.PORT:
+        return f"{where} matches {role} but not this port or protocol."
+    if k is NearMissKind.EMPTY_RULE:
+        return (
+            f"{m.policy} has `{kind}: [{{}}]`: in a Cilium policy that isolates and allows nothing (it is not "
+            "allow-all as in a NetworkPolicy)."
+        )
+    if k is NearMissKind.DENY_ONLY_ISOLATES:
+        return (
+            f"{m.policy} holds only deny rules for {kind}, and that alone puts the endpoint in default deny: "
+            f"allow what should pass, or set enableDefaultDeny.{kind}: false."
+        )
+    return f"{where} allows this at L4; its L7 rules ({m.value}) are not judged here: the proxy may still refuse it."

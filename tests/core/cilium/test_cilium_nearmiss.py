@@ -229,3 +229,17 @@ def test_denied_side_has_no_near_miss_and_l7_caveat() -> None:
     assert [(m.kind, m.value, m.number) for m in l7_caveats(side)] == [
         (NearMissKind.L7_NOT_JUDGED, "http", 0)
     ]
+
+
+def test_every_near_miss_kind_has_words() -> None:
+    from netpol_tui.core.cilium.model import Section
+    from netpol_tui.core.cilium.nearmiss import NearMiss
+    from netpol_tui.core.wording.cilium import near_miss_text
+
+    texts = {
+        k: near_miss_text(NearMiss(k, "ns/p", "CiliumNetworkPolicy", Section.INGRESS, 0, IN, "v", "a"))
+        for k in NearMissKind
+    }
+    assert len(set(texts.values())) == len(NearMissKind)
+    assert "ns/p ingress rule #1" in texts[NearMissKind.WRONG_ENTITY]
+    assert "`ingress: [{}]`" in texts[NearMissKind.EMPTY_RULE]
