@@ -75,9 +75,9 @@ class NetpolApp(App[None]):
         self.view_filter: FlowQuery = self.main.local_query
         self._server_query = self.main.local_query.server_part() if flow_feed.server_filters else FlowQuery()
         # drop groups: the flow worker adds to them, the UI thread reads them (both under the lock)
-        self.agg = DropAggregator(max_groups=options.max_groups)
+        self.explainer = ExplanationCache()  # the one explanation cache, shared by the workers (thread-safe)
+        self.agg = DropAggregator(max_groups=options.max_groups, cache=self.explainer)
         self.agg_lock = threading.Lock()
-        self.explainer = ExplanationCache()  # shared by the workers (thread-safe)
         self.gc_pacer = GcPacer()  # short full GC pauses under a flood of flows
         self._saved_switch_interval: float | None = None
 
@@ -226,7 +226,8 @@ class NetpolApp(App[None]):
 
     def groups_involving(self, namespace: str, pod: str = "") -> list[DropGroup]:
         """Drop groups with this pod (or, `pod` empty, this namespace) on either side, biggest first."""
-        return [g for g in self.groups_by_count() if g.involves(namespace, pod)]
+        with self.agg_lock:  # the flow worker adds to the groups' pod sets: look at them under the lock
+            return [g for g in self.agg.by_count() if g.involves(namespace, pod)]
 
     # ---- command palette ---------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
