@@ -249,7 +249,7 @@ class Evaluator:
             return ()
         cache_key: tuple[str, str] | None = (pod.key, direction)
         if subject.in_snapshot and self.snapshot.pods.get(pod.key) is pod:
-            cached = self._selecting.get((pod.key, direction))
+            cached = self._selecting.get(cache_key)
             if cached is not None:
                 return cached
         else:
@@ -321,11 +321,17 @@ class Evaluator:
         if not policies:
             return True
         dst = other if direction == EGRESS else me
+        ingress = direction == INGRESS
         for p in policies:
             ns = p.namespace
-            for rule in p.rules(direction):
-                if rule.admits(other, ns, port, protocol, dst):
-                    return True
+            for rule in p.ingress if ingress else p.egress:
+                # Rule.admits, inlined on this hot path: some port item AND some peer item
+                for pm in rule.port_matchers:
+                    if pm.admits(port, protocol, dst):
+                        for peer in rule.peer_matchers:
+                            if peer.admits(other, ns):
+                                return True
+                        break
         return False
 
 

@@ -94,11 +94,13 @@ class LabelSelector:
         return True
 
     def why_not(self, labels: Mapping[str, str]) -> tuple[SelectorMiss, ...]:
-        return tuple(
-            SelectorMiss(req.key, req.operator, req.values, labels.get(req.key))
-            for req in self.requirements
-            if not req.matches(labels)
-        )
+        """Every requirement the labels fail (empty when `matches`)."""
+        misses: list[SelectorMiss] = []
+        for req in self.requirements:
+            value = labels.get(req.key)
+            if not req.admits(value):
+                misses.append(SelectorMiss(req.key, req.operator, req.values, value))
+        return tuple(misses)
 
     def equality_labels(self) -> dict[str, str]:
         """The `key=value` pairs this selector pins (matchLabels, and In with a single value)."""

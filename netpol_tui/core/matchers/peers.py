@@ -101,7 +101,9 @@ class _SelectorPeer(PeerMatcher):
             ns_misses = self.namespace_selector.why_not(_namespace_labels(other))
         elif pod.namespace != policy_ns:
             wrong_ns = policy_ns
-        pod_misses = self.pod_selector.why_not(pod.labels) if self.pod_selector is not None else ()
+        pod_misses: tuple[SelectorMiss, ...] = ()
+        if self.pod_selector is not None:
+            pod_misses = self.pod_selector.why_not(pod.labels)
         failures = len(ns_misses) + len(pod_misses) + (1 if wrong_ns else 0)
         return PeerCheck(
             self.index,

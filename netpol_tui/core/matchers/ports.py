@@ -102,13 +102,16 @@ class NamedPort(PortMatcher):
         self.protocol = protocol
         self.name = name
 
+    def _admits(self, port: int, protocol: str, resolved: int | None) -> bool:
+        return protocol == self.protocol and resolved == port
+
     def admits(self, port: int, protocol: str, dst: Subject) -> bool:
-        return protocol == self.protocol and resolve_named_port(dst, self.name, self.protocol) == port
+        return self._admits(port, protocol, resolve_named_port(dst, self.name, self.protocol))
 
     def check(self, port: int, protocol: str, dst: Subject) -> PortCheck:
-        ok = self.admits(port, protocol, dst)
+        resolved = resolve_named_port(dst, self.name, self.protocol)  # resolved once for both answers
+        ok = self._admits(port, protocol, resolved)
         proto_ok = protocol == self.protocol
-        resolved = resolve_named_port(dst, self.name, self.protocol)
         if resolved is None:
             return PortCheck(self.index, False, protocol_ok=proto_ok, port_ok=False, unresolved_name=True)
         return PortCheck(self.index, ok, protocol_ok=proto_ok, port_ok=resolved == port, resolved=resolved)
