@@ -44,7 +44,7 @@ def test_the_import_contracts_hold() -> None:
 @pytest.mark.parametrize(
     ("module", "planted", "contract"),
     [
-        ("sources/kube.py", "import netpol_tui.cli.errors  # planted", "Layers"),
+        ("sources/kube/source.py", "import netpol_tui.cli.errors  # planted", "Layers"),
         ("ui/options.py", "import netpol_tui.demo  # planted", "Layers"),
         ("core/model.py", "import yaml  # planted", "core imports the standard library only"),
         ("ui/options.py", "import netpol_tui._proto.flow  # planted", "_proto"),
