@@ -247,13 +247,13 @@ class Evaluator:
         pod = subject.pod
         if pod is None:
             return ()
-        cache_key: tuple[str, str] | None = (pod.key, direction)
+        cache_key: tuple[str, str] | None = None
         if subject.in_snapshot and self.snapshot.pods.get(pod.key) is pod:
+            cache_key = (pod.key, direction)
             cached = self._selecting.get(cache_key)
             if cached is not None:
                 return cached
-        else:
-            cache_key = None  # a pod rebuilt from a flow: do not cache under the real pod's key
+        # else: a pod rebuilt from a flow: not cached under the real pod's key
         found = tuple(
             p
             for p in self.snapshot.policies_in(pod.namespace)
