@@ -199,7 +199,7 @@ _SKIP_TEXT = {
 
 def summary_lines(proposal: Proposal, reducer: ConnectionReducer) -> list[str]:
     lines: list[str] = []
-    ns_text = ", ".join(_visible(n) for n in proposal.namespaces)
+    ns_text = _listed([_visible(n) for n in proposal.namespaces])
     policies = "1 policy" if len(proposal.policies) == 1 else f"{len(proposal.policies)} policies"
     if not proposal.ok:
         lines.append(

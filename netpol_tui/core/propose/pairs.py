@@ -11,13 +11,13 @@ source's egress and the destination's ingress:
    destination's ingress rules;
 3. neither isolated: allowed on every port.
 
-Every candidate is decided by the evaluator's `allows`; the candidates only spare it the pairs no rule can admit.
+Every candidate is decided by `allows` (the evaluator's, or the same fast path through `rules.RuleIndex`); the candidates only spare it the pairs no rule can admit.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,8 @@ from netpol_tui.core.subject import Subject
 
 INGRESS = Direction.INGRESS
 EGRESS = Direction.EGRESS
+
+Allows = Callable[[Subject, Subject, int, str], bool]  # Evaluator.allows, or the same through a rule index
 
 
 @dataclass(slots=True)
@@ -118,6 +120,7 @@ class _Classes:
 def count_allowed_pairs(
     snapshot: ClusterSnapshot,
     ev: Evaluator,
+    allows: Allows,
     proposed: frozenset[str],
     ports: Iterable[tuple[str, int]],
     skip: set[str],
@@ -136,7 +139,7 @@ def count_allowed_pairs(
         pairs = a.members * (b.members - 1) if a is b else a.members * b.members
         if not pairs:
             return 0
-        return pairs * sum(1 for proto, port in port_list if ev.allows(a.subject, b.subject, port, proto))
+        return pairs * sum(1 for proto, port in port_list if allows(a.subject, b.subject, port, proto))
 
     total = 0
     for a in classes.items:  # 1. sources isolated for egress
@@ -173,6 +176,7 @@ def count_allowed_pairs(
 def count_unobserved_pairs(
     snapshot: ClusterSnapshot,
     ev: Evaluator,
+    allows: Allows,
     proposed: frozenset[str],
     observed: Iterable[tuple[str, str, str, int]],
     ports: Iterable[tuple[str, int]],
@@ -191,4 +195,4 @@ def count_unobserved_pairs(
         and d not in skip
         and (pods[s].namespace in proposed or pods[d].namespace in proposed)
     }
-    return count_allowed_pairs(snapshot, ev, proposed, ports, skip) - len(seen)
+    return count_allowed_pairs(snapshot, ev, allows, proposed, ports, skip) - len(seen)

@@ -20,11 +20,12 @@ from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import DirectionResult, Evaluator
 from netpol_tui.core.manifests import parse_objects
 from netpol_tui.core.model import Direction, Endpoint, EndpointKind, Pod
-from netpol_tui.core.policy import NetworkPolicy, Rule
+from netpol_tui.core.policy import NetworkPolicy
 from netpol_tui.core.propose import build
 from netpol_tui.core.propose.build import NameBook, PeerKey
 from netpol_tui.core.propose.observed import Connection, ConnectionReducer
 from netpol_tui.core.propose.pairs import count_unobserved_pairs
+from netpol_tui.core.propose.rules import Element, RuleIndex
 from netpol_tui.core.propose.workloads import (
     WorkloadId,
     WorkloadSelection,
@@ -32,7 +33,6 @@ from netpol_tui.core.propose.workloads import (
     select_workloads,
     workload_of,
 )
-from netpol_tui.core.selectors import LabelSelector
 from netpol_tui.core.subject import Subject
 
 INGRESS = Direction.INGRESS
@@ -138,9 +138,6 @@ class Proposal:
         return yamlout.dump_all([dict(p.manifest) for p in self.policies])
 
 
-Element = tuple[str, str, int]  # (policy key, direction, rule index)
-
-
 @dataclass(slots=True)
 class _Judgement:
     denied: list[tuple[int, tuple[DirectionResult, ...]]] = field(default_factory=list)
@@ -184,60 +181,18 @@ def _subject(end: End, ev: Evaluator) -> Subject:
 # ---------------------------------------------------------------------------------------------------------------
 # Judging
 # ---------------------------------------------------------------------------------------------------------------
-class _RuleIndex:
-    """The rules of a policy that could admit a peer of a given namespace: a superset, decided by `Rule.admits`.
-
-    A rule with no peers or with an ipBlock could admit anything; a selector peer only pods of the namespaces its
-    namespaceSelector matches (or the policy's own namespace); what is not a policy pod only the former.
-    """
-
-    def __init__(self, snapshot: ClusterSnapshot) -> None:
-        self._namespaces = snapshot.namespaces
-        self._ns_cache: dict[LabelSelector, tuple[str, ...]] = {}
-        self._index: dict[tuple[str, str], tuple[dict[str, list[Rule]], list[Rule]]] = {}
-
-    def _matching(self, selector: LabelSelector) -> tuple[str, ...]:
-        found = self._ns_cache.get(selector)
-        if found is None:
-            found = tuple(n for n, ns in self._namespaces.items() if selector.matches(ns.labels))
-            self._ns_cache[selector] = found
-        return found
-
-    def candidates(self, policy: NetworkPolicy, direction: Direction, other_ns: str | None) -> list[Rule]:
-        key = (policy.key, str(direction))
-        entry = self._index.get(key)
-        if entry is None:
-            by_ns: dict[str, list[Rule]] = {}
-            anywhere: list[Rule] = []
-            for rule in policy.rules(direction):
-                if not rule.peers or any(p.ip_block is not None for p in rule.peers):
-                    anywhere.append(rule)
-                    continue
-                names: set[str] = set()
-                for p in rule.peers:
-                    if p.namespace_selector is not None:
-                        names.update(self._matching(p.namespace_selector))
-                    else:
-                        names.add(policy.namespace)
-                for n in names:
-                    by_ns.setdefault(n, []).append(rule)
-            entry = self._index[key] = (by_ns, anywhere)
-        by_ns, anywhere = entry
-        if other_ns is None:
-            return anywhere
-        return [*anywhere, *by_ns.get(other_ns, ())]
-
-
 def _judge(
-    snapshot: ClusterSnapshot, conns: list[Connection], ends: Mapping[str, End]
-) -> tuple[_Judgement, Evaluator]:
-    """Every connection judged by the evaluator (`allows`); for each isolated side, every rule admitting it.
+    snapshot: ClusterSnapshot, conns: list[Connection], ends: Mapping[str, End], *, cross_check: bool
+) -> tuple[_Judgement, Evaluator, RuleIndex]:
+    """Every connection judged; for each isolated side, every rule admitting it.
 
     The rules are asked through their compiled matchers (`Rule.admits`, the evaluator's own fast path) over the
-    policies the evaluator says select that end (`selecting`); a connection is denied when a side has none, and
-    `allows` must agree. A denied connection gets its full verdict (`evaluate`), to say why.
+    policies the evaluator says select that end (`selecting`), narrowed by a per-namespace index. With
+    `cross_check`, the evaluator's `allows` judges every connection too and must agree. A denied connection gets
+    its full verdict (`evaluate`), to say why.
     """
     ev = snapshot.evaluator
+    index = RuleIndex(snapshot, ev)
     subjects: dict[str, Subject] = {}
 
     def subject(key: str) -> Subject:
@@ -247,37 +202,25 @@ def _judge(
         return s
 
     out = _Judgement()
-    index = _RuleIndex(snapshot)
     for i, c in enumerate(conns):
         src, dst = subject(c.source), subject(c.destination)
         sides: list[set[Element]] = []
         denied = False
         for direction, me, other in ((EGRESS, src, dst), (INGRESS, dst, src)):
-            if not me.policy_pod:
+            admitting = index.admitting(me, other, direction, c.port, c.protocol)
+            if admitting is None:
                 continue
-            policies = ev.selecting(me, direction)
-            if not policies:
-                continue
-            tag = str(direction)
-            other_ns = other.pod.namespace if other.policy_pod and other.pod is not None else None
-            admitting = {
-                (pol.key, tag, rule.index)
-                for pol in policies
-                for rule in index.candidates(pol, direction, other_ns)
-                if rule.admits(other, pol.namespace, c.port, c.protocol, dst)
-            }
             denied = denied or not admitting
             sides.append(admitting)
-        allowed = ev.allows(src, dst, c.port, c.protocol)
-        if allowed == denied:
+        if cross_check and ev.allows(src, dst, c.port, c.protocol) == denied:
             raise AssertionError(f"the evaluator and its rules disagree on {c}")
-        if not allowed:
+        if denied:
             out.denied.append((i, ev.evaluate(src, dst, c.port, c.protocol).denying))
             continue
         for admitting in sides:
             out.sets.append(admitting)
             out.owner.append(i)
-    return out, ev
+    return out, ev, index
 
 
 def _parse(manifests: Iterable[Mapping[str, Any]]) -> list[NetworkPolicy]:
@@ -408,7 +351,7 @@ def propose(
         s for w, s in sorted(selections.items()) if w.namespace in proposed and s.selector is None
     )
     trial = work.with_changes(policies=_parse(p.manifest for p in policies))
-    judged, _ = _judge(trial, conns, ends)
+    judged, _, _ = _judge(trial, conns, ends, cross_check=False)
     if judged.denied:
         gaps = _gaps(judged, conns, ends, proposed, selections)
         return _replace(base, policies=tuple(policies), uncovered=gaps, unselectable=unselectable)
@@ -433,7 +376,7 @@ def propose(
     final_policies = _without(policies, removed)
 
     final = work.with_changes(policies=_parse(p.manifest for p in final_policies))
-    again, ev = _judge(final, conns, ends)
+    again, ev, index = _judge(final, conns, ends, cross_check=True)
     if again.denied:  # cannot happen: removing a rule that is never alone keeps every side admitted
         raise AssertionError("minimising the proposal denied an observed connection")
     covers: dict[str, set[int]] = {}
@@ -462,7 +405,9 @@ def propose(
     if options.count_pairs:
         ghost_keys = {k for k, _ in ghosts}
         observed_pairs = [(c.source, c.destination, c.protocol, c.port) for c in conns]
-        pairs = count_unobserved_pairs(final, ev, proposed, observed_pairs, observed_ports, ghost_keys)
+        pairs = count_unobserved_pairs(
+            final, ev, index.allows, proposed, observed_pairs, observed_ports, ghost_keys
+        )
     return _replace(
         base,
         policies=tuple(final_policies),
