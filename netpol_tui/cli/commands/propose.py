@@ -223,7 +223,8 @@ def summary_lines(proposal: Proposal, reducer: ConnectionReducer) -> list[str]:
         )
         if proposal.rules_removed:
             lines.append(
-                f"  {proposal.rules_removed} rules left out: other policies already allow their connections"
+                f"  {proposal.rules_removed} rules left out: other policies (the DNS allow included) already allow "
+                "their connections"
             )
         if proposal.unobserved_allowed_pairs is not None:
             ports = ", ".join(f"{port}/{proto}" for proto, port in proposal.observed_ports)
