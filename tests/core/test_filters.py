@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from netpol_tui.core.flowquery import FilterError, FilterSpec, FlowQuery, parse_filter_words, parse_since
+from netpol_tui.core.flowquery import FilterError, FilterSpec, FlowQuery, parse_since
+from netpol_tui.core.flowwords import parse_filter_words
 from netpol_tui.core.model import Endpoint, EndpointKind, Flow
 
 T0 = 1_767_225_600_000_000_000
@@ -167,7 +168,7 @@ def test_core_filters_imports_stdlib_only() -> None:
     import sys
 
     code = (
-        "import sys, netpol_tui.core.flowquery, netpol_tui.core.timefmt; bad = [m for m in ('grpc', 'google.protobuf', 'textual', 'rich',"
+        "import sys, netpol_tui.core.flowquery, netpol_tui.core.flowwords, netpol_tui.core.timefmt; bad = [m for m in ('grpc', 'google.protobuf', 'textual', 'rich',"
         " 'yaml', 'kubernetes') if m in sys.modules]; print(bad)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
