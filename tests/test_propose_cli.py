@@ -231,3 +231,10 @@ def test_live_server_last_n(capsys: Any, cluster: str) -> None:
         code, out, err = run(capsys, "--server", srv.address, "--last", "300", "--cluster", cluster)
     assert code == 0, err
     check_stream(out, cluster, objs[-300:])
+
+
+def test_since_filters_a_capture_locally(capsys: Any, cluster: str, capture: str) -> None:
+    code, out, err = run(capsys, "--flows", capture, "--cluster", cluster, "--since", "2999-01-01T00:00:00Z")
+    assert code == 2 and out == "" and "no flow since 2999-01-01T00:00:00Z (--since)" in err
+    code, out, err = run(capsys, "--flows", capture, "--cluster", cluster, "--since", "yesterday-ish")
+    assert code == 2 and "--since" in err

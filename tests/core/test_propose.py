@@ -602,3 +602,24 @@ def test_property_a_proposal_never_denies_an_observed_connection_and_has_no_unne
             fewer = [d if k != i else doc for k, d in enumerate(docs_out)]
             trial = snap.with_changes(policies=parse_objects(fewer).policies)
             assert any(not _allowed(trial, c) for c in in_scope), f"{x.key} {field} #{j + 1} is not needed"
+
+
+def test_host_network_pods_and_the_api_server_are_addresses(shop: ClusterSnapshot) -> None:
+    docs = [*shop_docs(), pod("shop", "node-agent", "172.18.0.5", {"app": "agent"}, host_network=True)]
+    snap = snapshot(docs)
+    apiserver = Endpoint(ip="172.18.0.2", kind=EndpointKind.KUBE_APISERVER)
+    r = reduce(
+        snap,
+        flow(snap, API, "", 6443, destination=apiserver),
+        flow(snap, "shop/node-agent", API, 8080),
+    )
+    p = propose(snap, r, ProposeOptions(namespaces=("shop",)))
+    assert p.ok
+    got = by_name(p)
+    assert got["shop/api-egress"]["spec"]["egress"] == [
+        {"to": [{"ipBlock": {"cidr": "172.18.0.2/32"}}], "ports": [{"protocol": "TCP", "port": 6443}]}
+    ]
+    assert got["shop/api-ingress"]["spec"]["ingress"] == [
+        {"from": [{"ipBlock": {"cidr": "172.18.0.5/32"}}], "ports": [{"protocol": "TCP", "port": "http"}]}
+    ]
+    assert not any(x.workload == WorkloadId("shop", "Pod", "node-agent") for x in p.policies)

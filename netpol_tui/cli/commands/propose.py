@@ -62,7 +62,7 @@ def add_parser(sub: Any, add_hubble_flags: Any, add_cluster_flags: Any, group: A
         help="merge external IPv4 peers into /N networks (default: one /32 per address; IPv6 stays /128)",
     )
     p.add_argument("--last", type=int, metavar="N", help="live: the last N flows per node")
-    group(p, True).add_argument("--since", metavar="DURATION|TIME", help="live: flows since then (e.g. 1h)")
+    group(p, True).add_argument("--since", metavar="DURATION|TIME", help="only flows since then (e.g. 1h)")
     add_hubble_flags(p, sub=True)
     add_cluster_flags(p, sub=True)
 
@@ -97,11 +97,12 @@ def _load_cluster(args: argparse.Namespace) -> ClusterSnapshot:
     return snapshot
 
 
-def _capture(path: str) -> tuple[Iterator[Any], Any]:
+def _capture(path: str, since: str | None) -> tuple[Iterator[Any], Any]:
     from netpol_tui.sources.replay import ReplayError, ReplaySource
 
+    query = FlowQuery.from_flags(since=since) if since else None  # FilterError: one line, exit 2
     try:
-        src = ReplaySource(path)
+        src = ReplaySource(path, query=query)
     except ReplayError as exc:
         raise CliError(str(exc)) from None
     return src.items(), src
@@ -296,12 +297,14 @@ def run(args: argparse.Namespace) -> int:
     namespaces = tuple(getattr(args, "namespace", None) or ())
     snapshot = _load_cluster(args)
     if args.flows:
-        items, source = _capture(str(args.flows))
+        items, source = _capture(str(args.flows), getattr(args, "since", None))
     else:
         items, source = _live(args)
     reducer, bad_lines = _reduce(items, source)
     if reducer.flows_seen == 0:
         what = "no flow could be read" if bad_lines else "the capture holds no flow"
+        if getattr(source, "flows_read", 0) and getattr(args, "since", None):
+            what = f"no flow since {_visible(args.since)} (--since)"
         raise CliError(f"{_visible(args.flows or 'Hubble')}: {what}; nothing to propose")
     if not reducer.counts and not namespaces:
         raise CliError("no FORWARDED connection observed and no -n NS given; nothing to propose")
