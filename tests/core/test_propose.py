@@ -623,3 +623,22 @@ def test_host_network_pods_and_the_api_server_are_addresses(shop: ClusterSnapsho
         {"from": [{"ipBlock": {"cidr": "172.18.0.5/32"}}], "ports": [{"protocol": "TCP", "port": "http"}]}
     ]
     assert not any(x.workload == WorkloadId("shop", "Pod", "node-agent") for x in p.policies)
+
+
+def test_a_replaced_pod_known_only_from_the_flows_joins_its_deployment(shop: ClusterSnapshot) -> None:
+    # web's earlier pod, gone in a rollout; Hubble gave no workload: the name and the template hash say Deployment
+    gone = Endpoint(
+        ip="10.0.1.3",
+        kind=EndpointKind.POD,
+        namespace="shop",
+        pod_name="web-7d9f8c6b5-00009",
+        labels={"app": "web", "tier": "fe", "pod-template-hash": "7d9f8c6b5"},
+    )
+    p = propose(
+        shop, reduce(shop, flow(shop, "", API, 8080, source=gone)), ProposeOptions(namespaces=("shop",))
+    )
+    assert p.ok and p.ghost_pods == ("shop/web-7d9f8c6b5-00009",)
+    assert by_name(p)["shop/web-egress"]["spec"]["podSelector"] == {
+        "matchLabels": {"app": "web", "tier": "fe"}
+    }
+    assert allowed_under(shop, p, WEB2, API, 8080)  # the live pods of web inherit what the gone one did

@@ -30,6 +30,7 @@ from netpol_tui.core.propose.workloads import (
     WorkloadId,
     WorkloadSelection,
     group_by_workload,
+    infer_workload,
     select_workloads,
     workload_of,
 )
@@ -159,7 +160,7 @@ def _resolve(key: str, ep: Endpoint, snapshot: ClusterSnapshot) -> End | None:
                 name=ep.pod_name,
                 labels=dict(ep.labels),
                 ips=(ep.ip,) if ep.ip else (),
-                workload=ep.workload,
+                workload=ep.workload or infer_workload(ep.pod_name, ep.labels),
             )
             return End(ghost.key, ghost, ep.ip, EndpointKind.POD, ghost=True)
     if not ep.ip:

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from netpol_tui.core.manifests import parse_selector
-from netpol_tui.core.model import Pod
+from netpol_tui.core.model import Pod, Workload
 from netpol_tui.core.selectors import LabelSelector
 
 # Labels that name one instance or one rollout of a workload: never selected on.
@@ -81,6 +81,19 @@ def workload_of(pod: Pod) -> WorkloadId:
         if hash_ and name.endswith("-" + hash_):
             kind, name = "Deployment", name[: -len(hash_) - 1]
     return WorkloadId(pod.namespace, kind, name)
+
+
+def infer_workload(pod_name: str, labels: Mapping[str, str]) -> Workload | None:
+    """The owner of a pod known only from a flow without workload information, read off its name and labels:
+    `<deployment>-<pod-template-hash>-<suffix>`, or a StatefulSet's `<name>-<ordinal>`."""
+    hash_ = labels.get("pod-template-hash")
+    if hash_ and f"-{hash_}-" in pod_name:
+        return Workload("Deployment", pod_name.split(f"-{hash_}-", 1)[0])
+    if labels.get("statefulset.kubernetes.io/pod-name") == pod_name:
+        base, _, ordinal = pod_name.rpartition("-")
+        if base and ordinal.isdigit():
+            return Workload("StatefulSet", base)
+    return None
 
 
 def group_by_workload(pods: Iterable[Pod]) -> dict[WorkloadId, list[Pod]]:
