@@ -315,7 +315,12 @@ def run(args: argparse.Namespace) -> int:
             "-n: no such namespace in the cluster state or the flows: "
             + ", ".join(_visible(n) for n in proposal.unknown_namespaces)
         )
-    for line in summary_lines(proposal, reducer):
+    lines = summary_lines(proposal, reducer)
+    if not namespaces and "kube-system" in proposal.namespaces:
+        lines.append(
+            "  kube-system is proposed because pods there were observed (kube-dns): -n leaves it out"
+        )
+    for line in lines:
         print(f"netpol-tui: {line}" if not line.startswith("  ") else line, file=sys.stderr)
     if not proposal.ok:
         return 1
