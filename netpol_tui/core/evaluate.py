@@ -67,10 +67,6 @@ class NotEnforced(StrEnum):
     HOST_NETWORK = "host_network"
 
 
-NOT_A_POD = NotEnforced.NOT_A_POD
-HOST_NETWORK = NotEnforced.HOST_NETWORK
-
-
 class Note(StrEnum):
     """Notes attached to a verdict (core/wording words them)."""
 
@@ -80,12 +76,6 @@ class Note(StrEnum):
     SELF = "self_traffic"  # a pod talking to itself through its own IP: undefined across CNIs
     HOST_NETWORK_PEER = "host_network_peer"  # the other end is a hostNetwork pod: its traffic is the node's
     NAMED_PORT_UNKNOWN = "named_port_unresolvable"  # destination pod's container ports are unknown
-
-
-NOTE_IPBLOCK_POD_IP = Note.IPBLOCK_POD_IP
-NOTE_SELF = Note.SELF
-NOTE_HOST_NETWORK_PEER = Note.HOST_NETWORK_PEER
-NOTE_NAMED_PORT_UNKNOWN = Note.NAMED_PORT_UNKNOWN
 
 
 class SnapshotIndex(Protocol):

@@ -77,16 +77,6 @@ class Case(StrEnum):
     TRACE = "what_if"  # no flow: a `trace` connection
 
 
-CASE_POLICY_DROP = Case.POLICY_DROP
-CASE_POLICY_DROP_UNEXPLAINED = Case.POLICY_DROP_UNEXPLAINED
-CASE_EXPLICIT_DENY = Case.EXPLICIT_DENY
-CASE_AUTH_REQUIRED = Case.AUTH_REQUIRED
-CASE_NOT_POLICY = Case.NOT_POLICY
-CASE_AUDIT = Case.AUDIT
-CASE_ALLOWED = Case.ALLOWED
-CASE_FORWARDED_BUT_DENIED = Case.FORWARDED_BUT_DENIED
-CASE_TRACE = Case.TRACE
-
 POLICY_DROP_REASONS = {"POLICY_DENIED", "133"}
 EXPLICIT_DENY_REASONS = {"POLICY_DENY", "181"}
 AUTH_REASONS = {"AUTH_REQUIRED", "189"}
@@ -198,7 +188,7 @@ def explain_flow(flow: Flow, snapshot: ClusterSnapshot, *, with_fixes: bool = Tr
     fixes: tuple[Fix, ...] = ()
     if (
         with_fixes
-        and case in (CASE_POLICY_DROP, CASE_AUDIT, CASE_FORWARDED_BUT_DENIED)
+        and case in (Case.POLICY_DROP, Case.AUDIT, Case.FORWARDED_BUT_DENIED)
         and not verdict.allowed
     ):
         fixes = tuple(suggest_fixes(verdict, snapshot))
@@ -207,24 +197,24 @@ def explain_flow(flow: Flow, snapshot: ClusterSnapshot, *, with_fixes: bool = Tr
 
 def explain_verdict(verdict: Verdict, snapshot: ClusterSnapshot, *, with_fixes: bool = True) -> Explanation:
     """A what-if connection (`trace`): no Hubble observation to compare with."""
-    findings = _findings(verdict, snapshot, None, CASE_TRACE, None)
+    findings = _findings(verdict, snapshot, None, Case.TRACE, None)
     fixes = tuple(suggest_fixes(verdict, snapshot)) if with_fixes and not verdict.allowed else ()
-    return Explanation(verdict, CASE_TRACE, None, tuple(findings), fixes)
+    return Explanation(verdict, Case.TRACE, None, tuple(findings), fixes)
 
 
 def _case(flow: Flow, verdict: Verdict) -> Case:
     reason = flow.drop_reason
     if flow.verdict == "DROPPED":
         if reason in EXPLICIT_DENY_REASONS:
-            return CASE_EXPLICIT_DENY
+            return Case.EXPLICIT_DENY
         if reason in AUTH_REASONS:
-            return CASE_AUTH_REQUIRED
+            return Case.AUTH_REQUIRED
         if reason in POLICY_DROP_REASONS or not reason:
-            return CASE_POLICY_DROP_UNEXPLAINED if verdict.allowed else CASE_POLICY_DROP
-        return CASE_NOT_POLICY
+            return Case.POLICY_DROP_UNEXPLAINED if verdict.allowed else Case.POLICY_DROP
+        return Case.NOT_POLICY
     if flow.verdict == "AUDIT":
-        return CASE_AUDIT
-    return CASE_FORWARDED_BUT_DENIED if not verdict.allowed else CASE_ALLOWED
+        return Case.AUDIT
+    return Case.FORWARDED_BUT_DENIED if not verdict.allowed else Case.ALLOWED
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -252,14 +242,14 @@ def _findings(
 
     # agreement with Hubble
     if flow is not None:
-        if case == CASE_EXPLICIT_DENY:
+        if case == Case.EXPLICIT_DENY:
             by = flow.ingress_denied_by + flow.egress_denied_by
             out.append(ExplicitDeny(tuple(p.key + (f" ({p.kind})" if p.kind else "") for p in by)))
-        elif case == CASE_NOT_POLICY:
+        elif case == Case.NOT_POLICY:
             out.append(DropReason(flow.drop_reason, flow.drop_reason_code))
-        elif case == CASE_AUTH_REQUIRED:
+        elif case == Case.AUTH_REQUIRED:
             out.append(AuthRequired())
-        elif case == CASE_POLICY_DROP_UNEXPLAINED:
+        elif case == Case.POLICY_DROP_UNEXPLAINED:
             causes = [Cause.STALE_SNAPSHOT]
             if cov.not_evaluated:
                 causes.append(Cause.CILIUM_POLICIES)
@@ -270,13 +260,13 @@ def _findings(
             if cov.forbidden:
                 causes.append(Cause.FORBIDDEN)
             out.append(HubbleDisagreesDropped(tuple(causes)))
-        elif case == CASE_FORWARDED_BUT_DENIED:
+        elif case == Case.FORWARDED_BUT_DENIED:
             causes = [Cause.ESTABLISHED_BEFORE_POLICY, Cause.STALE_SNAPSHOT]
             if cov.not_evaluated:
                 causes.insert(0, Cause.CILIUM_POLICIES)
             causes.append(Cause.NOT_ENFORCED)
             out.append(HubbleDisagreesForwarded(tuple(causes)))
-        if hubble_dir is not None and case == CASE_POLICY_DROP:
+        if hubble_dir is not None and case == Case.POLICY_DROP:
             side = verdict.ingress if hubble_dir == INGRESS else verdict.egress
             if side.allowed:
                 out.append(DirectionDiffers(hubble_dir, tuple(d.direction for d in verdict.denying)))
