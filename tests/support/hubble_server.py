@@ -66,6 +66,7 @@ class Faults:
     """Injected trouble. Change the fields while the server runs; each GetFlows call reads them at start."""
 
     abort_after: int | None = None  # abort the stream (UNAVAILABLE) after sending this many flows ...
+    abort_message: str = "injected fault: stream aborted"  # ... with this detail
     abort_times: int = 1  # ... in this many streams (then streams run normally)
     lost_every: int | None = None  # send a lost_events response after every N flows
     lost_count: int = 10
@@ -121,7 +122,7 @@ class _Servicer(observer_pb2_grpc.ObserverServicer):
             nonlocal sent
             if resp.HasField("flow"):
                 if abort_after is not None and sent >= abort_after:
-                    context.abort(grpc.StatusCode.UNAVAILABLE, "injected fault: stream aborted")
+                    context.abort(grpc.StatusCode.UNAVAILABLE, faults.abort_message)
                 if faults.delay and stop.wait(faults.delay):
                     return
                 sent += 1
@@ -607,12 +608,71 @@ def policy_drop(**kw: Any) -> list[Any]:
     return [verdict_ev, drop_ev]
 
 
+# --------------------------------------------------------------------------------------------------------------
+# A server in a process of its own (killed with SIGKILL by the reconnect tests)
+# --------------------------------------------------------------------------------------------------------------
+NUMBERED_T0 = 1_767_225_600_000_000_000  # 2026-01-01T00:00:00Z
+
+
+def numbered_flow(i: int, *, uuids: bool = True) -> Any:
+    """Flow number `i` of the deterministic sequence: two flows per millisecond (the second one a different
+    source port), source pod `shop/client-<i>`, uuid `...-<i>` (or none)."""
+    return make_flow(
+        src=f"shop/client-{i}",
+        dst="payments/db-0",
+        src_ip=f"10.1.{i // 250}.{i % 250 + 1}",
+        port=5432,
+        sport=20000 + i,
+        time_ns=NUMBERED_T0 + (i // 2) * 1_000_000,
+        uuid=f"00000000-0000-4000-8000-{i:012d}" if uuids else "",
+    )
+
+
+def flow_number(pod_name: str) -> int:
+    """The `i` of numbered_flow(i), from its source pod name."""
+    return int(pod_name.rsplit("-", 1)[1])
+
+
+def serve_numbered(argv: list[str] | None = None) -> None:
+    """`python tests/support/hubble_server.py --port P --count N [--delay S] [--no-uuid]`: serve the numbered
+    sequence on 127.0.0.1:P to every GetFlows call (since/until and filters applied), then hold the stream open
+    as a follow stream would. Prints `ready <port>` once listening; runs until killed."""
+    import argparse
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--count", type=int, default=400)
+    p.add_argument("--delay", type=float, default=0.005)
+    p.add_argument("--no-uuid", action="store_true")
+    p.add_argument("--silent", action="store_true", help="accept GetFlows and send nothing")
+    args = p.parse_args(argv)
+    flows = [numbered_flow(i, uuids=not args.no_uuid) for i in range(args.count)]
+    forever = threading.Event()
+
+    def stream() -> Iterator[Any]:
+        if not args.silent:
+            yield from flows
+        forever.wait()
+
+    srv = HubbleServer(stream=stream, port=args.port, faults=Faults(delay=args.delay), max_workers=64)
+    print(f"ready {srv.port}", flush=True)
+    forever.wait()
+
+
 __all__ = [
     "DEFAULT_VERSION",
+    "NUMBERED_T0",
     "Faults",
     "HubbleServer",
     "ServerTLS",
+    "flow_number",
     "make_endpoint",
     "make_flow",
+    "numbered_flow",
     "policy_drop",
+    "serve_numbered",
 ]
+
+
+if __name__ == "__main__":
+    serve_numbered()

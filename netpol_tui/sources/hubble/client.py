@@ -205,6 +205,9 @@ class HubbleSource:
         self._call: Any = None
         self._pinned_name = ""
         self._status: HubbleStatus | None = None
+        self._connected = (
+            False  # the server has answered on this source (ServerStatus, or a GetFlows message)
+        )
         self._thread: threading.Thread | None = None
         self._buf: collections.deque[Any] = collections.deque()
         self._ready = threading.Event()  # set when _buf goes from empty to non-empty
@@ -257,6 +260,7 @@ class HubbleSource:
             header_version=header,
         )
         self._status = status
+        self._connected = True
         return status
 
     def nodes(self) -> list[HubbleNode]:
@@ -364,6 +368,7 @@ class HubbleSource:
             tls=cfg.use_tls,
             server_name=cfg.tls_server_name or self._pinned_name or cfg.target.rsplit(":", 1)[0],
             timeout=cfg.timeout,
+            connected=self._connected,
         )
 
     def _options(self) -> list[tuple[str, Any]]:
@@ -618,6 +623,7 @@ class HubbleSource:
         since = self._max_time_ns if dedupe else 0
         got = 0
         for resp in call:
+            self._connected = True
             item = convert(resp)
             if item is None:
                 continue

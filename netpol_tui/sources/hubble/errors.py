@@ -13,6 +13,7 @@ os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # see client.py
 
 import grpc  # noqa: E402
 
+from netpol_tui.core.wording.inert import inert  # noqa: E402
 from netpol_tui.sources.errors import SourceError  # noqa: E402
 
 
@@ -74,6 +75,10 @@ def connection_refused_text(address: str) -> str:
 
 def unreachable_text(address: str, detail: str) -> str:
     return f"cannot reach Hubble at {address}: {detail}. Check --server, or use -P / `cilium hubble port-forward`"
+
+
+def connection_lost_text(address: str, detail: str) -> str:
+    return f"the connection to Hubble at {address} broke: {detail or 'no detail'}"
 
 
 def connect_timeout_text(address: str, seconds: float) -> str:
@@ -144,9 +149,21 @@ def server_status_text(
 # gRPC status codes -> our exceptions
 # --------------------------------------------------------------------------------------------------------------
 def map_grpc_error(
-    exc: grpc.RpcError, address: str, *, tls: bool = False, server_name: str = "", timeout: float = 0.0
+    exc: grpc.RpcError,
+    address: str,
+    *,
+    tls: bool = False,
+    server_name: str = "",
+    timeout: float = 0.0,
+    connected: bool = False,
 ) -> HubbleError:
-    """Turn a failed call into one of our exceptions with a sentence naming the address and the cause."""
+    """Turn a failed call into one of our exceptions with a sentence naming the address and the cause.
+
+    `connected`: this connection has worked before (ServerStatus answered or flows arrived). Then a broken
+    connection ("Socket closed", "Connection reset by peer", ...) is what it says, never a TLS configuration
+    problem: TLS hints are for the first connection only. The server's details are made inert (control
+    characters escaped visibly) before they reach a sentence.
+    """
     code = exc.code() if hasattr(exc, "code") else None
     details = (exc.details() if hasattr(exc, "details") else "") or ""
     low = details.lower()
@@ -154,16 +171,20 @@ def map_grpc_error(
     if code == grpc.StatusCode.UNIMPLEMENTED:
         return HubbleNotHubble(not_hubble_text(address), address, cname)
     if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED):
-        return HubblePermissionDenied(denied_text(address, details), address, cname)
+        return HubblePermissionDenied(denied_text(address, inert(details)), address, cname)
     if code in (
         grpc.StatusCode.INVALID_ARGUMENT,
         grpc.StatusCode.FAILED_PRECONDITION,
         grpc.StatusCode.OUT_OF_RANGE,
     ):
-        return HubbleRequestError(bad_request_text(address, details), address, cname)
+        return HubbleRequestError(bad_request_text(address, inert(details)), address, cname)
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return HubbleUnavailable(connect_timeout_text(address, timeout), address, cname)
     if code == grpc.StatusCode.UNAVAILABLE:
+        if connected:
+            if "connection refused" in low or "connect failed" in low:
+                return HubbleUnavailable(connection_refused_text(address), address, cname)
+            return HubbleUnavailable(connection_lost_text(address, short_detail(details)), address, cname)
         check = _tls_check(low, tls)
         if check:
             return HubbleTLSError(
@@ -208,12 +229,12 @@ def _tls_check(low: str, tls: bool) -> str:
 
 
 def short_detail(details: str) -> str:
-    """gRPC details are long and nested; keep the last, most specific part."""
+    """gRPC details are long and nested; keep the last, most specific part (made inert: it came from outside)."""
     text = details.strip()
     for marker in ("last error: ", "Last error: "):
         if marker in text:
             text = text.split(marker)[-1]
-    return text[:300]
+    return inert(text[:300])
 
 
 __all__ = [
