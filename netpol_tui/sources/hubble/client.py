@@ -205,9 +205,10 @@ class HubbleSource:
         self._call: Any = None
         self._pinned_name = ""
         self._status: HubbleStatus | None = None
-        self._connected = (
-            False  # the server has answered on this source (ServerStatus, or a GetFlows message)
-        )
+        # the server has answered on this source (ServerStatus, or a GetFlows message)
+        self._connected = False
+        self._creds: grpc.ChannelCredentials | None = None  # kept once connected (a pinned certificate too)
+        self._channel_creds: grpc.ChannelCredentials | None = None  # the current channel's
         self._thread: threading.Thread | None = None
         self._buf: collections.deque[Any] = collections.deque()
         self._ready = threading.Event()  # set when _buf goes from empty to non-empty
@@ -467,7 +468,8 @@ class HubbleSource:
             return
         cfg = self.config
         if cfg.use_tls:
-            creds = self._credentials()
+            creds = self._creds if self._creds is not None else self._credentials()
+            self._channel_creds = creds
             channel = grpc.secure_channel(cfg.target, creds, options=self._options())
         else:
             channel = grpc.insecure_channel(cfg.target, options=self._options())
@@ -512,7 +514,10 @@ class HubbleSource:
         )
 
     def _drop_channel(self) -> None:
-        """Before the first connection: the next attempt builds a fresh channel (and reads the files again)."""
+        """The next attempt builds a fresh channel: one that connects at once instead of waiting out gRPC's own
+        reconnect backoff on top of ours. Before the first connection it reads the TLS files again; after it,
+        the credentials (and a pinned certificate) are kept."""
+        self._creds = self._channel_creds if self._connected else None
         ch, self._channel = self._channel, None
         self._stub = None
         if ch is not None:
@@ -596,6 +601,7 @@ class HubbleSource:
                     "reconnecting", message=str(err) if err else "", attempt=backoff.attempt, retry_in=delay
                 )
                 resume = True
+                self._drop_channel()
                 if self._closed.wait(delay):
                     break
         except BaseException as exc:  # never die silently in the thread
