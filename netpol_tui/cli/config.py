@@ -13,9 +13,10 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from netpol_tui.core.filters import FlowQuery
+from netpol_tui.core.filters import FlowQuery, parse_since
 from netpol_tui.sources.cluster_loader import ClusterConfig
 from netpol_tui.ui.options import TuiOptions
 
@@ -38,8 +39,8 @@ def _opt(args: argparse.Namespace, dest: str) -> str | None:
 
 def flow_query(args: argparse.Namespace, now_ns: int | None = None) -> FlowQuery:
     """The filter flags (`--pod`, `--from-pod`, `--to-pod`, `-n`, `-l`, `--verdict`, `--port`, `--protocol`,
-    `--since`) as Hubble would apply them. Raises FilterError naming the bad flag."""
-    return FlowQuery.from_flags(
+    `--since`, `--until`) as Hubble would apply them. Raises FilterError naming the bad flag."""
+    query = FlowQuery.from_flags(
         pods=_list(args, "pod"),
         from_pods=_list(args, "from_pod"),
         to_pods=_list(args, "to_pod"),
@@ -51,6 +52,10 @@ def flow_query(args: argparse.Namespace, now_ns: int | None = None) -> FlowQuery
         since=_opt(args, "since"),
         now_ns=now_ns,
     )
+    until = _opt(args, "until")
+    if until:
+        query = replace(query, until_ns=parse_since(until, now_ns, "--until"))
+    return query
 
 
 def _quote(value: str) -> str:

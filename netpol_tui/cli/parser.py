@@ -127,8 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--flows", metavar="FILE|-", help="a capture (jsonpb lines, .gz accepted); else live Hubble"
     )
-    p.add_argument("--last", type=int, metavar="N", help="live: the last N flows per node")
+    p.add_argument(
+        "--last",
+        type=int,
+        metavar="N",
+        help="live: the last N flows per node (default 20 when neither --since nor --until is given)",
+    )
+    p.add_argument(
+        "--first", type=int, metavar="N", help="live: the first (oldest) N flows per node; not with --follow"
+    )
     p.add_argument("--follow", "-f", action="store_true", help="live: keep streaming")
+    p.add_argument(
+        "--until", metavar="DURATION|TIME", help="flows up to this time: e.g. 5m (ago) or an RFC 3339 time"
+    )
     p.add_argument("--json", action="store_true", help="one JSON object a line")
     p.add_argument("--drops-only", action="store_true", help="only dropped flows")
     _add_hubble_flags(p, sub=True)

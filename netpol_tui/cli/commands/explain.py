@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from netpol_tui.cli.config import cluster_config, flow_query, hubble_config, relay
@@ -22,6 +23,7 @@ from netpol_tui.core.contract import explanation_json, flow_block
 from netpol_tui.core.filters import FlowQuery
 from netpol_tui.core.findings import finding_manifest
 from netpol_tui.core.model import Flow, LostEvents, NodeStatus
+from netpol_tui.core.wording.inert import inert
 
 DROP_VERDICTS = ("DROPPED", "AUDIT")
 
@@ -63,11 +65,18 @@ def _live(args: argparse.Namespace, query: FlowQuery) -> tuple[Iterator[Any], ob
     from netpol_tui.sources.hubble import HubbleSource
 
     follow = bool(args.follow)
-    last = args.last
-    if last is None and not follow:
-        last = 20  # hubble observe's default
+    last, first = args.last, getattr(args, "first", None)
+    if first is not None and last is not None:
+        raise CliError("--first and --last cannot be combined: take the oldest or the newest flows")
+    if first is not None and follow:
+        raise CliError("--first cannot be combined with --follow: following starts with the newest flows")
+    number = first if first is not None else last
+    if number is None and not follow and query.since_ns is None and query.until_ns is None:
+        number = 20  # hubble observe's default, only without a time bound
     server, forwarder = relay(args, cluster_config(args))  # KubeError: one line, exit 2
-    src = HubbleSource(hubble_config(args, server=server, query=query, follow=follow, last=last))
+    src = HubbleSource(
+        hubble_config(args, server=server, query=query, follow=follow, last=number, first=first is not None)
+    )
 
     def items() -> Iterator[Any]:
         try:
@@ -111,9 +120,16 @@ def run(args: argparse.Namespace) -> int:
                 continue
             if isinstance(item, LostEvents):
                 lost += item.count
-                print(f"netpol-tui: {render.lost_events_text(item)}", file=sys.stderr)
+                shown = replace(item, node_name=inert(item.node_name))
+                print(f"netpol-tui: {render.lost_events_text(shown)}", file=sys.stderr)
                 continue
-            if isinstance(item, NodeStatus) or not isinstance(item, Flow):
+            if isinstance(item, NodeStatus):  # Relay: a node connected, unavailable, gone, in error
+                node = replace(
+                    item, node_names=tuple(map(inert, item.node_names)), message=inert(item.message)
+                )
+                print(f"netpol-tui: {render.node_status_text(node)}", file=sys.stderr)
+                continue
+            if not isinstance(item, Flow):
                 continue
             flows += 1
             is_drop = item.verdict in DROP_VERDICTS

@@ -155,15 +155,17 @@ class HubbleNode:
 
 
 def build_request(query: FlowQuery, *, follow: bool, last: int | None, first: bool = False) -> Any:
-    """A FlowQuery -> `observer.GetFlowsRequest` as the Hubble CLI would send it (free text stays local)."""
+    """A FlowQuery -> `observer.GetFlowsRequest` as `hubble observe` sends it (free text stays local): since and
+    until as given, `number` from `last` (with `first`: the oldest `last` flows instead of the newest). Choosing
+    a default number (hubble's 20) is the caller's business."""
     req = observer_pb2.GetFlowsRequest(follow=follow)
     if first:
         req.first = True
     if last:
         req.number = last
-    if query.since_ns is not None and not last:
+    if query.since_ns is not None:
         req.since.CopyFrom(_timestamp(query.since_ns))
-    if query.until_ns is not None and not last:
+    if query.until_ns is not None:
         req.until.CopyFrom(_timestamp(query.until_ns))
     for spec in query.whitelist:
         req.whitelist.append(conv.spec_to_pb(spec))
