@@ -52,7 +52,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from netpol_tui._proto.flow import flow_pb2
 from netpol_tui._proto.observer import observer_pb2
 from netpol_tui._proto.relay import relay_pb2
-from netpol_tui.core.filters import FilterSpec, format_time_ns, parse_time_ns
+from netpol_tui.core.flowquery import FilterSpec
 from netpol_tui.core.model import (
     Endpoint,
     EndpointKind,
@@ -62,6 +62,7 @@ from netpol_tui.core.model import (
     PolicyRef,
     Workload,
 )
+from netpol_tui.core.timefmt import format_time_ns, parse_time_ns
 
 __all__ = [
     "MAX_DEPTH",
@@ -855,13 +856,16 @@ _json_flag_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 def _json_flags(fl: Any) -> tuple[str, ...]:
     fl = _obj(fl, "flow.l4.TCP.flags")
-    key = tuple(fl)
-    hit = _json_flag_cache.get(key)
-    if hit is None or not all(fl.values()):
-        hit = tuple(n for n in _TCP_FLAGS if fl.get(n))
-        if len(_json_flag_cache) < 1024:
-            _json_flag_cache[key] = hit
-    return hit
+    values = fl.values()
+    if all(v is True for v in values):  # as Hubble prints them (only the true ones): cached by their names
+        key = tuple(fl)
+        hit = _json_flag_cache.get(key)
+        if hit is None:
+            hit = tuple(n for n in _TCP_FLAGS if n in fl)
+            if len(_json_flag_cache) < 1024:
+                _json_flag_cache[key] = hit
+        return hit
+    return tuple(n for n in _TCP_FLAGS if fl.get(n))
 
 
 def _json_drop_reason(desc: Any, numeric: Any) -> tuple[str, int]:
@@ -1134,9 +1138,9 @@ class _JEndpoint(msgspec.Struct, gc=False):
     identity: int = 0
     namespace: str = ""
     labels: tuple[str, ...] = ()
-    pod_name: str | None = None
+    pod_name: str | msgspec.UnsetType = msgspec.UNSET  # UNSET, not None: null is refused, as by convert_json
     pod_name_c: str = _camel("", "podName")
-    cluster_name: str | None = None
+    cluster_name: str | msgspec.UnsetType = msgspec.UNSET
     cluster_name_c: str = _camel("", "clusterName")
     workloads: tuple[_JWorkload, ...] = ()
 
@@ -1178,7 +1182,7 @@ class _JFlow(msgspec.Struct, gc=False):
     source: msgspec.Raw = msgspec.Raw(b"")
     destination: msgspec.Raw = msgspec.Raw(b"")
     Type: _Enum = None
-    node_name: str | None = None
+    node_name: str | msgspec.UnsetType = msgspec.UNSET
     node_name_c: str = _camel("", "nodeName")
     reply: bool | None = None
     is_reply: bool | None = None
@@ -1273,10 +1277,10 @@ def _struct_endpoint(raw: msgspec.Raw, ip: str, svc: _JService | None) -> Endpoi
             ip,
             e.identity,
             e.namespace,
-            e.pod_name if e.pod_name is not None else e.pod_name_c,
+            e.pod_name if e.pod_name is not msgspec.UNSET else e.pod_name_c,
             e.labels,
             tuple((w.kind, w.name) for w in e.workloads),
-            e.cluster_name if e.cluster_name is not None else e.cluster_name_c,
+            e.cluster_name if e.cluster_name is not msgspec.UNSET else e.cluster_name_c,
             service,
         )
     if len(_raw_ep_cache) > _CACHE_MAX:
@@ -1443,7 +1447,7 @@ def _fast_flow(resp: _JResponse, f: _JFlow) -> Flow:
         destination = _struct_endpoint(f.destination, dst_ip, svc)
     if not src_ip and not dst_ip and _blank(source) and _blank(destination):
         raise _Fallback
-    node = f.node_name if f.node_name is not None else f.node_name_c
+    node = f.node_name if f.node_name is not msgspec.UNSET else f.node_name_c
     if not node:
         node = resp.node_name if resp.node_name is not None else resp.node_name_c
     flow: Flow = _make_fast_flow(  # in the order of _FAST_FIELDS
@@ -1687,7 +1691,7 @@ def json_problem(obj: Any) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Filters: core.filters.FilterSpec <-> flow.FlowFilter (one mapping for the client and the test/demo server)
+# Filters: core.flowquery.FilterSpec <-> flow.FlowFilter (one mapping for the client and the test/demo server)
 # --------------------------------------------------------------------------------------------------------------
 _VERDICT_CODE = {name: num for num, name in _VERDICT.items()}
 _DIRECTION_CODE = {name: num for num, name in _DIRECTION.items()}

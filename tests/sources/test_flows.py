@@ -10,8 +10,8 @@ from hubble_support import T0, flows_dir
 from support.hubble_server import make_flow, policy_drop
 
 from netpol_tui._proto.observer import observer_pb2
-from netpol_tui.core.filters import parse_time_ns
 from netpol_tui.core.model import EndpointKind, Flow, LostEvents, NodeStatus, PolicyRef
+from netpol_tui.core.timefmt import parse_time_ns
 from netpol_tui.sources import flows as conv
 
 
@@ -264,7 +264,7 @@ def test_time_parsing(text: str, ns: int) -> None:
 
 
 def test_time_formatting_round_trips() -> None:
-    from netpol_tui.core.filters import format_time_ns
+    from netpol_tui.core.timefmt import format_time_ns
 
     for ns in (T0, T0 + 120_000_000, T0 + 120_500_000, T0 + 1):
         assert parse_time_ns(format_time_ns(ns)) == ns
@@ -434,3 +434,15 @@ def test_invalid_ips_are_errors_naming_the_field(ip: dict, field: str) -> None:
         conv.convert_json({"flow": {"IP": ip, "verdict": "FORWARDED"}})
     ok = conv.convert_json({"flow": {"IP": {"source": "fd00::1", "destination": "10.0.0.1"}}})
     assert (ok.source.ip, ok.destination.ip) == ("fd00::1", "10.0.0.1")
+
+
+def test_tcp_flags_written_false_do_not_poison_later_flows() -> None:
+    ip = {"source": "10.0.0.1", "destination": "10.0.0.2"}
+
+    def flags(value: dict) -> tuple[str, ...]:
+        return conv.convert_json({"flow": {"IP": ip, "l4": {"TCP": {"flags": value}}}}).tcp_flags
+
+    assert flags({"SYN": False, "ACK": True}) == ("ACK",)
+    assert flags({"SYN": True, "ACK": True}) == ("SYN", "ACK")
+    assert flags({"SYN": False}) == ()
+    assert flags({"SYN": True}) == ("SYN",)

@@ -9,7 +9,7 @@ import json
 import pytest
 from hubble_support import flows_dir
 
-from netpol_tui.core.filters import FlowQuery
+from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.core.model import Flow, LostEvents, NodeStatus
 from netpol_tui.sources.replay import ReplayError, ReplaySource
 
@@ -320,3 +320,82 @@ def test_deep_lines_are_refused_even_under_a_raised_recursion_limit(tmp_path) ->
         sys.setrecursionlimit(old)
     assert len(items) == 2 and [n for n, _ in src.problems] == [2]
     assert "nested deeper than 64 levels" in src.problems[0][1]
+
+
+def _paths(value, prefix=()):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield (*prefix, k)
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield (*prefix, i)
+            yield from _paths(v, (*prefix, i))
+
+
+_ODD_VALUES = [
+    None,
+    0,
+    -1,
+    70_000,
+    2**70,
+    1.5,
+    True,
+    False,
+    "",
+    "x",
+    "80",
+    "999.999.1.1",
+    [],
+    {},
+    ["a"],
+    {"a": 1},
+]
+
+
+def test_fast_decoder_agrees_with_the_general_converter_on_damaged_lines() -> None:
+    """Any line the typed path accepts gives the Flow the general converter gives; else both refuse it."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from netpol_tui.sources import flows as conv
+
+    objs = []
+    for name in ("hubble-otel__basic-sample-10-flows.json", "hubble-otel__basic-sample-348-http-flows.json"):
+        objs += [json.loads(line) for line in _good_lines(name)[:40]]
+    decoder = conv.LineDecoder()
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def check(data) -> None:
+        obj = json.loads(json.dumps(data.draw(st.sampled_from(objs))))
+        for _ in range(data.draw(st.integers(1, 3))):
+            path = data.draw(st.sampled_from(list(_paths(obj))))
+            node = obj
+            for key in path[:-1]:
+                node = node[key]
+            if data.draw(st.booleans()) and isinstance(node, dict):
+                del node[path[-1]]
+            else:
+                node[path[-1]] = json.loads(json.dumps(data.draw(st.sampled_from(_ODD_VALUES))))  # a copy
+            if not obj:
+                break
+        line = json.dumps(obj).encode()
+        try:
+            want = conv.decode_general(line)
+        except conv.FlowFormatError as exc:
+            want = ("error", str(exc))
+        try:
+            got = decoder.decode(line)
+        except conv.FlowFormatError as exc:
+            got = ("error", str(exc))
+        if got != want and not isinstance(got, tuple) and not isinstance(want, tuple):
+            diff = {
+                f: (getattr(want, f), getattr(got, f))
+                for f in want.__dataclass_fields__
+                if getattr(want, f) != getattr(got, f)
+            }
+            raise AssertionError(f"{line!r}: {diff}")
+        assert got == want
+
+    check()
