@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from netpol_tui.core.wording import filters_local_only
+from netpol_tui.core.wording.inert import inert
 
 if TYPE_CHECKING:
     from netpol_tui.core.model import KubeStatus, StreamState
@@ -316,7 +317,7 @@ def capture_state(done: bool) -> str:
 def nodes(up: int, down: list[str]) -> str:
     text = f"nodes {up} up"
     if down:
-        text += f" · {len(down)} down ({', '.join(down[:3])})"
+        text += f" · {len(down)} down ({', '.join(inert(name) for name in down[:3])})"
     return text
 
 
