@@ -363,6 +363,7 @@ def test_fast_decoder_agrees_with_the_general_converter_on_damaged_lines() -> No
     objs = []
     for name in ("hubble-otel__basic-sample-10-flows.json", "hubble-otel__basic-sample-348-http-flows.json"):
         objs += [json.loads(line) for line in _good_lines(name)[:40]]
+    objs += [_camel_all(o) for o in objs[::2]]  # lowerCamel lines too
     decoder = conv.LineDecoder()
 
     @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
