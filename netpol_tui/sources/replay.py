@@ -138,8 +138,8 @@ class ReplaySource:
                 if counted:
                     self._consumed += len(line)
                 if len(line) > limit and line[-1:] != b"\n":
+                    self._problem(line_no, _line_too_long(limit))  # first: a stream may never end it
                     self._skip_rest_of_line()
-                    self._problem(line_no, _line_too_long(limit))
                     continue
                 if line[0] in _BLANK and not line.strip():
                     continue

@@ -400,3 +400,25 @@ def test_fast_decoder_agrees_with_the_general_converter_on_damaged_lines() -> No
         assert got == want
 
     check()
+
+
+def test_dev_zero_is_reported_at_once_and_reading_stops_on_close() -> None:
+    """`--flows /dev/zero`: the endless line is named as soon as it passes the cap; close() ends the reading."""
+    import threading
+    import time
+
+    src = ReplaySource("/dev/zero")
+    done = threading.Event()
+
+    def read() -> None:
+        list(src)
+        done.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = 20.0
+    start = time.monotonic()
+    while not src.problems and time.monotonic() - start < deadline:
+        time.sleep(0.05)
+    assert src.problems and "longer than 16 MiB" in src.problems[0][1] and src.problems[0][0] == 1
+    src.close()
+    assert done.wait(deadline)
