@@ -35,6 +35,7 @@ from netpol_tui.core.diff import (
 )
 from netpol_tui.core.manifests import ParseResult
 from netpol_tui.core.model import Flow, LostEvents, Problem
+from netpol_tui.core.wording.inert import inert
 
 FATAL_PROBLEMS = frozenset({"no_such_path", "unreadable", "empty_dir"})
 MAX_LINE_PROBLEMS = 20  # capture lines that cannot be parsed, shown one by one (then counted)
@@ -66,10 +67,7 @@ def add_parser(sub: Any, add_cluster_flags: Any) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 def _visible(text: object) -> str:
     """Strings from the cluster, the flows or the command line, with control characters escaped visibly."""
-    s = str(text)
-    if s.isprintable():
-        return s
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in s)
+    return inert(str(text))
 
 
 def _check_parsed(flag: str, path: str, problems: list[Problem], empty: bool) -> None:
