@@ -140,6 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--until", metavar="DURATION|TIME", help="flows up to this time: e.g. 5m (ago) or an RFC 3339 time"
     )
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="live: when Hubble sends nothing for this long, give up (exit 2), or with --follow say so once "
+        "and keep waiting (default 30; 0 waits forever)",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object a line")
     p.add_argument("--drops-only", action="store_true", help="only dropped flows")
     _add_hubble_flags(p, sub=True)

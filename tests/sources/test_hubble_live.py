@@ -290,3 +290,40 @@ def test_explain_follow_json_gets_every_flow_once_across_sigkill_and_restart(rel
     assert got == list(range(count))
     assert "TLS" not in err
     assert proc.returncode == 0, err
+
+
+def test_explain_follow_on_a_silent_server_says_so_once_and_keeps_waiting(relay_process, tmp_path) -> None:
+    srv = relay_process("--silent")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "netpol_tui",
+            "explain",
+            "--server",
+            srv.address,
+            "--follow",
+            "--idle-timeout",
+            "0.3",
+            "--cluster",
+            str(_cluster(tmp_path)),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()  # blocks until explain says something
+        assert "still waiting" in first and srv.address in first and "0.3 s" in first
+        time.sleep(1.5)  # five more idle periods
+        assert proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, rest = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, rest = proc.communicate()
+    assert "still waiting" not in rest and proc.returncode == 0

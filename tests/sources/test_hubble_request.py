@@ -4,15 +4,22 @@ events reported on stderr with the node names (made inert)."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hubble_support import Collector
 from support.hubble_server import NUMBERED_T0, Faults, HubbleServer, numbered_flow
 
 from netpol_tui._proto.observer import observer_pb2
 from netpol_tui._proto.relay import relay_pb2
 from netpol_tui.cli import main
+from netpol_tui.core.model import Flow
+from netpol_tui.sources.hubble import HubbleConfig, HubbleSource
 
 MS = 1_000_000
 
@@ -172,3 +179,106 @@ def test_node_events_are_reported_on_stderr_with_the_names(capsys, cluster) -> N
     assert "evil\\x1b]52;c;aGk=\\x07node" in lines[0] and "\x1b" not in err and "\x07" not in err
     assert "kind-worker3" in lines[1] and "i/o timeout" in lines[1]
     assert "kind-worker2" in lines[2] and "connected" in lines[2]
+
+
+# ---- a server that accepts GetFlows and sends nothing (point 3) ------------------------------------------------
+def _main_within(argv: list[str], seconds: float = 10.0) -> int:
+    """main(argv) in a thread: a hang fails the test instead of stopping the run."""
+    result: list[Any] = []
+    thread = threading.Thread(target=lambda: result.append(main(argv)), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert result, f"explain still running after {seconds} s"
+    return int(result[0])
+
+
+@pytest.fixture
+def silent_server():
+    release = threading.Event()
+
+    def stream() -> Iterator[Any]:
+        release.wait(30)
+        yield from ()
+
+    server = HubbleServer(stream=stream)
+    yield server
+    release.set()
+    server.stop()
+
+
+def test_last_against_a_silent_server_times_out_with_one_line(capsys, silent_server, cluster) -> None:
+    started = time.monotonic()
+    code = _main_within(
+        [
+            "explain",
+            "--server",
+            silent_server.address,
+            "--cluster",
+            cluster,
+            "--last",
+            "5",
+            "--idle-timeout",
+            "0.5",
+        ]
+    )
+    took = time.monotonic() - started
+    _, err = capsys.readouterr()
+    assert code == 2 and took < 5
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert silent_server.address in lines[0] and "0.5 s" in lines[0] and "--idle-timeout" in lines[0]
+    assert "Traceback" not in err
+
+
+def test_a_stream_that_stalls_after_some_flows_says_how_many_came(capsys, cluster) -> None:
+    release = threading.Event()
+
+    def stream() -> Iterator[Any]:
+        yield numbered_flow(0)
+        yield numbered_flow(1)
+        release.wait(30)
+
+    server = HubbleServer(stream=stream)
+    try:
+        code = _main_within(
+            ["explain", "--server", server.address, "--cluster", cluster, "--json", "--idle-timeout", "0.4"]
+        )
+    finally:
+        release.set()
+        server.stop()
+    out, err = capsys.readouterr()
+    assert code == 2 and len(out.splitlines()) == 2  # what came is printed
+    assert len(err.strip().splitlines()) == 1 and "2 flows" in err and "0.4 s" in err
+
+
+def test_idle_timeout_default_is_documented_and_negative_refused(capsys, cluster) -> None:
+    from netpol_tui.cli import build_parser
+
+    text = build_parser()._subparsers._group_actions[0].choices["explain"].format_help()  # type: ignore[union-attr]
+    assert "--idle-timeout" in text and "default 30" in text
+    assert main(["explain", "--server", "127.0.0.1:1", "--cluster", cluster, "--idle-timeout", "-1"]) == 2
+    _, err = capsys.readouterr()
+    assert "--idle-timeout" in err and len(err.strip().splitlines()) == 1
+
+
+def test_follow_keeps_waiting_and_says_so_once() -> None:
+    server = HubbleServer([])  # follow without number: only what comes next
+    said: list[str] = []
+    src = HubbleSource(
+        HubbleConfig(server=server.address, follow=True, idle_timeout=0.2), on_idle=said.append
+    )
+    c = Collector(src, max_batch=16, max_wait=0.01)
+    try:
+        deadline = time.monotonic() + 5
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.8)  # four more idle periods: still one notice
+        assert len(said) == 1 and server.address in said[0] and "0.2 s" in said[0] and "waiting" in said[0]
+        server.push(numbered_flow(7))
+        assert c.wait(lambda items: any(type(i) is Flow for i in items))
+        assert c.error is None
+    finally:
+        src.close()
+        server.stop()
+    c.thread.join(5)
+    assert c.error is None and len(said) == 1

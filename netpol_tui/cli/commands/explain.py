@@ -70,12 +70,24 @@ def _live(args: argparse.Namespace, query: FlowQuery) -> tuple[Iterator[Any], ob
         raise CliError("--first and --last cannot be combined: take the oldest or the newest flows")
     if first is not None and follow:
         raise CliError("--first cannot be combined with --follow: following starts with the newest flows")
+    idle = float(getattr(args, "idle_timeout", 30.0))
+    if not idle >= 0:  # NaN too
+        raise CliError(f"--idle-timeout {idle:g}: a number of seconds, 0 or more (0 waits forever)")
     number = first if first is not None else last
     if number is None and not follow and query.since_ns is None and query.until_ns is None:
         number = 20  # hubble observe's default, only without a time bound
     server, forwarder = relay(args, cluster_config(args))  # KubeError: one line, exit 2
     src = HubbleSource(
-        hubble_config(args, server=server, query=query, follow=follow, last=number, first=first is not None)
+        hubble_config(
+            args,
+            server=server,
+            query=query,
+            follow=follow,
+            last=number,
+            first=first is not None,
+            idle_timeout=idle,
+        ),
+        on_idle=lambda text: print(f"netpol-tui: {text}", file=sys.stderr, flush=True),
     )
 
     def items() -> Iterator[Any]:

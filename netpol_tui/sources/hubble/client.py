@@ -36,7 +36,7 @@ import os
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -55,9 +55,12 @@ from netpol_tui.sources.backoff import Backoff  # noqa: E402
 from netpol_tui.sources.hubble.errors import (  # noqa: E402
     FATAL,
     HubbleError,
+    HubbleStreamError,
     HubbleTLSError,
+    idle_text,
     map_grpc_error,
     server_status_text,
+    still_waiting_text,
     tls_error_text,
 )
 
@@ -65,6 +68,7 @@ DEFAULT_SERVER = "localhost:4245"
 DEFAULT_PORT = 4245
 BACKOFF_INITIAL = 0.5
 BACKOFF_MAX = 10.0
+IDLE_TIMEOUT = 30.0
 
 Item = Flow | LostEvents | NodeStatus | StreamState
 
@@ -82,6 +86,9 @@ class HubbleConfig:
     tls_server_name: str | None = None
     tls_allow_insecure: bool = False
     timeout: float = 5.0  # connect (first ServerStatus) deadline, seconds
+    # a GetFlows stream silent this long (seconds; 0 = wait forever): without follow, give up (HubbleStreamError);
+    # with follow, say so once through HubbleSource's `on_idle` and keep waiting
+    idle_timeout: float = IDLE_TIMEOUT
     request_timeout: float = 12.0  # unary calls
     query: FlowQuery = field(default_factory=FlowQuery)
     follow: bool = True
@@ -194,8 +201,9 @@ _END = object()
 class HubbleSource:
     """One GetFlows stream (reopened on demand, resumed after breaks). See the module docstring."""
 
-    def __init__(self, config: HubbleConfig) -> None:
+    def __init__(self, config: HubbleConfig, on_idle: Callable[[str], None] | None = None) -> None:
         self.config = config
+        self.on_idle = on_idle  # called once (from a watchdog thread) when a follow stream stays silent
         self.address = config.server
         self._query = config.query
         self._generation = 0
@@ -224,6 +232,10 @@ class HubbleSource:
         self.flows_received = 0
         self.duplicates_dropped = 0
         self._stream_flows = 0
+        # the idle watchdog: the call being read, how many messages it gave, and what ended it
+        self._reading: Any = None
+        self._messages = 0
+        self._idle_error: HubbleError | None = None
 
     # ---- public ----------------------------------------------------------------------------------------------
     @property
@@ -320,6 +332,8 @@ class HubbleSource:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="hubble-stream", daemon=True)
             self._thread.start()
+            if self.config.idle_timeout > 0:
+                threading.Thread(target=self._watch_idle, name="hubble-idle", daemon=True).start()
         buf = self._buf
         self._batch_hint = max_batch
         while True:
@@ -550,7 +564,11 @@ class HubbleSource:
                     backoff.healthy()
                     self._state("connected")
                     self._stream_flows = 0
-                    self._consume(call, dedupe=resume)
+                    self._reading = call
+                    try:
+                        self._consume(call, dedupe=resume)
+                    finally:
+                        self._reading = None
                     if not cfg.follow:
                         break
                     # a follow stream that ends by itself: the server went away; resume
@@ -558,7 +576,7 @@ class HubbleSource:
                 except _StreamEnded:
                     pass
                 except grpc.RpcError as exc:
-                    err = self._map(exc)
+                    err = self._idle_error or self._map(exc)
                 except HubbleError as exc:  # raised by server_status() / credentials
                     err = exc
                     from_call = False
@@ -632,6 +650,7 @@ class HubbleSource:
         got = 0
         for resp in call:
             self._connected = True
+            self._messages += 1
             item = convert(resp)
             if item is None:
                 continue
@@ -665,6 +684,34 @@ class HubbleSource:
                 while len(buf) >= limit // 2 and not self._closed.is_set():
                     space.wait(0.5)
         return got
+
+    def _watch_idle(self) -> None:
+        """The idle watchdog: a stream being read that gives no message for `idle_timeout` seconds is given up
+        (no follow: the stream thread then fails with the idle sentence) or reported once (follow)."""
+        cfg = self.config
+        idle = cfg.idle_timeout
+        step = min(0.25, idle / 4)
+        said = False
+        seen_call: Any = None
+        seen_messages = -1
+        quiet_since = time.monotonic()
+        while not self._closed.wait(step):
+            call, messages, now = self._reading, self._messages, time.monotonic()
+            if call is None or call is not seen_call or messages != seen_messages:
+                seen_call, seen_messages, quiet_since = call, messages, now
+                continue
+            if now - quiet_since < idle:
+                continue
+            if not cfg.follow:
+                self._idle_error = HubbleStreamError(
+                    idle_text(self.address, idle, self._stream_flows), self.address, "IDLE"
+                )
+                call.cancel()
+                return
+            if not said:
+                said = True
+                if self.on_idle is not None:
+                    self.on_idle(still_waiting_text(self.address, idle))
 
 
 class _StreamEnded(Exception):

@@ -81,6 +81,20 @@ def connection_lost_text(address: str, detail: str) -> str:
     return f"the connection to Hubble at {address} broke: {detail or 'no detail'}"
 
 
+def idle_text(address: str, seconds: float, flows: int) -> str:
+    """A non-follow GetFlows that went silent: we give up."""
+    if flows:
+        what = f"sent {flows} flow{'s' if flows != 1 else ''}, then nothing for {seconds:g} s"
+    else:
+        what = f"accepted the request but sent nothing in {seconds:g} s"
+    return f"Hubble at {address} {what}; giving up (--idle-timeout sets the wait, 0 waits forever)"
+
+
+def still_waiting_text(address: str, seconds: float) -> str:
+    """A follow stream silent for a while: said once, and we keep waiting."""
+    return f"no flows from Hubble at {address} for {seconds:g} s; still waiting (ctrl+c to stop)"
+
+
 def connect_timeout_text(address: str, seconds: float) -> str:
     return (
         f"no answer from Hubble at {address} within {seconds:g} s. Check --server and that the relay is up, "
@@ -246,6 +260,8 @@ __all__ = [
     "HubbleStreamError",
     "HubbleTLSError",
     "HubbleUnavailable",
+    "idle_text",
     "map_grpc_error",
+    "still_waiting_text",
     "tls_error_text",
 ]
