@@ -290,6 +290,9 @@ def test_explain_follow_json_gets_every_flow_once_across_sigkill_and_restart(rel
     assert got == list(range(count))
     assert "TLS" not in err
     assert proc.returncode == 0, err
+    said = err.strip().splitlines()
+    assert len([line for line in said if "reconnecting" in line]) == 1, err
+    assert len([line for line in said if "reconnected to Hubble at " + srv.address in line]) == 1, err
 
 
 def test_explain_follow_on_a_silent_server_says_so_once_and_keeps_waiting(relay_process, tmp_path) -> None:

@@ -22,7 +22,7 @@ from netpol_tui.core.aggregate import DropAggregator, ExplanationCache
 from netpol_tui.core.contract import explanation_json, flow_block
 from netpol_tui.core.filters import FlowQuery
 from netpol_tui.core.findings import finding_manifest
-from netpol_tui.core.model import Flow, LostEvents, NodeStatus
+from netpol_tui.core.model import Flow, LostEvents, NodeStatus, StreamPhase, StreamState
 from netpol_tui.core.wording.inert import inert
 
 DROP_VERDICTS = ("DROPPED", "AUDIT")
@@ -63,6 +63,7 @@ def _capture(path: str, query: FlowQuery) -> tuple[Iterator[Any], object]:
 
 def _live(args: argparse.Namespace, query: FlowQuery) -> tuple[Iterator[Any], object]:
     from netpol_tui.sources.hubble import HubbleSource
+    from netpol_tui.sources.hubble.errors import reconnected_text, reconnecting_text
 
     follow = bool(args.follow)
     last, first = args.last, getattr(args, "first", None)
@@ -91,9 +92,18 @@ def _live(args: argparse.Namespace, query: FlowQuery) -> tuple[Iterator[Any], ob
     )
 
     def items() -> Iterator[Any]:
+        broken = False  # a stream that broke is said once, and again when it is resumed
         try:
             for batch in src.batches():
-                yield from batch
+                for item in batch:
+                    if type(item) is not StreamState:
+                        yield item
+                    elif item.state == StreamPhase.RECONNECTING and not broken:
+                        broken = True
+                        print(f"netpol-tui: {reconnecting_text(item.message)}", file=sys.stderr, flush=True)
+                    elif item.state == StreamPhase.CONNECTED and broken:
+                        broken = False
+                        print(f"netpol-tui: {reconnected_text(src.address)}", file=sys.stderr, flush=True)
         finally:
             src.close()
             if forwarder is not None:

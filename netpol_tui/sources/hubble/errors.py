@@ -90,6 +90,15 @@ def idle_text(address: str, seconds: float, flows: int) -> str:
     return f"Hubble at {address} {what}; giving up (--idle-timeout sets the wait, 0 waits forever)"
 
 
+def reconnecting_text(problem: str) -> str:
+    """A follow stream broke (`problem` is the failure's sentence); the reconnect loop takes over."""
+    return f"{problem or 'the flow stream ended'}; reconnecting, to resume after the last flow received"
+
+
+def reconnected_text(address: str) -> str:
+    return f"reconnected to Hubble at {address}; resumed after the last flow received"
+
+
 def still_waiting_text(address: str, seconds: float) -> str:
     """A follow stream silent for a while: said once, and we keep waiting."""
     return f"no flows from Hubble at {address} for {seconds:g} s; still waiting (ctrl+c to stop)"
@@ -262,6 +271,8 @@ __all__ = [
     "HubbleUnavailable",
     "idle_text",
     "map_grpc_error",
+    "reconnected_text",
+    "reconnecting_text",
     "still_waiting_text",
     "tls_error_text",
 ]
