@@ -70,6 +70,8 @@ async def settle(app, pilot) -> None:
     await until(lambda: app.main.total_flows >= FLOWS, "the demo flows")
     table = app.query_one("#flows")
     await until(lambda: table.synced, "the flows pane")
+    status = app.query_one("#status")  # refreshed by the app's 0.5 s tick: wait until it counts every flow
+    await until(lambda: f"flows {FLOWS:,} " in str(status.content), "the status bar")
     await pilot.pause()
 
 
