@@ -5,7 +5,7 @@ How to use it::
     from netpol_tui.sources.hubble import HubbleConfig, HubbleSource, HubbleError
 
     cfg = HubbleConfig(server="localhost:4245", query=FlowQuery(), follow=True)   # the CLI builds it from flags
-    src = HubbleSource(cfg)                       # nothing happens until iterated
+    src = HubbleSource(cfg, on_idle=print)        # nothing happens until iterated
     status = src.server_status()                  # HubbleStatus (version, flows, nodes); raises HubbleError
     for batch in src.batches(max_batch=512, max_wait=0.05):   # blocking; run it in a thread worker
         for item in batch:                        # core Flow, LostEvents, NodeStatus or StreamState
@@ -18,10 +18,15 @@ How to use it::
 
 Errors are `HubbleError` subclasses (errors.py) whose `str()` is a sentence; `map_grpc_error()` is the one place
 gRPC status codes become them. With `follow`, a broken stream is retried with the one backoff (sources/backoff.py:
-0.5 s doubling up to 10 s, jittered), resuming from the newest flow's time (`since`) and dropping the overlap's
-duplicates (by uuid, else by time + 5-tuple + event type). Only the first connection failure is fatal, unless
-`retry_until_connected` (the TUI's live feed): then every failure is shown as a "failed" StreamState carrying the
-attempt and the delay, and retried by this same loop.
+0.5 s doubling up to 10 s, jittered) on a fresh channel, resuming from the newest flow's time (`since`) and
+dropping the overlap's duplicates (by uuid, else by time + 5-tuple + event type). Only the first connection failure
+is fatal, unless `retry_until_connected` (the TUI's live feed): then every failure is shown as a "failed"
+StreamState carrying the attempt and the delay, and retried by this same loop. TLS hints are for the first
+connection only: once the server has answered (ServerStatus, or any GetFlows message), "Socket closed" or
+"Connection reset by peer" is a broken connection, retried like any other.
+
+Idle streams: a stream that gives no message for `idle_timeout` seconds (default 30) is given up without `follow`
+(a HubbleStreamError naming the server and the wait), and reported once through `on_idle` with `follow`.
 
 TLS: `--tls` or a `tls://` prefix; CA files, client certificate/key (mTLS), server name override. gRPC Python
 cannot turn certificate verification off, so `--tls-allow-insecure` fetches the certificate the server presents
