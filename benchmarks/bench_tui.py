@@ -35,7 +35,9 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def feeder(feed: MemoryFlowFeed, pool, rate: float, seconds: float, total: int, done: threading.Event, sent: list):
+def feeder(
+    feed: MemoryFlowFeed, pool, rate: float, seconds: float, total: int, done: threading.Event, sent: list
+):
     """Pushes new Flow objects (distinct, like a real stream) in 50 ms batches."""
     batch = max(1, int(rate * 0.05))
     t0 = time.monotonic()
@@ -115,7 +117,9 @@ async def pilot_home(app) -> None:
 async def main(args) -> int:
     pool = demo_flows(5000)
     feed = MemoryFlowFeed([StreamState("connected", "bench", server_version="v1.19.4")], label="bench")
-    app = make_app(feed, StaticCluster(demo_snapshot(), label="demo shop"), buffer=args.buffer, narrow_live=False)
+    app = make_app(
+        feed, StaticCluster(demo_snapshot(), label="demo shop"), buffer=args.buffer, narrow_live=False
+    )
     lags: list[float] = []
     key_ms: list[float] = []
     void = 0
@@ -131,8 +135,9 @@ async def main(args) -> int:
                 lags.append((time.perf_counter() - t - 0.01) * 1000)
 
         tick = asyncio.create_task(ticker())
-        th = threading.Thread(target=feeder, args=(feed, pool, args.rate, args.seconds, args.total, done, sent),
-                              daemon=True)
+        th = threading.Thread(
+            target=feeder, args=(feed, pool, args.rate, args.seconds, args.total, done, sent), daemon=True
+        )
         t0 = time.monotonic()
         th.start()
         paced_lags_end = None
@@ -163,16 +168,31 @@ async def main(args) -> int:
                 return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
             return values[0] if values else 0
 
-        print(f"flows sent {sent[0]:,} · status bar flows {d.flows:,} drops {d.drops:,} · equal: {d.flows == sent[0]}")
-        print(f"paced phase {args.rate:,.0f} flows/s for {args.seconds}s: loop lag p50 {pct(paced, 50):.1f} ms, "
-              f"p99 {pct(paced, 99):.1f} ms, max {max(paced):.1f} ms")
-        print(f"whole run ({elapsed:.0f}s, {sent[0] / elapsed:,.0f} flows/s): loop lag p99 {pct(lags, 99):.1f} ms")
+        print(
+            f"flows sent {sent[0]:,} · status bar flows {d.flows:,} drops {d.drops:,} · equal: {d.flows == sent[0]}"
+        )
+        print(
+            f"paced phase {args.rate:,.0f} flows/s for {args.seconds}s: loop lag p50 {pct(paced, 50):.1f} ms, "
+            f"p99 {pct(paced, 99):.1f} ms, max {max(paced):.1f} ms"
+        )
+        print(
+            f"whole run ({elapsed:.0f}s, {sent[0] / elapsed:,.0f} flows/s): loop lag p99 {pct(lags, 99):.1f} ms"
+        )
         if key_ms:
-            print(f"key press to repaint: p50 {pct(key_ms, 50):.1f} ms, p99 {pct(key_ms, 99):.1f} ms, "
-                  f"max {max(key_ms):.1f} ms ({len(key_ms)} presses, "
-                  f"{sum(1 for k in key_ms if k >= STALL_S * 1000)} stalls over {STALL_S:.0f} s, {void} void)")
-        print(f"RSS after {sent[0]:,} flows: {rss_mb():.0f} MB (buffer {args.buffer:,}, groups {len(app.agg.groups)})")
-        ok = d.flows == sent[0] and pct(paced, 99) <= 50 and (not key_ms or pct(key_ms, 99) <= 100) and rss_mb() <= 300
+            print(
+                f"key press to repaint: p50 {pct(key_ms, 50):.1f} ms, p99 {pct(key_ms, 99):.1f} ms, "
+                f"max {max(key_ms):.1f} ms ({len(key_ms)} presses, "
+                f"{sum(1 for k in key_ms if k >= STALL_S * 1000)} stalls over {STALL_S:.0f} s, {void} void)"
+            )
+        print(
+            f"RSS after {sent[0]:,} flows: {rss_mb():.0f} MB (buffer {args.buffer:,}, groups {len(app.agg.groups)})"
+        )
+        ok = (
+            d.flows == sent[0]
+            and pct(paced, 99) <= 50
+            and (not key_ms or pct(key_ms, 99) <= 100)
+            and rss_mb() <= 300
+        )
         print("PASS" if ok else "FAIL")
         return 0 if ok else 1
 

@@ -48,10 +48,14 @@ def build(**kw):
         [StreamState("connected", "127.0.0.1:4245", server_version="v1.19.4")], label="demo 127.0.0.1:4245"
     )
     clock = FlowClock()
-    app = make_app(feed, StaticCluster(demo_snapshot(), label="demo shop"), narrow_live=False, clock=clock, **kw)
+    app = make_app(
+        feed, StaticCluster(demo_snapshot(), label="demo shop"), narrow_live=False, clock=clock, **kw
+    )
     clock.app = app
     # one batch per second of flow time; pushed once the cluster is in (`settle`), so it is listed at the start
-    app.screenshot_batches = [list(b) for _s, b in itertools.groupby(flows, key=lambda f: f.time_ns // 1_000_000_000)]
+    app.screenshot_batches = [
+        list(b) for _s, b in itertools.groupby(flows, key=lambda f: f.time_ns // 1_000_000_000)
+    ]
     app.screenshot_feed = feed
     return app
 
