@@ -39,7 +39,7 @@ from netpol_tui.ui.messages import (
     StreamFailed,
 )
 from netpol_tui.ui.options import TuiOptions
-from netpol_tui.ui.screens.help_screen import HelpScreen
+from netpol_tui.ui.screens.help_dialog import HelpDialog
 from netpol_tui.ui.screens.main_screen import DROP_VERDICTS, MainScreen
 from netpol_tui.ui.selection import Selection
 
@@ -113,7 +113,7 @@ class NetpolApp(App[None]):
         self.exit()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpDialog())
 
     # ---- workers -----------------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="flows", name="flows", exit_on_error=False)

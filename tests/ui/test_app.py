@@ -9,7 +9,7 @@ from netpol_tui.core.model import KubeStatus
 from netpol_tui.demo import demo_snapshot
 from netpol_tui.ui import strings
 from netpol_tui.ui.feeds import StaticCluster
-from netpol_tui.ui.screens.help_screen import HelpScreen
+from netpol_tui.ui.screens.help_dialog import HelpDialog
 from netpol_tui.ui.widgets.flow_table import FlowTable
 from netpol_tui.ui.widgets.group_table import GroupTable
 from netpol_tui.ui.widgets.pod_tree import PodTree
@@ -159,9 +159,9 @@ async def test_help_opens_and_closes():
     app, _ = build_app(10)
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
+        assert isinstance(app.screen, HelpDialog)
         await pilot.press("escape")
-        assert not isinstance(app.screen, HelpScreen)
+        assert not isinstance(app.screen, HelpDialog)
 
 
 async def test_grouped_view_counts_equal_the_drops():

@@ -12,11 +12,11 @@ from textual.widgets import Static
 from netpol_tui.ui import strings
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpDialog(ModalScreen[None]):
     BINDINGS = [("escape,q,question_mark", "dismiss", strings.KEYS["close"])]
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 100; max-width: 95%; height: auto; max-height: 90%;
+    HelpDialog { align: center middle; }
+    HelpDialog > VerticalScroll { width: 100; max-width: 95%; height: auto; max-height: 90%;
         border: round #87afd7; background: $panel; padding: 0 1; }
     """
 
