@@ -1,7 +1,7 @@
 """What the app is fed with: the two source contracts, and in-memory sources for tests and screenshots.
 
 The app never opens a socket or a file itself: it is given a `FlowFeed` and a `ClusterFeed` (by
-`netpol_tui.app_factory`, the same factory the CLI and the tests use) and runs each one in a thread worker.
+`netpol_tui.cli.app_factory`, the same factory the CLI and the tests use) and runs each one in a thread worker.
 
 * `FlowFeed.stream(query)` blocks and yields batches (lists) of `Flow`, `LostEvents`, `NodeStatus`,
   `StreamState` and `Progress` items until `close()` is called (from any thread) or the source ends.

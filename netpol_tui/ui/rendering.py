@@ -1,4 +1,5 @@
-"""Rich renderables for the panes (colours and layout only; every sentence comes from core.render)."""
+"""Rich renderables for the panes (colours and layout only: explanation sentences come from core.wording, TUI
+chrome from ui/strings.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rich renderings for the headless commands (colours and layout only; the words come from core.render)."""
+"""Rich renderings for the headless commands (colours and layout only; the words come from core.wording)."""
 
 from __future__ import annotations
 
