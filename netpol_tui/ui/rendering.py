@@ -13,7 +13,7 @@ from rich.text import Text
 from netpol_tui.core import wording, yamlout
 from netpol_tui.core.aggregate import DropGroup
 from netpol_tui.core.cluster import ClusterSnapshot
-from netpol_tui.core.evaluate import DirectionResult, PolicyResult, Verdict
+from netpol_tui.core.evaluate import Verdict
 from netpol_tui.core.explain import Explanation
 from netpol_tui.core.findings import DnsEgress
 from netpol_tui.core.model import Endpoint, Flow
@@ -72,21 +72,11 @@ def flow_cells(flow: Flow) -> tuple[str, str, str, str, str, str]:
     )
 
 
-def _closest(side: DirectionResult) -> PolicyResult | None:
-    best: PolicyResult | None = None
-    score: int | None = None
-    for pres in side.policies:
-        s = pres.closest.failures if pres.closest is not None else 1000
-        if score is None or s < score:
-            best, score = pres, s
-    return best
-
-
 def policies_involved(verdict: Verdict) -> list[NetworkPolicy]:
     """Policies of the explanation, the closest one of each denying side first."""
     out: list[NetworkPolicy] = []
     for side in verdict.denying:
-        best = _closest(side)
+        best = side.closest
         if best is not None and best.policy not in out:
             out.append(best.policy)
     for side in (verdict.ingress, verdict.egress):
@@ -111,7 +101,7 @@ def explanation_renderable(expl: Explanation, header: list[Text] | None = None) 
     head.append(wording.tui_explanation_headline(expl), style="bold")
     parts.append(head)
     for side in v.denying:
-        best = _closest(side)
+        best = side.closest
         if best is not None:
             t = Text(strings.CLOSEST_RULE, style="bold yellow")
             t.append(wording.near_miss_text(best, side, v))
