@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from netpol_tui import __version__
+from netpol_tui.cli import numbers
 
 COMMANDS = ("demo", "replay", "trace", "explain", "snapshot", "propose", "diff")
 
@@ -43,7 +44,12 @@ def _add_hubble_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
         action="store_true",
         help="reach kube-system/hubble-relay through the kube API (like `cilium hubble port-forward`)",
     )
-    g.add_argument("--port-forward-port", type=int, default=0, help="local port for -P (0 = any free port)")
+    g.add_argument(
+        "--port-forward-port",
+        type=numbers.local_port,
+        default=0,
+        help="local port for -P (0 = any free port)",
+    )
     g.add_argument("--tls", action="store_true", help="use TLS to reach the server")
     g.add_argument("--tls-ca-cert-files", nargs="+", default=[], metavar="FILE", help="PEM CA files")
     g.add_argument("--tls-client-cert-file", metavar="FILE", help="PEM client certificate (mTLS)")
@@ -51,7 +57,7 @@ def _add_hubble_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
     g.add_argument("--tls-server-name", metavar="NAME", help="name to verify on the server certificate")
     g.add_argument("--tls-allow-insecure", action="store_true", help="do not verify the server certificate")
     g.add_argument(
-        "--timeout", type=float, default=5.0, metavar="SECONDS", help="connect timeout (default 5)"
+        "--timeout", type=numbers.seconds, default=5.0, metavar="SECONDS", help="connect timeout (default 5)"
     )
 
 
@@ -89,7 +95,11 @@ def _add_cluster_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
 
 def _add_tui_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
     _Group(p, sub).add_argument(
-        "--buffer", type=int, default=50_000, metavar="N", help="flows kept in memory (default 50000)"
+        "--buffer",
+        type=numbers.buffer_size,
+        default=50_000,
+        metavar="N",
+        help="flows kept in memory (default 50000)",
     )
 
 
@@ -107,7 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="the TUI on a built-in scenario (no cluster, no network)")
     _add_tui_flags(p, sub=True)
-    p.add_argument("--rate", type=float, default=40.0, help="average flows per second of the demo stream")
+    p.add_argument(
+        "--rate", type=numbers.rate, default=40.0, help="average flows per second of the demo stream"
+    )
 
     p = sub.add_parser("replay", help="the TUI over a `hubble observe -o jsonpb` capture")
     p.add_argument("file", metavar="FILE|-")
@@ -129,12 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--last",
-        type=int,
+        type=numbers.flow_count,
         metavar="N",
         help="live: the last N flows per node (default 20 when neither --since nor --until is given)",
     )
     p.add_argument(
-        "--first", type=int, metavar="N", help="live: the first (oldest) N flows per node; not with --follow"
+        "--first",
+        type=numbers.flow_count,
+        metavar="N",
+        help="live: the first (oldest) N flows per node; not with --follow",
     )
     p.add_argument("--follow", "-f", action="store_true", help="live: keep streaming")
     p.add_argument(
@@ -142,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--idle-timeout",
-        type=float,
+        type=numbers.seconds_or_zero,
         default=30.0,
         metavar="SECONDS",
         help="live: when Hubble sends nothing for this long, give up (exit 2), or with --follow say so once "
@@ -165,7 +180,16 @@ def build_parser() -> argparse.ArgumentParser:
     from netpol_tui.cli.commands.diff import add_parser as add_diff
 
     add_diff(sub, _add_cluster_flags)
+    _add_debug_flag(parser)
+    for command in sub.choices.values():
+        _add_debug_flag(command, sub=True)
     return parser
+
+
+def _add_debug_flag(p: argparse.ArgumentParser, sub: bool = False) -> None:
+    _Group(p, sub).add_argument(
+        "--debug", action="store_true", default=False, help="on an internal error, print the traceback"
+    )
 
 
 __all__ = ["COMMANDS", "build_parser"]

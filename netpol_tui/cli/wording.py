@@ -37,3 +37,30 @@ def label_files(path: str) -> str:
 
 def label_with_server(label: str, server: str) -> str:
     return f"{label} ({server})"
+
+
+# --- numeric flags (argparse adds "argument --flag: " before these) -----------------------------------------
+def not_a_whole_number(text: str) -> str:
+    return f"{text!r} is not a whole number"
+
+
+def not_a_number(text: str) -> str:
+    return f"{text!r} is not a number"
+
+
+def number_out_of_range(text: str, low: object, high: object) -> str:
+    return f"{text} is out of range: give a number from {low} to {high}"
+
+
+def number_not_positive(text: str, high: object) -> str:
+    return f"{text} is out of range: give a number above 0, at most {high}"
+
+
+# --- internal errors and inputs ---------------------------------------------------------------------------------
+def internal_error(kind: str, detail: str) -> str:
+    what = f"{kind}: {detail}" if detail else kind
+    return f"internal error: {what}; run with --debug for the traceback"
+
+
+def stdin_twice(flags: list[str]) -> str:
+    return f"{' and '.join(flags)} cannot both read stdin (-): give a file for all but one"

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from netpol_tui.cli import numbers
 from netpol_tui.cli.config import cluster_config, hubble_config, relay
 from netpol_tui.cli.errors import CliError
 from netpol_tui.core import wording
@@ -57,11 +58,11 @@ def add_parser(sub: Any, add_hubble_flags: Any, add_cluster_flags: Any, group: A
     p.add_argument("--force", action="store_true", help="with --out: overwrite files that exist")
     p.add_argument(
         "--cidr-prefix",
-        type=int,
+        type=numbers.ipv4_prefix,
         metavar="N",
         help="merge external IPv4 peers into /N networks (default: one /32 per address; IPv6 stays /128)",
     )
-    p.add_argument("--last", type=int, metavar="N", help="live: the last N flows per node")
+    p.add_argument("--last", type=numbers.flow_count, metavar="N", help="live: the last N flows per node")
     group(p, True).add_argument("--since", metavar="DURATION|TIME", help="only flows since then (e.g. 1h)")
     add_hubble_flags(p, sub=True)
     add_cluster_flags(p, sub=True)
