@@ -814,3 +814,85 @@ w1       x  x  x  x  .   -   -   -   -    -  -
         note="§1: enable-k8s-networkpolicy=false: NetworkPolicies are ignored",
     ),
 ]
+
+
+def _group(name: str, cidrs: list[str], labels: dict[str, str], version: str = "v2alpha1") -> dict:
+    return {
+        "apiVersion": f"cilium.io/{version}",
+        "kind": "CiliumCIDRGroup",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"externalCIDRs": cidrs},
+    }
+
+
+SETS += [
+    PolicySet(
+        "cidr-group-ref-with-except",
+        [
+            _group("testers", ["198.51.100.0/24"], {"purpose": "testers"}),
+            cnp(
+                "echo-from-testers",
+                {
+                    "endpointSelector": {"matchLabels": {"name": "echo-same-node"}},
+                    "ingress": [
+                        {"fromCIDRSet": [{"cidrGroupRef": "testers", "except": ["198.51.100.7/32"]}]}
+                    ],
+                },
+            ),
+        ],
+        f"""
+{COLS}
+client   x  .  x  x  .   .   .   .   .    .  .
+hn1      .  .  .  .  .   -   -   -   -    -  -
+hn2      x  .  x  x  .   -   -   -   -    -  -
+w1       x  .  x  x  .   -   -   -   -    -  -
+w2       .  .  .  .  .   -   -   -   -    -  -
+""",
+        note="§1/§5: a CIDR group by name (v2alpha1), an except after it",
+    ),
+    PolicySet(
+        "cidr-group-selector",
+        [
+            _group("public-dns", ["1.1.1.1/32", "1.0.0.1/32"], {"purpose": "dns-public"}, "v2"),
+            _group("other", ["203.0.113.0/24"], {"purpose": "other"}, "v2"),
+            ccnp(
+                "clients-to-public-dns",
+                {
+                    "endpointSelector": CLIENT,
+                    "egress": [
+                        {"toCIDRSet": [{"cidrGroupSelector": {"matchLabels": {"purpose": "dns-public"}}}]}
+                    ],
+                },
+            ),
+        ],
+        f"""
+{COLS}
+client   x  x  x  x  x   .   .   x   x    x  x
+client2  x  x  x  x  x   .   .   x   x    x  x
+""",
+        note="§1/§5: CIDR groups chosen by labels (v2)",
+    ),
+    PolicySet(
+        "endport-range",
+        [
+            cnp(
+                "echo-range",
+                {
+                    "endpointSelector": ECHO,
+                    "ingress": [
+                        {
+                            "fromEndpoints": [CLIENT],
+                            "toPorts": [{"ports": [{"port": "8000", "endPort": 8100, "protocol": "TCP"}]}],
+                        },
+                    ],
+                },
+            )
+        ],
+        f"""
+{COLS}
+client   .  .  x  x  .   .   .   .   .    .  .
+w1       x  x  x  x  .   -   -   -   -    -  -
+""",
+        note="§6: endPort is an inclusive range",
+    ),
+]
