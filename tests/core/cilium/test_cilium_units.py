@@ -430,3 +430,14 @@ def test_node_is_host_locally_and_remote_node_elsewhere() -> None:
 )
 def test_entities(entity: Entity, party: Party, ok: bool) -> None:
     assert entity_matches(entity, _id(party), CiliumConfig()) is ok
+
+
+def test_a_host_network_address_is_its_node_without_node_objects() -> None:
+    from cilium_kit import EngineWorld, base_cluster
+
+    docs = [d for d in base_cluster() if d["kind"] != "Node"]
+    world = EngineWorld(docs)
+    party = world.engine.ip_party("172.18.0.3")
+    assert (party.kind, party.node) == (PartyKind.NODE, "node2")
+    assert world.engine.identity(party, "node1").reserved == frozenset({Reserved.REMOTE_NODE})
+    assert world.engine.ip_party("203.0.113.99").kind is PartyKind.WORLD
