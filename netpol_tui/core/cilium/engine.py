@@ -208,8 +208,12 @@ class CiliumEngine:
         self.config = context.config
         self.namespaces: Mapping[str, Namespace] = namespaces or {}
         self._pods_by_ip: dict[str, Pod] = {}
+        self._host_network_ips: dict[str, str] = {}  # a hostNetwork pod's address -> its node
         for pod in pods:
             if pod.host_network:
+                for ip in pod.ips:
+                    if pod.node_name:
+                        self._host_network_ips.setdefault(ip, pod.node_name)
                 continue
             for ip in pod.ips:
                 current = self._pods_by_ip.get(ip)
@@ -380,6 +384,9 @@ class CiliumEngine:
             return self.pod_party(pod)
         apiserver = ip in self._apiserver_ips
         node = self._node_by_ip.get(ip)
+        if node is None and ip in self._host_network_ips:
+            name = self._host_network_ips[ip]
+            node = self._nodes.get(name) or Node(name)
         if node is not None:
             return Party(
                 PartyKind.NODE, ip=ip, node=node.name, node_labels=node.labels, kube_apiserver=apiserver
