@@ -168,10 +168,10 @@ class KubeFeed:
 def cluster_feed(config: ClusterConfig) -> ClusterFeed:
     """Files (`--cluster`): loaded once; else the live kube watch."""
     if config.path:
-        from netpol_tui.sources.manifests_io import load_cluster
+        from netpol_tui.sources.cluster_loader import load_snapshot
 
-        path = config.path
-        return StaticCluster(load_cluster(path), label=os.path.basename(path.rstrip("/")) or path)
+        path = config.path  # unusable: ClusterUnusable (one line, exit 2) before the TUI starts
+        return StaticCluster(load_snapshot(config), label=os.path.basename(path.rstrip("/")) or path)
     return KubeFeed.for_config(config)
 
 

@@ -64,3 +64,11 @@ def internal_error(kind: str, detail: str) -> str:
 
 def stdin_twice(flags: list[str]) -> str:
     return f"{' and '.join(flags)} cannot both read stdin (-): give a file for all but one"
+
+
+def verdict_unknown(resources: tuple[str, ...]) -> str:
+    what = ", ".join(resources)
+    return (
+        f"verdict unknown: it depends on {what}, which could not be read (exit status 2; "
+        "grant the access named above, or trace against files)"
+    )

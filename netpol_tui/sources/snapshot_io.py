@@ -8,20 +8,24 @@ parsed model is written back in manifest form.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from netpol_tui.core.cluster import ClusterSnapshot
-from netpol_tui.core.model import Namespace, Pod
+from netpol_tui.core.model import Namespace, Origin, Pod, Problem
 
 try:
     _Dumper: Any = yaml.CSafeDumper
+    _Loader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Dumper = yaml.SafeDumper
+    _Loader = yaml.SafeLoader
 
 FILES = {
     "namespaces": "namespaces.yaml",
@@ -60,6 +64,104 @@ def write_snapshot(
         os.replace(tmp, out / filename)
         counts[plural] = len(items)
     return counts
+
+
+# What the snapshot could not read, for `--cluster DIR` to treat as unknown exactly as the live source does. An
+# empty `List` (which the manifest loader reads as nothing) whose annotations hold the record, so the directory
+# still loads with any tool that reads Kubernetes YAML.
+COVERAGE_FILE = "coverage.yaml"
+FORBIDDEN_ANNOTATION = "netpol-tui.io/forbidden"  # JSON: [{"verb", "resource", "group", "namespace"}, ...]
+SCOPE_ANNOTATION = "netpol-tui.io/namespace-scope"  # the one namespace watched, when only one was
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedCoverage:
+    """What a snapshot directory says it could not read: `forbidden` resources (plural names), one
+    `kube_forbidden` problem each (the live source's sentence), and the namespace scope."""
+
+    forbidden: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    namespace_scope: str = ""
+
+
+def write_coverage(directory: str | os.PathLike[str], snap: ClusterSnapshot) -> bool:
+    """Write DIR/coverage.yaml when `snap` could not read everything (RBAC refusals, one namespace only); remove
+    a previous snapshot's file otherwise. True when written."""
+    path = Path(directory) / COVERAGE_FILE
+    refused = []
+    for problem in snap.problems:
+        if problem.code == "kube_forbidden":
+            refused.append(
+                {
+                    "verb": str(problem.param("verb", "list")),
+                    "resource": str(problem.param("resource", problem.obj)),
+                    "group": str(problem.param("group", "")),
+                    "namespace": str(problem.param("namespace", "")),
+                }
+            )
+    named = {r["resource"] for r in refused}
+    refused += [
+        {"verb": "list", "resource": r, "group": "", "namespace": ""}
+        for r in snap.coverage.forbidden
+        if r not in named
+    ]
+    if not refused and not snap.coverage.namespace_scope:
+        if path.exists():
+            path.unlink()
+        return False
+    annotations = {}
+    if refused:
+        annotations[FORBIDDEN_ANNOTATION] = json.dumps(refused, sort_keys=True)
+    if snap.coverage.namespace_scope:
+        annotations[SCOPE_ANNOTATION] = snap.coverage.namespace_scope
+    doc = {"apiVersion": "v1", "kind": "List", "metadata": {"annotations": annotations}, "items": []}
+    text = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    tmp = path.with_name(COVERAGE_FILE + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("# netpol-tui: what this snapshot could not read; --cluster DIR treats it as unknown\n")
+        f.write(text)
+    os.replace(tmp, path)
+    return True
+
+
+def read_coverage(directory: str | os.PathLike[str]) -> RecordedCoverage | None:
+    """DIR/coverage.yaml as written by `write_coverage`, or None when there is none (or it is not ours)."""
+    path = Path(directory) / COVERAGE_FILE
+    try:
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    meta = doc.get("metadata") if isinstance(doc, dict) else None
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    if not isinstance(annotations, dict):
+        return None
+    try:
+        refused = json.loads(str(annotations.get(FORBIDDEN_ANNOTATION) or "[]"))
+    except ValueError:
+        refused = []
+    forbidden: list[str] = []
+    problems: list[Problem] = []
+    for entry in refused if isinstance(refused, list) else []:
+        if not isinstance(entry, dict) or not entry.get("resource"):
+            continue
+        resource = str(entry["resource"])
+        if resource not in forbidden:
+            forbidden.append(resource)
+        problems.append(
+            Problem(
+                "kube_forbidden",
+                Origin(str(path)),
+                obj=resource,
+                params=(
+                    ("verb", str(entry.get("verb") or "list")),
+                    ("resource", resource),
+                    ("group", str(entry.get("group") or "")),
+                    ("namespace", str(entry.get("namespace") or "")),
+                ),
+            )
+        )
+    scope = annotations.get(SCOPE_ANNOTATION)
+    return RecordedCoverage(tuple(forbidden), tuple(problems), scope if isinstance(scope, str) else "")
 
 
 def namespace_manifest(ns: Namespace) -> dict[str, Any]:

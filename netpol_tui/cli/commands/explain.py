@@ -113,10 +113,10 @@ def _live(args: argparse.Namespace, query: FlowQuery) -> tuple[Iterator[Any], ob
 
 
 def run(args: argparse.Namespace) -> int:
-    from netpol_tui.sources.cluster_loader import load_snapshot
+    from netpol_tui.cli import cluster_state
 
     query = flow_query(args)  # FilterError: one line, exit 2
-    snapshot = load_snapshot(cluster_config(args))
+    snapshot = cluster_state.load(args)  # ClusterUnusable / KubeError: one line, exit 2
     for problem in snapshot.problems:
         print(f"netpol-tui: {wording.problem_text(problem)}", file=sys.stderr)
     if args.flows:

@@ -1,7 +1,8 @@
 """`netpol-tui snapshot DIR`: save the cluster's Namespaces, Pods and policies as YAML for `--cluster DIR`.
 
 From the live kube API (kubeconfig / --context / --kube-namespace), or from `--cluster PATH` (normalising files).
-What could not be read (RBAC) is said on stderr, one line each; the snapshot still holds what was visible.
+What could not be read (RBAC) is said on stderr, one line each; the snapshot still holds what was visible, and
+DIR/coverage.yaml records what was refused, so that `--cluster DIR` treats it as unknown exactly as live.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ import argparse
 import sys
 import time
 
+from netpol_tui.cli import cluster_state
 from netpol_tui.cli import wording as words
 from netpol_tui.cli.config import cluster_config
 from netpol_tui.cli.errors import CliError
 from netpol_tui.core import wording
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.sources.kube import errors as kube_text
-from netpol_tui.sources.snapshot_io import objects_from_snapshot, write_snapshot
+from netpol_tui.sources.snapshot_io import objects_from_snapshot, write_coverage, write_snapshot
 
 
 def _warn(text: str) -> None:
@@ -28,9 +30,7 @@ def run(args: argparse.Namespace) -> int:
     directory = str(args.dir)
     cluster = cluster_config(args)
     if cluster.path:
-        from netpol_tui.sources.manifests_io import load_cluster
-
-        snap: ClusterSnapshot = load_cluster(cluster.path)
+        snap: ClusterSnapshot = cluster_state.load(args)  # ClusterUnusable: one line, exit 2
         objects = objects_from_snapshot(snap)
         origin = words.label_files(cluster.path)
     else:
@@ -45,8 +45,7 @@ def run(args: argparse.Namespace) -> int:
         origin = words.label_context(source.conn.context) if source.conn.context else words.LABEL_IN_CLUSTER
         origin = words.label_with_server(origin, source.conn.server)
     for problem in snap.problems:
-        if problem.code == "kube_forbidden":
-            _warn(wording.kube_forbidden_problem(problem))
+        _warn(wording.problem_text(problem))
     _warn(kube_text.not_evaluated(snap.coverage.not_evaluated))
     if snap.coverage.namespace_scope:
         _warn(kube_text.namespace_scope(snap.coverage.namespace_scope))
@@ -54,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     header = f"netpol-tui snapshot of {origin} at {stamp}\nload it with: netpol-tui --cluster {directory}"
     try:
         counts = write_snapshot(directory, objects, header)
+        write_coverage(directory, snap)  # what could not be read stays unknown when loaded back
     except OSError as exc:
         raise CliError(words.snapshot_cannot_write(directory, exc.strerror or str(exc))) from None
     others = counts.get("ciliumnetworkpolicies", 0) + counts.get("ciliumclusterwidenetworkpolicies", 0)

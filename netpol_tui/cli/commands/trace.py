@@ -1,6 +1,7 @@
 """`netpol-tui trace --from SRC --to DST --port PORT[/PROTO]`: one what-if connection, headless.
 
-Exit status 0 allowed, 1 denied, 2 bad usage or input.
+Exit status 0 allowed, 1 denied, 2 bad usage or input, or unknown: the verdict depends on resources the kube API
+refused us (403), live or recorded in a snapshot directory.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import ipaddress
 import json
 import sys
 
-from netpol_tui.cli.config import cluster_config
+from netpol_tui.cli import cluster_state
+from netpol_tui.cli import wording as words
 from netpol_tui.cli.errors import CliError
 from netpol_tui.core import wording
 from netpol_tui.core.cluster import ClusterSnapshot
@@ -59,10 +61,8 @@ def coverage_notes(snapshot: ClusterSnapshot) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netpol_tui.sources.cluster_loader import load_snapshot
-
     port, proto = parse_port(args.port)
-    snapshot = load_snapshot(cluster_config(args))
+    snapshot = cluster_state.load(args)  # ClusterUnusable / KubeError: one line, exit 2
     report_problems(snapshot)
     src = resolve_endpoint(snapshot, "--from", args.src)
     dst = resolve_endpoint(snapshot, "--to", args.dst)
@@ -79,4 +79,8 @@ def run(args: argparse.Namespace) -> int:
         from netpol_tui.ui.richtext import print_explanation
 
         print_explanation(expl, notes=notes)
+    unread = cluster_state.unread_dependencies(snapshot, verdict)
+    if unread:  # a verdict that depends on what we could not read is no verdict
+        print(f"netpol-tui: {words.verdict_unknown(unread)}", file=sys.stderr)
+        return 2
     return 0 if verdict.allowed else 1

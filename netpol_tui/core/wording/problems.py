@@ -31,6 +31,7 @@ PROBLEM_TEXT: dict[str, str] = {
     "no_such_path": "no such file or directory",
     "empty_dir": "no .yaml, .yml or .json files in this directory",
     "unreadable": "cannot read: {message}",
+    "duplicate_object": "{kind} {name} is read again here (first in {first}): this later one replaces it",
 }
 
 
