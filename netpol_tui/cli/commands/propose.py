@@ -32,6 +32,7 @@ from netpol_tui.core.propose import (
     WorkloadId,
     propose,
 )
+from netpol_tui.core.wording.inert import inert
 
 FATAL_CLUSTER_PROBLEMS = frozenset({"no_such_path", "unreadable", "empty_dir"})
 MAX_LINE_PROBLEMS = 20  # capture lines that cannot be parsed, shown one by one (then counted)
@@ -73,10 +74,7 @@ def add_parser(sub: Any, add_hubble_flags: Any, add_cluster_flags: Any, group: A
 # ---------------------------------------------------------------------------------------------------------------
 def _visible(text: object) -> str:
     """Strings from the cluster or the flows, with control characters escaped visibly."""
-    s = str(text)
-    if s.isprintable():
-        return s
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in s)
+    return inert(str(text))
 
 
 def _load_cluster(args: argparse.Namespace) -> ClusterSnapshot:
