@@ -19,7 +19,7 @@ import grpc
 import pytest
 import support.hubble_server as hs
 from hubble_support import Collector
-from support.hubble_server import Faults, HubbleServer, flow_number, numbered_flow
+from support.hubble_server import Faults, HubbleServer, ServerTLS, flow_number, numbered_flow
 
 from netpol_tui.cli.feeds import HubbleFeed
 from netpol_tui.core.filters import FlowQuery
@@ -330,3 +330,45 @@ def test_explain_follow_on_a_silent_server_says_so_once_and_keeps_waiting(relay_
             proc.kill()
             _, rest = proc.communicate()
     assert "still waiting" not in rest and proc.returncode == 0
+
+
+def test_tls_stream_reset_reconnects_with_the_pinned_certificate(tmp_path) -> None:
+    import trustme
+
+    def server_tls(ca: trustme.CA) -> ServerTLS:
+        cert = ca.issue_cert("instance.hubble-relay.cilium.io")
+        chain = b"".join(b.bytes() for b in cert.cert_chain_pems)
+        return ServerTLS(chain, cert.private_key_pem.bytes())
+
+    flows = [numbered_flow(i) for i in range(40)]
+    srv = HubbleServer(
+        flows, tls=server_tls(trustme.CA()), faults=Faults(abort_after=15, abort_message="Socket closed")
+    )
+    src = HubbleSource(
+        HubbleConfig(
+            server=srv.address,
+            tls=True,
+            tls_allow_insecure=True,
+            follow=True,
+            last=1000,
+            backoff_initial=0.05,
+            backoff_max=0.2,
+        )
+    )
+    c = Collector(src, max_batch=16, max_wait=0.01)
+    try:
+        # "Socket closed" on a TLS stream that worked is not a client-certificate problem: resumed, all once
+        assert c.wait(lambda items: sum(1 for i in items if type(i) is Flow) >= 40)
+        assert _numbers(c.of(Flow)) == list(range(40)) and c.error is None
+        # the server comes back with another certificate: the pinned one is kept, so it is refused (retried)
+        srv.stop()
+        srv.tls = server_tls(trustme.CA())
+        srv.start()
+        srv.push(numbered_flow(40))
+        assert c.wait(lambda items: sum(1 for i in items if getattr(i, "state", "") == "reconnecting") >= 4)
+        assert len(c.of(Flow)) == 40 and c.error is None
+    finally:
+        src.close()
+        srv.stop()
+    c.thread.join(5)
+    assert c.error is None
