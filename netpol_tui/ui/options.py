@@ -18,7 +18,7 @@ class TuiOptions:
         Python client can take); ignored when the feed is not live.
     select_first_drop: select (and explain) the first policy drop once the cluster is known (demo, replay).
     max_groups: distinct drop groups kept (an LRU on the group key).
-    save_dir: where `s` writes `fix-<namespace>-<name>.yaml`.
+    save_dir: where `s` writes `<kind>-<namespace>-<name>.yaml` (a safe name, never overwritten).
     show_pods: the pods pane is visible at start (`p` toggles it).
     """
 

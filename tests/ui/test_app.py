@@ -56,7 +56,7 @@ async def test_copy_puts_exactly_the_fix_yaml_on_the_clipboard(tmp_path):
         await pilot.press("c")
         assert app.clipboard == expected[0].yaml
         await pilot.press("s")
-        saved = list(tmp_path.glob("fix-*.yaml"))
+        saved = list(tmp_path.glob("*.yaml"))
         assert len(saved) == 1 and saved[0].read_text() == expected[0].yaml
 
 

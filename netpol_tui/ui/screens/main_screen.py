@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
@@ -24,6 +23,7 @@ from textual.widgets import Footer, Static
 from netpol_tui.core import render, yamlout
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.explain import Explanation
+from netpol_tui.core.filenames import fix_file_name, write_new_file
 from netpol_tui.core.filters import FilterError
 from netpol_tui.core.model import Flow, KubeStatus, LostEvents, NodeStatus, StreamPhase, StreamState
 from netpol_tui.core.policy import EGRESS, INGRESS
@@ -563,13 +563,15 @@ class MainScreen(Screen[None]):
             self.notify(strings.nothing_to_copy(), severity="warning")
             return
         fix = expl.fixes[0]
-        path = Path(self.options.save_dir) / f"fix-{fix.namespace}-{fix.name}.yaml"
+        name = fix_file_name(fix.kind, fix.namespace, fix.name)  # one safe name inside save_dir
         try:
-            path.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            self.notify(strings.save_failed(str(path), exc.strerror or str(exc)), severity="error")
+            path = write_new_file(self.options.save_dir, name, text)  # never overwrites, never follows links
+        except (OSError, ValueError) as exc:
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.notify(strings.save_failed(name, detail), severity="error")
             return
-        self.notify(strings.saved(str(path)), title=strings.NOTIFY_TITLES["saved"], timeout=12)
+        kept = "" if path.name == name else f" ({name} exists: kept, not overwritten)"
+        self.notify(strings.saved(str(path)) + kept, title=strings.NOTIFY_TITLES["saved"], timeout=12)
 
     def action_show_yaml(self) -> None:
         pols: list[Any] = []
