@@ -86,13 +86,13 @@ def unusable_reason(path: str, parsed: ParseResult) -> Problem | None:
     return None
 
 
-def unusable_text(path: str, problem: Problem) -> str:
-    """`--cluster PATH: <why>` (one line)."""
+def unusable_text(path: str, problem: Problem, flag: str = "--cluster") -> str:
+    """`--cluster PATH: <why>` (one line); `flag` names another input of cluster objects (diff's --against)."""
     if problem.code == "no_such_path":
         why = "no such file or directory"
     else:
         why = problem_text(problem)
-    return inert(f"--cluster {path}: {why}")
+    return inert(f"{flag} {path}: {why}")
 
 
 def empty_text(path: str) -> str:
@@ -107,12 +107,12 @@ def is_empty(snapshot: ClusterSnapshot) -> bool:
     )
 
 
-def load_files(path: str, stdin: TextIO | None = None) -> ClusterSnapshot:
-    """A snapshot from a file, a directory (recursively) or "-" (stdin). Raises ClusterUnusable."""
+def load_files(path: str, stdin: TextIO | None = None, *, flag: str = "--cluster") -> ClusterSnapshot:
+    """A snapshot from a file, a directory (recursively) or "-" (stdin). Raises ClusterUnusable (naming `flag`)."""
     parsed = load_manifests(path, stdin)
     reason = unusable_reason(path, parsed)
     if reason is not None:
-        raise ClusterUnusable(unusable_text(path, reason))
+        raise ClusterUnusable(unusable_text(path, reason, flag))
     parsed.problems += duplicate_problems(find_duplicates(parsed.namespaces, parsed.pods, parsed.policies))
     not_evaluated = tuple(sorted(parsed.not_evaluated.items()))
     coverage = Coverage(not_evaluated=not_evaluated)

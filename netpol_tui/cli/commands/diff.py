@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
@@ -37,7 +36,6 @@ from netpol_tui.core.manifests import ParseResult
 from netpol_tui.core.model import Flow, LostEvents, Problem
 from netpol_tui.core.wording.inert import inert
 
-FATAL_PROBLEMS = frozenset({"no_such_path", "unreadable", "empty_dir"})
 MAX_LINE_PROBLEMS = 20  # capture lines that cannot be parsed, shown one by one (then counted)
 
 
@@ -70,57 +68,48 @@ def _visible(text: object) -> str:
     return inert(str(text))
 
 
-def _check_parsed(flag: str, path: str, problems: list[Problem], empty: bool) -> None:
-    """Exit 2 (the path named) when the path is missing, unreadable, or nothing in it could be parsed at all;
-    other problems and a readable path without objects are warnings."""
-    fatal = [p for p in problems if p.code in FATAL_PROBLEMS]
-    if fatal or (empty and problems):
-        first = fatal[0] if fatal else problems[0]
-        raise CliError(f"{flag} {_visible(path)}: {wording.problem_text(first)}")
+def _warn_problems(flag: str, path: str, problems: list[Problem]) -> None:
     for problem in problems:
         print(f"netpol-tui: {flag} {_visible(path)}: {wording.problem_text(problem)}", file=sys.stderr)
-    if empty:
-        print(f"netpol-tui: {flag} {_visible(path)}: no objects found", file=sys.stderr)
 
 
-def _exists(flag: str, path: str) -> None:
-    if path != "-" and not os.path.exists(path):
-        raise CliError(f"{flag} {_visible(path)}: no such file or directory")
-
-
-def _empty(snapshot: ClusterSnapshot) -> bool:
-    return not snapshot.pods and not snapshot.policies and not snapshot.namespaces
+def _warn_empty(flag: str, path: str) -> None:
+    print(f"netpol-tui: warning: {flag} {_visible(path)}: no objects found", file=sys.stderr)
 
 
 def _load_before(args: argparse.Namespace) -> ClusterSnapshot:
-    from netpol_tui.sources.cluster_loader import load_snapshot
+    """`--cluster` (or the live cluster): a path that cannot be used exits 2 naming it (ClusterUnusable)."""
+    from netpol_tui.cli import cluster_state
 
-    config = cluster_config(args)
-    if config.path:
-        _exists("--cluster", config.path)
-    snapshot = load_snapshot(config)
-    if config.path:
-        _check_parsed("--cluster", config.path, list(snapshot.problems), _empty(snapshot))
+    snapshot = cluster_state.load(args)
+    path = cluster_config(args).path
+    if path:
+        _warn_problems("--cluster", path, list(snapshot.problems))
     return snapshot
 
 
 def _load_against(path: str) -> ClusterSnapshot:
-    from netpol_tui.sources.manifests_io import load_cluster
+    from netpol_tui.sources.cluster_loader import is_empty, load_files
 
-    _exists("--against", path)
-    snapshot = load_cluster(path)
-    _check_parsed("--against", path, list(snapshot.problems), _empty(snapshot))
+    snapshot = load_files(path, flag="--against")  # ClusterUnusable names the path: exit 2
+    _warn_problems("--against", path, list(snapshot.problems))
+    if is_empty(snapshot):
+        _warn_empty("--against", path)
     return snapshot
 
 
 def _load_staged(path: str) -> ParseResult:
+    from netpol_tui.sources.cluster_loader import unusable_reason, unusable_text
     from netpol_tui.sources.manifests_io import load_manifests
 
-    _exists("--with", path)
     parsed = load_manifests(path)
-    empty = not parsed.pods and not parsed.policies and not parsed.namespaces
-    _check_parsed("--with", path, list(parsed.problems), empty)
-    parsed.problems = []  # shown above; not the cluster's problems
+    reason = unusable_reason(path, parsed)
+    if reason is not None:
+        raise CliError(unusable_text(path, reason, "--with"))
+    _warn_problems("--with", path, parsed.problems)
+    parsed.problems = []  # said above; not problems of the cluster
+    if not (parsed.namespaces or parsed.pods or parsed.policies or parsed.not_evaluated):
+        _warn_empty("--with", path)
     return parsed
 
 
@@ -237,18 +226,6 @@ def report(result: DiffResult, flows: int, replies: int, out: TextIO) -> None:
 
 # ---------------------------------------------------------------------------------------------------------------
 def run(args: argparse.Namespace) -> int:
-    stdin_users = [
-        flag
-        for flag, value in (
-            ("--flows", args.flows),
-            ("--cluster", getattr(args, "cluster", None)),
-            ("--against", args.against),
-            ("--with", args.with_),
-        )
-        if value == "-"
-    ]
-    if len(stdin_users) > 1:
-        raise CliError(f"only one of {', '.join(stdin_users)} can read stdin (-)")
     before = _load_before(args)
     if args.against is not None:
         after = _load_against(str(args.against))
