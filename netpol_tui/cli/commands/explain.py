@@ -17,9 +17,9 @@ from typing import Any
 
 from netpol_tui.cli.config import cluster_config, flow_query, hubble_config, relay
 from netpol_tui.cli.errors import CliError
+from netpol_tui.cli.jsonout import ExplanationLines
 from netpol_tui.core import render, wording, yamlout
 from netpol_tui.core.aggregate import DropAggregator, ExplanationCache
-from netpol_tui.core.contract import explanation_json, flow_block
 from netpol_tui.core.filters import FlowQuery
 from netpol_tui.core.findings import finding_manifest
 from netpol_tui.core.model import Flow, LostEvents, NodeStatus, StreamPhase, StreamState
@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     groups = DropAggregator(cache=cache)
     out = sys.stdout
     flows = errors = lost = 0
-    json_cache: dict[int, dict[str, Any]] = {}
+    lines = ExplanationLines()  # the explanation part of each JSON line, LRU-bounded
     try:
         for item in items:
             if type(item) is _Error:
@@ -158,16 +158,8 @@ def run(args: argparse.Namespace) -> int:
             if args.drops_only and not is_drop:
                 continue
             if args.json:
-                expl = cache.explain(item, snapshot)
                 # the explanation part is shared by identical flows; only the flow block differs
-                base = json_cache.get(id(expl))
-                if base is None or base.get("_expl") is not expl:
-                    base = explanation_json(expl)
-                    base["_expl"] = expl
-                    json_cache[id(expl)] = base
-                obj = {k: v for k, v in base.items() if k != "_expl"}
-                obj["flow"] = flow_block(item, expl)
-                out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+                out.write(lines.line(item, cache.explain(item, snapshot)) + "\n")
                 if args.follow:
                     out.flush()
             elif is_drop:
