@@ -54,6 +54,9 @@ class NetpolApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", strings.KEYS["quit"]),
+        # ctrl+c quits, as in every terminal program (Textual binds it to copy by default); a priority binding
+        # so that no focused widget (an Input) takes it first
+        Binding("ctrl+c", "quit", strings.KEYS["quit"], show=False, priority=True),
         Binding("question_mark", "help", strings.KEYS["help"]),
     ]
 

@@ -41,7 +41,8 @@ def _wait_for(session: str, *needles: str, timeout: float = 30.0) -> str:
 
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed (CI installs it)")
 @pytest.mark.skipif(not SCRIPT.exists(), reason=f"console script {SCRIPT} not installed (pip install -e .)")
-def test_demo_in_tmux_shows_an_explanation_and_a_fix():
+@pytest.mark.parametrize("quit_key", ["q", "C-c"])
+def test_demo_in_tmux_shows_an_explanation_and_a_fix(quit_key: str):
     session = f"netpol-e2e-{uuid.uuid4().hex[:8]}"
     cmd = f"env -u COLUMNS -u LINES {SCRIPT} demo"  # the size is tmux's, not the test runner's
     tmux("new-session", "-d", "-s", session, "-x", "200", "-y", "50", cmd, check=True)
@@ -57,13 +58,13 @@ def test_demo_in_tmux_shows_an_explanation_and_a_fix():
         deadline = time.monotonic() + 10
         while "command palette" in _capture(session) and time.monotonic() < deadline:
             time.sleep(0.2)  # the help closes (ESC is followed by a short wait for an escape sequence)
-        tmux("send-keys", "-t", session, "q", check=True)
+        tmux("send-keys", "-t", session, quit_key, check=True)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             alive = tmux("has-session", "-t", session, capture_output=True).returncode == 0
             if not alive:
                 break
             time.sleep(0.2)
-        assert not alive, "netpol-tui did not quit on q"
+        assert not alive, f"netpol-tui did not quit on {quit_key}"
     finally:
         tmux("kill-server", capture_output=True)

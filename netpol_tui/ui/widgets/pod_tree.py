@@ -3,9 +3,10 @@ the app hands down; children are filled when a namespace is expanded (big cluste
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -21,6 +22,15 @@ class PodTree(Tree[NodeData]):
     DEFAULT_CSS = """
     PodTree { background: $surface; }
     """
+    # the same moving keys as the other list panes (the Tree itself knows only the arrows)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("pageup,ctrl+u", "page_up", "Page up", show=False),
+        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False),
+        Binding("home", "scroll_home", "First", show=False),
+        Binding("end", "scroll_end", "Last", show=False),
+    ]
 
     class Chosen(Message):
         """A pod ("ns/name") or a namespace ("ns") was chosen (enter)."""
