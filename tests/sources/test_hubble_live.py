@@ -372,3 +372,57 @@ def test_tls_stream_reset_reconnects_with_the_pinned_certificate(tmp_path) -> No
         srv.stop()
     c.thread.join(5)
     assert c.error is None
+
+
+def test_a_flow_older_than_the_newest_still_on_its_way_is_not_lost() -> None:
+    """Relay merges the nodes' flows in time order only within its sort buffer: a flow slightly older than the
+    newest one received can come after it. A stream broken just then resumes a little earlier and gets it."""
+    ms = 1_000_000
+    order = [0, 1, 2, 5, 3, 4, 6, 7]  # times in ms, in the order the server sends them
+    flows = [numbered_flow(i) for i in range(8)]
+    for f, t in zip(flows, order, strict=True):
+        f.time.seconds, f.time.nanos = divmod(hs.NUMBERED_T0 + t * ms, 1_000_000_000)
+    srv = HubbleServer(flows, faults=Faults(abort_after=4))  # broken right after the flow of 5 ms
+    src = HubbleSource(
+        HubbleConfig(server=srv.address, follow=True, last=1000, backoff_initial=0.05, backoff_max=0.2)
+    )
+    c = Collector(src, max_batch=16, max_wait=0.01)
+    try:
+        assert c.wait(lambda items: sum(1 for i in items if type(i) is Flow) >= 8)
+        time.sleep(0.2)
+        assert sorted(_numbers(c.of(Flow))) == list(range(8)) and len(c.of(Flow)) == 8
+        assert src.duplicates_dropped == 4  # the overlap's flows already received
+        resumed = srv.requests[1]
+        assert resumed.since.seconds * 10**9 + resumed.since.nanos == hs.NUMBERED_T0 + 5 * ms - 2 * 10**9
+    finally:
+        src.close()
+        srv.stop()
+    c.thread.join(5)
+    assert c.error is None
+
+
+def test_a_resumed_stream_never_asks_before_the_users_since() -> None:
+    since = hs.NUMBERED_T0 + 3 * 1_000_000
+    flows = [numbered_flow(i) for i in range(20)]  # 2 a ms
+    srv = HubbleServer(flows, faults=Faults(abort_after=5))
+    src = HubbleSource(
+        HubbleConfig(
+            server=srv.address,
+            follow=True,
+            query=FlowQuery(since_ns=since),
+            backoff_initial=0.05,
+            backoff_max=0.2,
+        )
+    )
+    c = Collector(src, max_batch=16, max_wait=0.01)
+    try:
+        assert c.wait(lambda items: sum(1 for i in items if type(i) is Flow) >= 14)
+        time.sleep(0.2)
+        assert _numbers(c.of(Flow)) == list(range(6, 20))
+        resumed = srv.requests[1]
+        assert resumed.since.seconds * 10**9 + resumed.since.nanos == since
+    finally:
+        src.close()
+        srv.stop()
+    c.thread.join(5)
+    assert c.error is None

@@ -18,8 +18,9 @@ How to use it::
 
 Errors are `HubbleError` subclasses (errors.py) whose `str()` is a sentence; `map_grpc_error()` is the one place
 gRPC status codes become them. With `follow`, a broken stream is retried with the one backoff (sources/backoff.py:
-0.5 s doubling up to 10 s, jittered) on a fresh channel, resuming from the newest flow's time (`since`) and
-dropping the overlap's duplicates (by uuid, else by time + 5-tuple + event type). Only the first connection failure
+0.5 s doubling up to 10 s, jittered) on a fresh channel, resuming from the newest flow's time less
+`resume_window` (`since`) and dropping the overlap's flows already received (by uuid, else by time + 5-tuple +
+event type). Only the first connection failure
 is fatal, unless `retry_until_connected` (the TUI's live feed): then every failure is shown as a "failed"
 StreamState carrying the attempt and the delay, and retried by this same loop. TLS hints are for the first
 connection only: once the server has answered (ServerStatus, or any GetFlows message), "Socket closed" or
@@ -74,6 +75,7 @@ DEFAULT_PORT = 4245
 BACKOFF_INITIAL = 0.5
 BACKOFF_MAX = 10.0
 IDLE_TIMEOUT = 30.0
+_RECENT_MAX = 500_000  # flow identities kept for the resume overlap, at most
 
 Item = Flow | LostEvents | NodeStatus | StreamState
 
@@ -105,6 +107,10 @@ class HubbleConfig:
     keepalive_s: float = 30.0
     max_buffer: int = 200_000  # items held for a slow consumer before the stream is paused
     healthy_after: float = 10.0  # a stream up this long starts the backoff over
+    # a resumed stream starts this far (flow time, seconds) before the newest flow received: Relay merges the
+    # nodes' flows in time order only within its sort buffer, so a flow a little older than the newest one may
+    # still have been on its way; the overlap's flows already received are dropped by identity
+    resume_window: float = 2.0
     retry_until_connected: bool = False  # True: no failure is fatal; each one is a "failed" state, retried
 
     @property
@@ -231,9 +237,12 @@ class HubbleSource:
         self._batch_hint = 512
         self._space = threading.Event()  # set when _buf has room
         self._space.set()
-        # resume state
+        # resume state: the newest flow time, the identities of the flows of the last `resume_window` (flow
+        # time) with the order they came in, and the `since` of the resumed request
         self._max_time_ns = 0
-        self._edge_keys: set[Any] = set()
+        self._recent: dict[Any, int] = {}
+        self._recent_order: collections.deque[tuple[int, Any]] = collections.deque()
+        self._resume_since = 0
         self.flows_received = 0
         self.duplicates_dropped = 0
         self._stream_flows = 0
@@ -522,8 +531,11 @@ class HubbleSource:
         cfg = self.config
         q = self._query.server_part()
         if resume and self._max_time_ns:
-            # resume: everything from the newest flow we have (inclusive; duplicates are dropped)
-            return build_request(replace(q, since_ns=self._max_time_ns), follow=True, last=None)
+            # resume: everything from a little before the newest flow we have (the flows of that overlap
+            # already received are dropped), never before the user's own --since
+            since = max(self._max_time_ns - int(cfg.resume_window * 1e9), q.since_ns or 0, 0)
+            self._resume_since = since
+            return build_request(replace(q, since_ns=since), follow=True, last=None)
         return build_request(q, follow=cfg.follow, last=cfg.last, first=cfg.first)
 
     def _backoff(self) -> Backoff:
@@ -593,7 +605,8 @@ class HubbleSource:
                     # the user asked for another subscription: a fresh stream at once
                     self._generation += 1
                     self._max_time_ns = 0
-                    self._edge_keys.clear()
+                    self._recent.clear()
+                    self._recent_order.clear()
                     resume = False
                     backoff.reset()
                     continue
@@ -650,8 +663,11 @@ class HubbleSource:
         space = self._space
         limit = self.config.max_buffer
         local = self._query if self._query.text else None
-        edge = self._edge_keys
-        since = self._max_time_ns if dedupe else 0
+        recent = self._recent
+        order = self._recent_order
+        window = int(self.config.resume_window * 1e9)
+        top = self._max_time_ns if dedupe else -1  # a resumed stream overlaps what we have up to here ...
+        start = self._resume_since  # ... from here on (the since it asked for)
         got = 0
         for resp in call:
             self._connected = True
@@ -661,17 +677,19 @@ class HubbleSource:
                 continue
             if type(item) is Flow:
                 t = item.time_ns
-                if dedupe and t <= since:
-                    key = _flow_key(item)
-                    if t < since or key in edge:
-                        self.duplicates_dropped += 1
-                        continue
+                key = _flow_key(item)
+                if t <= top and (t < start or key in recent):
+                    self.duplicates_dropped += 1
+                    continue
+                recent[key] = t
+                order.append((t, key))
+                if len(order) > _RECENT_MAX:  # flows without a time never age out: bounded anyway
+                    recent.pop(order.popleft()[1], None)
                 if t > self._max_time_ns:
                     self._max_time_ns = t
-                    edge.clear()
-                    edge.add(_flow_key(item))
-                elif t == self._max_time_ns:
-                    edge.add(_flow_key(item))
+                    cutoff = t - window
+                    while order[0][0] < cutoff:
+                        recent.pop(order.popleft()[1], None)
                 got += 1
                 self._stream_flows += 1
                 self.flows_received += 1
