@@ -1,0 +1,112 @@
+"""Benchmark of `netpol-tui explain` as users run it (run by hand, not a test): flows/s and peak RSS.
+
+    python benchmarks/bench_explain_cli.py                          # 1,000,000 flows, --json and text
+    python benchmarks/bench_explain_cli.py --flows 200000 --modes json
+    python benchmarks/bench_explain_cli.py --tree /path/to/other/checkout   # the same run on another tree
+
+The capture is the demo's flow generator (jsonpb lines of ~1.4 KB, about 47% drops): a pool of 20,000 generated
+lines repeated to `--flows` lines, with every drop's destination port spread over `--ports` values so that there
+are that many more distinct drop explanations. The cluster is the demo's (`cluster_objects()`). Both are written
+once to a temporary directory (kept with --keep). Each tree is run as a child process
+(`python -m netpol_tui explain --flows F --cluster C [--json] > /dev/null`, PYTHONPATH = the tree): wall-clock
+flows/s, CPU-time flows/s (user+system: holds on a busy machine) and the child's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+T0 = 1_764_151_200_000_000_000
+POOL = 20_000
+
+
+def write_inputs(directory: Path, flows: int, ports: int) -> tuple[Path, Path]:
+    import yaml
+
+    from netpol_tui.demo import scenario
+
+    cluster = directory / "cluster.yaml"
+    capture = directory / f"flows-{flows}-{ports}.jsonl"
+    if not cluster.exists():
+        cluster.write_text(yaml.safe_dump_all(scenario.cluster_objects()))
+    if capture.exists():
+        return cluster, capture
+    t = time.perf_counter()
+    pool = []
+    for i, (_, obj) in enumerate(scenario.flows(T0, count=POOL)):
+        flow = obj["flow"]
+        if flow.get("verdict") == "DROPPED" and ports > 1:
+            for l4 in flow.get("l4", {}).values():
+                if "destination_port" in l4:
+                    l4["destination_port"] = 20_000 + i % ports
+        pool.append(json.dumps(obj) + "\n")
+    with open(capture, "w", encoding="utf-8") as f:
+        for i in range(flows):
+            f.write(pool[i % POOL])
+    size = capture.stat().st_size
+    print(
+        f"capture: {flows:,} lines, {size / 1e9:.2f} GB, written in {time.perf_counter() - t:.0f} s",
+        flush=True,
+    )
+    return cluster, capture
+
+
+def run(tree: Path, cluster: Path, capture: Path, mode: str, flows: int) -> None:
+    argv = [sys.executable, "-m", "netpol_tui", "explain", "--flows", str(capture), "--cluster", str(cluster)]
+    if mode == "json":
+        argv.append("--json")
+    env = dict(os.environ, PYTHONPATH=str(tree), COLUMNS="200")
+    t = time.perf_counter()
+    with open(os.devnull, "w") as null, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(argv, env=env, stdout=null, stderr=err, text=True)
+        _, wait_status, usage = os.wait4(proc.pid, 0)  # this child's own CPU time and peak RSS
+        wall = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(wait_status)
+        err.seek(0)
+        stderr = err.read()
+    cpu = usage.ru_utime + usage.ru_stime
+    rss_mb = usage.ru_maxrss / 1024  # Linux: KB
+    status = "" if proc.returncode == 0 else f"  exit {proc.returncode}: {stderr.strip()[-300:]}"
+    print(
+        f"{tree}  explain {'--json' if mode == 'json' else '(text)':8}  {flows / wall:>9,.0f} flows/s wall  "
+        f"{flows / cpu:>9,.0f} flows/s CPU  {wall:6.1f} s  peak RSS {rss_mb:,.0f} MB"
+        f"{status}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--flows", type=int, default=1_000_000)
+    ap.add_argument("--ports", type=int, default=400, help="destination ports the drops are spread over")
+    ap.add_argument("--modes", nargs="+", default=["json", "text"], choices=["json", "text"])
+    ap.add_argument("--tree", action="append", type=Path, help="checkout(s) to run (default: this one)")
+    ap.add_argument("--dir", type=Path, help="where the inputs are written (default: a temporary directory)")
+    ap.add_argument("--keep", action="store_true", help="keep the inputs")
+    args = ap.parse_args()
+    directory = args.dir or Path(tempfile.mkdtemp(prefix="bench-explain-cli-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    cluster, capture = write_inputs(directory, args.flows, args.ports)
+    try:
+        for tree in args.tree or [ROOT]:
+            for mode in args.modes:
+                run(tree.resolve(), cluster, capture, mode, args.flows)
+    finally:
+        if not args.keep and args.dir is None:
+            capture.unlink(missing_ok=True)
+            cluster.unlink(missing_ok=True)
+            directory.rmdir()
+
+
+if __name__ == "__main__":
+    main()
