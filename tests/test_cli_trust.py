@@ -127,3 +127,12 @@ def test_stdin_for_two_inputs_is_refused(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("netpol-tui: ") and "stdin" in err
     assert sys.stdin.read() != ""  # refused before anything read it
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "-1", "\u0668\u0660", "1" * 40, "80/XTP"])
+def test_trace_port_out_of_range_or_not_ascii_is_exit_2(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["trace", "--from", "10.0.0.1", "--to", "10.0.0.2", "--port", port, "--cluster", CLUSTER])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err

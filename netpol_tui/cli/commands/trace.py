@@ -24,7 +24,8 @@ from netpol_tui.core.explain import explain_verdict
 def parse_port(text: str) -> tuple[int, str]:
     port_text, _, proto = text.partition("/")
     proto = (proto or "TCP").upper()
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535 or proto not in ("TCP", "UDP", "SCTP"):
+    number = port_text.isascii() and port_text.isdigit() and len(port_text) <= 5  # not '٨٠', not 10**30
+    if not number or not 1 <= int(port_text) <= 65535 or proto not in ("TCP", "UDP", "SCTP"):
         raise CliError(wording.bad_port_text(text))
     return int(port_text), proto
 
