@@ -45,11 +45,12 @@ class CiliumObjects:
         else:
             self.config = obj
 
-    def parse(self, doc: Mapping[str, Any], origin: Origin = Origin()) -> bool:
-        """Parse one object if it is of a Cilium-related kind; False when it is not ours."""
-        if not handles(doc):
+    def parse(self, doc: Mapping[str, Any], origin: Origin = Origin(), kind: str = "") -> bool:
+        """Parse one object if it is of a Cilium-related kind; False when it is not ours. `kind`: the kind a
+        List implies for an item that has none."""
+        if not handles(doc, kind):
             return False
-        result = parse_cilium_object(doc, origin)
+        result = parse_cilium_object(doc, origin, kind)
         if result.obj is not None:
             self.add(result.obj)
         self.problems += result.problems

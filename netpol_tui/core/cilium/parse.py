@@ -92,8 +92,8 @@ class CiliumBad(Exception):
         self.params = tuple(params.items())
 
 
-def is_cilium_config(doc: Mapping[str, Any]) -> bool:
-    if doc.get("kind") != "ConfigMap":
+def is_cilium_config(doc: Mapping[str, Any], kind: str = "") -> bool:
+    if (kind or doc.get("kind")) != "ConfigMap":
         return False
     meta = doc.get("metadata")
     return (
@@ -103,13 +103,13 @@ def is_cilium_config(doc: Mapping[str, Any]) -> bool:
     )
 
 
-def handles(doc: Mapping[str, Any]) -> bool:
-    """Is this an object this parser reads?"""
-    return doc.get("kind") in KINDS or is_cilium_config(doc)
+def handles(doc: Mapping[str, Any], kind: str = "") -> bool:
+    """Is this an object this parser reads? (`kind`: the kind a List implies for an item without one)"""
+    return (kind or doc.get("kind")) in KINDS or is_cilium_config(doc, kind)
 
 
-def parse_cilium_object(doc: Mapping[str, Any], origin: Origin = Origin()) -> CiliumParse:
-    kind = str(doc.get("kind") or "")
+def parse_cilium_object(doc: Mapping[str, Any], origin: Origin = Origin(), kind: str = "") -> CiliumParse:
+    kind = kind or str(doc.get("kind") or "")
     out = CiliumParse()
     notes: list[tuple[str, str, tuple[tuple[str, object], ...]]] = []
     try:
@@ -125,7 +125,7 @@ def parse_cilium_object(doc: Mapping[str, Any], origin: Origin = Origin()) -> Ci
             out.obj = _endpoints(doc, origin)
         elif kind == "EndpointSlice":
             out.obj = _endpoint_slice(doc, origin)
-        elif is_cilium_config(doc):
+        elif is_cilium_config(doc, kind):
             out.obj = _config(doc, origin, notes)
         else:
             out.problems.append(Problem("no_kind", origin, obj=describe(doc, kind or "?")))
