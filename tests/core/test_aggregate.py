@@ -143,3 +143,44 @@ def test_pods_of_a_group_are_bounded() -> None:
         agg.add(dataclasses.replace(base, source=src), snap)
     (group,) = agg.groups.values()
     assert group.count == 200 and len(group.pods) == 64
+
+
+def test_cache_is_shared_safely_between_threads_and_answers_without_fixes_from_with_fixes() -> None:
+    import threading
+
+    snap = demo_snapshot()
+    cache = ExplanationCache(maxsize=3)
+    flows = [
+        demo_flow(FRONTEND, API, 8080),
+        demo_flow(WORKER, COREDNS, 53),
+        drop(snap, FRONTEND, API, 8080, verdict="FORWARDED"),
+    ]
+    results: list[tuple[int, object]] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        for _ in range(20):
+            for i, f in enumerate(flows):
+                expl = cache.explain(f, snap)
+                with lock:
+                    results.append((i, expl.case))
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 6 * 20 * 3
+    assert {i: {c for j, c in results if j == i} for i in range(3)} == {
+        0: {"policy_drop"},
+        1: {"policy_drop"},
+        2: {"forwarded_but_denied"},
+    }
+    assert cache.hits + cache.misses == len(results) and cache.misses >= 3 and len(cache._cache) <= 3
+    # an explanation with fixes also answers a request without them
+    with_fixes = cache.explain(flows[0], snap)
+    assert cache.cached(flows[0], snap, with_fixes=False) is with_fixes
+    assert with_fixes.fixes
+    # a new snapshot empties it
+    other = snap.with_changes()
+    assert cache.cached(flows[0], other) is None and len(cache._cache) == 0
