@@ -7,6 +7,8 @@ from netpol_tui.core.cilium.identity import Identity, Party, PartyKind, entity_o
 from netpol_tui.core.cilium.matchers import PeerCheck, PeerMiss, PortCheck, PortMiss
 from netpol_tui.core.cilium.model import CiliumPolicy, IcmpFamily, PolicyKind, RuleItem, Section, Unjudged
 from netpol_tui.core.cilium.nearmiss import NearMiss, NearMissKind
+from netpol_tui.core.evaluate import DirectionResult
+from netpol_tui.core.evaluate_cilium import CiliumDirectionResult
 from netpol_tui.core.model import Direction
 from netpol_tui.core.selectors import SelectorMiss
 
@@ -304,3 +306,39 @@ def near_miss_text(m: NearMiss) -> str:
             f"allow what should pass, or set enableDefaultDeny.{kind}: false."
         )
     return f"{where} allows this at L4; its L7 rules ({m.value}) are not judged here: the proxy may still refuse it."
+
+
+# ---- a side of a verdict (NetworkPolicy and Cilium policies together) --------------------------------------------
+def isolating_names(side: DirectionResult) -> str:
+    """`ns/a, CiliumNetworkPolicy ns/b, CiliumClusterwideNetworkPolicy c`: every policy isolating the side."""
+    names = [f"{p.policy.namespace}/{p.policy.name}" for p in side.policies]
+    if isinstance(side, CiliumDirectionResult) and side.cilium is not None:
+        names += [policy_label(p.policy) for p in side.cilium.isolating]
+        if side.cilium.always and not names:
+            names.append("enable-policy=always")
+    return ", ".join(names)
+
+
+def denial_text(side: DirectionResult) -> str:
+    """ "explicitly denied by CiliumNetworkPolicy ns/x ingressDeny rule #1 (drop 181)" when a deny decides, else ""."""
+    if isinstance(side, CiliumDirectionResult) and side.cilium is not None and side.cilium.denied_by:
+        return (
+            "explicitly denied by "
+            + ", ".join(deny_ref_text(d) for d in side.cilium.denied_by)
+            + (" (drop 181; no allow can override it)")
+        )
+    return ""
+
+
+def side_cilium_near_text(side: DirectionResult, other: str, port: int, protocol: str) -> str:
+    """The closest Cilium allow item of the side, in words ("" when no Cilium policy isolates it)."""
+    if not isinstance(side, CiliumDirectionResult) or side.cilium is None:
+        return ""
+    best: ItemResult | None = None
+    for ps in side.cilium.isolating:
+        c = ps.closest
+        if c is not None and (best is None or c.failures < best.failures):
+            best = c
+    if best is None:
+        return ""
+    return item_text(best, side.direction, other, port, protocol, ())
