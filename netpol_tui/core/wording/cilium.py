@@ -342,3 +342,13 @@ def side_cilium_near_text(side: DirectionResult, other: str, port: int, protocol
     if best is None:
         return ""
     return item_text(best, side.direction, other, port, protocol, ())
+
+
+def allowing_names(side: DirectionResult) -> list[str]:
+    """Every policy (of any kind) with a rule admitting the connection on this side, and allow-localhost."""
+    names = [f"{p.policy.namespace}/{p.policy.name}" for p in side.allowing]
+    if isinstance(side, CiliumDirectionResult) and side.cilium is not None:
+        names += [policy_label(p.policy) for p in side.cilium.policies if p.allowed]
+        if side.cilium.localhost and not names:
+            names.append("allow-localhost (the local node reaches its pods)")
+    return names
