@@ -136,3 +136,39 @@ def test_trace_port_out_of_range_or_not_ascii_is_exit_2(
     code = main(["trace", "--from", "10.0.0.1", "--to", "10.0.0.2", "--port", port, "--cluster", CLUSTER])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_crash_inside_the_tui_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from textual.app import App
+
+    from netpol_tui.cli import app_factory
+    from netpol_tui.cli.app_factory import BuiltApp
+
+    closed: list[bool] = []
+
+    class Crashing(App[None]):
+        def on_mount(self) -> None:
+            raise RuntimeError("planted in the app")
+
+        def run(self, **kwargs: object) -> None:  # type: ignore[override]
+            super().run(headless=True)
+
+    def factory(*args: object, **kwargs: object) -> BuiltApp:
+        return BuiltApp(Crashing(), [lambda: closed.append(True)])  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app_factory, "app_for_replay", factory)
+    capture = tmp_path / "f.json"
+    capture.write_text("")
+    assert main(["replay", str(capture), "--cluster", CLUSTER]) == 2
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "planted in the app" in err
+    assert (
+        err.strip()
+        .splitlines()[-1]
+        .startswith("netpol-tui: internal error: RuntimeError: planted in the app")
+    )
+    assert closed == [True]
+    assert main(["replay", str(capture), "--cluster", CLUSTER, "--debug"]) == 2
+    assert "Traceback" in capfd.readouterr().err

@@ -1,13 +1,33 @@
-"""Shared by the TUI commands: run the app, then stop what the factory started (port-forward, demo server)."""
+"""Shared by the TUI commands: run the app, then stop what the factory started (port-forward, demo server).
+
+An exception that ends the app (Textual catches it, prints its own traceback and exits with status 1) is raised
+again here, so that cli.main says it in one line and exits 2, like any other internal error; Textual's
+traceback is printed only with --debug.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from netpol_tui.cli.app_factory import BuiltApp
 
 
-def run_app(built: BuiltApp) -> int:
+def run_app(built: BuiltApp, debug: bool = False) -> int:
+    app: Any = built.app
+    printer = getattr(app, "_print_error_renderables", None)
+    if not debug and callable(printer):
+
+        def quiet() -> None:  # Textual's traceback only with --debug; exit messages still shown
+            if getattr(app, "_exception", None) is not None:
+                app._exit_renderables.clear()
+            printer()
+
+        app._print_error_renderables = quiet
     try:
-        built.app.run()
+        app.run()
     finally:
         built.close()
-    return int(built.app.return_code or 0)
+    error = getattr(app, "_exception", None)
+    if isinstance(error, Exception):
+        raise error
+    return int(app.return_code or 0)

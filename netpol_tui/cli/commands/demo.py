@@ -11,4 +11,5 @@ from netpol_tui.cli.config import tui_options
 def run(args: argparse.Namespace) -> int:
     from netpol_tui.cli.app_factory import app_for_demo
 
-    return run_app(app_for_demo(tui_options(args), rate=float(getattr(args, "rate", 40.0))))
+    built = app_for_demo(tui_options(args), rate=float(getattr(args, "rate", 40.0)))
+    return run_app(built, debug=bool(getattr(args, "debug", False)))

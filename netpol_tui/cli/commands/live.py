@@ -15,4 +15,5 @@ def run(args: argparse.Namespace) -> int:
     cluster = cluster_config(args)
     server, forwarder = relay(args, cluster)  # KubeError (one line, exit 2) when -P cannot start
     hubble = hubble_config(args, server=server, follow=True)
-    return run_app(app_for_live(hubble, cluster, options, forwarder=forwarder))
+    built = app_for_live(hubble, cluster, options, forwarder=forwarder)
+    return run_app(built, debug=bool(getattr(args, "debug", False)))

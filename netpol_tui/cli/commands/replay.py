@@ -11,4 +11,5 @@ from netpol_tui.cli.config import cluster_config, tui_options
 def run(args: argparse.Namespace) -> int:
     from netpol_tui.cli.app_factory import app_for_replay
 
-    return run_app(app_for_replay(str(args.file), cluster_config(args), tui_options(args)))
+    built = app_for_replay(str(args.file), cluster_config(args), tui_options(args))
+    return run_app(built, debug=bool(getattr(args, "debug", False)))
