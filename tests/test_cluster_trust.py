@@ -228,6 +228,12 @@ def test_trace_under_a_403_is_unknown_live_and_from_its_snapshot(
         _assert_unknown(code, *capsys.readouterr(), json_out=False)
         snapdir = tmp_path / "snap"
         assert main(["snapshot", str(snapdir), "--kubeconfig", kc]) == 0
+        redo = tmp_path / "redo"
+        assert main(["snapshot", str(redo), "--kubeconfig", kc]) == 0
+        assert (redo / "coverage.yaml").exists()
+        srv.allow("list", "networkpolicies")  # every right back: the record goes
+        assert main(["snapshot", str(redo), "--kubeconfig", kc]) == 0
+        assert not (redo / "coverage.yaml").exists() and load_files(str(redo)).coverage.forbidden == ()
         capsys.readouterr()
     finally:
         srv.stop()
@@ -240,7 +246,7 @@ def test_trace_under_a_403_is_unknown_live_and_from_its_snapshot(
     code = main([*TRACE_PODS, "--cluster", str(snapdir), "--json"])
     out, err = capsys.readouterr()
     _assert_unknown(code, out, err, json_out=True)
-    # a snapshot of the snapshot keeps the record; one taken with every right removes it
+    # a snapshot of the snapshot keeps the record
     assert main(["snapshot", str(tmp_path / "again"), "--cluster", str(snapdir)]) == 0
     assert "cannot list networkpolicies" in capsys.readouterr().err
     assert load_files(str(tmp_path / "again")).coverage.forbidden == ("networkpolicies",)
