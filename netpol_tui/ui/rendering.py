@@ -11,7 +11,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from netpol_tui.core import wording, yamlout
-from netpol_tui.core.aggregate import DropGroup
+from netpol_tui.core.aggregate import DropGroup, workload_key
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import Verdict
 from netpol_tui.core.explain import Explanation
@@ -31,15 +31,19 @@ VERDICT_STYLE = {
 YAML_THEME = "monokai"
 
 
-def clock_text(time_ns: int) -> str:
+def clock_text(time_ns: int, *, ms: bool = True) -> str:
     if not time_ns:
-        return "--:--:--.---"
+        return "--:--:--.---" if ms else "--:--:--"
     secs, nanos = divmod(time_ns, 1_000_000_000)
-    return time.strftime("%H:%M:%S", time.gmtime(secs)) + f".{nanos // 1_000_000:03d}"
+    hms = time.strftime("%H:%M:%S", time.gmtime(secs))
+    return hms + f".{nanos // 1_000_000:03d}" if ms else hms
 
 
-def endpoint_label(ep: Endpoint) -> str:
+def endpoint_label(ep: Endpoint, *, workload: bool = False) -> str:
+    """`ns/pod` (`ns/workload` with `workload`, for narrow tables), else the IP (with its reserved kind)."""
     if ep.namespace and ep.pod_name:
+        if workload:
+            return workload_key(ep)
         return f"{ep.namespace}/{ep.pod_name}"
     if ep.ip:
         names = ep.other_labels and [x for x in ep.other_labels if x.startswith("reserved:")]
@@ -61,11 +65,11 @@ def reason_label(flow: Flow) -> str:
     return direction
 
 
-def flow_cells(flow: Flow) -> tuple[str, str, str, str, str, str]:
+def flow_cells(flow: Flow, *, narrow: bool = False) -> tuple[str, str, str, str, str, str]:
     return (
-        clock_text(flow.time_ns),
-        endpoint_label(flow.source),
-        endpoint_label(flow.destination),
+        clock_text(flow.time_ns, ms=not narrow),
+        endpoint_label(flow.source, workload=narrow),
+        endpoint_label(flow.destination, workload=narrow),
         port_label(flow),
         flow.verdict,
         reason_label(flow),

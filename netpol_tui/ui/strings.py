@@ -84,6 +84,11 @@ def subscription(
     return text
 
 
+def shown(count: int) -> str:
+    """Beside the total counts when a filter is on: how many flows the view shows."""
+    return f"shown {count:,}"
+
+
 def rate_text(value: float) -> str:
     if value >= 10_000:
         return f"{value / 1000:.0f}k"
@@ -158,8 +163,8 @@ def cluster_status(counts: Mapping[str, int], age_s: float | None, label: str, l
         return "cluster: none (explanations need --cluster PATH or the kube API)"
     age = f" · {age_text(age_s)}" if age_s is not None else ""
     return (
-        f"cluster {label}{age} · {counts.get('namespaces', 0)} ns · {counts.get('pods', 0)} pods · "
-        f"{counts.get('policies', 0)} policies"
+        f"cluster {label}{age} · {counts.get('namespaces', 0)} ns · {plural(counts.get('pods', 0), 'pod')} · "
+        f"{plural(counts.get('policies', 0), 'policy', 'policies')}"
     )
 
 
@@ -321,8 +326,13 @@ def nodes(up: int, down: list[str]) -> str:
     return text
 
 
+def plural(count: int, one: str, many: str = "") -> str:
+    """`1 pod`, `2 pods` (`many`: an irregular plural)."""
+    return f"{count:,} {one if count == 1 else many or one + 's'}"
+
+
 def namespace_title(namespace: str, pods: int, policies: int) -> str:
-    return f"Namespace {namespace}: {pods} pods, {policies} policies"
+    return f"Namespace {namespace}: {plural(pods, 'pod')}, {plural(policies, 'policy', 'policies')}"
 
 
 def pod_labels(labels: Mapping[str, str]) -> str:
@@ -331,7 +341,7 @@ def pod_labels(labels: Mapping[str, str]) -> str:
 
 def namespace_node(pods: int, policies: int) -> str:
     """The count after a namespace in the Pods pane."""
-    return f"  {pods} pods · {policies} pol"
+    return f"  {plural(pods, 'pod')} · {policies} pol"
 
 
 def group_header(count: int, first: str, last: str, pairs: int) -> tuple[str, str]:

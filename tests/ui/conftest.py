@@ -76,3 +76,27 @@ async def wait_for_explanations(app) -> None:
 @pytest.fixture
 def app_factory():
     return build_app
+
+
+def screen_lines(app) -> list[str]:
+    """The screen as text lines (from the SVG screenshot: what a terminal would show, dialogs included)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for m in re.finditer(
+        r'<text class="terminal-[\w-]*?r\d+" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', svg
+    ):
+        text = html.unescape(m.group(3)).replace("\xa0", " ")
+        rows.setdefault(float(m.group(2)), []).append((float(m.group(1)), text))
+    height = app.size.height
+    lines = [""] * height
+    for y, cells in rows.items():
+        row = round((y - 20) / 24.4)  # the SVG's first row sits at y=20, one row every 24.4
+        line = ""
+        for x, text in sorted(cells):
+            line = line.ljust(round(x / 12.2)) + text
+        if 0 <= row < height:
+            lines[row] = line
+    return lines

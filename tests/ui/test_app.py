@@ -273,7 +273,7 @@ async def test_every_flow_column_keeps_a_blank_column_before_the_next():
     async with app.run_test(size=(160, 40)) as pilot:
         table = app.query_one(FlowTable)
         await wait_until(pilot, lambda: app.main.total_flows == len(flows) and table.synced)
-        widths = table.column_widths(table.size.width)
+        widths = table.column_widths(table.scrollable_content_region.width)
         for y in range(1, len(flows) + 1):
             index = table.index_at_line(y)
             line = table.render_line(y).text

@@ -3,13 +3,16 @@ connections, wording. Each test drives the app with Pilot, fed from memory."""
 
 from __future__ import annotations
 
+import re
+
+from rich.style import Style
 from textual.screen import ModalScreen
 
 from netpol_tui.ui.screens.filter_dialog import FilterDialog
 from netpol_tui.ui.screens.help_dialog import HelpDialog
 from netpol_tui.ui.widgets.pod_tree import PodTree
 
-from .conftest import build_app, wait_for_explanations, wait_until
+from .conftest import build_app, screen_lines, wait_for_explanations, wait_until
 
 N = 60
 
@@ -94,3 +97,76 @@ async def test_help_and_filter_dialogs_overlay_the_screen():
         await wait_until(pilot, lambda: isinstance(app.screen, FilterDialog))
         assert _backdrop_is_see_through(app.screen)
         assert "DESTINATION" in app.export_screenshot()
+
+
+# ---- point 7: small terminals ------------------------------------------------------------------------------------
+async def test_at_80x24_the_pods_pane_hides_and_p_brings_it_back():
+    app, _ = build_app(N)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot, app)
+        box = app.main.query_one("#pods-box")
+        assert not box.display or box.has_class("hidden")
+        await pilot.press("p")
+        await pilot.pause()
+        assert not box.has_class("hidden") and box.region.width > 0
+        await pilot.press("p")
+        await pilot.pause()
+        assert box.has_class("hidden")
+    app, _ = build_app(N)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app)
+        assert not app.main.query_one("#pods-box").has_class("hidden")
+
+
+async def test_at_80x24_source_and_destination_show_workload_names():
+    app, _ = build_app(N)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot, app)
+        table = app.main.query_one("#flows")
+        width = table.scrollable_content_region.width
+        rows = [table._row(i, width, False).text for i in range(table.row_count())]
+        assert any("shop/worker " in r and "kube-system/co" in r for r in rows)
+        assert any("shop/frontend " in r and "shop/api " in r for r in rows)
+        assert not any("5c7d9f8b4" in r for r in rows)  # no pod-template hashes when narrow
+
+
+async def test_the_header_stays_on_one_line_from_100_columns():
+    for width in (100, 120, 160):
+        app, _ = build_app(N)
+        async with app.run_test(size=(width, 30)) as pilot:
+            await _ready(pilot, app)
+            app.main._refresh_status()
+            await pilot.pause()
+            lines = screen_lines(app)
+            assert "flows 60" in lines[0] and "drops 29" in lines[0] and "lost 0" in lines[0], lines[:3]
+            assert lines[1].lstrip().startswith("⇢"), lines[:3]
+
+
+async def test_verdict_is_never_cut():
+    for size in ((80, 24), (100, 30), (160, 48)):
+        app, _ = build_app(N)
+        async with app.run_test(size=size) as pilot:
+            await _ready(pilot, app)
+            table = app.main.query_one("#flows")
+            width = table.scrollable_content_region.width
+            rows = [table._row(i, width, False).text for i in range(table.row_count())]
+            assert sum("FORWARDED" in r for r in rows) == sum(f.verdict == "FORWARDED" for f in app.main.view)
+            assert not any(re.search(r"FORWARD(?!ED)", r) for r in rows), size
+
+
+async def test_long_pod_names_end_with_an_ellipsis_in_the_pods_pane():
+    app, _ = build_app(N)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app)
+        tree = app.query_one(PodTree)
+        await pilot.pause()
+        labels = {}
+        for line in range(tree.last_line + 1):
+            node = tree.get_node_at_line(line)
+            if node is not None and node.data and node.data[0] == "pod":
+                labels[node.data[1]] = tree.render_label(node, Style(), Style()).plain
+        long = labels["ingress-nginx/ingress-nginx-controller-6b8d9c7f5-p2w4q"]
+        assert long.endswith("…  ··"), long
+        room = tree.scrollable_content_region.width - tree.guide_depth
+        assert len(long) <= room
+        assert labels["shop/api-7f9b8c6d5-4jz8w"] == "api-7f9b8c6d5-4jz8w  IE"  # short names untouched

@@ -90,7 +90,7 @@ async def test_pods_counts_and_a_relabelled_pod_during_the_watch(tmp_path):
             assert tree_labels(app.query_one(PodTree)) == {"prod": ["api-1", "web-1"]}
             cluster_status = app.main.status_data().cluster
             assert "context fake" in cluster_status
-            assert "1 ns · 2 pods · 1 policies" in cluster_status
+            assert "1 ns · 2 pods · 1 policy" in cluster_status
             assert app.main.kube_status is not None and app.main.kube_status.state in ("synced", "watching")
             # the drop is explained against it: web-1 lacks role=frontend
             await wait_until(pilot, lambda: app.main.selection is not None)

@@ -64,3 +64,57 @@ class TestMainScreens:
             await pilot.pause()
 
         assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)
+
+
+SMALL = (80, 24)
+LARGE = (160, 48)
+
+
+class TestTerminalSizes:
+    """Issue 15: the same screens at 80x24 (pods pane hidden, workload names, nothing cut without a mark) and
+    160x48."""
+
+    def _first_drop(self, snap_compare, size):
+        async def run_before(pilot):
+            await _settle(pilot)
+            await wait_for_explanations(pilot.app)
+            await pilot.pause()
+
+        return snap_compare(_app(select_first_drop=True), terminal_size=size, run_before=run_before)
+
+    def test_first_drop_80x24(self, snap_compare):
+        assert self._first_drop(snap_compare, SMALL)
+
+    def test_first_drop_160x48(self, snap_compare):
+        assert self._first_drop(snap_compare, LARGE)
+
+    def _grouped(self, snap_compare, size):
+        async def run_before(pilot):
+            await _settle(pilot)
+            await pilot.press("g")
+            await wait_for_explanations(pilot.app)
+            await pilot.pause()
+
+        return snap_compare(_app(), terminal_size=size, run_before=run_before)
+
+    def test_grouped_80x24(self, snap_compare):
+        assert self._grouped(snap_compare, SMALL)
+
+    def test_grouped_160x48(self, snap_compare):
+        assert self._grouped(snap_compare, LARGE)
+
+    def test_help_over_the_screen_80x24(self, snap_compare):
+        async def run_before(pilot):
+            await _settle(pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+
+        assert snap_compare(_app(), terminal_size=SMALL, run_before=run_before)
+
+    def test_pods_pane_brought_back_80x24(self, snap_compare):
+        async def run_before(pilot):
+            await _settle(pilot)
+            await pilot.press("p")
+            await pilot.pause()
+
+        assert snap_compare(_app(), terminal_size=SMALL, run_before=run_before)

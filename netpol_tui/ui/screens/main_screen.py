@@ -62,6 +62,8 @@ if TYPE_CHECKING:
     from netpol_tui.ui.app import NetpolApp
 
 DROP_VERDICTS = ("DROPPED", "AUDIT")
+# below this screen width the pods pane starts hidden (`p` shows it): SOURCE and DESTINATION get the room
+PODS_PANE_MIN_WIDTH = 120
 STATE_STYLE = {
     "connected": "bold #5fd75f",
     "connecting": "bold #ffd75f",
@@ -129,6 +131,7 @@ class MainScreen(Screen[None]):
         self.current_expl: Explanation | None = None
         self._explain_request: tuple[Selection, Flow, ClusterSnapshot] | None = None
         self._hint_shown: str | None = ""  # what the hint line shows (None: hidden)
+        self._pods_chosen: bool | None = None  # the user's `p` choice (None: by the screen's width)
 
     @property
     def netpol(self) -> NetpolApp:
@@ -159,7 +162,17 @@ class MainScreen(Screen[None]):
                 yield PodTree(id="pods")
         yield Footer()
 
+    def on_resize(self) -> None:
+        self._place_pods_pane()
+
+    def _place_pods_pane(self) -> None:
+        show = self._pods_chosen
+        if show is None:
+            show = self.options.show_pods and self.size.width >= PODS_PANE_MIN_WIDTH
+        self.query_one("#pods-box").set_class(not show, "hidden")
+
     def on_mount(self) -> None:
+        self._place_pods_pane()
         self.query_one(FlowTable).focus()
         self.set_interval(0.5, self._tick)
         self._refresh_status()
@@ -530,8 +543,9 @@ class MainScreen(Screen[None]):
 
     def action_toggle_pods(self) -> None:
         box = self.query_one("#pods-box")
-        box.set_class(not box.has_class("hidden"), "hidden")
-        if not box.has_class("hidden"):
+        self._pods_chosen = box.has_class("hidden")
+        self._place_pods_pane()
+        if self._pods_chosen:
             self.query_one(PodTree).focus()
 
     def action_back(self) -> None:

@@ -19,6 +19,8 @@ COUNT = Style(bold=True, color="#ff5f5f")
 class GroupTable(VirtualTable):
     columns = strings.GROUP_COLUMNS
     widths = (8, 12, 0, 0, 9, 22, 12)
+    narrow_widths = (7, 8, -3, -3, 9, -2, 10)
+    narrow_below = 112
 
     class GroupSelected(Message):
         def __init__(self, group: DropGroup) -> None:
@@ -61,7 +63,7 @@ class GroupTable(VirtualTable):
         g = self.groups[index]
         return (
             f"{g.count:,}",
-            clock_text(g.last_ns),
+            clock_text(g.last_ns, ms=not self.narrow),
             g.source,
             g.destination,
             f"{g.port}/{g.protocol}" if g.port else g.protocol or "-",

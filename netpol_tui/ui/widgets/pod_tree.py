@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -15,6 +16,7 @@ from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.policy import EGRESS, INGRESS
 from netpol_tui.ui import strings
 
+MARKS_WIDTH = 4  # "  IE" after a pod's name
 NodeData = tuple[str, str, bool]  # ("ns" or "pod", name or ns/name, children filled)
 
 
@@ -79,6 +81,21 @@ class PodTree(Tree[NodeData]):
             label.append("I" if ing else "·", style="bold #ffaf00" if ing else "dim")
             label.append("E" if egr else "·", style="bold #ffaf00" if egr else "dim")
             node.add_leaf(label, data=("pod", pod.key, True))
+
+    def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
+        """The label, its name ending with "…" when the pane is too narrow for it (the I/E marks stay)."""
+        text = super().render_label(node, base_style, style)
+        depth, parent = 0, node.parent
+        while parent is not None and parent is not self.root:
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        over = text.cell_len - room
+        if room <= 0 or over <= 0:
+            return text
+        data = node.data
+        keep = len(text) - MARKS_WIDTH if data is not None and data[0] == "pod" else len(text)
+        cut = max(0, keep - over - 1)
+        return Text.assemble(text[:cut], "…", text[keep:])
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
         if event.node.data:

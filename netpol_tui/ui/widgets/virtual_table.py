@@ -48,8 +48,11 @@ class VirtualTable(ScrollView, can_focus=True):
 
     REFRESH_HZ = 12  # repaints per second at most while data streams in (keys and clicks repaint at once)
     columns: tuple[str, ...] = ()
-    # relative widths; a column with 0 takes the rest
+    # column widths; 0 (one share) or -N (N shares) split what the fixed columns leave
     widths: tuple[int, ...] = ()
+    # below `narrow_below` cells wide, these widths instead (empty: never narrow)
+    narrow_widths: tuple[int, ...] = ()
+    narrow_below = 0
 
     class Highlighted(Message):
         def __init__(self, table: VirtualTable, index: int) -> None:
@@ -90,13 +93,23 @@ class VirtualTable(ScrollView, can_focus=True):
     def cursor(self) -> int | None:
         return None if self.cursor_key is None else self.index_of(self.cursor_key)
 
+    @property
+    def narrow(self) -> bool:
+        """The table is narrower than `narrow_below`: it uses `narrow_widths` (and subclasses shorter cells)."""
+        return bool(self.narrow_widths) and 0 < self.size.width < self.narrow_below
+
     def column_widths(self, width: int) -> list[int]:
-        fixed = sum(w for w in self.widths if w > 0) + len(self.widths) - 1
-        rest = max(8, width - fixed)
-        flex = [i for i, w in enumerate(self.widths) if w == 0]
-        out = []
-        for w in self.widths:
-            out.append(w if w > 0 else rest // max(1, len(flex)))
+        """Fixed columns as given; flexible ones (0, or -N for N shares) split the rest by their shares."""
+        widths = self.narrow_widths if self.narrow else self.widths
+        fixed = sum(w for w in widths if w > 0) + len(widths)  # one blank column after each
+        shares = [1 if w == 0 else -w if w < 0 else 0 for w in widths]
+        total = sum(shares) or 1
+        rest = max(4 * len([sh for sh in shares if sh]), width - fixed)
+        out = [w if w > 0 else rest * sh // total for w, sh in zip(widths, shares, strict=True)]
+        # what the rounding left goes one cell each to the flexible columns, left first (rows end flush)
+        flex = [i for i, sh in enumerate(shares) if sh]
+        for k in range(rest - sum(out[i] for i in flex)):
+            out[flex[k % len(flex)]] += 1
         return out
 
     def data_changed(self, evicted: int = 0) -> None:
@@ -157,7 +170,7 @@ class VirtualTable(ScrollView, can_focus=True):
         return int(self.scroll_y) - (0 if self.follow else self._pending_evicted)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width or self.size.width  # not under the scrollbar
         if y == 0:
             return self._header(width)
         index = self.index_at_line(y)
