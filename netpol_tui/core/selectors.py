@@ -30,6 +30,8 @@ class Operator(StrEnum):
 
 OPERATORS = (Operator.IN, Operator.NOT_IN, Operator.EXISTS, Operator.DOES_NOT_EXIST)  # matchExpressions
 EQUALS = Operator.EQUALS
+# module-level names for the hot path (reading an Enum member off its class is slow in Python 3.11)
+_EQUALS, _IN, _NOT_IN, _EXISTS = Operator.EQUALS, Operator.IN, Operator.NOT_IN, Operator.EXISTS
 
 # Cilium label sources a key of the string form may name (`any:` means every source)
 LABEL_SOURCES = ("k8s", "reserved", "cidr", "fqdn", "cidrgroup", "node", "container", "any", "unspec")
@@ -49,11 +51,11 @@ class Requirement:
     def admits(self, value: str | None) -> bool:
         """The operator applied to the object's value for `key` (None: the label is absent)."""
         op = self.operator
-        if op is Operator.EQUALS or op is Operator.IN:
+        if op is _EQUALS or op is _IN:
             return value is not None and value in self.values
-        if op is Operator.NOT_IN:
+        if op is _NOT_IN:
             return value is None or value not in self.values
-        if op is Operator.EXISTS:
+        if op is _EXISTS:
             return value is not None
         return value is None  # DoesNotExist
 

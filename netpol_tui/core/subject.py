@@ -38,9 +38,12 @@ class Subject:
         return self.pod is not None and not self.pod.host_network
 
 
+_POD = EndpointKind.POD  # module-level: reading an Enum member off its class is slow in Python 3.11
+
+
 def pod_subject(pod: Pod, namespace: Namespace | None, *, in_snapshot: bool = True) -> Subject:
     ns = namespace or Namespace(pod.namespace, {NS_NAME_LABEL: pod.namespace})
-    return Subject(pod=pod, namespace=ns, ip=pod.ip, kind=EndpointKind.POD, in_snapshot=in_snapshot)
+    return Subject(pod=pod, namespace=ns, ip=pod.ip, kind=_POD, in_snapshot=in_snapshot)
 
 
 def ip_subject(ip: str, kind: EndpointKind = EndpointKind.WORLD) -> Subject:

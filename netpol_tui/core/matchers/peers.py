@@ -200,7 +200,7 @@ class IPBlockPeer(PeerMatcher):
             return self._ok_pod if other.pod is not None and not other.pod.host_network else self._ok_ip
         addrs = self._addresses(other)
         if not addrs:
-            return PeerCheck(self.index, False, PeerKind.IPBLOCK, ip_failure=IpFailure.NO_IP, failures=1)
+            return PeerCheck(self.index, False, self.kind, ip_failure=IpFailure.NO_IP, failures=1)
         network = self.block.network
         for addr in addrs:
             if addr.version == network.version and addr in network:
@@ -209,12 +209,12 @@ class IPBlockPeer(PeerMatcher):
                     return PeerCheck(
                         self.index,
                         False,
-                        PeerKind.IPBLOCK,
+                        self.kind,
                         ip_failure=IpFailure.EXCEPTED,
                         ip_except=hit,
                         failures=1,
                     )
-        return PeerCheck(self.index, False, PeerKind.IPBLOCK, ip_failure=IpFailure.OUTSIDE, failures=1)
+        return PeerCheck(self.index, False, self.kind, ip_failure=IpFailure.OUTSIDE, failures=1)
 
 
 def compile_peer(
