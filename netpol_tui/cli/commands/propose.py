@@ -223,7 +223,7 @@ def summary_lines(proposal: Proposal, reducer: ConnectionReducer) -> list[str]:
         )
         if proposal.rules_removed:
             lines.append(
-                f"  {proposal.rules_removed} rules left out: other policies (the DNS allow included) already allow "
+                f"  {_n(proposal.rules_removed, 'rule')} left out: other policies (the DNS allow included) already allow "
                 "their connections"
             )
         if proposal.unobserved_allowed_pairs is not None:
@@ -234,7 +234,7 @@ def summary_lines(proposal: Proposal, reducer: ConnectionReducer) -> list[str]:
             )
     if proposal.idle:
         lines.append(
-            f"  WARNING: {len(proposal.idle)} workloads had no observed traffic at all: their pods get only deny-all "
+            f"  WARNING: {_n(len(proposal.idle), 'workload')} had no observed traffic at all: their pods get only deny-all "
             f"(and the DNS allow): {_listed([_wl(w) for w in proposal.idle])}"
         )
     if proposal.unselectable:
@@ -253,7 +253,9 @@ def summary_lines(proposal: Proposal, reducer: ConnectionReducer) -> list[str]:
             + _listed([_visible(k) for k in proposal.ghost_pods])
         )
     if proposal.out_of_scope:
-        lines.append(f"  {proposal.out_of_scope} observed connections have no end in a proposed namespace")
+        lines.append(
+            f"  {_n(proposal.out_of_scope, 'observed connection')} with no end in a proposed namespace"
+        )
     if proposal.self_connections:
         lines.append(
             f"  {proposal.self_connections} connections of a pod to itself left out (undefined across CNIs)"
