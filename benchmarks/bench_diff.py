@@ -181,8 +181,15 @@ def main() -> None:
     assert len(observed) == args.connections
 
     worst = 0.0
-    for title, pol in changed_policies(docs, rnd):
-        after = staged(before, [copy.deepcopy(pol)])
+    cases = [(title, staged(before, [copy.deepcopy(pol)])) for title, pol in changed_policies(docs, rnd)]
+    # --against: a whole other state read separately (every object a new one), the same one policy changed
+    title, pol = changed_policies(docs, random.Random(SEED))[1]
+    key = (pol["metadata"]["namespace"], pol["metadata"]["name"])
+    other = [
+        pol if (d.get("metadata", {}).get("namespace"), d["metadata"]["name"]) == key else d for d in docs
+    ]
+    cases.append(("whole state (--against)", ClusterSnapshot.from_parse(parse_objects(copy.deepcopy(other)))))
+    for title, after in cases:
         # each state compiles its evaluator once; the "after" one is new, as in the CLI
         prof = cProfile.Profile() if args.profile else None
         t = clock()
