@@ -118,10 +118,10 @@ def test_out_dir_one_file_per_policy_never_overwritten_silently(
     code, out, err = run(capsys, "--flows", capture, "--cluster", cluster, "--out", str(out_dir))
     assert code == 0 and out == ""
     files = sorted(out_dir.iterdir())
-    assert files and all(f.name.startswith("networkpolicy-") for f in files)
+    assert files and all(f.name.startswith("NetworkPolicy-") for f in files)
     for f in files:
         doc = yaml.safe_load(f.read_text())
-        assert f.name == f"networkpolicy-{doc['metadata']['namespace']}-{doc['metadata']['name']}.yaml"
+        assert f.name == f"NetworkPolicy-{doc['metadata']['namespace']}-{doc['metadata']['name']}.yaml"
     files[0].write_text("# mine\n")
     code, out, err = run(capsys, "--flows", capture, "--cluster", cluster, "--out", str(out_dir))
     assert code == 2 and "exist" in err and "--force" in err

@@ -10,7 +10,6 @@ allowed (nothing written), 2 bad input.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from netpol_tui.cli.config import cluster_config, hubble_config, relay
 from netpol_tui.cli.errors import CliError
 from netpol_tui.core import wording
 from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.filenames import fix_file_name
 from netpol_tui.core.filters import FlowQuery
 from netpol_tui.core.model import Flow, LostEvents
 from netpol_tui.core.propose import (
@@ -34,7 +34,6 @@ from netpol_tui.core.propose import (
 )
 from netpol_tui.core.wording.inert import inert
 
-FATAL_CLUSTER_PROBLEMS = frozenset({"no_such_path", "unreadable", "empty_dir"})
 MAX_LINE_PROBLEMS = 20  # capture lines that cannot be parsed, shown one by one (then counted)
 MAX_LISTED = 20  # workloads / connections listed in the summary (then counted)
 
@@ -78,21 +77,11 @@ def _visible(text: object) -> str:
 
 
 def _load_cluster(args: argparse.Namespace) -> ClusterSnapshot:
-    from netpol_tui.sources.cluster_loader import load_snapshot
+    from netpol_tui.cli import cluster_state
 
-    config = cluster_config(args)
-    if config.path and config.path != "-" and not os.path.exists(config.path):
-        raise CliError(f"--cluster {_visible(config.path)}: no such file or directory")
-    snapshot = load_snapshot(config)
-    fatal = [p for p in snapshot.problems if p.code in FATAL_CLUSTER_PROBLEMS]
-    empty = not snapshot.pods and not snapshot.policies and not snapshot.namespaces
-    if fatal or (empty and snapshot.problems):
-        first = fatal[0] if fatal else snapshot.problems[0]
-        raise CliError(f"--cluster {_visible(config.path or '')}: {wording.problem_text(first)}")
+    snapshot = cluster_state.load(args)  # ClusterUnusable / KubeError: one line naming the path, exit 2
     for problem in snapshot.problems:
         print(f"netpol-tui: {wording.problem_text(problem)}", file=sys.stderr)
-    if empty and config.path:
-        print(f"netpol-tui: --cluster {_visible(config.path)}: no objects found", file=sys.stderr)
     return snapshot
 
 
@@ -267,7 +256,8 @@ def summary_lines(proposal: Proposal, reducer: ConnectionReducer) -> list[str]:
 
 
 def file_name(namespace: str, name: str) -> str:
-    return f"networkpolicy-{namespace}-{name}.yaml"
+    """`NetworkPolicy-<namespace>-<name>.yaml`, as `explain --fixes-out` and the TUI name a policy's file."""
+    return fix_file_name("NetworkPolicy", namespace, name)
 
 
 def _write_files(proposal: Proposal, out: str, force: bool) -> list[Path]:
