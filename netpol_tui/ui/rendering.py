@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.syntax import Syntax
 from rich.text import Text
 
@@ -151,26 +151,62 @@ def fix_renderable(expl: Explanation | None) -> RenderableType:
                 wording.tui_opens_other_pairs(fix.opens_other_pairs), style="bold yellow" if warn else "green"
             )
         )
-        parts.append(
-            Syntax(
-                fix.yaml.rstrip("\n"), "yaml", theme=YAML_THEME, background_color="default", word_wrap=False
-            )
-        )
+        parts.append(WrappedYaml(fix.yaml))
         parts.append(Text(""))
+    dns = dns_alternative(expl)
+    if dns is not None:
+        namespace, _, manifest = dns
+        parts.append(Text(wording.dns_allow_heading(namespace), style="bold cyan"))
+        parts.append(Text(strings.DNS_ALTERNATIVE_KEYS, style="dim"))
+        parts.append(WrappedYaml(manifest))
+    return Group(*parts)
+
+
+def dns_alternative(expl: Explanation | None) -> tuple[str, str, str] | None:
+    """The namespace-wide DNS allow offered beside the fix: (namespace, policy name, its YAML), None when there
+    is none."""
+    if expl is None:
+        return None
     for finding in expl.findings:
         if isinstance(finding, DnsEgress) and finding.manifest is not None:
-            manifest = finding.manifest
-            parts.append(Text(wording.dns_allow_heading(finding.namespace), style="bold cyan"))
-            parts.append(
-                Syntax(
-                    yamlout.dump(manifest).rstrip("\n"),
-                    "yaml",
-                    theme=YAML_THEME,
-                    background_color="default",
-                    word_wrap=False,
-                )
-            )
-    return Group(*parts)
+            name = str(finding.manifest.get("metadata", {}).get("name", "allow-dns-egress"))
+            return finding.namespace, name, yamlout.dump(finding.manifest)
+    return None
+
+
+class WrappedYaml:
+    """Highlighted YAML that is never cut: a line wider than the pane goes on under it, after a `↪` mark
+    (indented as the line it continues), so every label value shows whole at any width."""
+
+    MARK = "↪ "
+
+    def __init__(self, text: str) -> None:
+        self.text = text.rstrip("\n")
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(8, options.max_width)
+        syntax = Syntax(self.text, "yaml", theme=YAML_THEME, background_color="default")
+        out = Text(no_wrap=True, overflow="crop", end="")
+        lines = syntax.highlight(self.text).split("\n", allow_blank=True)
+        for n, line in enumerate(lines):
+            if n:
+                out.append("\n")
+            line.rstrip()
+            plain = line.plain
+            if len(plain) <= width:
+                out.append_text(line)
+                continue
+            indent = min(len(plain) - len(plain.lstrip(" ")), width // 2)
+            lead = " " * indent + self.MARK
+            room = max(1, width - len(lead))
+            offsets = list(range(width, len(plain), room))
+            pieces = line.divide(offsets)
+            out.append_text(pieces[0])
+            for piece in pieces[1:]:
+                out.append("\n")
+                out.append(lead, style="dim")
+                out.append_text(piece)
+        yield out
 
 
 def fix_text(expl: Explanation | None) -> str:
@@ -224,4 +260,4 @@ def _drops(parts: list[RenderableType], groups: list[DropGroup]) -> None:
 
 
 def yaml_renderable(text: str) -> RenderableType:
-    return Syntax(text.rstrip("\n"), "yaml", theme=YAML_THEME, background_color="default")
+    return WrappedYaml(text)

@@ -47,6 +47,7 @@ HELP = (
     ("Fix", ""),
     ("c", "copy the fix YAML to the clipboard (OSC 52: works over SSH and tmux)"),
     ("s", "save the fix to a file, then try it with kubectl apply --dry-run=server -f FILE"),
+    ("C  S", "copy / save the alternative fix (the namespace-wide DNS allow of a DNS drop)"),
     ("y", "show the YAML of the policies involved"),
     ("Other", ""),
     ("ctrl+p", "command palette (every action here)"),
@@ -190,8 +191,16 @@ def save_failed(path: str, detail: str) -> str:
     return f"Cannot save {path}: {detail}"
 
 
-def nothing_to_copy() -> str:
-    return "No fix to copy: select a dropped flow (or a drop group) that has a verified fix."
+def nothing_to_copy(verb: str = "copy") -> str:
+    """`c` (verb "copy") or `s` (verb "save") with no fix on screen."""
+    return f"No fix to {verb}: select a dropped flow (or a drop group) that has a verified fix."
+
+
+def no_dns_alternative(verb: str) -> str:
+    return f"No DNS allow to {verb}: it is offered beside the fix of a DNS drop (egress to port 53)."
+
+
+DNS_ALTERNATIVE_KEYS = "C copies, S saves this one"
 
 
 def no_policy() -> str:
@@ -267,6 +276,8 @@ KEYS = {
     "toggle_pause": "Pause",
     "copy_fix": "Copy fix",
     "save_fix": "Save fix",
+    "copy_dns_fix": "Copy DNS allow",
+    "save_dns_fix": "Save DNS allow",
     "show_yaml": "Policy YAML",
     "toggle_pods": "Pods",
     "back": "Back",
@@ -312,6 +323,11 @@ def yaml_copied() -> str:
 def the_fix() -> str:
     """What `c` copies, for `copied`."""
     return "the fix"
+
+
+def the_dns_allow() -> str:
+    """What `C` copies, for `copied`."""
+    return "the DNS allow"
 
 
 def capture_state(done: bool) -> str:

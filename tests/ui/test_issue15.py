@@ -170,3 +170,78 @@ async def test_long_pod_names_end_with_an_ellipsis_in_the_pods_pane():
         room = tree.scrollable_content_region.width - tree.guide_depth
         assert len(long) <= room
         assert labels["shop/api-7f9b8c6d5-4jz8w"] == "api-7f9b8c6d5-4jz8w  IE"  # short names untouched
+
+
+# ---- point 3: no YAML cut off --------------------------------------------------------------------------------------
+def _unwrapped_lines(pane) -> list[str]:
+    """The pane's lines as shown, continuation lines (`↪`) joined back to the line they continue."""
+    out: list[str] = []
+    for strip in pane._lines:
+        text = strip.text[pane.PAD :].rstrip()
+        if text.lstrip().startswith("↪ ") and out:
+            out[-1] += text.lstrip()[2:]
+        else:
+            out.append(text)
+    return out
+
+
+async def _first_drop(pilot, app):
+    await _ready(pilot, app)
+    await wait_until(pilot, lambda: app.main.current_expl is not None)
+    await wait_for_explanations(app)
+    await pilot.pause()
+
+
+async def test_fix_yaml_is_complete_in_a_narrow_fix_pane(tmp_path):
+    app, _ = build_app(N, select_first_drop=True, tmp_path=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _first_drop(pilot, app)
+        expl = app.main.current_expl
+        assert expl.flow.destination_port == 53 and expl.fixes  # the demo's first drop: worker -> kube-dns
+        pane = app.main.query_one("#fix")
+        width = pane.scrollable_content_region.width
+        assert width < 40
+        assert all(strip.cell_length <= width for strip in pane._lines)
+        shown = _unwrapped_lines(pane)
+        yaml_lines = [ln for f in expl.fixes for ln in f.yaml.rstrip("\n").split("\n")]
+        assert any(len(ln) > width for ln in yaml_lines)  # there is something to wrap
+        for ln in yaml_lines:
+            assert ln in shown, ln
+        assert any(ln.strip() == "kubernetes.io/metadata.name: kube-system" for ln in shown)
+
+
+async def test_dns_alternative_has_its_own_copy_and_save_keys(tmp_path):
+    from netpol_tui.core.findings import DnsEgress
+
+    app, _ = build_app(N, select_first_drop=True, tmp_path=tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _first_drop(pilot, app)
+        expl = app.main.current_expl
+        dns = [f for f in expl.findings if isinstance(f, DnsEgress) and f.manifest is not None]
+        assert dns
+        from netpol_tui.core import yamlout
+
+        expected = yamlout.dump(dns[0].manifest)
+        assert expected != expl.fixes[0].yaml
+        await pilot.press("C")
+        assert app.clipboard == expected
+        await pilot.press("c")
+        assert app.clipboard == expl.fixes[0].yaml
+        await pilot.press("S")
+        saved = [p for p in tmp_path.iterdir() if "allow-dns-egress" in p.name]
+        assert len(saved) == 1 and saved[0].read_text() == expected
+        shown = _unwrapped_lines(app.main.query_one("#fix"))
+        assert "C copies, S saves this one" in "\n".join(shown)
+
+
+async def test_s_on_a_forwarded_row_says_nothing_to_save():
+    app, _ = build_app(N)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app)
+        await _select_row(pilot, app, 0)  # forwarded
+        assert app.main.view[0].verdict == "FORWARDED"
+        await pilot.press("s")
+        await pilot.pause()
+        texts = [str(n.message) for n in app._notifications]
+        assert any(t.startswith("No fix to save") for t in texts), texts
+        assert not any("to copy" in t for t in texts)

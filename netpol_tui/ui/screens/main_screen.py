@@ -40,6 +40,7 @@ from netpol_tui.ui.messages import (
 )
 from netpol_tui.ui.options import TuiOptions
 from netpol_tui.ui.rendering import (
+    dns_alternative,
     explanation_renderable,
     fix_renderable,
     fix_text,
@@ -83,6 +84,8 @@ class MainScreen(Screen[None]):
         Binding("space", "toggle_pause", strings.KEYS["toggle_pause"]),
         Binding("c", "copy_fix", strings.KEYS["copy_fix"]),
         Binding("s", "save_fix", strings.KEYS["save_fix"]),
+        Binding("C", "copy_dns_fix", strings.KEYS["copy_dns_fix"], show=False),
+        Binding("S", "save_dns_fix", strings.KEYS["save_dns_fix"], show=False),
         Binding("y", "show_yaml", strings.KEYS["show_yaml"]),
         Binding("p", "toggle_pods", strings.KEYS["toggle_pods"], show=False),
         Binding("escape", "back", strings.KEYS["back"], show=False),
@@ -563,21 +566,25 @@ class MainScreen(Screen[None]):
     def action_copy_fix(self) -> None:
         text = fix_text(self.current_expl)
         if not text:
-            self.notify(strings.nothing_to_copy(), severity="warning")
+            self.notify(strings.nothing_to_copy("copy"), severity="warning")
             return
+        self._copy(text, strings.the_fix())
+
+    def _copy(self, text: str, what: str) -> None:
         self.app.copy_to_clipboard(text)
-        self.notify(
-            strings.copied(strings.the_fix(), text.count("\n")), title=strings.NOTIFY_TITLES["copied"]
-        )
+        self.notify(strings.copied(what, text.count("\n")), title=strings.NOTIFY_TITLES["copied"])
 
     def action_save_fix(self) -> None:
         expl = self.current_expl
         text = fix_text(expl)
         if expl is None or not text:
-            self.notify(strings.nothing_to_copy(), severity="warning")
+            self.notify(strings.nothing_to_copy("save"), severity="warning")
             return
         fix = expl.fixes[0]
-        name = fix_file_name(fix.kind, fix.namespace, fix.name)  # one safe name inside save_dir
+        self._save(text, fix.kind, fix.namespace, fix.name)
+
+    def _save(self, text: str, kind: str, namespace: str, name: str) -> None:
+        name = fix_file_name(kind, namespace, name)  # one safe name inside save_dir
         try:
             path = write_new_file(self.options.save_dir, name, text)  # never overwrites, never follows links
         except (OSError, ValueError) as exc:
@@ -586,6 +593,20 @@ class MainScreen(Screen[None]):
             return
         kept = "" if path.name == name else f" ({name} exists: kept, not overwritten)"
         self.notify(strings.saved(str(path)) + kept, title=strings.NOTIFY_TITLES["saved"], timeout=12)
+
+    def action_copy_dns_fix(self) -> None:
+        dns = dns_alternative(self.current_expl)
+        if dns is None:
+            self.notify(strings.no_dns_alternative("copy"), severity="warning")
+            return
+        self._copy(dns[2], strings.the_dns_allow())
+
+    def action_save_dns_fix(self) -> None:
+        dns = dns_alternative(self.current_expl)
+        if dns is None:
+            self.notify(strings.no_dns_alternative("save"), severity="warning")
+            return
+        self._save(dns[2], "NetworkPolicy", dns[0], dns[1])
 
     def action_show_yaml(self) -> None:
         pols: list[Any] = []
