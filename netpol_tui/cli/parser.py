@@ -165,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="one JSON object a line")
     p.add_argument("--drops-only", action="store_true", help="only dropped flows")
+    p.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 1 when at least one flow is denied by the policies (for CI), else 0",
+    )
     _add_hubble_flags(p, sub=True)
     _add_filter_flags(p, sub=True)
     _add_cluster_flags(p, sub=True)

@@ -127,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
     cache = ExplanationCache()
     groups = DropAggregator(cache=cache)
     out = sys.stdout
-    flows = errors = lost = 0
+    flows = errors = lost = denied = 0
+    exit_code = bool(getattr(args, "exit_code", False))
     lines = ExplanationLines()  # the explanation part of each JSON line, LRU-bounded
     try:
         for item in items:
@@ -159,18 +160,27 @@ def run(args: argparse.Namespace) -> int:
                 continue
             if args.json:
                 # the explanation part is shared by identical flows; only the flow block differs
-                out.write(lines.line(item, cache.explain(item, snapshot)) + "\n")
+                expl = cache.explain(item, snapshot)
+                out.write(lines.line(item, expl) + "\n")
                 if args.follow:
                     out.flush()
-            elif is_drop:
-                groups.add(item, snapshot)
+                if exit_code and not expl.verdict.allowed:
+                    denied += 1
+            else:
+                group = groups.add(item, snapshot) if is_drop else None
+                if exit_code:
+                    expl = group.explanation if group is not None else None
+                    if expl is None:
+                        expl = cache.explain(item, snapshot, with_fixes=False)
+                    if not expl.verdict.allowed:
+                        denied += 1
     except KeyboardInterrupt:
         pass
     if not args.json:
         _report(groups, flows, errors, lost, snapshot, source)
     if flows == 0 and errors and not getattr(source, "flows_read", 0):
         return 2
-    return 0
+    return 1 if denied else 0
 
 
 def _report(
