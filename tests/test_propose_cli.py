@@ -239,3 +239,17 @@ def test_since_filters_a_capture_locally(capsys: Any, cluster: str, capture: str
     assert code == 2 and out == "" and "no flow since 2999-01-01T00:00:00Z (--since)" in err
     code, out, err = run(capsys, "--flows", capture, "--cluster", cluster, "--since", "yesterday-ish")
     assert code == 2 and "--since" in err
+
+
+def test_policies_the_verification_cannot_see_are_said(capsys: Any, capture: str, tmp_path: Path) -> None:
+    cnp = {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": "l7", "namespace": "shop"},
+        "spec": {"endpointSelector": {}},
+    }
+    cluster = tmp_path / "c.yaml"
+    cluster.write_text(yaml.safe_dump_all([*demo_scenario.cluster_objects(), cnp]))
+    code, out, err = run(capsys, "--flows", capture, "--cluster", str(cluster), "-n", "shop")
+    assert code == 0 and out
+    assert err.splitlines()[0].startswith("netpol-tui: warning: 1 CiliumNetworkPolicy ")

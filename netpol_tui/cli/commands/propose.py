@@ -82,6 +82,17 @@ def _load_cluster(args: argparse.Namespace) -> ClusterSnapshot:
     snapshot = cluster_state.load(args)  # ClusterUnusable / KubeError: one line naming the path, exit 2
     for problem in snapshot.problems:
         print(f"netpol-tui: {wording.problem_text(problem)}", file=sys.stderr)
+    if snapshot.coverage.not_evaluated:
+        print(
+            f"netpol-tui: warning: {wording.not_evaluated_text(snapshot.coverage.not_evaluated)}",
+            file=sys.stderr,
+        )
+    if snapshot.coverage.forbidden:
+        resources = ", ".join(snapshot.coverage.forbidden)
+        print(
+            f"netpol-tui: warning: not allowed to read {resources}: the verification cannot see them",
+            file=sys.stderr,
+        )
     return snapshot
 
 
