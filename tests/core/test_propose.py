@@ -642,3 +642,47 @@ def test_a_replaced_pod_known_only_from_the_flows_joins_its_deployment(shop: Clu
         "matchLabels": {"app": "web", "tier": "fe"}
     }
     assert allowed_under(shop, p, WEB2, API, 8080)  # the live pods of web inherit what the gone one did
+
+
+def test_a_port_is_named_only_when_every_destination_pod_names_it_alike() -> None:
+    docs = [
+        ns("a"),
+        *deployment_pods("a", "client", ["10.0.2.1"], {"app": "client"}),
+        pod(
+            "a",
+            "srv-1",
+            "10.0.2.2",
+            {"app": "srv"},
+            owner=("DaemonSet", "srv"),
+            ports=[(8080, "http", "TCP")],
+        ),
+        pod(
+            "a", "srv-2", "10.0.2.3", {"app": "srv"}, owner=("DaemonSet", "srv"), ports=[(8080, "web", "TCP")]
+        ),
+        pod(
+            "a",
+            "one-1",
+            "10.0.2.4",
+            {"app": "one"},
+            owner=("DaemonSet", "one"),
+            ports=[(8080, "http", "TCP")],
+        ),
+        pod(
+            "a",
+            "one-2",
+            "10.0.2.5",
+            {"app": "one"},
+            owner=("DaemonSet", "one"),
+            ports=[(8080, "http", "TCP")],
+        ),
+    ]
+    snap = snapshot(docs)
+    client = "a/client-7d9f8c6b5-00000"
+    r = reduce(snap, flow(snap, client, "a/srv-1", 8080), flow(snap, client, "a/one-1", 8080))
+    got = by_name(propose(snap, r))
+    assert got["a/srv-ingress"]["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 8080}]
+    assert got["a/one-ingress"]["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": "http"}]
+    assert [x["ports"] for x in got["a/client-egress"]["spec"]["egress"]] == [
+        [{"protocol": "TCP", "port": "http"}],
+        [{"protocol": "TCP", "port": 8080}],
+    ]
