@@ -66,3 +66,109 @@ def test_exit_code_stays_2_for_unusable_input(capsys, files, tmp_path: Path) -> 
     bad = tmp_path / "bad.json"
     bad.write_text("not json\n")
     assert run(capsys, "explain", "--flows", str(bad), "--cluster", cluster, "--exit-code")[0] == 2
+
+
+# ---- 9. hubble observe flags -------------------------------------------------------------------------------------
+def _uuids(out: str) -> list[str]:
+    return [json.loads(line)["flow"]["uuid"] for line in out.splitlines()]
+
+
+def _expected(pred) -> list[str]:
+    return [o["flow"]["uuid"] for o in demo_objs() if pred(o["flow"])]
+
+
+def _ports(f: dict) -> tuple[int, int]:
+    l4 = next(iter(f["l4"].values()))
+    return l4.get("source_port", 0), l4.get("destination_port", 0)
+
+
+def test_port_flags_either_side_and_one_side(capsys, files) -> None:
+    cluster, flows = files
+    dst_port = _ports(demo_objs()[0]["flow"])[1]
+    # the source port of a flow to another port: --port matches it on the source side only
+    src_port = next(_ports(o["flow"])[0] for o in demo_objs() if _ports(o["flow"])[1] != dst_port)
+    base = ("explain", "--flows", flows, "--cluster", cluster, "-o", "json")
+    _, out, _ = run(capsys, *base, "--to-port", str(dst_port))
+    assert _uuids(out) == _expected(lambda f: _ports(f)[1] == dst_port) != []
+    _, out, _ = run(capsys, *base, "--from-port", str(src_port))
+    assert _uuids(out) == _expected(lambda f: _ports(f)[0] == src_port) != []
+    _, out, _ = run(capsys, *base, "--port", str(src_port), "--port", str(dst_port))
+    both = _expected(lambda f: bool({src_port, dst_port} & set(_ports(f))))
+    assert _uuids(out) == both and len(both) > len(_expected(lambda f: _ports(f)[1] == dst_port))
+
+
+def test_ip_flags(capsys, files) -> None:
+    cluster, flows = files
+    first = demo_objs()[0]["flow"]["IP"]
+    base = ("explain", "--flows", flows, "--cluster", cluster, "--json")
+    _, out, _ = run(capsys, *base, "--from-ip", first["source"])
+    assert _uuids(out) == _expected(lambda f: f["IP"]["source"] == first["source"]) != []
+    _, out, _ = run(capsys, *base, "--to-ip", first["source"])
+    assert _uuids(out) == _expected(lambda f: f["IP"]["destination"] == first["source"])
+    _, out, _ = run(capsys, *base, "--ip", first["source"] + "/32")
+    assert _uuids(out) == _expected(lambda f: first["source"] in (f["IP"]["source"], f["IP"]["destination"]))
+    code, out, err = run(capsys, *base, "--to-ip", "nope")
+    assert code == 2 and "--to-ip nope" in err and out == ""
+
+
+def test_o_json_is_json(capsys, files) -> None:
+    cluster, flows = files
+    _, out_o, _ = run(capsys, "explain", "--flows", flows, "--cluster", cluster, "-o", "json")
+    _, out_j, _ = run(capsys, "explain", "--flows", flows, "--cluster", cluster, "--json")
+    assert out_o == out_j and len(out_o.splitlines()) == len(demo_objs())
+
+
+def test_bare_pod_is_in_the_context_namespace(capsys, files, tmp_path: Path, monkeypatch) -> None:
+    cluster, flows = files
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c1\n"
+        "contexts:\n- name: c1\n  context: {cluster: x, user: y, namespace: shop}\n"
+        "- name: c2\n  context: {cluster: x, user: y}\n"
+    )
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    from netpol_tui.cli.config import filter_words, flow_query
+    from netpol_tui.cli.parser import build_parser
+    from netpol_tui.core.flowquery import FlowQuery
+
+    args = build_parser().parse_args(["explain", "--pod", "api", "--to-pod", "db"])
+    assert flow_query(args) == FlowQuery.from_flags(pods=["shop/api"], to_pods=["shop/db"])
+    assert filter_words(args) == "pod:shop/api to-pod:shop/db"
+    args = build_parser().parse_args(["explain", "--context", "c2", "--pod", "api"])
+    assert flow_query(args) == FlowQuery.from_flags(pods=["default/api"])
+    # with --cluster files: default, and 0 flows comes with a hint naming how the pod was read
+    code, out, err = run(capsys, "explain", "--flows", flows, "--cluster", cluster, "--pod", "api", "--json")
+    assert code == 0 and out == ""
+    assert "none of the 14 flows read matched" in err and "default/api" in err and "NAMESPACE/api" in err
+
+
+def test_live_filters_are_sent_to_hubble(capsys, files) -> None:
+    from support.hubble_server import HubbleServer
+
+    cluster, _ = files
+    with HubbleServer([], host="127.0.0.1", port=0) as srv:
+        code, _, err = run(
+            capsys,
+            "explain",
+            "--server",
+            srv.address,
+            "--cluster",
+            cluster,
+            "--port",
+            "53",
+            "--to-ip",
+            "10.0.0.0/8",
+            "--from-port",
+            "4000",
+            "--first",
+            "5",
+            "--until",
+            "2026-01-01T00:00:00Z",
+            "--idle-timeout",
+            "2",
+        )
+        req = srv.wait_for_request()
+    assert req is not None and req.first and req.number == 5 and req.until.seconds == 1767225600
+    specs = [(list(f.source_port), list(f.destination_port), list(f.destination_ip)) for f in req.whitelist]
+    assert specs == [(["53", "4000"], [], ["10.0.0.0/8"]), (["4000"], ["53"], ["10.0.0.0/8"])]
+    assert "no flow from Hubble matched the filters" in err

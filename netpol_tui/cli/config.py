@@ -37,17 +37,50 @@ def _opt(args: argparse.Namespace, dest: str) -> str | None:
     return str(value) if value else None
 
 
+def pod_namespace(args: argparse.Namespace) -> str:
+    """The namespace of a pod written without one (`--pod api`), as `hubble observe` reads it: the kubeconfig
+    context's namespace, else `default`; with `--cluster` files, `default`."""
+    if _opt(args, "cluster"):
+        return "default"
+    from netpol_tui.sources.kube.namespace import context_namespace
+
+    return context_namespace(_opt(args, "kubeconfig"), _opt(args, "context"))
+
+
+def qualified_pods(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """(as given, as read) for each `--pod`/`--from-pod`/`--to-pod` written without a namespace (none with -n:
+    then the namespace flag qualifies them, as in Hubble)."""
+    if _list(args, "namespace"):
+        return []
+    bare = [v for dest in ("pod", "from_pod", "to_pod") for v in _list(args, dest) if v and "/" not in v]
+    if not bare:
+        return []
+    ns = pod_namespace(args)
+    return [(v, f"{ns}/{v}") for v in bare]
+
+
+def _pods(args: argparse.Namespace, dest: str) -> list[str]:
+    names = dict(qualified_pods(args))
+    return [names.get(v, v) for v in _list(args, dest)]
+
+
 def flow_query(args: argparse.Namespace, now_ns: int | None = None) -> FlowQuery:
-    """The filter flags (`--pod`, `--from-pod`, `--to-pod`, `-n`, `-l`, `--verdict`, `--port`, `--protocol`,
-    `--since`, `--until`) as Hubble would apply them. Raises FilterError naming the bad flag."""
+    """The filter flags (`--pod`, `--from-pod`, `--to-pod`, `-n`, `-l`, `--verdict`, `--port`, `--from-port`,
+    `--to-port`, `--ip`, `--from-ip`, `--to-ip`, `--protocol`, `--since`, `--until`) as Hubble would apply them.
+    Raises FilterError naming the bad flag."""
     query = FlowQuery.from_flags(
-        pods=_list(args, "pod"),
-        from_pods=_list(args, "from_pod"),
-        to_pods=_list(args, "to_pod"),
+        pods=_pods(args, "pod"),
+        from_pods=_pods(args, "from_pod"),
+        to_pods=_pods(args, "to_pod"),
         namespaces=_list(args, "namespace"),
         labels=_list(args, "label"),
         verdicts=_list(args, "verdict"),
         ports=_list(args, "filter_port"),
+        from_ports=_list(args, "from_port"),
+        to_ports=_list(args, "to_port"),
+        ips=_list(args, "ip"),
+        from_ips=_list(args, "from_ip"),
+        to_ips=_list(args, "to_ip"),
         protocols=_list(args, "protocol"),
         since=_opt(args, "since"),
         now_ns=now_ns,
@@ -70,13 +103,24 @@ _WORDS: Sequence[tuple[str, str]] = (
     ("label", "label"),
     ("verdict", "verdict"),
     ("filter_port", "port"),
+    ("from_port", "from-port"),
+    ("to_port", "to-port"),
+    ("ip", "ip"),
+    ("from_ip", "from-ip"),
+    ("to_ip", "to-ip"),
     ("protocol", "proto"),
 )
+
+_POD_DESTS = ("pod", "from_pod", "to_pod")
 
 
 def filter_words(args: argparse.Namespace) -> str:
     """The filter flags as `/` filter words, so the TUI user sees and edits them in one place."""
-    words = [f"{key}:{_quote(v)}" for dest, key in _WORDS for v in _list(args, dest)]
+    words = [
+        f"{key}:{_quote(v)}"
+        for dest, key in _WORDS
+        for v in (_pods(args, dest) if dest in _POD_DESTS else _list(args, dest))
+    ]
     since = _opt(args, "since")
     if since:
         words.append(f"since:{since}")
@@ -134,4 +178,13 @@ def relay(args: argparse.Namespace, cluster: ClusterConfig) -> tuple[str, PortFo
     return fwd.address, fwd
 
 
-__all__ = ["cluster_config", "filter_words", "flow_query", "hubble_config", "relay", "tui_options"]
+__all__ = [
+    "cluster_config",
+    "filter_words",
+    "flow_query",
+    "hubble_config",
+    "pod_namespace",
+    "qualified_pods",
+    "relay",
+    "tui_options",
+]

@@ -63,13 +63,26 @@ def _add_hubble_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
 
 def _add_filter_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
     g = _Group(p.add_argument_group("flow filters (sent to Hubble when live, applied locally on files)"), sub)
-    g.add_argument("--pod", action="append", default=[], metavar="[NS/]POD", help="either side")
+    g.add_argument(
+        "--pod",
+        action="append",
+        default=[],
+        metavar="[NS/]POD",
+        help="either side; without NS the kubeconfig context's namespace (default with --cluster)",
+    )
     g.add_argument("--from-pod", action="append", default=[], metavar="[NS/]POD")
     g.add_argument("--to-pod", action="append", default=[], metavar="[NS/]POD")
     g.add_argument("-n", "--namespace", action="append", default=[], metavar="NS")
     g.add_argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE")
     g.add_argument("--verdict", action="append", default=[], metavar="VERDICT")
-    g.add_argument("--port", dest="filter_port", action="append", default=[], metavar="PORT")
+    g.add_argument(
+        "--port", dest="filter_port", action="append", default=[], metavar="PORT", help="either side"
+    )
+    g.add_argument("--from-port", action="append", default=[], metavar="PORT", help="source port")
+    g.add_argument("--to-port", action="append", default=[], metavar="PORT", help="destination port")
+    g.add_argument("--ip", action="append", default=[], metavar="IP|CIDR", help="either side")
+    g.add_argument("--from-ip", action="append", default=[], metavar="IP|CIDR", help="source address")
+    g.add_argument("--to-ip", action="append", default=[], metavar="IP|CIDR", help="destination address")
     g.add_argument("--protocol", action="append", default=[], metavar="PROTO")
     g.add_argument("--since", metavar="DURATION|TIME", help="e.g. 5m, 1h, or an RFC 3339 time")
 
@@ -106,6 +119,8 @@ def _add_tui_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netpol-tui",
+        # no abbreviations at the top: `trace --from` would be an ambiguous `--from-pod/--from-port/--from-ip`
+        allow_abbrev=False,
         description="Why was this flow dropped? Live Hubble flows explained against the cluster's NetworkPolicies.",
     )
     parser.add_argument("--version", action="version", version=f"netpol-tui {__version__}")
@@ -164,6 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
         "and keep waiting (default 30; 0 waits forever)",
     )
     p.add_argument("--json", action="store_true", help="one JSON object a line")
+    p.add_argument(
+        "-o",
+        "--output",
+        choices=("json", "text"),
+        help="json: the same as --json (as `hubble observe -o json`); text: the report (the default)",
+    )
     p.add_argument("--drops-only", action="store_true", help="only dropped flows")
     p.add_argument(
         "--exit-code",

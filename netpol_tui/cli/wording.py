@@ -72,3 +72,21 @@ def verdict_unknown(resources: tuple[str, ...]) -> str:
         f"verdict unknown: it depends on {what}, which could not be read (exit status 2; "
         "grant the access named above, or trace against files)"
     )
+
+
+def no_flow_matched(read: int | None, qualified: list[tuple[str, str]], files: bool) -> str:
+    """The hint when the filters left no flow: how many were read, and how a bare pod name was read."""
+    where = f"none of the {read} flows read" if read is not None else "no flow from Hubble"
+    text = f"{where} matched the filters"
+    if qualified:
+        given, read_as = qualified[0]
+        origin = (
+            "default with --cluster files" if files else "the kubeconfig context's namespace, else default"
+        )
+        text += (
+            f"; {given} was read as {read_as} (a pod without a namespace is in {origin}): "
+            f"write NAMESPACE/{given} for another namespace"
+        )
+    else:
+        text += "; check the pod names (NAMESPACE/POD), ports and verdicts"
+    return text

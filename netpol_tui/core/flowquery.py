@@ -16,8 +16,9 @@ Flags build the whitelist the way the Hubble CLI does: either-side flags (`--pod
 filter on the source and a "right" filter on the destination; `--from-pod`/`--to-pod`/`--verdict`/`--port`/
 `--protocol` go into both; identical left and right collapse into one filter. `-n NS` is a pod prefix `"NS/"`
 (and qualifies `--pod NAME` given without a namespace). A pod written without a namespace means namespace
-`default`, as on the Hubble server. `--port` is the destination port (the port a policy allows). `-l KEY=VALUE`
-is sent in Cilium's label syntax, `k8s:KEY=VALUE`.
+`default`, as on the Hubble server (the CLI qualifies it with the context's namespace first). `--port` and
+`--ip` are either side, like `--pod`; `--from-port`/`--to-port`/`--from-ip`/`--to-ip` one side (IP or CIDR).
+`-l KEY=VALUE` is sent in Cilium's label syntax, `k8s:KEY=VALUE`.
 
 Also here: `parse_since()` (a duration such as `5m` or an RFC 3339 time; the time formats are in core/timefmt.py).
 """
@@ -47,7 +48,23 @@ DIRECTIONS = ("INGRESS", "EGRESS")
 # Names Hubble's protocol filter knows (L4 and L7), lower case as the CLI sends them.
 FILTER_PROTOCOLS = ("tcp", "udp", "sctp", "icmp", "icmpv4", "icmpv6", "vrrp", "igmp", "http", "dns", "kafka")
 # TUI words: `word:value`. Values are validated like the matching CLI flag.
-WORD_KEYS = ("pod", "from-pod", "to-pod", "ns", "namespace", "label", "verdict", "port", "proto", "protocol")
+WORD_KEYS = (
+    "pod",
+    "from-pod",
+    "to-pod",
+    "ns",
+    "namespace",
+    "label",
+    "verdict",
+    "port",
+    "from-port",
+    "to-port",
+    "ip",
+    "from-ip",
+    "to-ip",
+    "proto",
+    "protocol",
+)
 
 _NS_LABEL_PREFIX = "io.cilium.k8s.namespace.labels."
 _POD_NS_KEY = "io.kubernetes.pod.namespace"
@@ -307,6 +324,11 @@ class FlowQuery:
         verdicts: Iterable[str] = (),
         ports: Iterable[str | int] = (),
         protocols: Iterable[str] = (),
+        from_ports: Iterable[str | int] = (),
+        to_ports: Iterable[str | int] = (),
+        ips: Iterable[str] = (),
+        from_ips: Iterable[str] = (),
+        to_ips: Iterable[str] = (),
         drop_reasons: Iterable[str] = (),
         directions: Iterable[str] = (),
         since: str | None = None,
@@ -376,11 +398,35 @@ class FlowQuery:
             if up not in DIRECTIONS:
                 raise FilterError("bad_direction", name("--traffic-direction", "direction", v))
             apply("traffic_direction", up)
-        for port in ports:
+
+        def port_of(flag: str, port: str | int) -> str:
             s = str(port).strip()
             if not s.isdigit() or not 0 < int(s) < 65536:
-                raise FilterError("bad_port", name("--port", "port", port))
-            apply("destination_port", str(int(s)))
+                raise FilterError("bad_port", name(flag, flag.lstrip("-"), port))
+            return str(int(s))
+
+        def ip_of(flag: str, value: str) -> str:
+            v = str(value).strip()
+            try:
+                ipaddress.ip_network(v, strict=False)
+            except ValueError:
+                raise FilterError("bad_ip", name(flag, flag.lstrip("-"), value)) from None
+            return v
+
+        for port in ports:  # either side, as `hubble observe --port`
+            apply_left("source_port", port_of("--port", port))
+            apply_right("destination_port", port_of("--port", port))
+        for port in from_ports:
+            apply("source_port", port_of("--from-port", port))
+        for port in to_ports:
+            apply("destination_port", port_of("--to-port", port))
+        for v in ips:
+            apply_left("source_ip", ip_of("--ip", v))
+            apply_right("destination_ip", ip_of("--ip", v))
+        for v in from_ips:
+            apply("source_ip", ip_of("--from-ip", v))
+        for v in to_ips:
+            apply("destination_ip", ip_of("--to-ip", v))
         for v in protocols:
             low = str(v).lower()
             if low not in FILTER_PROTOCOLS:

@@ -11,7 +11,8 @@ from netpol_tui.core.flowquery import FilterError, FlowQuery
 
 
 def parse_filter_words(text: str, now_ns: int | None = None) -> FlowQuery:
-    """`pod:shop/api verdict:dropped port:5432 proto:udp label:app=db ns:shop from-pod: to-pod: since:5m words`.
+    """`pod:shop/api verdict:dropped port:5432 proto:udp label:app=db ns:shop from-pod: to-pod: since:5m words`
+    (also `from-port:`, `to-port:`, `ip:`, `from-ip:`, `to-ip:`; `port:` and `ip:` are either side).
 
     Words of the same kind OR (like a repeated flag); different kinds AND. Anything without a known `key:` is
     free text (matched locally against pod names, IPs, labels, verdict, reason, summary). Raises FilterError
@@ -27,6 +28,11 @@ def parse_filter_words(text: str, now_ns: int | None = None) -> FlowQuery:
             "label",
             "verdict",
             "port",
+            "from-port",
+            "to-port",
+            "ip",
+            "from-ip",
+            "to-ip",
             "proto",
             "since",
             "reason",
@@ -56,6 +62,11 @@ def parse_filter_words(text: str, now_ns: int | None = None) -> FlowQuery:
         labels=buckets["label"],
         verdicts=buckets["verdict"],
         ports=buckets["port"],
+        from_ports=buckets["from-port"],
+        to_ports=buckets["to-port"],
+        ips=buckets["ip"],
+        from_ips=buckets["from-ip"],
+        to_ips=buckets["to-ip"],
         protocols=buckets["proto"],
         drop_reasons=buckets["reason"],
         directions=buckets["direction"],

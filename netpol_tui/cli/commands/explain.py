@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from netpol_tui.cli.config import cluster_config, flow_query, hubble_config, relay
+from netpol_tui.cli import wording as words
+from netpol_tui.cli.config import cluster_config, flow_query, hubble_config, qualified_pods, relay
 from netpol_tui.cli.errors import CliError
 from netpol_tui.cli.jsonout import ExplanationLines
 from netpol_tui.core import render, wording, yamlout
@@ -115,6 +116,11 @@ def _live(args: argparse.Namespace, query: FlowQuery) -> tuple[Iterator[Any], ob
 def run(args: argparse.Namespace) -> int:
     from netpol_tui.cli import cluster_state
 
+    output = getattr(args, "output", None)
+    if output == "text" and args.json:
+        raise CliError("--json and -o text cannot be combined")
+    if output == "json":
+        args.json = True  # `-o json`, as hubble observe writes it
     query = flow_query(args)  # FilterError: one line, exit 2
     snapshot = cluster_state.load(args)  # ClusterUnusable / KubeError: one line, exit 2
     for problem in snapshot.problems:
@@ -169,10 +175,10 @@ def run(args: argparse.Namespace) -> int:
             else:
                 group = groups.add(item, snapshot) if is_drop else None
                 if exit_code:
-                    expl = group.explanation if group is not None else None
-                    if expl is None:
-                        expl = cache.explain(item, snapshot, with_fixes=False)
-                    if not expl.verdict.allowed:
+                    judged = group.explanation if group is not None else None
+                    if judged is None:
+                        judged = cache.explain(item, snapshot, with_fixes=False)
+                    if not judged.verdict.allowed:
                         denied += 1
     except KeyboardInterrupt:
         pass
@@ -180,6 +186,10 @@ def run(args: argparse.Namespace) -> int:
         _report(groups, flows, errors, lost, snapshot, source)
     if flows == 0 and errors and not getattr(source, "flows_read", 0):
         return 2
+    if flows == 0 and not query.is_empty:
+        read = getattr(source, "flows_read", None) if args.flows else None
+        hint = words.no_flow_matched(read, qualified_pods(args), bool(getattr(args, "cluster", None)))
+        print(f"netpol-tui: {hint}", file=sys.stderr)
     return 1 if denied else 0
 
 

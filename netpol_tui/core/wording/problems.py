@@ -116,6 +116,7 @@ _FILTER_ERRORS: dict[str, str] = {
     "empty_value": "{word}: the filter word has no value after the colon",
     "bad_verdict": "{word}: unknown verdict; use FORWARDED, DROPPED, AUDIT, REDIRECTED, ERROR, TRACED or TRANSLATED",
     "bad_port": "{word}: a port is a number from 1 to 65535",
+    "bad_ip": "{word}: write an IP address or a CIDR (like 10.0.1.5 or 10.0.0.0/16)",
     "bad_protocol": "{word}: unknown protocol; use tcp, udp, sctp, icmp, icmpv4, icmpv6, http, dns, kafka, vrrp "
     "or igmp",
     "bad_label": "{word}: not a label selector; write KEY=VALUE (several joined by commas, e.g. app=db,tier=backend)",
