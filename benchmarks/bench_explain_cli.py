@@ -5,9 +5,10 @@
     python benchmarks/bench_explain_cli.py --tree /path/to/other/checkout   # the same run on another tree
 
 The capture is the demo's flow generator (jsonpb lines of ~1.4 KB, about 47% drops): a pool of 20,000 generated
-lines repeated to `--flows` lines, with every drop's destination port spread over `--ports` values so that there
-are that many more distinct drop explanations. The cluster is the demo's (`cluster_objects()`). Both are written
-once to a temporary directory (kept with --keep). Each tree is run as a child process
+lines repeated to `--flows` lines, with the destination port of the drop on line i set to 20000 + i % `--ports`,
+so that there are up to that many distinct drop explanations (--ports 45000: about every drop distinct). The
+cluster is the demo's (`cluster_objects()`). Both are written once to a temporary directory (kept with --keep).
+Each tree is run as a child process
 (`python -m netpol_tui explain --flows F --cluster C [--json] > /dev/null`, PYTHONPATH = the tree): wall-clock
 flows/s, CPU-time flows/s (user+system: holds on a busy machine) and the child's peak RSS.
 """
@@ -42,17 +43,22 @@ def write_inputs(directory: Path, flows: int, ports: int) -> tuple[Path, Path]:
     if capture.exists():
         return cluster, capture
     t = time.perf_counter()
-    pool = []
-    for i, (_, obj) in enumerate(scenario.flows(T0, count=POOL)):
-        flow = obj["flow"]
-        if flow.get("verdict") == "DROPPED" and ports > 1:
-            for l4 in flow.get("l4", {}).values():
-                if "destination_port" in l4:
-                    l4["destination_port"] = 20_000 + i % ports
-        pool.append(json.dumps(obj) + "\n")
+    objs = [obj for _, obj in scenario.flows(T0, count=POOL)]
+    pool = [json.dumps(obj) + "\n" for obj in objs]
     with open(capture, "w", encoding="utf-8") as f:
         for i in range(flows):
-            f.write(pool[i % POOL])
+            obj = objs[i % POOL]
+            l4s = obj["flow"].get("l4", {}).values() if obj["flow"].get("verdict") == "DROPPED" else ()
+            ports_of = [l4 for l4 in l4s if "destination_port" in l4]
+            if ports > 1 and ports_of:  # the i-th line's port: `ports` distinct drops over the whole file
+                saved = [l4["destination_port"] for l4 in ports_of]
+                for l4 in ports_of:
+                    l4["destination_port"] = 20_000 + i % ports
+                f.write(json.dumps(obj) + "\n")
+                for l4, port in zip(ports_of, saved, strict=True):
+                    l4["destination_port"] = port
+            else:
+                f.write(pool[i % POOL])
     size = capture.stat().st_size
     print(
         f"capture: {flows:,} lines, {size / 1e9:.2f} GB, written in {time.perf_counter() - t:.0f} s",
@@ -66,9 +72,12 @@ def run(tree: Path, cluster: Path, capture: Path, mode: str, flows: int) -> None
     if mode == "json":
         argv.append("--json")
     env = dict(os.environ, PYTHONPATH=str(tree), COLUMNS="200")
+    check = [sys.executable, "-c", "import netpol_tui; print(netpol_tui.__file__)"]
+    used = subprocess.run(check, env=env, cwd=tree, capture_output=True, text=True, check=True).stdout.strip()
+    assert used.startswith(str(tree)), f"{tree}: imports {used}"
     t = time.perf_counter()
     with open(os.devnull, "w") as null, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(argv, env=env, stdout=null, stderr=err, text=True)
+        proc = subprocess.Popen(argv, env=env, cwd=tree, stdout=null, stderr=err, text=True)  # -m: cwd first
         _, wait_status, usage = os.wait4(proc.pid, 0)  # this child's own CPU time and peak RSS
         wall = time.perf_counter() - t
         proc.returncode = os.waitstatus_to_exitcode(wait_status)
@@ -88,7 +97,9 @@ def run(tree: Path, cluster: Path, capture: Path, mode: str, flows: int) -> None
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--flows", type=int, default=1_000_000)
-    ap.add_argument("--ports", type=int, default=400, help="destination ports the drops are spread over")
+    ap.add_argument(
+        "--ports", type=int, default=400, help="destination ports the drops are spread over (at most 45535)"
+    )
     ap.add_argument("--modes", nargs="+", default=["json", "text"], choices=["json", "text"])
     ap.add_argument("--tree", action="append", type=Path, help="checkout(s) to run (default: this one)")
     ap.add_argument("--dir", type=Path, help="where the inputs are written (default: a temporary directory)")
