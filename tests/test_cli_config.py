@@ -10,7 +10,7 @@ import pytest
 
 from netpol_tui.cli import build_parser, main
 from netpol_tui.cli.config import cluster_config, filter_words, flow_query, hubble_config, relay, tui_options
-from netpol_tui.core.filters import FilterError, FlowQuery
+from netpol_tui.core.flowquery import FilterError, FlowQuery
 from netpol_tui.sources.cluster_loader import ClusterConfig
 from netpol_tui.sources.hubble import HubbleConfig
 from netpol_tui.ui.options import TuiOptions

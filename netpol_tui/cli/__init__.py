@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     name = args.command or "live"
     debug = bool(getattr(args, "debug", False))
-    from netpol_tui.core.filters import FilterError
+    from netpol_tui.core.flowquery import FilterError
     from netpol_tui.sources.errors import SourceError
 
     try:

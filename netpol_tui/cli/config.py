@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from netpol_tui.core.filters import FlowQuery, parse_since
+from netpol_tui.core.flowquery import FlowQuery, parse_since
 from netpol_tui.sources.cluster_loader import ClusterConfig
 from netpol_tui.ui.options import TuiOptions
 

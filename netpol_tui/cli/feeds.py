@@ -15,7 +15,7 @@ from typing import Any
 
 from netpol_tui.cli import wording as words
 from netpol_tui.core.cluster import ClusterSnapshot
-from netpol_tui.core.filters import FlowQuery
+from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.core.model import KubePhase, KubeStatus
 from netpol_tui.sources.backoff import Backoff
 from netpol_tui.sources.cluster_loader import ClusterConfig

@@ -3,7 +3,7 @@
 `Evaluator(snapshot).evaluate(src, dst, port, protocol)` gives a `Verdict`: for egress (at the source) and ingress
 (at the destination) whether the side is enforced and isolated, every policy selecting that pod for that
 direction, and for every rule whether its peer part and its port part matched, with the clauses that failed.
-Nothing here writes prose (see render.py). The rules followed are those of reference/netpol-semantics.md:
+Nothing here writes prose (see core/wording/). The rules followed are those of reference/netpol-semantics.md:
 
 * isolation per direction from the effective policyTypes of the policies in the pod's namespace selecting it;
 * rules are a union; inside a rule peers OR, ports OR, and peer AND port;

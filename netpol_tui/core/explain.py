@@ -1,7 +1,7 @@
 """Explain one flow: which side denies, every policy selecting the pod there, the closest rule and its failing
 clause, whether Hubble and the policies agree, findings from the field's known traps, and verified fixes.
 
-Pure: a `Flow` and a `ClusterSnapshot` in, an `Explanation` (data) out. render.py words it.
+Pure: a `Flow` and a `ClusterSnapshot` in, an `Explanation` (data) out. core/wording words it.
 """
 
 from __future__ import annotations

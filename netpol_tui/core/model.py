@@ -250,7 +250,7 @@ class StreamState:
     """Connection state of a live flow stream (sources/hubble.py), for the status bar and the CLI.
 
     state: "connecting", "connected", "reconnecting", "failed" or "closed" ("connected" also follows a reopen). `message` is already a sentence
-    (from render.py); `attempt` counts reconnection attempts since the last good connection (0 for the first).
+    (from sources/hubble/errors.py); `attempt` counts reconnection attempts since the last good connection (0 for the first).
     `retry_in` is the backoff delay in seconds before the next attempt when reconnecting.
     """
 
@@ -275,7 +275,7 @@ class KubeStatus:
     "relisting" (resourceVersion expired, 410 Gone), "reconnecting" (a watch or list failed; retrying after
     `retry_in` seconds), "forbidden" (RBAC refused a resource; the source goes on without it), "failed" (cannot
     reach or authenticate to the API; retrying) or "stopped". `resource` is the plural resource name
-    ("pods", "networkpolicies", ...) or "" for the source as a whole. `message` is already a sentence (render.py).
+    ("pods", "networkpolicies", ...) or "" for the source as a whole. `message` is already a sentence (sources/kube/errors.py).
     """
 
     state: KubePhase

@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from netpol_tui.core.aggregate import DropAggregator, DropGroup, ExplanationCache
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.explain import Explanation
-from netpol_tui.core.filters import FlowQuery
+from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.core.model import Flow, KubePhase, KubeStatus
 from netpol_tui.ui import strings
 from netpol_tui.ui.feeds import ClusterFeed, FlowFeed

@@ -9,7 +9,7 @@ from textual.message import Message
 from netpol_tui.core.aggregate import DropGroup
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.explain import Explanation
-from netpol_tui.core.filters import FlowQuery
+from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.core.model import Flow, KubeStatus, LostEvents, NodeStatus, StreamState
 from netpol_tui.ui.feeds import Progress
 from netpol_tui.ui.selection import Selection

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from netpol_tui.core.filters import FlowQuery, parse_filter_words
+from netpol_tui.core.flowquery import FlowQuery
+from netpol_tui.core.flowwords import parse_filter_words
 from netpol_tui.ui import strings
 
 ENDPOINT_KEYS = ("pod:", "from-pod:", "to-pod:", "ns:", "namespace:", "label:")

@@ -1,7 +1,7 @@
 """Golden text of `explain` for every mistake of the demo scenario, an explicit deny and a Hubble/policy disagreement.
 
 Each golden file holds the case, the one-sentence summary, every finding's text (with the manifest it carries),
-and the fix headings, exactly as render.py words them. Regenerate with
+and the fix headings, exactly as core/wording words them. Regenerate with
 
     NETPOL_TUI_REGEN_GOLDEN=1 /work/venv/bin/pytest tests/core/test_explain_golden.py
 
@@ -28,7 +28,7 @@ from test_explain_support import (
     demo_snapshot,
 )
 
-from netpol_tui.core import render, wording, yamlout
+from netpol_tui.core import wording, yamlout
 from netpol_tui.core.explain import explain_flow
 from netpol_tui.core.findings import finding_manifest
 

@@ -457,7 +457,6 @@ def test_cli_problems_are_printed_and_trace_still_runs(capsys, bad_file: Path) -
 
 
 def test_an_except_equal_to_its_cidr_is_refused() -> None:
-    from netpol_tui.core import render
     from netpol_tui.core.manifests import parse_objects
 
     parsed = parse_objects(

@@ -239,7 +239,7 @@ def test_golden_names_the_failing_clause(monkeypatch, capsys) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Wording defects found while reviewing the goldens (render.py owner to fix; these then pass and must be unmarked)
+# Wording defects found while reviewing the goldens (core/wording owner to fix; these then pass and must be unmarked)
 # ---------------------------------------------------------------------------------------------------------------
 def test_wording_host_network_peer_is_a_pod(capsys) -> None:
     _, doc = trace_json(capsys, "--from", "kube-system/node-agent", "--to", DB, "--port", "5432")

@@ -15,7 +15,7 @@ from support.hubble_server import Faults, HubbleServer, ServerTLS, make_flow
 from netpol_tui._proto.flow import flow_pb2
 from netpol_tui.cli import build_parser
 from netpol_tui.cli.config import flow_query, hubble_config
-from netpol_tui.core.filters import FlowQuery
+from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.core.model import Flow, LostEvents, NodeStatus, StreamState
 from netpol_tui.sources.hubble import (
     HubbleConfig,
@@ -365,7 +365,7 @@ def test_unix_socket_server(tmp_path) -> None:
 
 
 def test_event_type_filter_round_trip() -> None:
-    from netpol_tui.core.filters import FilterSpec
+    from netpol_tui.core.flowquery import FilterSpec
     from netpol_tui.sources.flows import spec_from_pb, spec_to_pb
 
     spec = FilterSpec(

@@ -22,7 +22,7 @@ from hubble_support import Collector
 from support.hubble_server import Faults, HubbleServer, ServerTLS, flow_number, numbered_flow
 
 from netpol_tui.cli.feeds import HubbleFeed
-from netpol_tui.core.filters import FlowQuery
+from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.core.model import Flow, StreamState
 from netpol_tui.core.wording.inert import inert
 from netpol_tui.sources.hubble import (

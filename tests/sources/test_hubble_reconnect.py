@@ -9,7 +9,7 @@ from hubble_support import T0, Collector
 from support.hubble_server import HubbleServer, make_flow
 
 from netpol_tui.cli.feeds import HubbleFeed
-from netpol_tui.core.filters import FlowQuery
+from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.core.model import Flow, StreamState
 from netpol_tui.sources.hubble import HubbleConfig, HubbleSource
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hubble_support import Collector
 
-from netpol_tui.core.filters import FlowQuery
+from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.core.model import Flow
 from netpol_tui.demo import DemoServer, demo_snapshot, scenario
 from netpol_tui.sources.hubble import HubbleConfig, HubbleSource

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from netpol_tui.cli.app_factory import HubbleFeed
-from netpol_tui.core import render
+from netpol_tui.core import wording
 from netpol_tui.core.explain import explain_flow
 from netpol_tui.core.model import KubeStatus
 from netpol_tui.demo import demo_snapshot
@@ -214,7 +214,7 @@ async def test_relay_unreachable_shows_what_was_tried_and_retries():
 
 async def test_kube_forbidden_shows_a_banner_naming_the_permission():
     st = KubeStatus(
-        "forbidden", "networkpolicies", render.kube_forbidden("list", "networkpolicies", "networking.k8s.io")
+        "forbidden", "networkpolicies", wording.forbidden_text("list", "networkpolicies", "networking.k8s.io")
     )
     from netpol_tui.cli.app_factory import make_app
     from netpol_tui.ui.feeds import MemoryFlowFeed
@@ -239,7 +239,7 @@ async def test_command_palette_offers_the_actions():
         ]
         assert [(c.title, c.help) for c in ours] == [
             (t, h) for t, h, _ in strings.COMMANDS
-        ]  # words from render
+        ]  # words from core.wording
 
 
 async def test_drops_only_toggle():
@@ -257,7 +257,7 @@ async def test_every_flow_column_keeps_a_blank_column_before_the_next():
     import dataclasses
 
     from netpol_tui.cli.app_factory import demo_flows, make_app
-    from netpol_tui.core.filters import VERDICTS
+    from netpol_tui.core.flowquery import VERDICTS
     from netpol_tui.ui.feeds import MemoryFlowFeed
 
     from .conftest import CONNECTED, fixed_clock

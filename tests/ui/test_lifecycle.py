@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from netpol_tui.cli.app_factory import make_app
-from netpol_tui.core.filters import FlowQuery
+from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.demo import demo_snapshot
 from netpol_tui.ui.feeds import StaticCluster
 from netpol_tui.ui.messages import SelectionExplained

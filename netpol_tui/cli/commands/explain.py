@@ -19,11 +19,12 @@ from netpol_tui.cli import wording as words
 from netpol_tui.cli.config import cluster_config, flow_query, hubble_config, qualified_pods, relay
 from netpol_tui.cli.errors import CliError
 from netpol_tui.cli.jsonout import ExplanationLines
-from netpol_tui.core import render, wording, yamlout
+from netpol_tui.core import wording, yamlout
 from netpol_tui.core.aggregate import DropAggregator, ExplanationCache
-from netpol_tui.core.filters import FlowQuery
 from netpol_tui.core.findings import finding_manifest
+from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.core.model import Flow, LostEvents, NodeStatus, StreamPhase, StreamState
+from netpol_tui.core.wording.events import lost_events_text, node_status_text
 from netpol_tui.core.wording.inert import inert
 
 DROP_VERDICTS = ("DROPPED", "AUDIT")
@@ -150,13 +151,13 @@ def run(args: argparse.Namespace) -> int:
             if isinstance(item, LostEvents):
                 lost += item.count
                 shown = replace(item, node_name=inert(item.node_name))
-                print(f"netpol-tui: {render.lost_events_text(shown)}", file=sys.stderr)
+                print(f"netpol-tui: {lost_events_text(shown)}", file=sys.stderr)
                 continue
             if isinstance(item, NodeStatus):  # Relay: a node connected, unavailable, gone, in error
                 node = replace(
                     item, node_names=tuple(map(inert, item.node_names)), message=inert(item.message)
                 )
-                print(f"netpol-tui: {render.node_status_text(node)}", file=sys.stderr)
+                print(f"netpol-tui: {node_status_text(node)}", file=sys.stderr)
                 continue
             if not isinstance(item, Flow):
                 continue

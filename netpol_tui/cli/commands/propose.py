@@ -21,7 +21,7 @@ from netpol_tui.cli.errors import CliError
 from netpol_tui.core import wording
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.filenames import fix_file_name
-from netpol_tui.core.filters import FlowQuery
+from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.core.model import Flow, LostEvents
 from netpol_tui.core.propose import (
     ConnectionReducer,

@@ -54,7 +54,7 @@ import grpc  # noqa: E402
 from google.protobuf.timestamp_pb2 import Timestamp  # noqa: E402
 
 from netpol_tui._proto.observer import observer_pb2, observer_pb2_grpc  # noqa: E402
-from netpol_tui.core.filters import FlowQuery  # noqa: E402
+from netpol_tui.core.flowquery import FlowQuery  # noqa: E402
 from netpol_tui.core.model import Flow, LostEvents, NodeStatus, StreamPhase, StreamState  # noqa: E402
 from netpol_tui.sources import flows as conv  # noqa: E402
 from netpol_tui.sources.backoff import Backoff  # noqa: E402

@@ -1,4 +1,4 @@
-"""`/`: the filter words (parsed by core.filters; errors shown in place, nothing applied until they parse)."""
+"""`/`: the filter words (parsed by core.flowwords; errors shown in place, nothing applied until they parse)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from netpol_tui.core.filters import FilterError, parse_filter_words
+from netpol_tui.core.flowquery import FilterError
+from netpol_tui.core.flowwords import parse_filter_words
 from netpol_tui.ui import strings
 
 

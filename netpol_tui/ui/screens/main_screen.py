@@ -20,13 +20,14 @@ from textual.reactive import Reactive, var
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from netpol_tui.core import render, yamlout
+from netpol_tui.core import yamlout
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.explain import Explanation
 from netpol_tui.core.filenames import fix_file_name, write_new_file
-from netpol_tui.core.filters import FilterError
+from netpol_tui.core.flowquery import FilterError
 from netpol_tui.core.model import Flow, KubeStatus, LostEvents, NodeStatus, StreamPhase, StreamState
 from netpol_tui.core.policy import EGRESS, INGRESS
+from netpol_tui.core.wording.events import node_status_text
 from netpol_tui.ui import strings
 from netpol_tui.ui.feeds import Progress
 from netpol_tui.ui.messages import (
@@ -226,7 +227,7 @@ class MainScreen(Screen[None]):
             for name in ev.node_names:
                 self.nodes[name] = ev.state
             if not ev.node_names and ev.message:
-                self.notify(render.node_status_text(ev), severity="warning")
+                self.notify(node_status_text(ev), severity="warning")
         elif isinstance(ev, Progress):
             self.progress = ev
             if ev.finished:

@@ -7,7 +7,7 @@ from typing import Any
 from rich.style import Style
 from textual.message import Message
 
-from netpol_tui.core.filters import VERDICTS
+from netpol_tui.core.flowquery import VERDICTS
 from netpol_tui.core.model import Flow
 from netpol_tui.ui import strings
 from netpol_tui.ui.rendering import flow_cells
