@@ -172,3 +172,49 @@ def test_live_filters_are_sent_to_hubble(capsys, files) -> None:
     specs = [(list(f.source_port), list(f.destination_port), list(f.destination_ip)) for f in req.whitelist]
     assert specs == [(["53", "4000"], [], ["10.0.0.0/8"]), (["4000"], ["53"], ["10.0.0.0/8"])]
     assert "no flow from Hubble matched the filters" in err
+
+
+# ---- 10. demo --export, --help, unknown flags --------------------------------------------------------------------
+def test_demo_export_writes_files_our_readers_read(capsys, tmp_path: Path) -> None:
+    target = tmp_path / "new" / "demo-files"
+    code, out, _ = run(capsys, "demo", "--export", str(target))
+    assert code == 0 and "flows.json" in out
+    from netpol_tui.sources.cluster_loader import ClusterConfig, load_snapshot
+    from netpol_tui.sources.replay import ReplaySource
+
+    snap = load_snapshot(ClusterConfig(path=str(target / "cluster.yaml")))
+    assert set(snap.pods) >= {"shop/frontend-6d4cf56db6-x7k2p", "shop/api-7f9b8c6d5-4jz8w"}
+    src = ReplaySource(str(target / "flows.json"))
+    flows = list(src.items())
+    assert len(flows) == 500 and not src.problems
+    code, out, _ = run(
+        capsys, "explain", "--flows", str(target / "flows.json"), "--cluster", str(target / "cluster.yaml")
+    )
+    assert code == 0 and out.startswith("500 flows read")
+
+
+@pytest.mark.parametrize("command", ["demo", "replay", "trace", "explain", "snapshot", "propose", "diff"])
+def test_each_command_help_has_a_description_examples_and_exit_statuses(capsys, command: str) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0
+    head, _, rest = out.partition("\n\n")
+    assert head.startswith(f"usage: netpol-tui {command}")
+    assert rest.split("\n\n")[0].strip()[0].isupper()  # the description paragraph
+    examples = out.split("examples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert examples and all(e.startswith(f"  netpol-tui {command}") or "|" in e for e in examples)
+    statuses = out.split("exit status:\n", 1)[1].splitlines()
+    assert [s.split()[0] for s in statuses if s.strip()][0] == "0"
+    assert any(s.strip().startswith("2 ") for s in statuses)
+
+
+def test_an_unknown_flag_shows_that_commands_usage(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["trace", "--from", "a/b", "--to", "c/d", "--port", "80", "--bogus"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert (
+        err.startswith("usage: netpol-tui trace")
+        and "netpol-tui trace: error: unrecognized arguments: --bogus" in err
+    )

@@ -16,7 +16,7 @@ import traceback
 
 from netpol_tui.cli import wording as words
 from netpol_tui.cli.errors import CliError
-from netpol_tui.cli.parser import COMMANDS, build_parser
+from netpol_tui.cli.parser import COMMANDS, build_parser, parse_args
 
 # the inputs that may be "-" (stdin), by argparse dest; only one of them can have it
 STDIN_INPUTS = (
@@ -35,7 +35,7 @@ def stdin_readers(args: argparse.Namespace) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)  # an unknown flag: that command's usage, exit 2
     name = args.command or "live"
     debug = bool(getattr(args, "debug", False))
     from netpol_tui.core.flowquery import FilterError

@@ -135,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--rate", type=numbers.rate, default=40.0, help="average flows per second of the demo stream"
     )
+    p.add_argument(
+        "--export",
+        metavar="DIR",
+        help="no TUI: write the demo's cluster as DIR/cluster.yaml and a capture of its flows as DIR/flows.json",
+    )
 
     p = sub.add_parser("replay", help="the TUI over a `hubble observe -o jsonpb` capture")
     p.add_argument("file", metavar="FILE|-")
@@ -209,7 +214,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_debug_flag(parser)
     for command in sub.choices.values():
         _add_debug_flag(command, sub=True)
+    from netpol_tui.cli.helptext import describe
+
+    describe(parser, sub.choices)
     return parser
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
+    """`parser.parse_args`, except that a flag the command does not know is reported with that command's usage
+    (argparse would show the top-level one)."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        commands: dict[str, argparse.ArgumentParser] = {}
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                commands = action.choices
+        command = commands.get(getattr(args, "command", None) or "", parser)
+        command.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
 
 
 def _add_debug_flag(p: argparse.ArgumentParser, sub: bool = False) -> None:
@@ -218,4 +240,4 @@ def _add_debug_flag(p: argparse.ArgumentParser, sub: bool = False) -> None:
     )
 
 
-__all__ = ["COMMANDS", "build_parser"]
+__all__ = ["COMMANDS", "build_parser", "parse_args"]

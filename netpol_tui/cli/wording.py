@@ -90,3 +90,14 @@ def no_flow_matched(read: int | None, qualified: list[tuple[str, str]], files: b
     else:
         text += "; check the pod names (NAMESPACE/POD), ports and verdicts"
     return text
+
+
+def demo_exported(cluster: str, objects: int, flows: str, count: int) -> str:
+    return (
+        f"wrote {cluster} ({objects} objects) and {flows} ({count} flows); try:\n"
+        f"  netpol-tui explain --flows {flows} --cluster {cluster}"
+    )
+
+
+def export_cannot_write(directory: str, detail: str) -> str:
+    return f"cannot write the demo files to {directory}: {detail}"
