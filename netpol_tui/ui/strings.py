@@ -217,6 +217,27 @@ def select_hint(drops: int) -> str:
     return "Waiting for drops… every dropped flow shows up in red; select one to see why and the fix."
 
 
+def no_drops_in_capture(flows: int) -> str:
+    return f"No dropped flow in this capture ({flows:,} flow{'s' if flows != 1 else ''} read): nothing to explain."
+
+
+def no_drops_unreachable() -> str:
+    return "No flows: Hubble cannot be reached (see above); drops show up here once it streams."
+
+
+def selection_hidden(words: str) -> str:
+    """Above the explanation of a selected flow that the filter now hides."""
+    what = f"the filter `{words}`" if words else "the view's filter"
+    return f" The selected flow is hidden by {what} (esc clears it); select a visible row. "
+
+
+def not_following(new: int) -> str:
+    """The flows pane's subtitle while it does not follow new rows."""
+    if new:
+        return f"scrolled · {new:,} new — end to follow"
+    return "scrolled — end to follow"
+
+
 def pod_title(pod_key: str, ingress: bool, egress: bool) -> str:
     iso = [s for s, on in (("ingress", ingress), ("egress", egress)) if on]
     return f"Pod {pod_key} — isolated for {' and '.join(iso)}" if iso else f"Pod {pod_key} — not isolated"

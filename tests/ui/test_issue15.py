@@ -245,3 +245,138 @@ async def test_s_on_a_forwarded_row_says_nothing_to_save():
         texts = [str(n.message) for n in app._notifications]
         assert any(t.startswith("No fix to save") for t in texts), texts
         assert not any("to copy" in t for t in texts)
+
+
+# ---- point 5: the screen never goes stale or misleads --------------------------------------------------------------
+async def _filter(pilot, app, words):
+    await pilot.press("slash")
+    await wait_until(pilot, lambda: isinstance(app.screen, FilterDialog))
+    inp = app.screen.query_one("#filter")
+    inp.value = words
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: not isinstance(app.screen, FilterDialog))
+
+
+async def test_a_filter_that_hides_the_selected_flow_says_so():
+    app, _ = build_app(N)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app)
+        await _select_row(pilot, app, 7)  # frontend -> api 8080
+        assert app.main.view[7].destination_port == 8080
+        assert "hidden" not in app.main.query_one("#explanation").text
+        await _filter(pilot, app, "port:53")
+        text = app.main.query_one("#explanation").text
+        assert "The selected flow is hidden by the filter `port:53`" in text
+        await _filter(pilot, app, "")
+        assert "hidden by" not in app.main.query_one("#explanation").text
+
+
+async def test_the_group_header_leaves_with_the_grouped_view():
+    app, _ = build_app(N)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app)
+        await pilot.press("g")
+        await wait_for_explanations(app)
+        await wait_until(pilot, lambda: app.main.current_expl is not None)
+        await pilot.pause()
+        assert " drops · first " in app.main.query_one("#explanation").text
+        await pilot.press("g")
+        await pilot.pause()
+        text = app.main.query_one("#explanation").text
+        assert " drops · first " not in text
+        assert app.main.selection is None and app.main.current_expl is None
+
+
+async def test_the_selected_group_count_stays_live():
+    from netpol_tui.cli.app_factory import demo_flows
+    from netpol_tui.core.aggregate import group_key
+
+    app, feed = build_app(N)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app)
+        await pilot.press("g")
+        await wait_for_explanations(app)
+        await wait_until(pilot, lambda: app.main.current_expl is not None)
+        group = app.main.selection.group
+        before = group.count
+        assert f"{before:,} drops" in app.main.query_one("#explanation").text
+        more = [f for f in demo_flows(400)[N:] if group_key(f) == group.key]
+        assert more
+        feed.push(more)
+        await wait_until(pilot, lambda: group.count > before)
+        app.main._tick()
+        await pilot.pause()
+        assert f"{group.count:,} drops" in app.main.query_one("#explanation").text
+
+
+async def test_with_a_filter_the_header_shows_total_and_shown_counts():
+    app, _ = build_app(N)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app)
+        assert app.main.status_data().shown is None
+        await _filter(pilot, app, "port:53")
+        shown = len(app.main.view)
+        assert 0 < shown < N
+        app.main._refresh_status()
+        await pilot.pause()
+        line = screen_lines(app)[0]
+        assert "drops 29" in line and f"· shown {shown}" in line, line
+
+
+async def test_the_flows_pane_says_when_it_does_not_follow():
+    from netpol_tui.cli.app_factory import demo_flows
+
+    app, feed = build_app(N)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app)
+        box = app.main.query_one("#flows-box")
+        app.main._tick()
+        assert not box.border_subtitle
+        await pilot.press("home")
+        feed.push(demo_flows(N + 12)[N:])
+        await wait_until(pilot, lambda: app.main.total_flows >= N + 12)
+        app.main._tick()
+        assert box.border_subtitle == "scrolled · 12 new — end to follow"
+        await pilot.press("end")
+        app.main._tick()
+        assert not box.border_subtitle
+
+
+async def test_a_capture_without_drops_does_not_say_waiting():
+    import dataclasses
+
+    from netpol_tui.cli.app_factory import demo_flows, make_app
+    from netpol_tui.demo import demo_snapshot
+    from netpol_tui.ui.feeds import MemoryFlowFeed, Progress, StaticCluster
+
+    from .conftest import fixed_clock
+
+    flows = [f for f in demo_flows(N) if f.verdict == "FORWARDED"]
+    flows = [dataclasses.replace(f) for f in flows]
+    feed = MemoryFlowFeed([*flows, Progress(len(flows), len(flows), finished=True)], live=False, hold=False)
+    app = make_app(feed, StaticCluster(demo_snapshot()), narrow_live=False, clock=fixed_clock)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.main.progress is not None and app.main.progress.finished)
+        await pilot.pause()
+        text = app.main.query_one("#explanation").text + str(app.main.query_one("#hint").content)
+        assert "Waiting for drops" not in text
+        assert f"No dropped flow in this capture ({len(flows)} flows read)" in text
+
+
+async def test_an_unreachable_hubble_does_not_say_waiting():
+    from netpol_tui.cli.app_factory import make_app
+    from netpol_tui.core.model import StreamState
+    from netpol_tui.demo import demo_snapshot
+    from netpol_tui.ui.feeds import MemoryFlowFeed, StaticCluster
+
+    from .conftest import fixed_clock
+
+    down = StreamState("reconnecting", "127.0.0.1:4245", "connection refused", attempt=3, retry_in=4.0)
+    feed = MemoryFlowFeed([down])
+    app = make_app(feed, StaticCluster(demo_snapshot()), narrow_live=False, clock=fixed_clock)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.main.stream_state is not None)
+        await pilot.pause()
+        text = app.main.query_one("#explanation").text
+        assert "Waiting for drops" not in text
+        assert "Hubble cannot be reached" in text

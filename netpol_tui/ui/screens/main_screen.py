@@ -136,6 +136,9 @@ class MainScreen(Screen[None]):
         self._explain_request: tuple[Selection, Flow, ClusterSnapshot] | None = None
         self._hint_shown: str | None = ""  # what the hint line shows (None: hidden)
         self._pods_chosen: bool | None = None  # the user's `p` choice (None: by the screen's width)
+        self.shown_flows = 0  # flows that passed the view's filter (reset when the filter changes)
+        self.unseen = 0  # rows added while the flows pane was not following
+        self.selection_hidden = False  # the selected flow is not in the view (a filter hides it)
 
     @property
     def netpol(self) -> NetpolApp:
@@ -203,6 +206,7 @@ class MainScreen(Screen[None]):
             q = self.local_query
             visible = [f for f in m.flows if q.matches(f)]
         if visible:
+            self.shown_flows += len(visible)
             if self.paused:
                 self.pending.extend(visible)
                 self.pending_count += len(visible)
@@ -220,6 +224,7 @@ class MainScreen(Screen[None]):
                 self.stream_error = ""
             self._update_trouble()
             self._refresh_status()
+            self._update_hint()
         elif isinstance(ev, LostEvents):
             self.lost += ev.count
             self._refresh_status()
@@ -232,12 +237,14 @@ class MainScreen(Screen[None]):
             self.progress = ev
             if ev.finished:
                 self._refresh_status()
+                self._update_hint()
 
     def on_stream_failed(self, m: StreamFailed) -> None:
         self.stream_error = m.message
         self.stream_state = StreamState(StreamPhase.FAILED, self.netpol.flow_feed.label, m.message)
         self._update_trouble()
         self._refresh_status()
+        self._update_hint()
 
     def on_cluster_updated(self, m: ClusterUpdated) -> None:
         first = self.snapshot is None
@@ -281,13 +288,25 @@ class MainScreen(Screen[None]):
     def _append_view(self, flows: list[Flow]) -> None:
         before = self.view.first_seq
         self.view.extend(flows)
-        self.query_one(FlowTable).data_changed(self.view.first_seq - before)
+        table = self.query_one(FlowTable)
+        if not table.follow:
+            self.unseen += len(flows)
+        table.data_changed(self.view.first_seq - before)
         self._update_hint()
 
     def _rebuild_view(self) -> None:
         q = self.local_query
         flows = list(self.ring) if q.is_empty else [f for f in self.ring if q.matches(f)]
         self.view.reset(flows)
+        self.shown_flows = len(flows)
+        self.unseen = 0
+        sel = self.selection
+        if isinstance(sel, FlowSelection) and sel.flow is not None:
+            hidden = not any(f is sel.flow for f in flows)
+            if hidden != self.selection_hidden:
+                self.selection_hidden = hidden
+                if self.current_expl is not None:
+                    self._show_explanation(sel, self.current_expl)
         self.pending.clear()
         self.pending_count = 0
         table = self.query_one(FlowTable)
@@ -296,15 +315,29 @@ class MainScreen(Screen[None]):
         table.data_changed()
         self._update_hint()
 
+    def _hint_text(self) -> str:
+        """What to do next while nothing is selected: select a drop, or why there is none to select."""
+        st = self.stream_state
+        if self.total_drops:
+            return strings.select_hint(self.total_drops)
+        if st is not None and st.state in ("failed", "reconnecting") and self.total_flows == 0:
+            return strings.no_drops_unreachable()
+        if self.progress is not None and self.progress.finished:
+            return strings.no_drops_in_capture(self.total_flows)
+        if not self.netpol.flow_feed.live and st is not None and st.state in ("failed", "closed"):
+            return strings.no_drops_in_capture(self.total_flows)
+        return strings.select_hint(0)
+
     def _update_hint(self) -> None:
-        # called per batch: touch the widget only when its text or visibility changes (an update lays out)
-        text = strings.select_hint(self.total_drops) if self.selection is None else None
+        # called per batch: touch the widgets only when the text or visibility changes (an update lays out)
+        text = self._hint_text() if self.selection is None else None
         if text == self._hint_shown:
             return
         self._hint_shown = text
         hint = self.query_one("#hint", Static)
         if text is not None:
             hint.update(text)
+            self.query_one(ExplanationPane).show(Text(text, style="dim"))
         hint.display = text is not None
 
     def _update_trouble(self) -> None:
@@ -344,6 +377,20 @@ class MainScreen(Screen[None]):
         self._refresh_status()
         if self.grouped and self.groups_dirty:
             self._refresh_groups()
+        sel = self.selection
+        if isinstance(sel, GroupSelection) and self.current_expl is not None:
+            self._show_explanation(sel, self.current_expl, keep_scroll=True)  # count and times stay live
+        self._update_following()
+
+    def _update_following(self) -> None:
+        """The flows pane's subtitle says when it does not follow new rows (and how many arrived since)."""
+        table = self.query_one(FlowTable)
+        if table.follow:
+            self.unseen = 0
+        text = "" if table.follow or self.grouped or self.paused else strings.not_following(self.unseen)
+        box = self.query_one("#flows-box")
+        if box.border_subtitle != text:
+            box.border_subtitle = text
 
     def _refresh_groups(self) -> None:
         self.groups_dirty = False
@@ -402,6 +449,7 @@ class MainScreen(Screen[None]):
             paused=strings.paused(self.pending_count) if self.paused else "",
             loading=loading,
             live=feed.live,
+            shown=None if self.local_query.is_empty else self.shown_flows,
         )
 
     def _refresh_status(self) -> None:
@@ -425,6 +473,7 @@ class MainScreen(Screen[None]):
         self.selection = PodSelection(m.namespace_name, m.pod)
 
     def watch_selection(self) -> None:
+        self.selection_hidden = False
         self._update_hint()
         self._show_selection()
 
@@ -466,17 +515,20 @@ class MainScreen(Screen[None]):
         if request is not None and request[0] is self.selection:
             self.netpol.explain_selection(*request)
 
-    def _show_explanation(self, target: Selection, expl: Explanation) -> None:
+    def _show_explanation(self, target: Selection, expl: Explanation, *, keep_scroll: bool = False) -> None:
         self.current_expl = expl
         # the explanation cache hands out one object per explanation: it keys the panes' rendered lines
+        pane = self.query_one(ExplanationPane)
         if isinstance(target, GroupSelection):
             g = target.group
-            self.query_one(ExplanationPane).show(
-                explanation_renderable(expl, group_header(g)),
-                ("group", Same(expl), g.count, g.first_ns, g.last_ns, len(g.pods)),
-            )
+            key = ("group", Same(expl), g.count, g.first_ns, g.last_ns, len(g.pods))
+            if key != pane.key:
+                pane.show(explanation_renderable(expl, group_header(g)), key, keep_scroll=keep_scroll)
+        elif self.selection_hidden:
+            header = [Text(strings.selection_hidden(self.scope.words), style="bold black on #ffd75f")]
+            pane.show(explanation_renderable(expl, header), ("hidden", Same(expl)), keep_scroll=keep_scroll)
         else:
-            self.query_one(ExplanationPane).show(explanation_renderable(expl), ("flow", Same(expl)))
+            pane.show(explanation_renderable(expl), ("flow", Same(expl)), keep_scroll=keep_scroll)
         self.query_one(FixPane).show(fix_renderable(expl), ("fix", Same(expl)))
 
     def _show_pod(self, target: PodSelection) -> None:
@@ -526,7 +578,15 @@ class MainScreen(Screen[None]):
             if table.cursor is None and table.row_count():
                 table.select_index(0)
         else:
-            self.query_one(FlowTable).focus()
+            flows = self.query_one(FlowTable)
+            flows.focus()
+            if isinstance(self.selection, GroupSelection):
+                # the group's header leaves with the grouped view: the flows pane's selected row, or nothing
+                cur = flows.cursor
+                self.selection = FlowSelection(self.view[cur]) if cur is not None else None
+                if self.selection is None:
+                    self.current_expl = None
+                    self.query_one(FixPane).show("")
 
     # ---- actions -----------------------------------------------------------------------------------------------
     def action_filter(self) -> None:
@@ -556,7 +616,6 @@ class MainScreen(Screen[None]):
         if self.scope.kind != "cluster":
             self.scope = self.scope.cluster_wide()
             self.selection = None
-            self.query_one(ExplanationPane).show(Text(strings.select_hint(self.total_drops), style="dim"))
         elif self.scope.words:
             self.scope = replace(self.scope, words="")
         elif self.grouped:

@@ -66,15 +66,22 @@ class ContentPane(ScrollView, can_focus=True):
         )
         self._cache: OrderedDict[tuple[Hashable, int], list[Strip]] = OrderedDict()
 
-    def show(self, renderable: RenderableType, key: Hashable = None) -> None:
+    @property
+    def key(self) -> Hashable:
+        """The key of what the pane shows (None when it was not given one)."""
+        return self._key
+
+    def show(self, renderable: RenderableType, key: Hashable = None, *, keep_scroll: bool = False) -> None:
         """Show `renderable`. `key`: what identifies its content (the same key means the same lines, so the
-        strips rendered before are reused: rendering highlighted YAML costs tens of milliseconds)."""
+        strips rendered before are reused: rendering highlighted YAML costs tens of milliseconds).
+        `keep_scroll`: the same content, updated (a live count): stay where the reader is."""
         if renderable is self.content or (key is not None and key == self._key):
             return
         self.content = renderable
         self._key = key
         self._rendered_for = None
-        self.scroll_to(0, 0, animate=False, immediate=True)
+        if not keep_scroll:
+            self.scroll_to(0, 0, animate=False, immediate=True)
         self._render_content()
         self.refresh()
 
