@@ -218,3 +218,30 @@ def test_an_unknown_flag_shows_that_commands_usage(capsys) -> None:
         err.startswith("usage: netpol-tui trace")
         and "netpol-tui trace: error: unrecognized arguments: --bogus" in err
     )
+
+
+# ---- 11. output to a pipe or a file ------------------------------------------------------------------------------
+@pytest.mark.parametrize("command", ["explain", "trace"])
+def test_output_to_a_file_is_not_wrapped_and_has_no_trailing_spaces(
+    files, tmp_path: Path, command: str
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    cluster, flows = files
+    if command == "explain":
+        argv = ["explain", "--flows", flows, "--cluster", cluster]
+    else:
+        argv = ["trace", "--cluster", cluster, "--from", "shop/frontend-6d4cf56db6-x7k2p"]
+        argv += ["--to", "shop/api-7f9b8c6d5-4jz8w", "--port", "8080"]
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    out_file = tmp_path / "report.txt"
+    with out_file.open("w") as out:
+        done = subprocess.run([sys.executable, "-m", "netpol_tui", *argv], stdout=out, env=env, timeout=120)
+    assert done.returncode == (0 if command == "explain" else 1)
+    lines = out_file.read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 10
+    assert max(map(len, lines)) > 120  # a sentence stays on one line
+    assert [line for line in lines if line != line.rstrip()] == []
+    assert "\x1b[" not in out_file.read_text(encoding="utf-8")  # no colour codes in a file

@@ -15,10 +15,10 @@ import pytest
 import yaml
 from rich.console import Console
 
+from netpol_tui.cli import console as report_console_module
 from netpol_tui.cli import main
 from netpol_tui.core.manifests import parse_objects
 from netpol_tui.sources.manifests_io import load_cluster
-from netpol_tui.ui import richtext
 
 HERE = Path(__file__).parent
 CLUSTER = str(HERE / "fixtures" / "trace-cluster.yaml")
@@ -210,8 +210,9 @@ def render_human(monkeypatch, capsys, argv: list[str]) -> tuple[int, str]:
     buf = io.StringIO()
     console = Console(file=buf, width=120, record=True, no_color=True, color_system=None, force_terminal=False,
                       legacy_windows=False)
-    assert hasattr(richtext, "Console"), "richtext no longer builds its Console: update this test"
-    monkeypatch.setattr(richtext, "Console", lambda *a, **k: console)
+    # trace's report console comes from cli/console.py (wide, unwrapped to a pipe): here a 120-column one
+    assert hasattr(report_console_module, "Console"), "cli/console.py builds no Console: update this test"
+    monkeypatch.setattr(report_console_module, "Console", lambda *a, **k: console)
     code = main(["trace", "--cluster", CLUSTER, *argv])
     out, err = capsys.readouterr()
     assert out == "" and err == "", (out, err)

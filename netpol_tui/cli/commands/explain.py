@@ -197,11 +197,11 @@ def run(args: argparse.Namespace) -> int:
 def _report(
     groups: DropAggregator, flows: int, errors: int, lost: int, snapshot: Any, source: object
 ) -> None:
-    from rich.console import Console
-    from rich.syntax import Syntax
     from rich.text import Text
 
-    console = Console()
+    from netpol_tui.cli.console import report_console, yaml_block
+
+    console = report_console()  # to a pipe or file: not wrapped at 80 columns, no trailing spaces
     console.print(
         Text(
             wording.explain_report_heading(flows, groups.total, len(groups.groups), errors, lost),
@@ -223,17 +223,7 @@ def _report(
             console.print(Text("  • " + wording.finding_text(f), style="yellow"))
             manifest = finding_manifest(f)
             if manifest is not None:
-                console.print(
-                    Syntax(
-                        yamlout.dump(manifest),
-                        "yaml",
-                        theme="ansi_dark",
-                        background_color="default",
-                        padding=(0, 4),
-                    )
-                )
+                console.print(yaml_block(yamlout.dump(manifest), indent=4))
         for fix in expl.fixes:
             console.print(Text("  " + wording.fix_heading(fix), style="cyan"))
-            console.print(
-                Syntax(fix.yaml, "yaml", theme="ansi_dark", background_color="default", padding=(0, 4))
-            )
+            console.print(yaml_block(fix.yaml, indent=4))

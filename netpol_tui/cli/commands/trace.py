@@ -77,9 +77,10 @@ def run(args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
+        from netpol_tui.cli.console import report_console
         from netpol_tui.ui.richtext import print_explanation
 
-        print_explanation(expl, notes=notes)
+        print_explanation(expl, console=report_console(), notes=notes)  # to a pipe: not wrapped at 80
     unread = cluster_state.unread_dependencies(snapshot, verdict)
     if unread:  # a verdict that depends on what we could not read is no verdict
         print(f"netpol-tui: {words.verdict_unknown(unread)}", file=sys.stderr)
