@@ -15,8 +15,9 @@ from typing import Any
 
 from netpol_tui.core.evaluate import Evaluator
 from netpol_tui.core.manifests import ParseResult
-from netpol_tui.core.model import NS_NAME_LABEL, Namespace, Pod, Problem
+from netpol_tui.core.model import NS_NAME_LABEL, Namespace, Pod
 from netpol_tui.core.policy import NetworkPolicy
+from netpol_tui.core.problems import Problem
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 The later object replaces the earlier one (as `kubectl apply` of both would, and as ClusterSnapshot keeps them);
 `find_duplicates` says where both were read so that the replacement is never silent. `duplicate_problems` turns
-them into `Problem("duplicate_object", ...)` for the sources to keep with the snapshot's other problems.
+them into `DuplicateObject` problems for the sources to keep with the snapshot's other problems.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from netpol_tui.core.model import Namespace, Origin, Pod, Problem
+from netpol_tui.core.model import Namespace, Origin, Pod
 from netpol_tui.core.policy import NetworkPolicy
+from netpol_tui.core.problems import DuplicateObject
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +50,12 @@ def origin_place(origin: Origin) -> str:
     return source if origin.document is None else f"{source}, document {origin.document}"
 
 
-def duplicate_problems(duplicates: Iterable[Duplicate]) -> list[Problem]:
-    """One `duplicate_object` Problem each (params kind, name, first, later: the places as text); the problem's
-    own origin is the later (winning) object's."""
+def duplicate_problems(duplicates: Iterable[Duplicate]) -> list[DuplicateObject]:
+    """One `DuplicateObject` problem each (the places as text); the problem's own origin is the later (winning)
+    object's."""
     return [
-        Problem(
-            "duplicate_object",
-            d.later,
-            params=(
-                ("kind", d.kind),
-                ("name", d.name),
-                ("first", origin_place(d.first)),
-                ("later", origin_place(d.later)),
-            ),
+        DuplicateObject(
+            d.later, kind=d.kind, name=d.name, first=origin_place(d.first), later=origin_place(d.later)
         )
         for d in duplicates
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from netpol_tui.core.model import (
@@ -20,7 +20,6 @@ from netpol_tui.core.model import (
     Namespace,
     Origin,
     Pod,
-    Problem,
     Workload,
 )
 from netpol_tui.core.policy import (
@@ -32,6 +31,27 @@ from netpol_tui.core.policy import (
     PortSpec,
     Rule,
     effective_policy_types,
+)
+from netpol_tui.core.problems import (
+    BadCidr,
+    BadEndPort,
+    BadIp,
+    BadOperator,
+    BadPolicyType,
+    BadPort,
+    BadProtocol,
+    EmptyPeer,
+    EndPortNeedsNumber,
+    ExceptEqualsCidr,
+    ExceptOutsideCidr,
+    IpBlockWithSelector,
+    MissingField,
+    NoKind,
+    NotAnObject,
+    Problem,
+    ValuesForbidden,
+    ValuesRequired,
+    WrongType,
 )
 from netpol_tui.core.selectors import EQUALS, OPERATORS, LabelSelector, Operator, Requirement
 
@@ -58,13 +78,12 @@ class ParseResult:
 
 
 class _Bad(Exception):
-    """A field problem inside one object; carries the code, the field path and parameters."""
+    """A field problem inside one object: the problem with its `field`; the object and origin are filled in
+    where the object is known."""
 
-    def __init__(self, code: str, path: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.path = path
-        self.params = tuple(params.items())
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.code)
+        self.problem = problem
 
 
 _LIST_ITEM_KINDS = {"NamespaceList": "Namespace", "PodList": "Pod", "NetworkPolicyList": "NetworkPolicy"}
@@ -87,11 +106,11 @@ def _parse_any(doc: Any, origin: Origin, result: ParseResult, implied_kind: str 
     if doc is None:
         return  # an empty YAML document
     if not isinstance(doc, Mapping):
-        result.problems.append(Problem("not_an_object", origin, params=(("type", type(doc).__name__),)))
+        result.problems.append(NotAnObject(origin, type_name=type(doc).__name__))
         return
     kind = doc.get("kind") or implied_kind
     if not isinstance(kind, str) or not kind:
-        result.problems.append(Problem("no_kind", origin, obj=_describe(doc, "?")))
+        result.problems.append(NoKind(origin, obj=_describe(doc, "?")))
         return
     if kind == "List" or kind.endswith("List"):
         items = doc.get("items")
@@ -99,7 +118,7 @@ def _parse_any(doc: Any, origin: Origin, result: ParseResult, implied_kind: str 
             return
         if not isinstance(items, list):
             result.problems.append(
-                Problem("wrong_type", origin, obj=kind, field="items", params=(("want", "list"),))
+                WrongType(origin, obj=kind, field="items", want="list", got=type(items).__name__)
             )
             return
         for item in items:
@@ -115,9 +134,7 @@ def _parse_any(doc: Any, origin: Origin, result: ParseResult, implied_kind: str 
     try:
         obj = parser(doc, origin)
     except _Bad as bad:
-        result.problems.append(
-            Problem(bad.code, origin, obj=_describe(doc, kind), field=bad.path, params=bad.params)
-        )
+        result.problems.append(replace(bad.problem, origin=origin, obj=_describe(doc, kind)))
         return
     if isinstance(obj, Namespace):
         result.namespaces.append(obj)
@@ -144,10 +161,10 @@ def _describe(doc: Mapping[str, Any], kind: str) -> str:
 def _map(value: Any, path: str, *, required: bool = False) -> Mapping[str, Any]:
     if value is None:
         if required:
-            raise _Bad("missing_field", path)
+            raise _Bad(MissingField(field=path))
         return {}
     if not isinstance(value, Mapping):
-        raise _Bad("wrong_type", path, want="object", got=type(value).__name__)
+        raise _Bad(WrongType(field=path, want="object", got=type(value).__name__))
     return value
 
 
@@ -155,17 +172,17 @@ def _list(value: Any, path: str) -> list[Any] | None:
     if value is None:
         return None
     if not isinstance(value, list):
-        raise _Bad("wrong_type", path, want="list", got=type(value).__name__)
+        raise _Bad(WrongType(field=path, want="list", got=type(value).__name__))
     return value
 
 
 def _str(value: Any, path: str, *, required: bool = False) -> str:
     if value is None:
         if required:
-            raise _Bad("missing_field", path)
+            raise _Bad(MissingField(field=path))
         return ""
     if not isinstance(value, str):
-        raise _Bad("wrong_type", path, want="string", got=type(value).__name__)
+        raise _Bad(WrongType(field=path, want="string", got=type(value).__name__))
     return value
 
 
@@ -173,13 +190,13 @@ def _bool(value: Any, path: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise _Bad("wrong_type", path, want="boolean", got=type(value).__name__)
+        raise _Bad(WrongType(field=path, want="boolean", got=type(value).__name__))
     return value
 
 
 def _int(value: Any, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Bad("wrong_type", path, want="integer", got=type(value).__name__)
+        raise _Bad(WrongType(field=path, want="integer", got=type(value).__name__))
     return value
 
 
@@ -188,9 +205,9 @@ def _labels(value: Any, path: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in m.items():
         if not isinstance(k, str):
-            raise _Bad("wrong_type", f"{path}", want="string keys", got=type(k).__name__)
+            raise _Bad(WrongType(field=f"{path}", want="string keys", got=type(k).__name__))
         if isinstance(v, bool) or v is None or not isinstance(v, str | int | float):
-            raise _Bad("wrong_type", f"{path}.{k}", want="string", got=type(v).__name__)
+            raise _Bad(WrongType(field=f"{path}.{k}", want="string", got=type(v).__name__))
         # YAML turns `version: 1` or `enabled: yes`-like values into numbers; the API would reject them, but
         # a person reading the file means the string. Keep the text form.
         out[k] = v if isinstance(v, str) else str(v)
@@ -201,7 +218,7 @@ def _meta(doc: Mapping[str, Any], *, namespaced: bool) -> tuple[str, str, dict[s
     meta = _map(doc.get("metadata"), "metadata", required=True)
     name = _str(meta.get("name"), "metadata.name", required=True)
     if not name:
-        raise _Bad("missing_field", "metadata.name")
+        raise _Bad(MissingField(field="metadata.name"))
     ns = _str(meta.get("namespace"), "metadata.namespace") if namespaced else ""
     if namespaced and not ns:
         ns = "default"
@@ -295,7 +312,7 @@ def _ip_text(value: Any, path: str) -> str:
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
-        raise _Bad("bad_ip", path, value=text) from None
+        raise _Bad(BadIp(field=path, value=text)) from None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -313,13 +330,13 @@ def parse_selector(value: Any, path: str) -> LabelSelector:
         key = _str(expr.get("key"), f"{epath}.key", required=True)
         op = _str(expr.get("operator"), f"{epath}.operator", required=True)
         if op not in OPERATORS:
-            raise _Bad("bad_operator", f"{epath}.operator", operator=op)
+            raise _Bad(BadOperator(field=f"{epath}.operator", operator=op))
         values = _list(expr.get("values"), f"{epath}.values")
         if op in ("In", "NotIn"):
             if not values:
-                raise _Bad("values_required", f"{epath}.values", operator=op)
+                raise _Bad(ValuesRequired(field=f"{epath}.values", operator=op))
         elif values:
-            raise _Bad("values_forbidden", f"{epath}.values", operator=op)
+            raise _Bad(ValuesForbidden(field=f"{epath}.values", operator=op))
         texts = tuple(_labels({str(j): v for j, v in enumerate(values or [])}, f"{epath}.values").values())
         reqs.append(Requirement(key, Operator(op), texts))
     return LabelSelector(tuple(reqs))
@@ -330,7 +347,7 @@ def _protocol(value: Any, path: str) -> str:
         return "TCP"
     text = _str(value, path)
     if text not in PROTOCOLS:
-        raise _Bad("bad_protocol", path, value=text)
+        raise _Bad(BadProtocol(field=path, value=text))
     return text
 
 
@@ -339,7 +356,7 @@ def _network(text: str, path: str) -> ipaddress.IPv4Network | ipaddress.IPv6Netw
         # host bits are allowed in a policy's CIDR ("10.0.0.5/24" means 10.0.0.0/24)
         return ipaddress.ip_network(text, strict=False)
     except ValueError:
-        raise _Bad("bad_cidr", path, value=text) from None
+        raise _Bad(BadCidr(field=path, value=text)) from None
 
 
 def _peer(value: Any, path: str, index: int) -> Peer:
@@ -355,7 +372,7 @@ def _peer(value: Any, path: str, index: int) -> Peer:
     block = None
     if m.get("ipBlock") is not None:
         if pod_sel is not None or ns_sel is not None:
-            raise _Bad("ipblock_with_selector", path)
+            raise _Bad(IpBlockWithSelector(field=path))
         b = _map(m["ipBlock"], f"{path}.ipBlock")
         cidr = _str(b.get("cidr"), f"{path}.ipBlock.cidr", required=True)
         net = _network(cidr, f"{path}.ipBlock.cidr")
@@ -364,13 +381,13 @@ def _peer(value: Any, path: str, index: int) -> Peer:
             etext = _str(e, f"{path}.ipBlock.except[{j}]")
             enet = _network(etext, f"{path}.ipBlock.except[{j}]")
             if enet.version != net.version or not enet.subnet_of(net):  # type: ignore[arg-type]
-                raise _Bad("except_outside_cidr", f"{path}.ipBlock.except[{j}]", value=etext, cidr=cidr)
+                raise _Bad(ExceptOutsideCidr(field=f"{path}.ipBlock.except[{j}]", value=etext, cidr=cidr))
             if enet == net:  # Kubernetes requires a strict subset
-                raise _Bad("except_equals_cidr", f"{path}.ipBlock.except[{j}]", value=etext, cidr=cidr)
+                raise _Bad(ExceptEqualsCidr(field=f"{path}.ipBlock.except[{j}]", value=etext, cidr=cidr))
             excepts.append((etext, enet))
         block = IPBlock(cidr=cidr, network=net, excepts=tuple(excepts))
     if pod_sel is None and ns_sel is None and block is None:
-        raise _Bad("empty_peer", path)
+        raise _Bad(EmptyPeer(field=path))
     return Peer(index=index, pod_selector=pod_sel, namespace_selector=ns_sel, ip_block=block)
 
 
@@ -384,17 +401,17 @@ def _port(value: Any, path: str, index: int) -> PortSpec:
             if port.isdigit():
                 port = int(port)
             elif not port:
-                raise _Bad("bad_port", f"{path}.port", value=port)
+                raise _Bad(BadPort(field=f"{path}.port", value=str(port)))
         elif isinstance(port, bool) or not isinstance(port, int):
-            raise _Bad("wrong_type", f"{path}.port", want="integer or name", got=type(port).__name__)
+            raise _Bad(WrongType(field=f"{path}.port", want="integer or name", got=type(port).__name__))
         if isinstance(port, int) and not 1 <= port <= 65535:
-            raise _Bad("bad_port", f"{path}.port", value=port)
+            raise _Bad(BadPort(field=f"{path}.port", value=str(port)))
     if end is not None:
         end = _int(end, f"{path}.endPort")
         if not isinstance(port, int):
-            raise _Bad("endport_needs_number", f"{path}.endPort")
+            raise _Bad(EndPortNeedsNumber(field=f"{path}.endPort"))
         if end < port or end > 65535:
-            raise _Bad("bad_endport", f"{path}.endPort", value=end, port=port)
+            raise _Bad(BadEndPort(field=f"{path}.endPort", value=end, port=port))
     return PortSpec(index=index, protocol=proto, port=port, end_port=end)
 
 
@@ -425,7 +442,7 @@ def parse_network_policy(doc: Mapping[str, Any], origin: Origin = Origin()) -> N
     if declared_raw:  # an empty list is defaulted like an absent one
         for i, t in enumerate(declared_raw):
             if t not in (INGRESS, EGRESS):
-                raise _Bad("bad_policy_type", f"spec.policyTypes[{i}]", value=t)
+                raise _Bad(BadPolicyType(field=f"spec.policyTypes[{i}]", value=str(t)))
         declared = tuple(dict.fromkeys(declared_raw))
     ingress = _rules(spec.get("ingress"), "spec.ingress", INGRESS)
     egress = _rules(spec.get("egress"), "spec.egress", EGRESS)

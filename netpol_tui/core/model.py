@@ -35,26 +35,6 @@ class Origin:
     document: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One input problem. `code` selects the sentence in render.py; `params` fill it.
-
-    `obj` is "kind ns/name" when known, `field` a dotted path like "spec.ingress[0].from[1].ipBlock.cidr".
-    """
-
-    code: str
-    origin: Origin = Origin()
-    obj: str = ""
-    field: str = ""
-    params: tuple[tuple[str, object], ...] = ()
-
-    def param(self, name: str, default: object = None) -> object:
-        for key, value in self.params:
-            if key == name:
-                return value
-        return default
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Cluster objects
 # --------------------------------------------------------------------------------------------------------------
@@ -122,7 +102,8 @@ class PolicyRef:
 
     name: str
     namespace: str = ""
-    kind: str = ""  # NetworkPolicy, CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, ... ("" when unknown)
+    # NetworkPolicy, CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, ... ("" when unknown)
+    kind: str = ""
 
     @property
     def key(self) -> str:
@@ -138,9 +119,11 @@ class Endpoint:
     identity: int = 0
     namespace: str = ""
     pod_name: str = ""
-    labels: Labels = field(default_factory=dict)  # k8s-source labels, `k8s:` removed, cilium meta keys removed
+    # k8s-source labels, `k8s:` removed, cilium meta keys removed
+    labels: Labels = field(default_factory=dict)
     namespace_labels: Labels = field(default_factory=dict)  # from io.cilium.k8s.namespace.labels.*
-    other_labels: tuple[str, ...] = ()  # labels of other sources, as "source:key=value" (reserved:world, cidr:...)
+    # labels of other sources, as "source:key=value" (reserved:world, cidr:...)
+    other_labels: tuple[str, ...] = ()
     workload: Workload | None = None
     cluster_name: str = ""
     service: str = ""  # "ns/name" of the Service Hubble associated with this side, if any
@@ -159,7 +142,8 @@ class Flow:
     time: str = ""  # RFC 3339 as Hubble printed it (or as we formatted it from time_ns)
     uuid: str = ""
     verdict: str = "VERDICT_UNKNOWN"  # FORWARDED, DROPPED, AUDIT, REDIRECTED, ERROR, TRACED, TRANSLATED
-    drop_reason: str = ""  # DropReason enum name (drop_reason_desc), else str(numeric drop_reason), "" if none
+    # DropReason enum name (drop_reason_desc), else str(numeric drop_reason), "" if none
+    drop_reason: str = ""
     drop_reason_code: int = 0
     traffic_direction: str = "TRAFFIC_DIRECTION_UNKNOWN"  # INGRESS, EGRESS
     event_type: int = 0  # 1 drop, 4 trace, 5 policy-verdict, 129 l7 ...

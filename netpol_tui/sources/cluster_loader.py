@@ -21,7 +21,7 @@ from typing import TextIO
 from netpol_tui.core.cluster import ClusterSnapshot, Coverage
 from netpol_tui.core.duplicates import duplicate_problems, find_duplicates
 from netpol_tui.core.manifests import ParseResult
-from netpol_tui.core.model import Problem
+from netpol_tui.core.problems import EmptyDir, NoSuchPath, Problem, Unreadable
 from netpol_tui.core.wording import problem_text
 from netpol_tui.core.wording.inert import inert
 from netpol_tui.sources.errors import SourceError
@@ -29,7 +29,7 @@ from netpol_tui.sources.manifests_io import load_manifests
 from netpol_tui.sources.snapshot_io import read_coverage
 
 # problems that make a path unusable whatever else was read
-FATAL_CODES = frozenset({"no_such_path", "empty_dir"})
+FATAL = (NoSuchPath, EmptyDir)
 
 
 class ClusterUnusable(SourceError):
@@ -77,9 +77,9 @@ def unusable_reason(path: str, parsed: ParseResult) -> Problem | None:
     """The problem that makes `path` unusable, or None: missing, a directory without manifest files, the path
     itself unreadable, or problems and not one object read."""
     for problem in parsed.problems:
-        if problem.code in FATAL_CODES:
+        if isinstance(problem, FATAL):
             return problem
-        if problem.code == "unreadable" and problem.origin.source in (path, "-"):
+        if isinstance(problem, Unreadable) and problem.origin.source in (path, "-"):
             return problem
     if parsed.problems and _object_count(parsed) == 0:
         return parsed.problems[0]
@@ -88,7 +88,7 @@ def unusable_reason(path: str, parsed: ParseResult) -> Problem | None:
 
 def unusable_text(path: str, problem: Problem, flag: str = "--cluster") -> str:
     """`--cluster PATH: <why>` (one line); `flag` names another input of cluster objects (diff's --against)."""
-    if problem.code == "no_such_path":
+    if isinstance(problem, NoSuchPath):
         why = "no such file or directory"
     else:
         why = problem_text(problem)

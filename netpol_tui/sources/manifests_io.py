@@ -24,7 +24,8 @@ import yaml
 
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.manifests import ParseResult, parse_documents
-from netpol_tui.core.model import Origin, Problem
+from netpol_tui.core.model import Origin
+from netpol_tui.core.problems import EmptyDir, JsonSyntax, NoSuchPath, Problem, Unreadable, YamlSyntax
 
 SUFFIXES = (".yaml", ".yml", ".json")
 # Deeper objects are refused before anything recurses into them (json, the core's parser, copies of raw
@@ -173,11 +174,11 @@ def _json_documents(text: str, source: str, problems: list[Problem]) -> Iterator
 
 
 def _json_problem(source: str, document: int, line: int, message: str) -> Problem:
-    return Problem("json_syntax", Origin(source, document), params=(("line", line), ("message", message)))
+    return JsonSyntax(Origin(source, document), line=line, message=message)
 
 
 def _yaml_problem(source: str, document: int, line: int, message: str) -> Problem:
-    return Problem("yaml_syntax", Origin(source, document), params=(("line", line), ("message", message)))
+    return YamlSyntax(Origin(source, document), line=line, message=message)
 
 
 def _yaml_documents(
@@ -278,22 +279,22 @@ def load_manifests(path: str, stdin: TextIO | None = None) -> ParseResult:
         try:
             text = _read_stdin(stdin or sys.stdin)
         except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem("unreadable", Origin("-"), params=(("message", str(exc)),)))
+            problems.append(Unreadable(Origin("-"), message=str(exc)))
             text = ""
         result.extend(parse_documents(_documents(text, "-", problems)))
     else:
         root = Path(path)
         if not root.exists():
-            problems.append(Problem("no_such_path", Origin(path)))
+            problems.append(NoSuchPath(Origin(path)))
         else:
             files = _files(root)
             if root.is_dir() and not files:
-                problems.append(Problem("empty_dir", Origin(path)))
+                problems.append(EmptyDir(Origin(path)))
             for file in files:
                 try:
                     text = decode_text(file.read_bytes())
                 except (OSError, UnicodeDecodeError) as exc:
-                    problems.append(Problem("unreadable", Origin(str(file)), params=(("message", str(exc)),)))
+                    problems.append(Unreadable(Origin(str(file)), message=str(exc)))
                     continue
                 result.extend(parse_documents(_documents(text, str(file), problems)))
     result.problems[:0] = problems

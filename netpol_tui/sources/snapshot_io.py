@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 
 from netpol_tui.core.cluster import ClusterSnapshot
-from netpol_tui.core.model import Namespace, Origin, Pod, Problem
+from netpol_tui.core.model import Namespace, Origin, Pod
+from netpol_tui.core.problems import KubeForbidden, Problem
 
 try:
     _Dumper: Any = yaml.CSafeDumper
@@ -90,13 +91,13 @@ def write_coverage(directory: str | os.PathLike[str], snap: ClusterSnapshot) -> 
     path = Path(directory) / COVERAGE_FILE
     refused = []
     for problem in snap.problems:
-        if problem.code == "kube_forbidden":
+        if isinstance(problem, KubeForbidden):
             refused.append(
                 {
-                    "verb": str(problem.param("verb", "list")),
-                    "resource": str(problem.param("resource", problem.obj)),
-                    "group": str(problem.param("group", "")),
-                    "namespace": str(problem.param("namespace", "")),
+                    "verb": problem.verb,
+                    "resource": problem.resource,
+                    "group": problem.group,
+                    "namespace": problem.namespace,
                 }
             )
     named = {r["resource"] for r in refused}
@@ -148,16 +149,13 @@ def read_coverage(directory: str | os.PathLike[str]) -> RecordedCoverage | None:
         if resource not in forbidden:
             forbidden.append(resource)
         problems.append(
-            Problem(
-                "kube_forbidden",
+            KubeForbidden(
                 Origin(str(path)),
                 obj=resource,
-                params=(
-                    ("verb", str(entry.get("verb") or "list")),
-                    ("resource", resource),
-                    ("group", str(entry.get("group") or "")),
-                    ("namespace", str(entry.get("namespace") or "")),
-                ),
+                verb=str(entry.get("verb") or "list"),
+                resource=resource,
+                group=str(entry.get("group") or ""),
+                namespace=str(entry.get("namespace") or ""),
             )
         )
     scope = annotations.get(SCOPE_ANNOTATION)

@@ -357,7 +357,7 @@ def test_bad_input_problems_name_file_document_object_and_field(bad_file: Path) 
         assert text.startswith(f"{bad_file}, document {doc}")
         assert obj in text and field in text and words in text, text
     # the yaml error says where
-    assert r.problems[0].param("line") in (7, 8, 9)
+    assert r.problems[0].line in (7, 8, 9)
     # everything else loaded
     assert [n.name for n in r.namespaces] == ["prod"]
     assert sorted(p.key for p in r.pods) == ["prod/api", "prod/db"]

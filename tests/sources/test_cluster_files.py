@@ -95,7 +95,7 @@ def test_one_bad_document_does_not_stop_the_others(tmp_path: Path) -> None:
     )
     r = load_manifests(str(f))
     assert sorted(n.name for n in r.namespaces) == ["fifth", "first", "third"]
-    got = [(p.code, p.origin.document, p.param("line")) for p in r.problems]
+    got = [(p.code, p.origin.document, p.line) for p in r.problems]
     assert got[0] == ("json_syntax", 2, 2)
     assert got[1][:2] == ("yaml_syntax", 4) and got[1][2] in (5, 6, 7)
     for text in texts(r):
@@ -108,7 +108,7 @@ def test_text_between_json_objects_is_named(tmp_path: Path) -> None:
     f.write_text(json.dumps(ns("a")) + "\nnot json at all\n" + json.dumps(ns("b")) + "\n")
     r = load_manifests(str(f))
     assert [n.name for n in r.namespaces] == ["a", "b"]
-    assert [(p.code, p.param("line")) for p in r.problems] == [("json_syntax", 2)]
+    assert [(p.code, p.line) for p in r.problems] == [("json_syntax", 2)]
     assert str(f) in texts(r)[0]
 
 
@@ -126,7 +126,7 @@ def test_deep_json_is_an_object_error_naming_the_file(tmp_path: Path) -> None:
     )
     r = load_manifests(str(tmp_path))
     assert sorted(n.name for n in r.namespaces) == ["after", "before", "fine", "x"]
-    assert [(p.origin.source, p.origin.document, p.param("line")) for p in r.problems] == [(str(deep), 2, 2)]
+    assert [(p.origin.source, p.origin.document, p.line) for p in r.problems] == [(str(deep), 2, 2)]
     assert f"nested deeper than {MAX_DEPTH} levels" in texts(r)[0]
 
 

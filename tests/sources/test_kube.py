@@ -171,7 +171,7 @@ def test_forbidden_resource_degrades_with_one_line(tmp_path):
         assert problem.code == "kube_forbidden"
         from netpol_tui.core import wording
 
-        assert wording.kube_forbidden_problem(problem) == (
+        assert wording.problem_text(problem) == (
             "cannot list networkpolicies at cluster scope: grant list/watch on networking.k8s.io networkpolicies "
             "(see deploy/rbac.yaml)"
         )
@@ -196,7 +196,7 @@ def test_namespace_scope(tmp_path):
         snap = kube.list_snapshot(kubeconfig=kc, namespace="prod")
         assert snap.coverage.namespace_scope == "prod"
         assert snap.coverage.forbidden == ("namespaces", "pods")
-        messages = sorted(p.param("namespace") for p in snap.problems)
+        messages = sorted(p.namespace for p in snap.problems)
         assert messages == ["", "prod"]
         srv.allow("list", "pods", "prod")
         srv.requests.clear()

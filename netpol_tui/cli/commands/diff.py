@@ -33,7 +33,8 @@ from netpol_tui.core.diff import (
     staged,
 )
 from netpol_tui.core.manifests import ParseResult
-from netpol_tui.core.model import Flow, LostEvents, Problem
+from netpol_tui.core.model import Flow, LostEvents
+from netpol_tui.core.problems import Problem
 from netpol_tui.core.wording.inert import inert
 
 MAX_LINE_PROBLEMS = 20  # capture lines that cannot be parsed, shown one by one (then counted)

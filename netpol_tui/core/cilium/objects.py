@@ -17,7 +17,8 @@ from netpol_tui.core.cilium.model import (
     Service,
 )
 from netpol_tui.core.cilium.parse import handles, parse_cilium_object
-from netpol_tui.core.model import Origin, Problem
+from netpol_tui.core.model import Origin
+from netpol_tui.core.problems import Problem
 
 
 @dataclass

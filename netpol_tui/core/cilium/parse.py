@@ -2,10 +2,10 @@
 
 `parse_cilium_object(doc, origin)` handles CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, CiliumCIDRGroup,
 Node, Service, Endpoints, EndpointSlice and the ConfigMap kube-system/cilium-config. A bad field makes the object
-a `Problem` (core.model.Problem: code, origin, `kind ns/name`, dotted field path, params) and the object is left
+a `Problem` (core/problems.py: one type per kind, with origin, `kind ns/name`, dotted field path) and the object is left
 out, as core/manifests.py does for NetworkPolicy. Things that are valid but not judged (host policies, a selector
 that selects nothing, a bad cilium-config value that falls back to its default) become notes: Problems of their
-own codes that do not drop the object.
+own types (`skips_object` False) that do not drop the object.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from netpol_tui.core.cilium import icmp
@@ -50,7 +50,36 @@ from netpol_tui.core.cilium.model import (
     ServicePort,
     Unjudged,
 )
-from netpol_tui.core.model import Origin, Problem
+from netpol_tui.core.model import Origin
+from netpol_tui.core.problems import (
+    BadCidr,
+    BadEndPort,
+    BadIp,
+    CiliumBadEntity,
+    CiliumBadIcmpFamily,
+    CiliumBadIcmpType,
+    CiliumBadPort,
+    CiliumBadProtocol,
+    CiliumCidrSetEntry,
+    CiliumConfigBadValue,
+    CiliumDenyFqdns,
+    CiliumDenyL7,
+    CiliumFqdnEntry,
+    CiliumHostRuleSkipped,
+    CiliumIcmpsWithPorts,
+    CiliumMixedPeers,
+    CiliumNodeSelectorInCnp,
+    CiliumNoSpec,
+    CiliumRequiresIgnored,
+    CiliumSelectorSelectsNothing,
+    CiliumSelectorXor,
+    CiliumServicePeer,
+    ExceptOutsideCidr,
+    MissingField,
+    NoKind,
+    Problem,
+    WrongType,
+)
 from netpol_tui.core.selectors import EQUALS, OPERATORS, LabelSelector, Operator, Requirement
 
 KINDS = (
@@ -66,12 +95,6 @@ CONFIG_NAMESPACE = "kube-system"
 CONFIG_NAME = "cilium-config"
 SOURCES = ("any", "k8s", "reserved", "cidr", "fqdn", "cidrgroup", "node", "container", "unspec")
 
-# Problem codes (the sentences live with the other problem sentences)
-NOTE_HOST_POLICY = "cilium_host_rule_skipped"
-NOTE_INVALID_SELECTOR = "cilium_selector_selects_nothing"
-NOTE_CONFIG_VALUE = "cilium_config_bad_value"
-NOTE_REQUIRES = "cilium_requires_ignored"
-
 
 @dataclass
 class CiliumParse:
@@ -83,13 +106,12 @@ class CiliumParse:
 
 
 class CiliumBad(Exception):
-    """A field problem inside one object: the code, the field path, parameters."""
+    """A field problem inside one object: the problem with its `field`; the object and origin are filled in
+    where the object is known."""
 
-    def __init__(self, code: str, path: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.path = path
-        self.params = tuple(params.items())
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.code)
+        self.problem = problem
 
 
 def is_cilium_config(doc: Mapping[str, Any], kind: str = "") -> bool:
@@ -111,7 +133,7 @@ def handles(doc: Mapping[str, Any], kind: str = "") -> bool:
 def parse_cilium_object(doc: Mapping[str, Any], origin: Origin = Origin(), kind: str = "") -> CiliumParse:
     kind = kind or str(doc.get("kind") or "")
     out = CiliumParse()
-    notes: list[tuple[str, str, tuple[tuple[str, object], ...]]] = []
+    notes: Notes = []
     try:
         if kind in ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"):
             out.obj = _policy(doc, origin, PolicyKind(kind), notes)
@@ -128,17 +150,12 @@ def parse_cilium_object(doc: Mapping[str, Any], origin: Origin = Origin(), kind:
         elif is_cilium_config(doc, kind):
             out.obj = _config(doc, origin, notes)
         else:
-            out.problems.append(Problem("no_kind", origin, obj=describe(doc, kind or "?")))
+            out.problems.append(NoKind(origin, obj=describe(doc, kind or "?")))
     except CiliumBad as bad:
-        out.problems.append(
-            Problem(bad.code, origin, obj=describe(doc, kind), field=bad.path, params=bad.params)
-        )
+        out.problems.append(replace(bad.problem, origin=origin, obj=describe(doc, kind)))
         out.obj = None
         return out
-    out.notes = [
-        Problem(code, origin, obj=describe(doc, kind), field=path, params=params)
-        for code, path, params in notes
-    ]
+    out.notes = [replace(note, origin=origin, obj=describe(doc, kind)) for note in notes]
     return out
 
 
@@ -159,10 +176,10 @@ def describe(doc: Mapping[str, Any], kind: str) -> str:
 def _map(value: Any, path: str, *, required: bool = False) -> Mapping[str, Any]:
     if value is None:
         if required:
-            raise CiliumBad("missing_field", path)
+            raise CiliumBad(MissingField(field=path))
         return {}
     if not isinstance(value, Mapping):
-        raise CiliumBad("wrong_type", path, want="object", got=type(value).__name__)
+        raise CiliumBad(WrongType(field=path, want="object", got=type(value).__name__))
     return value
 
 
@@ -170,17 +187,17 @@ def _list(value: Any, path: str) -> list[Any] | None:
     if value is None:
         return None
     if not isinstance(value, list):
-        raise CiliumBad("wrong_type", path, want="list", got=type(value).__name__)
+        raise CiliumBad(WrongType(field=path, want="list", got=type(value).__name__))
     return value
 
 
 def _str(value: Any, path: str, *, required: bool = False) -> str:
     if value is None:
         if required:
-            raise CiliumBad("missing_field", path)
+            raise CiliumBad(MissingField(field=path))
         return ""
     if not isinstance(value, str):
-        raise CiliumBad("wrong_type", path, want="string", got=type(value).__name__)
+        raise CiliumBad(WrongType(field=path, want="string", got=type(value).__name__))
     return value
 
 
@@ -188,7 +205,7 @@ def _opt_bool(value: Any, path: str) -> bool | None:
     if value is None:
         return None
     if not isinstance(value, bool):
-        raise CiliumBad("wrong_type", path, want="boolean", got=type(value).__name__)
+        raise CiliumBad(WrongType(field=path, want="boolean", got=type(value).__name__))
     return value
 
 
@@ -196,9 +213,9 @@ def _labels(value: Any, path: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in _map(value, path).items():
         if not isinstance(k, str):
-            raise CiliumBad("wrong_type", path, want="string keys", got=type(k).__name__)
+            raise CiliumBad(WrongType(field=path, want="string keys", got=type(k).__name__))
         if isinstance(v, bool) or v is None or not isinstance(v, str | int | float):
-            raise CiliumBad("wrong_type", f"{path}.{k}", want="string", got=type(v).__name__)
+            raise CiliumBad(WrongType(field=f"{path}.{k}", want="string", got=type(v).__name__))
         out[k] = v if isinstance(v, str) else str(v)
     return out
 
@@ -207,7 +224,7 @@ def _network(text: str, path: str) -> IPNetwork:
     try:
         return ipaddress.ip_network(text, strict=False)
     except ValueError:
-        raise CiliumBad("bad_cidr", path, value=text) from None
+        raise CiliumBad(BadCidr(field=path, value=text)) from None
 
 
 def _ip_text(value: Any, path: str) -> str:
@@ -217,14 +234,14 @@ def _ip_text(value: Any, path: str) -> str:
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
-        raise CiliumBad("bad_ip", path, value=text) from None
+        raise CiliumBad(BadIp(field=path, value=text)) from None
 
 
 def _meta(doc: Mapping[str, Any], *, namespaced: bool) -> tuple[str, str, dict[str, str]]:
     meta = _map(doc.get("metadata"), "metadata", required=True)
     name = _str(meta.get("name"), "metadata.name", required=True)
     if not name:
-        raise CiliumBad("missing_field", "metadata.name")
+        raise CiliumBad(MissingField(field="metadata.name"))
     ns = (_str(meta.get("namespace"), "metadata.namespace") or "default") if namespaced else ""
     return ns, name, _labels(meta.get("labels"), "metadata.labels")
 
@@ -291,7 +308,7 @@ def parse_endpoint_selector(value: Any, path: str, *, extended: bool = True) -> 
 # ---------------------------------------------------------------------------------------------------------------
 # CNP / CCNP
 # ---------------------------------------------------------------------------------------------------------------
-Notes = list[tuple[str, str, tuple[tuple[str, object], ...]]]
+Notes = list[Problem]  # notes with their `field`; the object and origin are filled in by parse_cilium_object
 
 _PEER_KEYS: dict[str, tuple[tuple[str, PeerKind], ...]] = {
     "from": (
@@ -326,11 +343,11 @@ def _policy(doc: Mapping[str, Any], origin: Origin, kind: PolicyKind, notes: Not
     for i, s in enumerate(_list(doc.get("specs"), "specs") or []):
         raw_specs.append((f"specs[{i}]", s))
     if not raw_specs:
-        raise CiliumBad("cilium_no_spec", "spec")
+        raise CiliumBad(CiliumNoSpec(field="spec"))
     for index, (path, value) in enumerate(raw_specs):
         rule = _rule(value, path, index, kind, notes)
         if rule.is_host_rule:
-            notes.append((NOTE_HOST_POLICY, f"{path}.nodeSelector", ()))
+            notes.append(CiliumHostRuleSkipped(field=f"{path}.nodeSelector"))
         rules.append(rule)
     return CiliumPolicy(
         kind=kind,
@@ -348,14 +365,14 @@ def _rule(value: Any, path: str, index: int, kind: PolicyKind, notes: Notes) -> 
     has_ep = m.get("endpointSelector") is not None
     has_node = m.get("nodeSelector") is not None
     if has_ep == has_node:
-        raise CiliumBad("cilium_selector_xor", path)
+        raise CiliumBad(CiliumSelectorXor(field=path))
     if has_node and kind is PolicyKind.CNP:
-        raise CiliumBad("cilium_node_selector_in_cnp", f"{path}.nodeSelector")
+        raise CiliumBad(CiliumNodeSelectorInCnp(field=f"{path}.nodeSelector"))
     ep: CiliumSelector | None = None
     if has_ep:
         ep = parse_endpoint_selector(m.get("endpointSelector"), f"{path}.endpointSelector")
         if ep.invalid:
-            notes.append((NOTE_INVALID_SELECTOR, f"{path}.endpointSelector", (("reason", ep.invalid),)))
+            notes.append(CiliumSelectorSelectsNothing(field=f"{path}.endpointSelector", reason=ep.invalid))
     else:
         parse_endpoint_selector(m.get("nodeSelector"), f"{path}.nodeSelector")  # still validated
     sections: dict[Section, tuple[RuleItem, ...]] = {}
@@ -387,7 +404,7 @@ def _item(value: Any, path: str, index: int, section: Section, notes: Notes) -> 
     present = [(key, pk) for key, pk in _PEER_KEYS[side] if m.get(key) is not None]
     kinds = {pk for _, pk in present}
     if len(kinds) > 1:
-        raise CiliumBad("cilium_mixed_peers", path, keys=", ".join(k for k, _ in present))
+        raise CiliumBad(CiliumMixedPeers(field=path, keys=tuple(k for k, _ in present)))
     peer_kind = present[0][1] if present else PeerKind.NONE
     unjudged: list[Unjudged] = []
     endpoints: list[CiliumSelector] = []
@@ -403,13 +420,13 @@ def _item(value: Any, path: str, index: int, section: Section, notes: Notes) -> 
             for j, e in enumerate(entries):
                 sel = parse_endpoint_selector(e, f"{kpath}[{j}]")
                 if sel.invalid:
-                    notes.append((NOTE_INVALID_SELECTOR, f"{kpath}[{j}]", (("reason", sel.invalid),)))
+                    notes.append(CiliumSelectorSelectsNothing(field=f"{kpath}[{j}]", reason=sel.invalid))
                 (endpoints if pk is PeerKind.ENDPOINTS else nodes).append(sel)
         elif pk is PeerKind.ENTITIES:
             for j, e in enumerate(entries):
                 text = _str(e, f"{kpath}[{j}]")
                 if text not in _ENTITIES:
-                    raise CiliumBad("cilium_bad_entity", f"{kpath}[{j}]", value=text)
+                    raise CiliumBad(CiliumBadEntity(field=f"{kpath}[{j}]", value=text))
                 entities.append(_ENTITIES[text])
         elif pk is PeerKind.CIDR:
             offset = len(cidrs)
@@ -425,7 +442,7 @@ def _item(value: Any, path: str, index: int, section: Section, notes: Notes) -> 
                 services.append(_service_peer(e, f"{kpath}[{j}]", j))
         elif pk is PeerKind.FQDNS:
             if section.is_deny:
-                raise CiliumBad("cilium_deny_fqdns", kpath)
+                raise CiliumBad(CiliumDenyFqdns(field=kpath))
             for j, e in enumerate(entries):
                 fqdns.append(_fqdn(e, f"{kpath}[{j}]", j))
         elif pk is PeerKind.GROUPS:
@@ -433,7 +450,7 @@ def _item(value: Any, path: str, index: int, section: Section, notes: Notes) -> 
     for key in (f"{side}Requires",):
         if m.get(key) is not None:
             unjudged.append(Unjudged.REQUIRES)
-            notes.append((NOTE_REQUIRES, f"{path}.{key}", ()))
+            notes.append(CiliumRequiresIgnored(field=f"{path}.{key}"))
     to_ports = tuple(
         _port_rule(p, f"{path}.toPorts[{j}]", j, section)
         for j, p in enumerate(_list(m.get("toPorts"), f"{path}.toPorts") or [])
@@ -444,7 +461,7 @@ def _item(value: Any, path: str, index: int, section: Section, notes: Notes) -> 
         for k, f in enumerate(_list(_map(ic, ipath).get("fields"), f"{ipath}.fields") or []):
             icmps.append(_icmp_field(f, f"{ipath}.fields[{k}]", len(icmps)))
     if icmps and to_ports:
-        raise CiliumBad("cilium_icmps_with_ports", path)
+        raise CiliumBad(CiliumIcmpsWithPorts(field=path))
     auth = _map(m.get("authentication"), f"{path}.authentication")
     if auth.get("mode") == "required":
         unjudged.append(Unjudged.AUTH)
@@ -471,7 +488,7 @@ def _cidr_set_entry(value: Any, path: str, index: int) -> CIDRPeer:
     m = _map(value, path)
     given = [k for k in ("cidr", "cidrGroupRef", "cidrGroupSelector") if m.get(k) is not None]
     if len(given) != 1:
-        raise CiliumBad("cilium_cidrset_entry", path)
+        raise CiliumBad(CiliumCidrSetEntry(field=path))
     cidr: IPNetwork | None = None
     text = ""
     group_ref = ""
@@ -490,7 +507,7 @@ def _cidr_set_entry(value: Any, path: str, index: int) -> CIDRPeer:
         etext = _str(e, f"{path}.except[{j}]", required=True)
         enet = _network(etext, f"{path}.except[{j}]")
         if cidr is not None and (enet.version != cidr.version or not enet.subnet_of(cidr)):  # type: ignore[arg-type]
-            raise CiliumBad("except_outside_cidr", f"{path}.except[{j}]", value=etext, cidr=text)
+            raise CiliumBad(ExceptOutsideCidr(field=f"{path}.except[{j}]", value=etext, cidr=text))
         excepts.append((etext, enet))
     return CIDRPeer(
         index,
@@ -520,7 +537,7 @@ def _service_peer(value: Any, path: str, index: int) -> ServicePeer:
         return ServicePeer(
             index, namespace=_str(s.get("namespace"), f"{path}.k8sServiceSelector.namespace"), selector=sel
         )
-    raise CiliumBad("cilium_service_peer", path)
+    raise CiliumBad(CiliumServicePeer(field=path))
 
 
 def _fqdn(value: Any, path: str, index: int) -> FQDNPeer:
@@ -528,7 +545,7 @@ def _fqdn(value: Any, path: str, index: int) -> FQDNPeer:
     name = _str(m.get("matchName"), f"{path}.matchName")
     pattern = _str(m.get("matchPattern"), f"{path}.matchPattern")
     if bool(name) == bool(pattern):
-        raise CiliumBad("cilium_fqdn_entry", path)
+        raise CiliumBad(CiliumFqdnEntry(field=path))
     return FQDNPeer(index, match_name=name, match_pattern=pattern)
 
 
@@ -546,7 +563,7 @@ def _port_rule(value: Any, path: str, index: int, section: Section) -> PortRule:
             l7.append(kind)
     if l7:
         if section.is_deny:
-            raise CiliumBad("cilium_deny_l7", f"{path}.rules")
+            raise CiliumBad(CiliumDenyL7(field=f"{path}.rules"))
         unjudged.append(Unjudged.L7)
     if m.get("serverNames") is not None:
         unjudged.append(Unjudged.SERVER_NAMES)
@@ -563,30 +580,30 @@ def _port(value: Any, path: str, index: int) -> PortProtocol:
     try:
         proto = L4Proto(proto_text.upper())
     except ValueError:
-        raise CiliumBad("cilium_bad_protocol", f"{path}.protocol", value=proto_text) from None
+        raise CiliumBad(CiliumBadProtocol(field=f"{path}.protocol", value=proto_text)) from None
     raw = m.get("port")
     if raw is None:
-        raise CiliumBad("missing_field", f"{path}.port")
+        raise CiliumBad(MissingField(field=f"{path}.port"))
     if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise CiliumBad("wrong_type", f"{path}.port", want="string", got=type(raw).__name__)
+        raise CiliumBad(WrongType(field=f"{path}.port", want="string", got=type(raw).__name__))
     text = str(raw)
     number = 0
     name = ""
     if text.isdigit():
         number = int(text)
         if number > 65535:
-            raise CiliumBad("cilium_bad_port", f"{path}.port", value=text)
+            raise CiliumBad(CiliumBadPort(field=f"{path}.port", value=text))
     elif _PORT_NAME.match(text.lower()) and any(c.isalpha() for c in text):
         name = text.lower()
     else:
-        raise CiliumBad("cilium_bad_port", f"{path}.port", value=text)
+        raise CiliumBad(CiliumBadPort(field=f"{path}.port", value=text))
     end: int | None = None
     if m.get("endPort") is not None and not name:
         e = m.get("endPort")
         if isinstance(e, bool) or not isinstance(e, int):
-            raise CiliumBad("wrong_type", f"{path}.endPort", want="integer", got=type(e).__name__)
+            raise CiliumBad(WrongType(field=f"{path}.endPort", want="integer", got=type(e).__name__))
         if e > 65535 or (number and e < number):
-            raise CiliumBad("bad_endport", f"{path}.endPort", value=e, port=number)
+            raise CiliumBad(BadEndPort(field=f"{path}.endPort", value=e, port=number))
         end = e if number else None
     return PortProtocol(index, port=number, name=name, end_port=end, protocol=proto)
 
@@ -597,21 +614,21 @@ def _icmp_field(value: Any, path: str, index: int) -> IcmpField:
     try:
         family = IcmpFamily(fam_text)
     except ValueError:
-        raise CiliumBad("cilium_bad_icmp_family", f"{path}.family", value=fam_text) from None
+        raise CiliumBad(CiliumBadIcmpFamily(field=f"{path}.family", value=fam_text)) from None
     raw = m.get("type")
     if raw is None:
-        raise CiliumBad("missing_field", f"{path}.type")
+        raise CiliumBad(MissingField(field=f"{path}.type"))
     if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise CiliumBad("wrong_type", f"{path}.type", want="integer or name", got=type(raw).__name__)
+        raise CiliumBad(WrongType(field=f"{path}.type", want="integer or name", got=type(raw).__name__))
     text = str(raw)
     if text.isdigit():
         number = int(text)
         if number > 255:
-            raise CiliumBad("cilium_bad_icmp_type", f"{path}.type", value=text, family=family.value)
+            raise CiliumBad(CiliumBadIcmpType(field=f"{path}.type", value=text, family=family.value))
         return IcmpField(index, family, number)
     number_or_none = icmp.type_number(family, text)
     if number_or_none is None:
-        raise CiliumBad("cilium_bad_icmp_type", f"{path}.type", value=text, family=family.value)
+        raise CiliumBad(CiliumBadIcmpType(field=f"{path}.type", value=text, family=family.value))
     return IcmpField(index, family, number_or_none, type_name=text)
 
 
@@ -661,11 +678,15 @@ def _service(doc: Mapping[str, Any], origin: Origin) -> Service:
         p = _map(p, f"spec.ports[{i}]")
         number = p.get("port")
         if isinstance(number, bool) or not isinstance(number, int):
-            raise CiliumBad("wrong_type", f"spec.ports[{i}].port", want="integer", got=type(number).__name__)
+            raise CiliumBad(
+                WrongType(field=f"spec.ports[{i}].port", want="integer", got=type(number).__name__)
+            )
         target = p.get("targetPort")
         if target is not None and (isinstance(target, bool) or not isinstance(target, int | str)):
             raise CiliumBad(
-                "wrong_type", f"spec.ports[{i}].targetPort", want="integer or name", got=type(target).__name__
+                WrongType(
+                    field=f"spec.ports[{i}].targetPort", want="integer or name", got=type(target).__name__
+                )
             )
         ports.append(
             ServicePort(
@@ -733,7 +754,7 @@ def _config(doc: Mapping[str, Any], origin: Origin, notes: Notes) -> CiliumConfi
             return True
         if text in _FALSE:
             return False
-        notes.append((NOTE_CONFIG_VALUE, f"data.{key}", (("value", data[key]),)))
+        notes.append(CiliumConfigBadValue(field=f"data.{key}", value=data[key]))
         return default
 
     enable_policy = EnablePolicy.DEFAULT
@@ -741,13 +762,13 @@ def _config(doc: Mapping[str, Any], origin: Origin, notes: Notes) -> CiliumConfi
         try:
             enable_policy = EnablePolicy(data["enable-policy"].strip().lower())
         except ValueError:
-            notes.append((NOTE_CONFIG_VALUE, "data.enable-policy", (("value", data["enable-policy"]),)))
+            notes.append(CiliumConfigBadValue(field="data.enable-policy", value=data["enable-policy"]))
     allow_localhost = AllowLocalhost.AUTO
     if "allow-localhost" in data:
         try:
             allow_localhost = AllowLocalhost(data["allow-localhost"].strip().lower())
         except ValueError:
-            notes.append((NOTE_CONFIG_VALUE, "data.allow-localhost", (("value", data["allow-localhost"]),)))
+            notes.append(CiliumConfigBadValue(field="data.allow-localhost", value=data["allow-localhost"]))
     modes = data.get("policy-cidr-match-mode", "").replace(",", " ").split()
     return CiliumConfig(
         cluster_name=data.get("cluster-name", "").strip() or "default",

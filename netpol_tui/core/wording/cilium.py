@@ -215,31 +215,6 @@ def side_reason_text(side: CiliumSide) -> str:
     return f"isolated by {names} and no rule allows this (drop 133)"
 
 
-# ---- input problems of the Cilium kinds (merged into wording/problems.PROBLEM_TEXT) --------------------------------
-PROBLEM_TEXT: dict[str, str] = {
-    "cilium_no_spec": "a Cilium policy needs `spec` or `specs`",
-    "cilium_selector_xor": "a rule needs exactly one of endpointSelector and nodeSelector",
-    "cilium_node_selector_in_cnp": "nodeSelector (a host policy) is only valid in a CiliumClusterwideNetworkPolicy",
-    "cilium_mixed_peers": "one rule item can hold one kind of peer only, found {keys}",
-    "cilium_bad_entity": "unknown entity '{value}' (all, world, cluster, host, remote-node, kube-apiserver, "
-    "ingress, health, init, unmanaged, none, world-ipv4, world-ipv6)",
-    "cilium_cidrset_entry": "a CIDR set entry needs exactly one of cidr, cidrGroupRef and cidrGroupSelector",
-    "cilium_service_peer": "a toServices entry needs k8sService or k8sServiceSelector",
-    "cilium_fqdn_entry": "a toFQDNs entry needs exactly one of matchName and matchPattern",
-    "cilium_deny_fqdns": "deny rules do not support toFQDNs",
-    "cilium_deny_l7": "deny rules do not support L7 rules",
-    "cilium_icmps_with_ports": "icmps and toPorts cannot share a rule item",
-    "cilium_bad_protocol": "unknown protocol '{value}' (TCP, UDP, SCTP, ANY)",
-    "cilium_bad_port": "'{value}' is not a port (0-65535 or a name)",
-    "cilium_bad_icmp_family": "unknown ICMP family '{value}' (IPv4, IPv6)",
-    "cilium_bad_icmp_type": "'{value}' is not an {family} ICMP type (a number 0-255 or a name such as EchoRequest)",
-    "cilium_host_rule_skipped": "a host policy rule (nodeSelector) is reported and not evaluated",
-    "cilium_selector_selects_nothing": "this selector is not valid ({reason}): Cilium selects nothing with it",
-    "cilium_config_bad_value": "'{value}' is not a valid value: the default is used",
-    "cilium_requires_ignored": "fromRequires/toRequires were removed in Cilium 1.19 and are ignored",
-}
-
-
 # ---- near misses (explanation findings) ----------------------------------------------------------------------------
 def near_miss_text(m: NearMiss) -> str:
     kind = "ingress" if m.direction is Direction.INGRESS else "egress"

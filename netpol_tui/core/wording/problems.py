@@ -5,45 +5,161 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from netpol_tui.core.model import Problem
+from netpol_tui.core.problems import (
+    BadCidr,
+    BadEndPort,
+    BadIp,
+    BadOperator,
+    BadPolicyType,
+    BadPort,
+    BadProtocol,
+    CiliumBadEntity,
+    CiliumBadIcmpFamily,
+    CiliumBadIcmpType,
+    CiliumBadPort,
+    CiliumBadProtocol,
+    CiliumCidrSetEntry,
+    CiliumConfigBadValue,
+    CiliumDenyFqdns,
+    CiliumDenyL7,
+    CiliumFqdnEntry,
+    CiliumHostRuleSkipped,
+    CiliumIcmpsWithPorts,
+    CiliumMixedPeers,
+    CiliumNodeSelectorInCnp,
+    CiliumNoSpec,
+    CiliumRequiresIgnored,
+    CiliumSelectorSelectsNothing,
+    CiliumSelectorXor,
+    CiliumServicePeer,
+    DuplicateObject,
+    EmptyDir,
+    EmptyPeer,
+    EndPortNeedsNumber,
+    ExceptEqualsCidr,
+    ExceptOutsideCidr,
+    IpBlockWithSelector,
+    JsonSyntax,
+    KubeForbidden,
+    MissingField,
+    NoKind,
+    NoSuchPath,
+    NotAnObject,
+    Problem,
+    Unreadable,
+    ValuesForbidden,
+    ValuesRequired,
+    WrongType,
+    YamlSyntax,
+)
 
-PROBLEM_TEXT: dict[str, str] = {
-    "not_an_object": "the document is a {type}, not an object",
-    "no_kind": "the object has no kind",
-    "wrong_type": "expected {want}, found {got}",
-    "missing_field": "is required but missing",
-    "bad_operator": "unknown operator '{operator}' (In, NotIn, Exists, DoesNotExist)",
-    "values_required": "operator {operator} needs a non-empty values list",
-    "values_forbidden": "operator {operator} takes no values",
-    "bad_protocol": "unknown protocol '{value}' (TCP, UDP, SCTP)",
-    "bad_cidr": "'{value}' is not a CIDR",
-    "bad_ip": "'{value}' is not an IP address",
-    "except_outside_cidr": "except '{value}' is not inside cidr {cidr}",
-    "except_equals_cidr": "except '{value}' is the whole cidr {cidr}: an except must be a strict subset",
-    "ipblock_with_selector": "an ipBlock cannot be combined with selectors in the same item",
-    "empty_peer": "a peer needs podSelector, namespaceSelector or ipBlock",
-    "bad_port": "'{value}' is not a port (1-65535 or a name)",
-    "endport_needs_number": "endPort needs a numeric port",
-    "bad_endport": "endPort {value} must be between port {port} and 65535",
-    "bad_policy_type": "unknown policy type '{value}' (Ingress, Egress)",
-    "yaml_syntax": "YAML syntax error at line {line}: {message}",
-    "json_syntax": "JSON syntax error at line {line}: {message}",
-    "no_such_path": "no such file or directory",
-    "empty_dir": "no .yaml, .yml or .json files in this directory",
-    "unreadable": "cannot read: {message}",
-    "duplicate_object": "{kind} {name} is read again here (first in {first}): this later one replaces it",
-}
+CILIUM_ENTITIES = (
+    "all, world, cluster, host, remote-node, kube-apiserver, ingress, health, init, unmanaged, none, world-ipv4, "
+    "world-ipv6"
+)
+
+
+def problem_detail(problem: Problem) -> str:
+    """What is wrong, without where: `'10.0/8' is not a CIDR`."""
+    match problem:
+        case NotAnObject(type_name=found):
+            return f"the document is a {found}, not an object"
+        case NoKind():
+            return "the object has no kind"
+        case WrongType(want=want, got=got):
+            return f"expected {want}, found {got}"
+        case MissingField():
+            return "is required but missing"
+        case BadOperator(operator=op):
+            return f"unknown operator '{op}' (In, NotIn, Exists, DoesNotExist)"
+        case ValuesRequired(operator=op):
+            return f"operator {op} needs a non-empty values list"
+        case ValuesForbidden(operator=op):
+            return f"operator {op} takes no values"
+        case BadProtocol(value=value):
+            return f"unknown protocol '{value}' (TCP, UDP, SCTP)"
+        case BadCidr(value=value):
+            return f"'{value}' is not a CIDR"
+        case BadIp(value=value):
+            return f"'{value}' is not an IP address"
+        case ExceptOutsideCidr(value=value, cidr=cidr):
+            return f"except '{value}' is not inside cidr {cidr}"
+        case ExceptEqualsCidr(value=value, cidr=cidr):
+            return f"except '{value}' is the whole cidr {cidr}: an except must be a strict subset"
+        case IpBlockWithSelector():
+            return "an ipBlock cannot be combined with selectors in the same item"
+        case EmptyPeer():
+            return "a peer needs podSelector, namespaceSelector or ipBlock"
+        case BadPort(value=value):
+            return f"'{value}' is not a port (1-65535 or a name)"
+        case EndPortNeedsNumber():
+            return "endPort needs a numeric port"
+        case BadEndPort(value=value, port=port):
+            return f"endPort {value} must be between port {port} and 65535"
+        case BadPolicyType(value=value):
+            return f"unknown policy type '{value}' (Ingress, Egress)"
+        case YamlSyntax(line=line, message=message):
+            return f"YAML syntax error at line {line}: {message}"
+        case JsonSyntax(line=line, message=message):
+            return f"JSON syntax error at line {line}: {message}"
+        case NoSuchPath():
+            return "no such file or directory"
+        case EmptyDir():
+            return "no .yaml, .yml or .json files in this directory"
+        case Unreadable(message=message):
+            return f"cannot read: {message}"
+        case DuplicateObject(kind=kind, name=name, first=first):
+            return f"{kind} {name} is read again here (first in {first}): this later one replaces it"
+        case KubeForbidden(verb=verb, resource=resource, group=group, namespace=namespace):
+            return forbidden_text(verb, resource, group, namespace)
+        case CiliumNoSpec():
+            return "a Cilium policy needs `spec` or `specs`"
+        case CiliumSelectorXor():
+            return "a rule needs exactly one of endpointSelector and nodeSelector"
+        case CiliumNodeSelectorInCnp():
+            return "nodeSelector (a host policy) is only valid in a CiliumClusterwideNetworkPolicy"
+        case CiliumMixedPeers(keys=keys):
+            return f"one rule item can hold one kind of peer only, found {', '.join(keys)}"
+        case CiliumBadEntity(value=value):
+            return f"unknown entity '{value}' ({CILIUM_ENTITIES})"
+        case CiliumCidrSetEntry():
+            return "a CIDR set entry needs exactly one of cidr, cidrGroupRef and cidrGroupSelector"
+        case CiliumServicePeer():
+            return "a toServices entry needs k8sService or k8sServiceSelector"
+        case CiliumFqdnEntry():
+            return "a toFQDNs entry needs exactly one of matchName and matchPattern"
+        case CiliumDenyFqdns():
+            return "deny rules do not support toFQDNs"
+        case CiliumDenyL7():
+            return "deny rules do not support L7 rules"
+        case CiliumIcmpsWithPorts():
+            return "icmps and toPorts cannot share a rule item"
+        case CiliumBadProtocol(value=value):
+            return f"unknown protocol '{value}' (TCP, UDP, SCTP, ANY)"
+        case CiliumBadPort(value=value):
+            return f"'{value}' is not a port (0-65535 or a name)"
+        case CiliumBadIcmpFamily(value=value):
+            return f"unknown ICMP family '{value}' (IPv4, IPv6)"
+        case CiliumBadIcmpType(value=value, family=family):
+            return f"'{value}' is not an {family} ICMP type (a number 0-255 or a name such as EchoRequest)"
+        case CiliumHostRuleSkipped():
+            return "a host policy rule (nodeSelector) is reported and not evaluated"
+        case CiliumSelectorSelectsNothing(reason=reason):
+            return f"this selector is not valid ({reason}): Cilium selects nothing with it"
+        case CiliumConfigBadValue(value=value):
+            return f"'{value}' is not a valid value: the default is used"
+        case CiliumRequiresIgnored():
+            return "fromRequires/toRequires were removed in Cilium 1.19 and are ignored"
+    return str(problem.code)
 
 
 def problem_text(problem: Problem) -> str:
-    """One line: `pods.yaml, document 3, NetworkPolicy prod/x, spec.ingress[0].from[0].ipBlock.cidr: '10.0/8' is not a CIDR`."""
-    if problem.code == "kube_forbidden":
-        return kube_forbidden_problem(problem)
-    template = PROBLEM_TEXT.get(problem.code, problem.code)
-    try:
-        detail = template.format(**dict(problem.params))
-    except (KeyError, IndexError):
-        detail = template
+    """One line: `pods.yaml, document 3, NetworkPolicy prod/x, spec.ingress[0].from[0].ipBlock.cidr: '10.0/8' is not a CIDR`.
+
+    A kube 403 is the bare `forbidden_text` sentence (it names the resource itself)."""
+    detail = problem_detail(problem)
+    if isinstance(problem, KubeForbidden):
+        return detail
     where = []
     if problem.origin.source:
         where.append(problem.origin.source)
@@ -54,7 +170,7 @@ def problem_text(problem: Problem) -> str:
     if problem.field:
         where.append(problem.field)
     prefix = ", ".join(where)
-    skipped = " (object skipped)" if problem.obj else ""
+    skipped = " (object skipped)" if problem.obj and problem.skips_object else ""
     return f"{prefix}: {detail}{skipped}" if prefix else f"{detail}{skipped}"
 
 
@@ -65,16 +181,6 @@ def forbidden_text(verb: str, resource: str, group: str = "", namespace: str = "
     what = f"{group} {resource}" if group else resource
     where = f" in namespace {namespace}" if namespace else ""
     return f"cannot {verb} {resource} {scope}: grant {verbs} on {what}{where} (see deploy/rbac.yaml)"
-
-
-def kube_forbidden_problem(problem: Problem) -> str:
-    """The sentence for a snapshot Problem with code "kube_forbidden" (params verb, resource, group, namespace)."""
-    return forbidden_text(
-        str(problem.param("verb", "list")),
-        str(problem.param("resource", problem.obj)),
-        str(problem.param("group", "")),
-        str(problem.param("namespace", "")),
-    )
 
 
 def skipped_kinds_text(kinds: Mapping[str, int]) -> str:

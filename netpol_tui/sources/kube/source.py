@@ -31,7 +31,8 @@ from typing import Any
 
 from netpol_tui.core.cluster import ClusterSnapshot, Coverage
 from netpol_tui.core.manifests import parse_objects
-from netpol_tui.core.model import KubePhase, KubeStatus, Origin, Problem
+from netpol_tui.core.model import KubePhase, KubeStatus, Origin
+from netpol_tui.core.problems import KubeForbidden, Problem
 from netpol_tui.sources.backoff import Backoff
 from netpol_tui.sources.kube import errors as text
 from netpol_tui.sources.kube.config import Connection, connect, describe_error
@@ -334,17 +335,14 @@ class _Reflector:
     def forbidden_message(self) -> str:
         return text.forbidden(self.forbidden_verb or "list", self.res.plural, self.res.group, self.namespace)
 
-    def forbidden_problem(self) -> Problem:
-        return Problem(
-            "kube_forbidden",
+    def forbidden_problem(self) -> KubeForbidden:
+        return KubeForbidden(
             ORIGIN,
             obj=self.res.plural,
-            params=(
-                ("verb", self.forbidden_verb or "list"),
-                ("resource", self.res.plural),
-                ("group", self.res.group),
-                ("namespace", self.namespace),
-            ),
+            verb=self.forbidden_verb or "list",
+            resource=self.res.plural,
+            group=self.res.group,
+            namespace=self.namespace,
         )
 
 
