@@ -39,6 +39,7 @@ from netpol_tui.ui.messages import (
     StreamFailed,
 )
 from netpol_tui.ui.options import TuiOptions
+from netpol_tui.ui.rendering import as_connection
 from netpol_tui.ui.screens.help_dialog import HelpDialog
 from netpol_tui.ui.screens.main_screen import DROP_VERDICTS, MainScreen
 from netpol_tui.ui.selection import Selection
@@ -130,6 +131,8 @@ class NetpolApp(App[None]):
             events: list[StreamEvent] = []
             for item in batch:
                 if type(item) is Flow:
+                    if item.is_reply is None and item.tcp_flags:
+                        item = as_connection(item)  # a SYN-ACK is a reply, whatever Hubble left unsaid
                     flows.append(item)
                 else:
                     events.append(item)

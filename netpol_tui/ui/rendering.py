@@ -4,6 +4,7 @@ chrome from ui/strings.py)."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -58,11 +59,48 @@ def port_label(flow: Flow) -> str:
 
 
 def reason_label(flow: Flow) -> str:
+    """The last column: the connection mark (`↩` a reply, TCP flags), then the drop reason and direction."""
     direction = flow.traffic_direction.replace("TRAFFIC_DIRECTION_UNKNOWN", "").lower()
     if flow.verdict in ("DROPPED", "AUDIT"):
         reason = flow.drop_reason or (strings.AUDIT_REASON if flow.verdict == "AUDIT" else "")
-        return f"{reason} {direction}".strip()
-    return direction
+        text = f"{reason} {direction}".strip()
+    else:
+        text = direction
+    mark = connection_mark(flow)
+    return f"{mark} {text}" if mark and text else mark or text
+
+
+def tcp_flags_label(flags: tuple[str, ...]) -> str:
+    """The TCP flags that say where a connection is: SYN, SYN-ACK, RST, FIN ("" for a plain ACK or none)."""
+    if not flags:
+        return ""
+    if "SYN" in flags:
+        return "SYN-ACK" if "ACK" in flags else "SYN"
+    if "RST" in flags:
+        return "RST"
+    if "FIN" in flags:
+        return "FIN"
+    return ""
+
+
+def is_reply(flow: Flow) -> bool:
+    """A reply of a connection: Hubble says so, or (Hubble does not say) a SYN-ACK, which only a server sends."""
+    if flow.is_reply is not None:
+        return flow.is_reply
+    return "SYN" in flow.tcp_flags and "ACK" in flow.tcp_flags
+
+
+def connection_mark(flow: Flow) -> str:
+    """`↩` for a reply, then the TCP flags: `SYN`, `↩SYN-ACK`, `RST`, `↩` ..."""
+    return (strings.REPLY_MARK if is_reply(flow) else "") + tcp_flags_label(flow.tcp_flags)
+
+
+def as_connection(flow: Flow) -> Flow:
+    """The flow as the explanation should read it: a SYN-ACK Hubble did not flag is a reply, not a new
+    connection from the server to the client."""
+    if flow.is_reply is None and "SYN" in flow.tcp_flags and "ACK" in flow.tcp_flags:
+        return replace(flow, is_reply=True)
+    return flow
 
 
 def flow_cells(flow: Flow, *, narrow: bool = False) -> tuple[str, str, str, str, str, str]:
@@ -122,6 +160,17 @@ def explanation_renderable(expl: Explanation, header: list[Text] | None = None) 
         if flow.node_name:
             seen.append(strings.seen_on(flow.node_name), style="dim")
         parts.append(seen)
+        detail = strings.connection_detail(
+            endpoint_label(flow.source),
+            endpoint_label(flow.destination),
+            flow.source_port,
+            flow.destination_port,
+            flow.protocol,
+            tcp_flags_label(flow.tcp_flags),
+            reply=is_reply(flow),
+        )
+        if detail:
+            parts.append(Text(detail, style="dim"))
     findings = [f for f in expl.findings if f.code != "note"]
     if findings or v.notes:
         parts.append(Text(""))

@@ -15,7 +15,10 @@ from netpol_tui.core.wording.inert import inert
 if TYPE_CHECKING:
     from netpol_tui.core.model import KubeStatus, StreamState
 
-FLOW_COLUMNS = ("TIME", "SOURCE", "DESTINATION", "PORT", "VERDICT", "REASON / DIRECTION")
+FLOW_COLUMNS = ("TIME", "SOURCE", "DESTINATION", "PORT", "VERDICT", "TCP · REASON / DIRECTION")
+
+
+REPLY_MARK = "↩"  # before the TCP flags of a reply (Hubble's is_reply; a SYN-ACK is one)
 
 
 GROUP_COLUMNS = ("COUNT", "LAST SEEN", "SOURCE", "DESTINATION", "PORT", "REASON", "DENIED AT")
@@ -49,6 +52,9 @@ HELP = (
     ("s", "save the fix to a file, then try it with kubectl apply --dry-run=server -f FILE"),
     ("C  S", "copy / save the alternative fix (the namespace-wide DNS allow of a DNS drop)"),
     ("y", "show the YAML of the policies involved"),
+    ("Marks", ""),
+    ("↩", "a reply (Hubble's is_reply; a SYN-ACK is one): the connection goes the other way"),
+    ("SYN SYN-ACK RST FIN", "TCP flags of the packet (before the reason)"),
     ("Other", ""),
     ("ctrl+p", "command palette (every action here)"),
     ("?", "this help"),
@@ -396,6 +402,35 @@ def no_source_kept(key: str) -> str:
 def seen_at(direction: str) -> str:
     """After Hubble's verdict in the explanation pane: where Hubble saw it."""
     return f" at {direction.lower()}"
+
+
+def connection_detail(
+    source: str,
+    destination: str,
+    source_port: int | None,
+    destination_port: int | None,
+    protocol: str,
+    flags: str,
+    *,
+    reply: bool,
+) -> str:
+    """The explanation's line about the packet: a new connection or a reply of one, TCP flags, source port."""
+    if protocol not in ("TCP", "UDP", "SCTP"):
+        return ""
+    tcp = f" ({flags})" if flags else ""
+    if reply:
+        # a reply goes from the server back to the client: the connection is the other way round
+        to = f":{source_port}" if source_port else ""
+        back = f" to port {destination_port}" if destination_port else ""
+        return f"Connection: a reply{tcp} of {destination} → {source}{to} {protocol}, sent back{back}"
+    if flags == "SYN":
+        what = "a new connection (SYN)"
+    elif flags:
+        what = f"a packet of a connection{tcp}"
+    else:
+        what = protocol
+    sport = f" from source port {source_port}" if source_port else ""
+    return f"Connection: {what}{sport}" if sport or flags else ""
 
 
 def seen_on(node: str) -> str:

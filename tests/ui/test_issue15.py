@@ -380,3 +380,99 @@ async def test_an_unreachable_hubble_does_not_say_waiting():
         text = app.main.query_one("#explanation").text
         assert "Waiting for drops" not in text
         assert "Hubble cannot be reached" in text
+
+
+# ---- point 6: connections, not just packets -----------------------------------------------------------------------
+def _tcp_flows():
+    """A SYN from frontend to api:8080 (dropped), the SYN-ACK of an allowed connection without Hubble's reply
+    flag, and a flagged reply (RST)."""
+    import dataclasses
+
+    from netpol_tui.cli.app_factory import demo_flows
+
+    flows = demo_flows(N)
+    syn = next(f for f in flows if f.verdict == "DROPPED" and f.destination_port == 8080)
+    fwd = next(f for f in flows if f.verdict == "FORWARDED" and f.protocol == "TCP")
+    syn = dataclasses.replace(syn, tcp_flags=("SYN",), source_port=43122, is_reply=False)
+    synack = dataclasses.replace(
+        fwd,
+        source=fwd.destination,
+        destination=fwd.source,
+        source_port=fwd.destination_port,
+        destination_port=51000,
+        tcp_flags=("SYN", "ACK"),
+        is_reply=None,
+        verdict="DROPPED",
+        drop_reason="POLICY_DENIED",
+    )
+    rst = dataclasses.replace(synack, tcp_flags=("RST",), is_reply=True)
+    return [syn, synack, rst], fwd
+
+
+async def test_replies_and_tcp_flags_are_marked():
+    from netpol_tui.cli.app_factory import make_app
+    from netpol_tui.demo import demo_snapshot
+    from netpol_tui.ui.feeds import MemoryFlowFeed, StaticCluster
+
+    from .conftest import CONNECTED, fixed_clock
+
+    flows, fwd = _tcp_flows()
+    app = make_app(
+        MemoryFlowFeed([CONNECTED, *flows]),
+        StaticCluster(demo_snapshot()),
+        narrow_live=False,
+        clock=fixed_clock,
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = app.main.query_one("#flows")
+        await wait_until(
+            pilot, lambda: app.main.total_flows == 3 and app.main.snapshot is not None and table.synced
+        )
+        width = table.scrollable_content_region.width
+        rows = [table._row(i, width, False).text for i in range(3)]
+        assert "SYN POLICY_DENIED ingress" in rows[0] and "↩" not in rows[0]
+        assert "↩SYN-ACK POLICY_DENIED" in rows[1]
+        assert "↩RST POLICY_DENIED" in rows[2]
+        # the SYN: a new connection, from its source port
+        await _select_row(pilot, app, 0)
+        text = " ".join(app.main.query_one("#explanation").text.split())
+        assert "Connection: a new connection (SYN) from source port 43122" in text
+        # the SYN-ACK: a reply of the allowed connection, not a new one from the server to the client
+        await _select_row(pilot, app, 1)
+        assert app.main.view[1].is_reply is True
+        text = " ".join(app.main.query_one("#explanation").text.split())
+        src = f"{fwd.source.namespace}/{fwd.source.pod_name}"
+        dst = f"{fwd.destination.namespace}/{fwd.destination.pod_name}"
+        assert f"Connection: a reply (SYN-ACK) of {src} → {dst}:{fwd.destination_port} TCP" in text
+        expl = app.main.current_expl
+        assert expl.verdict.allowed  # judged as the connection it answers (allowed), not server -> client
+
+
+async def test_a_syn_ack_is_not_a_new_drop_group():
+    from netpol_tui.cli.app_factory import make_app
+    from netpol_tui.demo import demo_snapshot
+    from netpol_tui.ui.feeds import MemoryFlowFeed, StaticCluster
+
+    from .conftest import CONNECTED, fixed_clock
+
+    flows, _ = _tcp_flows()
+    app = make_app(
+        MemoryFlowFeed([CONNECTED, *flows]),
+        StaticCluster(demo_snapshot()),
+        narrow_live=False,
+        clock=fixed_clock,
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.main.total_flows == 3)
+        groups = app.groups_by_count()
+        assert sum(g.count for g in groups) == 3
+        replies = [g for g in groups if g.sample is not None and g.sample.tcp_flags != ("SYN",)]
+        # the SYN-ACK (no reply flag from Hubble) and the RST are one group of replies, not a new connection
+        assert len(replies) == 1 and replies[0].count == 2
+        assert replies[0].sample.is_reply is True
+        await pilot.press("g")
+        await pilot.pause()
+        table = app.main.query_one("#groups")
+        row = table._row(table.groups.index(replies[0]), table.scrollable_content_region.width, False).text
+        assert "↩8080/TCP" in row  # marked as replies from the server's port, not a connection to port 51000
+        assert "51000" not in row

@@ -26,7 +26,7 @@ class FlowTable(VirtualTable):
     columns = strings.FLOW_COLUMNS
     # TIME "HH:MM:SS.mmm", the flex endpoints, PORT up to "65535/SCTP", VERDICT up to "TRANSLATED"; every column
     # is followed by one blank column, so even the longest value never touches the next column
-    widths = (12, 0, 0, len("65535/SCTP"), max(len(v) for v in VERDICTS), 26)
+    widths = (12, 0, 0, len("65535/SCTP"), max(len(v) for v in VERDICTS), 30)
     # narrow (an 80-column terminal): TIME without milliseconds, workload names in SOURCE and DESTINATION, which
     # get most of the room; VERDICT keeps its full width (a verdict is never cut)
     narrow_widths = (8, -3, -3, len("65535/TCP"), max(len(v) for v in VERDICTS), -2)

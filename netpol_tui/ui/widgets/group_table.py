@@ -10,10 +10,18 @@ from textual.message import Message
 from netpol_tui.core import wording
 from netpol_tui.core.aggregate import DropGroup
 from netpol_tui.ui import strings
-from netpol_tui.ui.rendering import clock_text
+from netpol_tui.ui.rendering import clock_text, is_reply
 from netpol_tui.ui.widgets.virtual_table import VirtualTable
 
 COUNT = Style(bold=True, color="#ff5f5f")
+
+
+def group_port(g: DropGroup) -> str:
+    """PORT of a group; for replies the server's port the replies come from, after the reply mark."""
+    sample = g.sample
+    if sample is not None and is_reply(sample) and sample.source_port:
+        return f"{strings.REPLY_MARK}{sample.source_port}/{g.protocol}"
+    return f"{g.port}/{g.protocol}" if g.port else g.protocol or "-"
 
 
 class GroupTable(VirtualTable):
@@ -66,7 +74,7 @@ class GroupTable(VirtualTable):
             clock_text(g.last_ns, ms=not self.narrow),
             g.source,
             g.destination,
-            f"{g.port}/{g.protocol}" if g.port else g.protocol or "-",
+            group_port(g),
             g.reason,
             wording.tui_group_denied_at(g.explanation),
         )
