@@ -16,9 +16,8 @@ class KubeError(SourceError):
 
 
 # ---- the kube API --------------------------------------------------------------------------------------------
-def forbidden(verb: str, resource: str, group: str = "", namespace: str = "") -> str:
-    """A 403, said as the snapshot's problem says it (core wording): what we could not do, and the grant."""
-    return forbidden_text(verb, resource, group, namespace)
+# A 403: the one sentence of core wording (a snapshot's KubeForbidden problem says it too).
+forbidden = forbidden_text
 
 
 def no_config(looked_at: str) -> str:
