@@ -196,6 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 1 when at least one flow is denied by the policies (for CI), else 0",
     )
+    p.add_argument(
+        "--fixes-out",
+        metavar="DIR",
+        help="write one merged, verified fix per policy as DIR/<kind>-<namespace>-<name>.yaml (DIR created if "
+        "missing)",
+    )
+    p.add_argument("--force", action="store_true", help="with --fixes-out: overwrite files that exist")
     _add_hubble_flags(p, sub=True)
     _add_filter_flags(p, sub=True)
     _add_cluster_flags(p, sub=True)

@@ -101,3 +101,52 @@ def demo_exported(cluster: str, objects: int, flows: str, count: int) -> str:
 
 def export_cannot_write(directory: str, detail: str) -> str:
     return f"cannot write the demo files to {directory}: {detail}"
+
+
+def merged_fixes_heading(policies: int, groups: int) -> str:
+    return (
+        f"Fixes: {policies} merged patch{'es' if policies != 1 else ''}, one per policy — applied together they "
+        f"allow the {groups} fixable drop group{'s' if groups != 1 else ''} above (verified)"
+    )
+
+
+def merged_fix_note(groups: int) -> str:
+    return (
+        f"for {groups} drop groups: every rule they need, on top of the current policy" if groups > 1 else ""
+    )
+
+
+def fix_is_below(kind: str, target: str) -> str:
+    return f"    (in the merged patch for {kind} {target} below)"
+
+
+def fix_withheld() -> str:
+    return (
+        "    this fix opens the cloud metadata address: it is not merged and --fixes-out does not write it; "
+        "apply it only on purpose"
+    )
+
+
+def fixes_unfixed(count: int) -> str:
+    return f"{count} connection{'s' if count != 1 else ''} still denied with every fix applied: no patch written for {'them' if count != 1 else 'it'}"
+
+
+def fixes_written(count: int, directory: str) -> str:
+    return f"{count} fix file{'s' if count != 1 else ''} written in {directory}"
+
+
+def fixes_out_exist(directory: str, names: list[str]) -> str:
+    more = f" and {len(names) - 1} more" if len(names) > 1 else ""
+    return f"--fixes-out {directory}: {names[0]}{more} exist{'s' if len(names) == 1 else ''}; nothing written (--force overwrites)"
+
+
+def fixes_out_not_a_directory(directory: str) -> str:
+    return f"--fixes-out {directory}: exists and is not a directory"
+
+
+def fixes_out_symlink(path: str) -> str:
+    return f"--fixes-out: {path} is a symbolic link; not followed, nothing more written"
+
+
+def fixes_out_cannot_write(directory: str, detail: str) -> str:
+    return f"--fixes-out {directory}: cannot write: {detail}"

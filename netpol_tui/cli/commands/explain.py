@@ -18,11 +18,13 @@ from typing import Any
 from netpol_tui.cli import wording as words
 from netpol_tui.cli.config import cluster_config, flow_query, hubble_config, qualified_pods, relay
 from netpol_tui.cli.errors import CliError
+from netpol_tui.cli.fixes import GroupFixes, merge_groups, write_fixes
 from netpol_tui.cli.jsonout import ExplanationLines
 from netpol_tui.core import wording, yamlout
 from netpol_tui.core.aggregate import DropAggregator, ExplanationCache
 from netpol_tui.core.findings import finding_manifest
 from netpol_tui.core.flowquery import FlowQuery
+from netpol_tui.core.merge_fixes import fix_key
 from netpol_tui.core.model import Flow, LostEvents, NodeStatus, StreamPhase, StreamState
 from netpol_tui.core.wording.events import lost_events_text, node_status_text
 from netpol_tui.core.wording.inert import inert
@@ -136,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     flows = errors = lost = denied = 0
     exit_code = bool(getattr(args, "exit_code", False))
+    fixes_out = getattr(args, "fixes_out", None)
     lines = ExplanationLines()  # the explanation part of each JSON line, LRU-bounded
     try:
         for item in items:
@@ -173,6 +176,8 @@ def run(args: argparse.Namespace) -> int:
                     out.flush()
                 if exit_code and not expl.verdict.allowed:
                     denied += 1
+                if fixes_out and is_drop:
+                    groups.add(item, snapshot)
             else:
                 group = groups.add(item, snapshot) if is_drop else None
                 if exit_code:
@@ -183,8 +188,12 @@ def run(args: argparse.Namespace) -> int:
                         denied += 1
     except KeyboardInterrupt:
         pass
+    merged = merge_groups(groups.by_count(), snapshot) if (fixes_out or not args.json) else None
     if not args.json:
-        _report(groups, flows, errors, lost, snapshot, source)
+        _report(groups, flows, errors, lost, snapshot, merged)
+    if fixes_out and merged is not None:
+        written = write_fixes(str(fixes_out), merged.merged.fixes, bool(getattr(args, "force", False)))
+        print(f"netpol-tui: {words.fixes_written(len(written), inert(str(fixes_out)))}", file=sys.stderr)
     if flows == 0 and errors and not getattr(source, "flows_read", 0):
         return 2
     if flows == 0 and not query.is_empty:
@@ -195,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report(
-    groups: DropAggregator, flows: int, errors: int, lost: int, snapshot: Any, source: object
+    groups: DropAggregator, flows: int, errors: int, lost: int, snapshot: Any, merged: GroupFixes | None
 ) -> None:
     from rich.text import Text
 
@@ -224,6 +233,28 @@ def _report(
             manifest = finding_manifest(f)
             if manifest is not None:
                 console.print(yaml_block(yamlout.dump(manifest), indent=4))
+        withheld = merged is not None and group in merged.withheld
         for fix in expl.fixes:
             console.print(Text("  " + wording.fix_heading(fix), style="cyan"))
-            console.print(yaml_block(fix.yaml, indent=4))
+            if merged is None or withheld:
+                if withheld:
+                    console.print(Text(words.fix_withheld(), style="magenta"))
+                console.print(yaml_block(fix.yaml, indent=4))
+            else:
+                console.print(Text(words.fix_is_below(fix.kind, fix.target), style="cyan"))
+    if merged is None or not merged.merged.fixes:
+        return
+    console.print()
+    covered = sum(1 for g in groups.by_count() if g.explanation and g.explanation.fixes) - len(
+        merged.withheld
+    )
+    console.print(Text(words.merged_fixes_heading(len(merged.merged.fixes), covered), style="bold"))
+    if merged.merged.unfixed:
+        console.print(Text(words.fixes_unfixed(len(merged.merged.unfixed)), style="magenta"))
+    for fix in merged.merged.fixes:
+        console.print()
+        console.print(Text("  " + wording.fix_heading(fix), style="cyan"))
+        note = words.merged_fix_note(merged.groups_per_policy.get(fix_key(fix), 0))
+        if note:
+            console.print(Text("  " + note, style="cyan"))
+        console.print(yaml_block(fix.yaml, indent=4))

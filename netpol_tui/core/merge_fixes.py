@@ -1,0 +1,232 @@
+"""Fixes that combine: several fixes for one policy become one patch, verified to allow every connection.
+
+Each fix from core/suggest.py is computed on its own: a patch is the whole policy with one rule added, so applying
+two patches of `shop/api-ingress` one after the other keeps only the second rule. `merge_fixes` gives one fix per
+policy (kind, namespace, name) holding what every fix changes on top of the same base — the policy in the
+snapshot for a patch, nothing for a policy to create: the rules each fix adds (in order, each once) and the rules
+one removes. When the connections are given, the merged fixes are applied together to the snapshot and every
+connection is re-evaluated; a connection still denied is fixed again on top of the merged policies (its fix then
+builds on the fixes already chosen) and merged in. What no policy change allows is in `MergedFixes.unfixed`.
+
+    merged = merge_fixes(snapshot, [f for e in explanations for f in e.fixes])   # list[Fix], one per policy
+    result = merge_verified(snapshot, [(e.verdict, e.fixes) for e in explanations])
+    result.fixes, result.unfixed
+
+Only NetworkPolicy fixes are merged (the evaluator of a ClusterSnapshot judges NetworkPolicies); a fix of another
+kind is passed through as it is, once. Standard library only.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.evaluate import Verdict
+from netpol_tui.core.manifests import parse_network_policy
+from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy
+from netpol_tui.core.suggest import Fix, FixAction, FixSide, opens_other_pairs, suggest_fixes
+
+NETWORK_POLICY = "NetworkPolicy"
+RULE_LISTS = ("ingress", "egress")
+_DIRECTION = {"ingress": INGRESS, "egress": EGRESS}
+_TYPE_ORDER = (INGRESS, EGRESS)
+
+FixKey = tuple[str, str, str]  # kind, namespace, name
+
+
+def fix_key(fix: Fix) -> FixKey:
+    return (fix.kind, fix.namespace, fix.name)
+
+
+@dataclass(frozen=True, slots=True)
+class MergedFixes:
+    fixes: tuple[Fix, ...]  # one per policy, in the order the policies first appear
+    unfixed: tuple[Verdict, ...] = ()  # connections still denied with every fix applied
+
+
+def _base_spec(snapshot: ClusterSnapshot, fix: Fix) -> dict[str, Any]:
+    """The spec the fix was computed on: the snapshot's policy for a patch, nothing for a policy to create."""
+    policy = snapshot.policy(fix.namespace, fix.name)
+    if policy is None or fix.action != FixAction.PATCH:
+        return {}
+    spec = policy.raw.get("spec") if isinstance(policy.raw, dict) else None
+    return spec if isinstance(spec, dict) else {}
+
+
+def _rules(spec: dict[str, Any], key: str) -> list[Any]:
+    rules = spec.get(key)
+    return list(rules) if isinstance(rules, list) else []
+
+
+def _mergeable(first: Fix, other: Fix) -> bool:
+    """Two fixes of one policy can be merged when they agree on everything but the rule lists and policyTypes
+    (a policy to create is named after its pods, so the same name with another podSelector is another policy)."""
+    a, b = first.manifest.get("spec") or {}, other.manifest.get("spec") or {}
+    keys = (set(a) | set(b)) - set(RULE_LISTS) - {"policyTypes"}
+    return all(a.get(k) == b.get(k) for k in keys)
+
+
+def _merge_group(snapshot: ClusterSnapshot, fixes: Sequence[Fix]) -> Fix:
+    """One fix for one policy: the base's rules minus those any fix removes, plus those each fix adds."""
+    first = fixes[0]
+    base = _base_spec(snapshot, first)
+    manifest = copy.deepcopy(first.manifest)
+    spec = manifest.setdefault("spec", {})
+    for key in RULE_LISTS:
+        base_rules = _rules(base, key)
+        removed: list[Any] = []
+        added: list[Any] = []
+        for fix in fixes:
+            mine = _rules(fix.manifest.get("spec") or {}, key)
+            removed.extend(r for r in base_rules if r not in mine and r not in removed)
+            added.extend(r for r in mine if r not in base_rules and r not in added)
+        merged = [r for r in base_rules if r not in removed] + added
+        if merged or key in spec:
+            spec[key] = merged
+    types: list[str] = []
+    for fix in fixes:
+        for t in (fix.manifest.get("spec") or {}).get("policyTypes") or []:
+            if t not in types:
+                types.append(t)
+    if types:
+        spec["policyTypes"] = sorted(types, key=lambda t: _TYPE_ORDER.index(t) if t in _TYPE_ORDER else 2)
+    action = FixAction.PATCH if any(f.action == FixAction.PATCH for f in fixes) else FixAction.CREATE
+    return replace(
+        first,
+        action=action,
+        manifest=manifest,
+        opens_other_pairs=sum(f.opens_other_pairs for f in fixes),
+    )
+
+
+def _group(fixes: Iterable[Fix]) -> dict[FixKey, list[list[Fix]]]:
+    """Fixes by policy; within a policy, the fixes that can be merged together (usually one bucket)."""
+    groups: dict[FixKey, list[list[Fix]]] = {}
+    for fix in fixes:
+        buckets = groups.setdefault(fix_key(fix), [])
+        for bucket in buckets:
+            if fix.kind == NETWORK_POLICY and _mergeable(bucket[0], fix):
+                if fix not in bucket:
+                    bucket.append(fix)
+                break
+            if fix.kind != NETWORK_POLICY and bucket[0].manifest == fix.manifest:
+                break
+        else:
+            buckets.append([fix])
+    return groups
+
+
+def merge_fixes(snapshot: ClusterSnapshot, fixes: Sequence[Fix]) -> list[Fix]:
+    """One fix per policy, each holding the changes of every given fix for it, on top of the same base.
+
+    Not verified against connections (it has none): use `merge_verified` to re-evaluate them. For NetworkPolicy
+    fixes the result allows at least what each fix allowed on its own as long as the fixes only add rules (which is
+    what core/suggest.py proposes). `opens_other_pairs` is the sum of the fixes' counts (an upper bound)."""
+    out: list[Fix] = []
+    for buckets in _group(fixes).values():
+        for bucket in buckets:
+            out.append(_merge_group(snapshot, bucket) if len(bucket) > 1 else bucket[0])
+    return out
+
+
+def apply_fixes(snapshot: ClusterSnapshot, fixes: Iterable[Fix]) -> ClusterSnapshot:
+    """The snapshot with each NetworkPolicy fix applied (a created or replaced policy)."""
+    policies: list[NetworkPolicy] = [
+        parse_network_policy(f.manifest) for f in fixes if f.kind == NETWORK_POLICY
+    ]
+    return snapshot.with_changes(policies=policies) if policies else snapshot
+
+
+def _allowed(snapshot: ClusterSnapshot, verdict: Verdict) -> Verdict:
+    return snapshot.evaluator.evaluate(verdict.source, verdict.destination, verdict.port, verdict.protocol)
+
+
+def _recount(before: ClusterSnapshot, after: ClusterSnapshot, fix: Fix, verdicts: Sequence[Verdict]) -> Fix:
+    """`opens_other_pairs` of a merged fix: the pairs it newly allows on the covered connections' ports, other
+    than the covered connections themselves."""
+    if fix.kind != NETWORK_POLICY:
+        return fix
+    policy = parse_network_policy(fix.manifest)
+    original = before.policy(policy.namespace, policy.name)
+    own = {(v.source.key, v.destination.key, v.port, v.protocol) for v in verdicts}
+    total = 0
+    seen: set[tuple[str, int, str]] = set()
+    for verdict in verdicts:
+        for direction in (INGRESS, EGRESS):
+            if (direction, verdict.port, verdict.protocol) in seen or direction not in policy.policy_types:
+                continue
+            seen.add((direction, verdict.port, verdict.protocol))
+            rules = policy.rules(direction)
+            key = "ingress" if direction == INGRESS else "egress"
+            base_raw = _rules(original.raw.get("spec") or {}, key) if original is not None else []
+            raw = _rules(fix.manifest.get("spec") or {}, key)
+            added = tuple(rules[i] for i, r in enumerate(raw) if r not in base_raw and i < len(rules))
+            if not added:
+                continue
+            count = opens_other_pairs(before, after, policy, direction, verdict, added)
+            # the other covered connections on this port are not "other" pairs
+            covered = sum(
+                1
+                for s, d, port, proto in own
+                if (port, proto) == (verdict.port, verdict.protocol)
+                and (s, d) != (verdict.source.key, verdict.destination.key)
+            )
+            total += max(0, count - covered)
+    return replace(fix, opens_other_pairs=total)
+
+
+def merge_verified(
+    snapshot: ClusterSnapshot, chosen: Sequence[tuple[Verdict, Sequence[Fix]]], *, rounds: int = 3
+) -> MergedFixes:
+    """Merge the fixes of several denied connections (each with the fixes suggested for it) into one fix per
+    policy, verified: with all of them applied every connection is allowed. A connection still denied is fixed
+    again on the snapshot with the merged fixes applied (so its fix builds on them), and merged in."""
+    verdicts = [v for v, _ in chosen]
+    merged = merge_fixes(snapshot, [f for _, fixes in chosen for f in fixes])
+    for _ in range(rounds):
+        after = apply_fixes(snapshot, merged)
+        denied = [v for v in verdicts if not _allowed(after, v).allowed]
+        if not denied:
+            break
+        more: list[Fix] = []
+        for verdict in denied:
+            more.extend(suggest_fixes(_allowed(after, verdict), after))
+        if not more:
+            break
+        # a fix computed on `after` patches the merged version: it replaces it, rules included
+        by_key = {fix_key(f): f for f in merged}
+        for fix in merge_fixes(after, more):
+            previous = by_key.get(fix_key(fix))
+            if previous is not None and previous.action == FixAction.PATCH:
+                fix = replace(fix, action=FixAction.PATCH)
+            elif previous is not None and snapshot.policy(fix.namespace, fix.name) is None:
+                fix = replace(fix, action=FixAction.CREATE)  # still a policy to create for the real cluster
+            by_key[fix_key(fix)] = fix
+        merged = list(by_key.values())
+    after = apply_fixes(snapshot, merged)
+    unfixed = tuple(v for v in verdicts if not _allowed(after, v).allowed)
+    fixes = tuple(_recount(snapshot, after, f, verdicts) for f in merged)
+    return MergedFixes(fixes, unfixed)
+
+
+def merged_side(fix: Fix) -> FixSide:
+    """The side a merged NetworkPolicy fix opens: ingress, egress (the first fix's side when it opens both)."""
+    types = (fix.manifest.get("spec") or {}).get("policyTypes") or []
+    if types == [EGRESS]:
+        return FixSide.EGRESS
+    if types == [INGRESS]:
+        return FixSide.INGRESS
+    return fix.side
+
+
+__all__ = [
+    "MergedFixes",
+    "apply_fixes",
+    "fix_key",
+    "merge_fixes",
+    "merge_verified",
+    "merged_side",
+]
