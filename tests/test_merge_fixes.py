@@ -188,3 +188,13 @@ def test_fixes_out_writes_merged_patches_that_allow_every_fixable_drop(capsys, d
     )
     assert target.read_text().startswith("apiVersion: networking.k8s.io/v1")
     assert scenario.TRAFFIC  # the demo scenario is the data of these tests
+
+
+def test_a_connection_without_a_fix_gets_one_built_on_the_merged_policy() -> None:
+    snap = demo_snapshot()
+    first, second = verdict(snap, FRONTEND, API, 8080), verdict(snap, PROMETHEUS, API, 9090)
+    result = merge_verified(snap, [(first, suggest_fixes(first, snap)), (second, ())])
+    assert result.unfixed == () and [f.target for f in result.fixes] == ["shop/api-ingress"]
+    assert result.fixes[0].action == FixAction.PATCH
+    after = apply_yaml(snap, [result.fixes[0].yaml])
+    assert allowed(after, first) and allowed(after, second)
