@@ -27,6 +27,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from netpol_tui.core.cilium.engine import CiliumContext
+from netpol_tui.core.cilium.objects import CiliumObjects
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import Evaluator, Verdict
 from netpol_tui.core.evaluate_cilium import CiliumEvaluator
@@ -469,9 +470,32 @@ def staged(snapshot: ClusterSnapshot, objects: ParseResult | Iterable[Mapping[st
     or is added. Objects are parsed like new ones (effective policyTypes defaulted); their problems are added to
     the new snapshot's. A deletion cannot be staged."""
     parsed = objects if isinstance(objects, ParseResult) else parse_objects(objects)
+    extra: dict[str, Any] = {}
+    staged_cilium: CiliumObjects | None = getattr(parsed, "cilium", None)
+    if staged_cilium is not None and _has_objects(staged_cilium):
+        # Cilium objects: a later one replaces an earlier one of the same kind/namespace/name
+        # (CiliumObjects.context()), so the snapshot's own followed by the staged ones is the staged state
+        merged = CiliumObjects()
+        base: CiliumObjects | None = getattr(snapshot, "cilium", None)
+        if base is not None:
+            merged.extend(base)
+        merged.extend(staged_cilium)
+        extra["cilium"] = merged
     return snapshot.with_changes(
         namespaces=parsed.namespaces,
         pods=parsed.pods,
         policies=parsed.policies,
         problems=(*snapshot.problems, *parsed.problems),
+        **extra,
+    )
+
+
+def _has_objects(objs: CiliumObjects) -> bool:
+    return bool(
+        objs.policies
+        or objs.groups
+        or objs.nodes
+        or objs.services
+        or objs.endpoints
+        or objs.config is not None
     )
