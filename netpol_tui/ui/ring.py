@@ -64,12 +64,6 @@ class FlowRing(Generic[T]):
             raise IndexError(pos)
         return self._buf[(self.total - n + pos) % self.capacity]  # type: ignore[return-value]
 
-    def by_seq(self, seq: int) -> T | None:
-        pos = seq - self.first_seq
-        if 0 <= pos < len(self):
-            return self[pos]
-        return None
-
     def __iter__(self) -> Iterator[T]:
         for i in range(len(self)):
             yield self[i]

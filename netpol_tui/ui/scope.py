@@ -38,10 +38,6 @@ class Scope:
     def cluster_wide(self) -> Scope:
         return replace(self, kind="cluster", namespace="", pod="")
 
-    @property
-    def user_words(self) -> list[str]:
-        return self.words.split()
-
     def _user_has(self, prefixes: tuple[str, ...]) -> bool:
         return any(w.lower().startswith(prefixes) for w in self.words.split())
 

@@ -51,9 +51,6 @@ class FlowTable(VirtualTable):
         pos = key - self.ring.first_seq
         return pos if 0 <= pos < len(self.ring) else None
 
-    def flow_at(self, index: int) -> Flow:
-        return self.ring[index]
-
     def cells(self, index: int) -> tuple[str, ...]:
         return flow_cells(self.ring[index], narrow=self.narrow)
 
