@@ -107,9 +107,15 @@ def _load_staged(path: str) -> ParseResult:
     reason = unusable_reason(path, parsed)
     if reason is not None:
         raise CliError(unusable_text(path, reason, "--with"))
-    _warn_problems("--with", path, parsed.problems)
+    cilium = getattr(parsed, "cilium", None)  # Cilium objects, when the parser carries them
+    _warn_problems("--with", path, [*parsed.problems, *getattr(cilium, "problems", ())])
     parsed.problems = []  # said above; not problems of the cluster
-    if not (parsed.namespaces or parsed.pods or parsed.policies or parsed.not_evaluated):
+    if cilium is not None:
+        cilium.problems = []
+    has_cilium = cilium is not None and bool(
+        cilium.policies or cilium.groups or cilium.nodes or cilium.config
+    )
+    if not (parsed.namespaces or parsed.pods or parsed.policies or parsed.not_evaluated or has_cilium):
         _warn_empty("--with", path)
     return parsed
 
