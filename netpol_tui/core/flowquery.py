@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from netpol_tui.core.model import Endpoint, Flow
+from netpol_tui.core.problems import FilterMistake
 from netpol_tui.core.selectors import (
     LABEL_SOURCES,
     LabelSelector,
@@ -73,7 +74,7 @@ _POD_NS_KEY = "io.kubernetes.pod.namespace"
 class FilterError(ValueError):
     """A filter the user wrote cannot be used. `str()` is a sentence naming the word or flag."""
 
-    def __init__(self, code: str, word: str, detail: str = "") -> None:
+    def __init__(self, code: FilterMistake, word: str, detail: str = "") -> None:
         self.code = code
         self.word = word
         self.detail = detail
@@ -91,7 +92,7 @@ def parse_since(value: str, now_ns: int | None = None, flag: str = "--since") ->
         ago = parse_duration_ns(value)
     except ValueError:
         raise FilterError(
-            "bad_since", f"{flag} {value}" if flag.startswith("-") else f"{flag}:{value}"
+            FilterMistake.BAD_SINCE, f"{flag} {value}" if flag.startswith("-") else f"{flag}:{value}"
         ) from None
     return (now_ns if now_ns is not None else _time.time_ns()) - ago
 
@@ -104,7 +105,7 @@ def parse_label_selector(selector: str, word: str = "") -> LabelSelector:
     try:
         return parse_selector_string(selector)
     except SelectorSyntaxError:
-        raise FilterError("bad_label", word or selector) from None
+        raise FilterError(FilterMistake.BAD_LABEL, word or selector) from None
 
 
 def to_cilium_selector(selector: str, word: str = "") -> str:
@@ -345,7 +346,7 @@ class FlowQuery:
         namespaces, labels = list(namespaces), list(labels)
         for ns in namespaces:
             if not ns or "/" in ns:
-                raise FilterError("bad_namespace", name("--namespace", "ns", ns))
+                raise FilterError(FilterMistake.BAD_NAMESPACE, name("--namespace", "ns", ns))
         for flag, word, values in (
             ("--pod", "pod", pods),
             ("--from-pod", "from-pod", from_pods),
@@ -353,10 +354,12 @@ class FlowQuery:
         ):
             for v in values:
                 if not v or v.count("/") > 1:
-                    raise FilterError("bad_pod", name(flag, word, v))
+                    raise FilterError(FilterMistake.BAD_POD, name(flag, word, v))
         if namespaces and (from_pods or to_pods):
             which = "--from-pod" if from_pods else "--to-pod"
-            raise FilterError("conflict_namespace", name(which, which.lstrip("-"), (from_pods or to_pods)[0]))
+            raise FilterError(
+                FilterMistake.CONFLICT_NAMESPACE, name(which, which.lstrip("-"), (from_pods or to_pods)[0])
+            )
 
         left: dict[str, list[Any]] | None = None
         right: dict[str, list[Any]] | None = None
@@ -389,20 +392,20 @@ class FlowQuery:
         for v in verdicts:
             up = str(v).upper()
             if up not in VERDICTS:
-                raise FilterError("bad_verdict", name("--verdict", "verdict", v))
+                raise FilterError(FilterMistake.BAD_VERDICT, name("--verdict", "verdict", v))
             apply("verdict", up)
         for v in drop_reasons:
             apply("drop_reason_desc", str(v).upper())
         for v in directions:
             up = str(v).upper()
             if up not in DIRECTIONS:
-                raise FilterError("bad_direction", name("--traffic-direction", "direction", v))
+                raise FilterError(FilterMistake.BAD_DIRECTION, name("--traffic-direction", "direction", v))
             apply("traffic_direction", up)
 
         def port_of(flag: str, port: str | int) -> str:
             s = str(port).strip()
             if not s.isdigit() or not 0 < int(s) < 65536:
-                raise FilterError("bad_port", name(flag, flag.lstrip("-"), port))
+                raise FilterError(FilterMistake.BAD_PORT, name(flag, flag.lstrip("-"), port))
             return str(int(s))
 
         def ip_of(flag: str, value: str) -> str:
@@ -410,7 +413,7 @@ class FlowQuery:
             try:
                 ipaddress.ip_network(v, strict=False)
             except ValueError:
-                raise FilterError("bad_ip", name(flag, flag.lstrip("-"), value)) from None
+                raise FilterError(FilterMistake.BAD_IP, name(flag, flag.lstrip("-"), value)) from None
             return v
 
         for port in ports:  # either side, as `hubble observe --port`
@@ -430,7 +433,7 @@ class FlowQuery:
         for v in protocols:
             low = str(v).lower()
             if low not in FILTER_PROTOCOLS:
-                raise FilterError("bad_protocol", name("--protocol", "proto", v))
+                raise FilterError(FilterMistake.BAD_PROTOCOL, name("--protocol", "proto", v))
             apply("protocol", low)
 
         whitelist: tuple[FilterSpec, ...] = ()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from netpol_tui.core.flowquery import FilterError, FlowQuery
+from netpol_tui.core.problems import FilterMistake
 
 
 def parse_filter_words(text: str, now_ns: int | None = None) -> FlowQuery:
@@ -47,10 +48,10 @@ def parse_filter_words(text: str, now_ns: int | None = None) -> FlowQuery:
         k = {"namespace": "ns", "protocol": "proto", "drop-reason": "reason", "dir": "direction"}.get(k, k)
         if sep and k in buckets:
             if not value:
-                raise FilterError("empty_value", word)
+                raise FilterError(FilterMistake.EMPTY_VALUE, word)
             buckets[k].append(value)
         elif sep and k.isidentifier() and k.isalpha() and not _looks_like_value(word):
-            raise FilterError("unknown_key", word)
+            raise FilterError(FilterMistake.UNKNOWN_KEY, word)
         else:
             free.append(word)
     since = buckets["since"][-1] if buckets["since"] else None

@@ -73,6 +73,23 @@ class ProblemCode(StrEnum):
     CILIUM_REQUIRES_IGNORED = "cilium_requires_ignored"
 
 
+class FilterMistake(StrEnum):
+    """What is wrong with a filter word or flag the user typed (core.flowquery.FilterError carries it)."""
+
+    UNKNOWN_KEY = "unknown_key"
+    EMPTY_VALUE = "empty_value"
+    BAD_VERDICT = "bad_verdict"
+    BAD_PORT = "bad_port"
+    BAD_IP = "bad_ip"
+    BAD_PROTOCOL = "bad_protocol"
+    BAD_LABEL = "bad_label"
+    BAD_NAMESPACE = "bad_namespace"
+    BAD_POD = "bad_pod"
+    BAD_SINCE = "bad_since"
+    BAD_DIRECTION = "bad_direction"
+    CONFLICT_NAMESPACE = "conflict_namespace"
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Base of every input problem: where it is. `skips_object`: the object named by `obj` was left out."""

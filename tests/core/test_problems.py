@@ -68,3 +68,14 @@ def test_a_list_whose_items_is_not_a_list_says_what_it_found() -> None:
     (problem,) = r.problems
     assert isinstance(problem, P.WrongType) and (problem.want, problem.got) == ("list", "dict")
     assert problem_text(problem) == "PodList, items: expected list, found dict (object skipped)"
+
+
+def test_every_filter_mistake_names_the_word() -> None:
+    from netpol_tui.core.flowquery import FilterError
+    from netpol_tui.core.wording.problems import filter_error
+
+    texts = {m: filter_error(m, "port:x") for m in P.FilterMistake}
+    assert all(t.startswith("port:x") for t in texts.values()) and len(set(texts.values())) == len(texts)
+    err = FilterError(P.FilterMistake.BAD_PORT, "port:x", "not a number")
+    assert err.code is P.FilterMistake.BAD_PORT
+    assert str(err) == "port:x: a port is a number from 1 to 65535 (not a number)"

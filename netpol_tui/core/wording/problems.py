@@ -38,6 +38,7 @@ from netpol_tui.core.problems import (
     EndPortNeedsNumber,
     ExceptEqualsCidr,
     ExceptOutsideCidr,
+    FilterMistake,
     IpBlockWithSelector,
     JsonSyntax,
     KubeForbidden,
@@ -216,26 +217,48 @@ def bad_port_text(text: str) -> str:
     return f"--port {text}: expected PORT or PORT/PROTO with PORT 1-65535 and PROTO TCP, UDP or SCTP"
 
 
-_FILTER_ERRORS: dict[str, str] = {
-    "unknown_key": "{word}: unknown filter word; use pod:, from-pod:, to-pod:, ns:, label:, verdict:, port:, "
-    "proto:, since: or plain text",
-    "empty_value": "{word}: the filter word has no value after the colon",
-    "bad_verdict": "{word}: unknown verdict; use FORWARDED, DROPPED, AUDIT, REDIRECTED, ERROR, TRACED or TRANSLATED",
-    "bad_port": "{word}: a port is a number from 1 to 65535",
-    "bad_ip": "{word}: write an IP address or a CIDR (like 10.0.1.5 or 10.0.0.0/16)",
-    "bad_protocol": "{word}: unknown protocol; use tcp, udp, sctp, icmp, icmpv4, icmpv6, http, dns, kafka, vrrp "
-    "or igmp",
-    "bad_label": "{word}: not a label selector; write KEY=VALUE (several joined by commas, e.g. app=db,tier=backend)",
-    "bad_namespace": "{word}: a namespace is a single name without '/'",
-    "bad_pod": "{word}: write POD, NAMESPACE/POD or NAMESPACE/ (a pod name prefix)",
-    "bad_since": "{word}: not a duration (like 30s, 5m, 2h) or an RFC 3339 time (like 2026-01-01T10:00:00Z)",
-    "bad_direction": "{word}: the traffic direction is INGRESS or EGRESS",
-    "conflict_namespace": "{word} cannot be combined with a namespace filter; write the pod as NAMESPACE/POD",
-}
+def filter_mistake_text(code: FilterMistake, word: str) -> str:
+    """What is wrong with a filter word or flag (`word` names it as the user wrote it)."""
+    match code:
+        case FilterMistake.UNKNOWN_KEY:
+            return (
+                f"{word}: unknown filter word; use pod:, from-pod:, to-pod:, ns:, label:, verdict:, port:, proto:, "
+                "since: or plain text"
+            )
+        case FilterMistake.EMPTY_VALUE:
+            return f"{word}: the filter word has no value after the colon"
+        case FilterMistake.BAD_VERDICT:
+            return f"{word}: unknown verdict; use FORWARDED, DROPPED, AUDIT, REDIRECTED, ERROR, TRACED or TRANSLATED"
+        case FilterMistake.BAD_PORT:
+            return f"{word}: a port is a number from 1 to 65535"
+        case FilterMistake.BAD_IP:
+            return f"{word}: write an IP address or a CIDR (like 10.0.1.5 or 10.0.0.0/16)"
+        case FilterMistake.BAD_PROTOCOL:
+            return (
+                f"{word}: unknown protocol; use tcp, udp, sctp, icmp, icmpv4, icmpv6, http, dns, kafka, vrrp "
+                "or igmp"
+            )
+        case FilterMistake.BAD_LABEL:
+            return (
+                f"{word}: not a label selector; write KEY=VALUE (several joined by commas, e.g. "
+                "app=db,tier=backend)"
+            )
+        case FilterMistake.BAD_NAMESPACE:
+            return f"{word}: a namespace is a single name without '/'"
+        case FilterMistake.BAD_POD:
+            return f"{word}: write POD, NAMESPACE/POD or NAMESPACE/ (a pod name prefix)"
+        case FilterMistake.BAD_SINCE:
+            return (
+                f"{word}: not a duration (like 30s, 5m, 2h) or an RFC 3339 time (like 2026-01-01T10:00:00Z)"
+            )
+        case FilterMistake.BAD_DIRECTION:
+            return f"{word}: the traffic direction is INGRESS or EGRESS"
+        case FilterMistake.CONFLICT_NAMESPACE:
+            return f"{word} cannot be combined with a namespace filter; write the pod as NAMESPACE/POD"
 
 
-def filter_error(code: str, word: str, detail: str = "") -> str:
-    text = _FILTER_ERRORS.get(code, "{word}: invalid filter").format(word=word)
+def filter_error(code: FilterMistake, word: str, detail: str = "") -> str:
+    text = filter_mistake_text(code, word)
     return f"{text} ({detail})" if detail else text
 
 
