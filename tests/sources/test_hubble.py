@@ -72,10 +72,18 @@ def _whitelist(req) -> list[dict]:
             [{"source_pod": ["shop/api"], "destination_pod": ["payments/db"]}],
         ),
         (["-l", "app=db"], [{"source_label": ["k8s:app=db"]}, {"destination_label": ["k8s:app=db"]}]),
-        (
+        (  # --port is either side, as in hubble observe; --to-port the destination only
             ["--verdict", "DROPPED", "--port", "5432", "--protocol", "TCP"],
+            [
+                {"verdict": ["DROPPED"], "source_port": ["5432"], "protocol": ["tcp"]},
+                {"verdict": ["DROPPED"], "destination_port": ["5432"], "protocol": ["tcp"]},
+            ],
+        ),
+        (
+            ["--verdict", "DROPPED", "--to-port", "5432", "--protocol", "TCP"],
             [{"verdict": ["DROPPED"], "destination_port": ["5432"], "protocol": ["tcp"]}],
         ),
+        (["--ip", "10.0.0.0/8"], [{"source_ip": ["10.0.0.0/8"]}, {"destination_ip": ["10.0.0.0/8"]}]),
         (
             ["--pod", "shop/api", "--verdict", "DROPPED", "--verdict", "AUDIT"],
             [
