@@ -34,7 +34,13 @@ FILES = {
     "networkpolicies": "networkpolicies.yaml",
     "ciliumnetworkpolicies": "ciliumnetworkpolicies.yaml",
     "ciliumclusterwidenetworkpolicies": "ciliumclusterwidenetworkpolicies.yaml",
+    "ciliumcidrgroups": "ciliumcidrgroups.yaml",
+    "nodes": "nodes.yaml",
+    "services": "services.yaml",
+    "endpoints": "endpoints.yaml",
+    "ciliumconfig": "ciliumconfig.yaml",  # the ConfigMap kube-system/cilium-config
 }
+CORE_FILES = ("namespaces", "pods", "networkpolicies")  # always written: an empty List says "there were none"
 
 
 def write_snapshot(
@@ -42,7 +48,8 @@ def write_snapshot(
 ) -> dict[str, int]:
     """Write each resource's objects to DIR/<resource>.yaml; returns the count per resource written.
 
-    Core resources are always written (an empty List says "there were none"); Cilium kinds only when present.
+    Namespaces, Pods and NetworkPolicies are always written (an empty List says "there were none"); the Cilium
+    kinds, Nodes, Services, Endpoints and cilium-config only when present.
     Raises OSError when the directory cannot be created or a file cannot be written.
     """
     out = Path(directory)
@@ -50,7 +57,7 @@ def write_snapshot(
     counts: dict[str, int] = {}
     for plural, filename in FILES.items():
         items = list(objects.get(plural) or [])
-        if not items and plural.startswith("cilium"):
+        if not items and plural not in CORE_FILES:
             path = out / filename
             if path.exists():  # a previous snapshot's file would bring back policies that are gone
                 path.unlink()

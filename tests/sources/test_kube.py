@@ -83,7 +83,15 @@ def test_watch_relabel_add_policy_delete_pod(tmp_path):
             srv.delete("pods", "prod", "db-0")
             snap = run.snapshot(lambda s: "prod/db-0" not in s.pods)
             assert sorted(snap.pods) == ["kube-system/coredns-1", "prod/api-7d9f8-abcde"]
-            assert srv.list_calls == {"namespaces": 1, "pods": 1, "networkpolicies": 1}
+            assert srv.list_calls == {
+                "namespaces": 1,
+                "pods": 1,
+                "networkpolicies": 1,
+                "nodes": 1,
+                "services": 1,
+                "endpoints": 1,
+                "configmaps": 1,
+            }
 
 
 def test_a_bad_object_is_a_problem_and_the_rest_loads(tmp_path):
@@ -142,7 +150,15 @@ def test_dropped_watch_reconnects_from_its_resource_version(tmp_path):
             run.status("watching", "pods")
             assert srv.watch_starts >= starts + 3
             # resumed from the resourceVersion: no relist needed
-            assert srv.list_calls == {"namespaces": 1, "pods": 1, "networkpolicies": 1}
+            assert srv.list_calls == {
+                "namespaces": 1,
+                "pods": 1,
+                "networkpolicies": 1,
+                "nodes": 1,
+                "services": 1,
+                "endpoints": 1,
+                "configmaps": 1,
+            }
 
 
 def test_bookmarks_advance_the_resource_version(tmp_path):

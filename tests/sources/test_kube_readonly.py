@@ -96,3 +96,18 @@ def test_rbac_file_grants_what_the_source_reads_and_nothing_that_writes():
         (g, r, v) for (g, r), verbs in grants.items() for v in verbs if v not in ("get", "list", "watch")
     }
     assert writes == {("", "pods/portforward", "create")}
+    # ConfigMaps: kube-system/cilium-config only (a Role with resourceNames), never every ConfigMap
+    cm_rules = [
+        (doc, rule)
+        for doc in yaml.safe_load_all(text)
+        if doc
+        for rule in doc["rules"]
+        if "configmaps" in rule["resources"]
+    ]
+    assert [(d["kind"], d["metadata"]["namespace"], r["resourceNames"]) for d, r in cm_rules] == [
+        ("Role", "kube-system", ["cilium-config"])
+    ]
+    assert (kube.CILIUM_CONFIG.fixed_namespace, kube.CILIUM_CONFIG.field_selector) == (
+        "kube-system",
+        "metadata.name=cilium-config",
+    )

@@ -53,6 +53,10 @@ KINDS = (
     ("networkpolicies", "NetworkPolicy", "networking.k8s.io", "v1", True),
     ("ciliumnetworkpolicies", "CiliumNetworkPolicy", "cilium.io", "v2", True),
     ("ciliumclusterwidenetworkpolicies", "CiliumClusterwideNetworkPolicy", "cilium.io", "v2", False),
+    ("ciliumcidrgroups", "CiliumCIDRGroup", "cilium.io", "v2", False),
+    ("nodes", "Node", "", "v1", False),
+    ("endpoints", "Endpoints", "", "v1", True),
+    ("configmaps", "ConfigMap", "", "v1", True),
     ("customresourcedefinitions", "CustomResourceDefinition", "apiextensions.k8s.io", "v1", False),
 )
 _BY_KIND = {k[1]: k[0] for k in KINDS}
@@ -74,9 +78,19 @@ class FakeApiServer:
     """Start with `with FakeApiServer() as srv:`; `srv.url` is `http://127.0.0.1:PORT`."""
 
     def __init__(
-        self, *, cilium: bool = False, gone_as_http: bool = False, tokens: Iterable[str] = ()
+        self,
+        *,
+        cilium: bool = False,
+        gone_as_http: bool = False,
+        tokens: Iterable[str] = (),
+        cidr_group_version: str = "v2",
+        cilium_crds: Iterable[str] | None = None,
     ) -> None:
         self.cilium = cilium
+        # cilium.io/v2 in newer Cilium, cilium.io/v2alpha1 before: the one version CiliumCIDRGroups are served at
+        self.cidr_group_version = cidr_group_version
+        # the cilium.io plurals whose CRD is installed (None: all); the others answer 404 like a missing CRD
+        self.cilium_crds = None if cilium_crds is None else set(cilium_crds)
         self.gone_as_http = gone_as_http  # answer a too-old watch with HTTP 410 instead of an ERROR event
         self.tokens = set(tokens)  # when set, other bearer tokens get 401
         self.kinds = {k[0]: _Kind(*k) for k in KINDS}
@@ -278,6 +292,7 @@ class FakeApiServer:
         limit = int(query.get("limit") or 0)
         cont = query.get("continue") or ""
         selector = _parse_selector(query.get("labelSelector", ""))
+        fields = _parse_selector(query.get("fieldSelector", ""))
         with self.cond:
             self.list_calls[kind.plural] = self.list_calls.get(kind.plural, 0) + 1
             if cont:
@@ -291,7 +306,9 @@ class FakeApiServer:
                 items = [
                     body
                     for (ns, _), (obj, body) in sorted(kind.objects.items())
-                    if (not namespace or ns == namespace) and _matches(obj, selector)
+                    if (not namespace or ns == namespace)
+                    and _matches(obj, selector)
+                    and _matches_fields(obj, fields)
                 ]
                 rv, offset, token = self.rv, 0, str(next(self._ids))
                 self._snapshots[token] = (rv, items)
@@ -319,9 +336,15 @@ class FakeApiServer:
             },
         ]
         if self.cilium:
-            groups.append(
-                {"name": "cilium.io", "versions": [{"groupVersion": "cilium.io/v2", "version": "v2"}]}
-            )
+            versions = [{"groupVersion": "cilium.io/v2", "version": "v2"}]
+            if self.cidr_group_version != "v2":
+                versions.append(
+                    {
+                        "groupVersion": f"cilium.io/{self.cidr_group_version}",
+                        "version": self.cidr_group_version,
+                    }
+                )
+            groups.append({"name": "cilium.io", "versions": versions})
         for g in groups:
             g["preferredVersion"] = g["versions"][0]
         return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
@@ -333,6 +356,15 @@ def _parse_selector(text: str) -> dict[str, str]:
         k, _, v = part.partition("=")
         out[k.strip()] = v.strip().lstrip("=")
     return out
+
+
+def _matches_fields(obj: Mapping[str, Any], fields: Mapping[str, str]) -> bool:
+    """fieldSelector: metadata.name / metadata.namespace equality (what the kube source sends)."""
+    meta = obj.get("metadata") or {}
+    for key, value in fields.items():
+        if key in ("metadata.name", "metadata.namespace") and meta.get(key.split(".")[1], "") != value:
+            return False
+    return True
 
 
 def _matches(obj: Mapping[str, Any], selector: Mapping[str, str]) -> bool:
@@ -408,11 +440,15 @@ class _Handler(BaseHTTPRequestHandler):
             name = rest2[0]
             sub = rest2[1] if len(rest2) > 1 else ""
         kind = srv.kinds.get(plural)
+        served_version = kind.version if kind is not None else ""
+        if plural == "ciliumcidrgroups":
+            served_version = srv.cidr_group_version
         if (
             kind is None
             or kind.group != group
-            or kind.version != version
+            or served_version != version
             or (kind.group == "cilium.io" and not srv.cilium)
+            or (kind.group == "cilium.io" and srv.cilium_crds is not None and plural not in srv.cilium_crds)
         ):
             return self._send_json(
                 404, status_body(404, "NotFound", "the server could not find the requested resource")
@@ -455,6 +491,7 @@ class _Handler(BaseHTTPRequestHandler):
         srv = self.srv
         timeout = float(query.get("timeoutSeconds") or 1800)
         bookmarks = query.get("allowWatchBookmarks") in ("true", "1")
+        fields = _parse_selector(query.get("fieldSelector", ""))
         deadline = time.monotonic() + timeout
         with srv.cond:
             start_rv = int(query.get("resourceVersion") or srv.rv)
@@ -495,7 +532,10 @@ class _Handler(BaseHTTPRequestHandler):
                     else:
                         cut = False
                         batch = [
-                            line for _, ns, _, line in kind.log[pos:] if not namespace or ns == namespace
+                            line
+                            for _, ns, _, line in kind.log[pos:]
+                            if (not namespace or ns == namespace)
+                            and (not fields or _matches_fields(json.loads(line)["object"], fields))
                         ]
                         pos = len(kind.log)
                     expired = srv._expire_generation != expire_generation
@@ -781,3 +821,58 @@ def service(
     if selector is not None:
         spec["selector"] = dict(selector)
     return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": ns}, "spec": spec}
+
+
+def node(name: str, internal_ip: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": dict(labels or {"kubernetes.io/hostname": name})},
+        "spec": {"podCIDR": "10.0.0.0/24"},
+        "status": {
+            "addresses": [
+                {"type": "InternalIP", "address": internal_ip},
+                {"type": "Hostname", "address": name},
+            ],
+            "capacity": {"cpu": "4"},
+        },
+    }
+
+
+def endpoints(ns: str, name: str, ips: list[str], port: int = 443) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": {"name": name, "namespace": ns},
+        "subsets": [{"addresses": [{"ip": ip} for ip in ips], "ports": [{"port": port, "protocol": "TCP"}]}],
+    }
+
+
+def config_map(ns: str, name: str, data: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": ns},
+        "data": dict(data),
+    }
+
+
+def cidr_group(name: str, cidrs: list[str], version: str = "v2") -> dict[str, Any]:
+    return {
+        "apiVersion": f"cilium.io/{version}",
+        "kind": "CiliumCIDRGroup",
+        "metadata": {"name": name, "labels": {"team": "net"}},
+        "spec": {"externalCIDRs": list(cidrs)},
+    }
+
+
+def cilium_objects() -> list[dict[str, Any]]:
+    """A small Cilium cluster's extra objects: two nodes, the apiserver endpoints, cilium-config, a CIDR group."""
+    return [
+        node("node-a", "192.168.1.10"),
+        node("node-b", "192.168.1.11"),
+        service("default", "kubernetes", None, [{"port": 443, "targetPort": 6443, "protocol": "TCP"}]),
+        endpoints("default", "kubernetes", ["192.168.1.10"], 6443),
+        config_map("kube-system", "cilium-config", {"cluster-name": "shop", "enable-policy": "default"}),
+        config_map("kube-system", "other-config", {"x": "y"}),
+    ]

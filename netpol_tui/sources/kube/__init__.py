@@ -13,11 +13,19 @@ from __future__ import annotations
 
 from netpol_tui.sources.kube.config import Connection, connect, describe_error
 from netpol_tui.sources.kube.errors import KubeError
-from netpol_tui.sources.kube.resources import CILIUM_GROUP, CILIUM_RESOURCES, CORE_RESOURCES, Resource, slim
+from netpol_tui.sources.kube.resources import (
+    CILIUM_CONFIG,
+    CILIUM_GROUP,
+    CILIUM_RESOURCES,
+    CORE_RESOURCES,
+    Resource,
+    slim,
+)
 from netpol_tui.sources.kube.source import ORIGIN, Event, KubeSource, list_snapshot
 
 __all__ = [
     "CILIUM_GROUP",
+    "CILIUM_CONFIG",
     "CILIUM_RESOURCES",
     "CORE_RESOURCES",
     "ORIGIN",

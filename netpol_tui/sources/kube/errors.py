@@ -82,6 +82,11 @@ def stopped() -> str:
     return "stopped watching the Kubernetes API"
 
 
+def not_served(resource: str) -> str:
+    """A resource the API server does not serve (404 / no such API group): skipped, said once."""
+    return f"{resource} is not served by this API server: skipped"
+
+
 def not_evaluated(not_evaluated: tuple[tuple[str, int], ...]) -> str:
     """E.g. "3 CiliumNetworkPolicy objects are not evaluated: ..." ("" when there are none)."""
     if not not_evaluated:

@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from netpol_tui.core.cilium.objects import CiliumObjects
 from netpol_tui.core.cluster import ClusterSnapshot, Coverage
 from netpol_tui.core.manifests import parse_objects
 from netpol_tui.core.model import KubePhase, KubeStatus, Origin
@@ -38,20 +39,51 @@ from netpol_tui.sources.kube import errors as text
 from netpol_tui.sources.kube.config import Connection, connect, describe_error
 from netpol_tui.sources.kube.errors import KubeError
 from netpol_tui.sources.kube.resources import (
+    CILIUM_CONFIG,
     CILIUM_GROUP,
     CILIUM_NETWORK_POLICIES,
     CILIUM_RESOURCES,
     CORE_RESOURCES,
+    ENDPOINTS,
+    KUBERNETES_ENDPOINTS,
     NAMESPACES,
     NETWORK_POLICIES,
+    NODES,
     PODS,
+    SERVICES,
     Resource,
     _key,
     _rv,
     slim,
+    store_name,
 )
 
 ORIGIN = Origin("kube-api")
+CILIUM_KINDS = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy")
+_PLAIN = (NAMESPACES, PODS, NETWORK_POLICIES)  # the resources whose models are not Cilium objects
+# ClusterSnapshot takes the Cilium objects (`cilium=`) once the core carries them
+CILIUM_IN_SNAPSHOT = "cilium" in getattr(ClusterSnapshot, "__slots__", ())
+
+
+def parse_one(obj: Mapping[str, Any]) -> tuple[Any, list[Problem]]:
+    """One object through the core's parser: its model (None when left out) and its problems and notes."""
+    result = parse_objects([obj], ORIGIN)
+    model = (result.namespaces or result.pods or result.policies or [None])[0]
+    problems = list(result.problems)
+    if model is not None:
+        return model, problems
+    found = getattr(result, "cilium", None)
+    if not isinstance(found, CiliumObjects):  # the core's manifests parser does not route Cilium kinds yet
+        found = CiliumObjects()
+        if found.parse(obj, ORIGIN):
+            problems += found.problems
+    problems += [n for n in found.notes if n not in problems]
+    if found.config is not None:
+        return found.config, problems
+    for group in (found.policies, found.groups, found.nodes, found.services, found.endpoints):
+        if group:
+            return group[0], problems
+    return None, problems
 
 
 class _Forbidden(Exception):
@@ -77,6 +109,7 @@ class _Reflector:
     def __init__(self, source: KubeSource, res: Resource) -> None:
         self.source = source
         self.res = res
+        self.version = res.version  # the version served (a fallback after a 404 on the preferred one)
         self.raw: dict[str, dict[str, Any]] = {}
         self.parsed: dict[str, Any] = {}  # key -> Namespace / Pod / NetworkPolicy
         self.problems: dict[str, list[Problem]] = {}
@@ -84,13 +117,21 @@ class _Reflector:
         self.synced = False  # first list done (or given up: forbidden / missing)
         self.forbidden_verb = ""  # "list"/"watch" while RBAC refuses us
         self.missing = False
+        self.noted_missing = False  # the one-line note about a resource not served was given
         self.backoff = source.new_backoff()  # the one retry policy (sources/backoff.py)
         self.recovering = False  # a failure was reported: say "watching" again once a watch starts
         self.thread: threading.Thread | None = None
 
     @property
     def namespace(self) -> str:
+        if self.res.fixed_namespace:
+            return self.res.fixed_namespace
         return self.source.namespace if self.res.namespaced else ""
+
+    @property
+    def name(self) -> str:
+        """The resource as a person names it: `ciliumnetworkpolicies.cilium.io`, `pods`."""
+        return f"{self.res.plural}.{self.res.group}" if self.res.group else self.res.plural
 
     # --- API calls -----------------------------------------------------------------------------------------
     def _call(self, **kwargs: Any) -> Any:
@@ -101,22 +142,40 @@ class _Reflector:
         ns = self.namespace
         kwargs["_preload_content"] = False
         res = self.res
+        if res.field_selector:
+            kwargs["field_selector"] = res.field_selector
         if res is NAMESPACES:
             return client.CoreV1Api(api).list_namespace(**kwargs)
-        if res is PODS:
-            core = client.CoreV1Api(api)
-            return (
-                core.list_namespaced_pod(ns, **kwargs) if ns else core.list_pod_for_all_namespaces(**kwargs)
-            )
+        if res is NODES:
+            return client.CoreV1Api(api).list_node(**kwargs)
         if res is NETWORK_POLICIES:
             net = client.NetworkingV1Api(api)
             if ns:
                 return net.list_namespaced_network_policy(ns, **kwargs)
             return net.list_network_policy_for_all_namespaces(**kwargs)
+        if not res.group:
+            core = client.CoreV1Api(api)
+            if res is PODS:
+                return (
+                    core.list_namespaced_pod(ns, **kwargs)
+                    if ns
+                    else core.list_pod_for_all_namespaces(**kwargs)
+                )
+            if res is SERVICES:
+                if ns:
+                    return core.list_namespaced_service(ns, **kwargs)
+                return core.list_service_for_all_namespaces(**kwargs)
+            if res in (ENDPOINTS, KUBERNETES_ENDPOINTS):
+                if ns:
+                    return core.list_namespaced_endpoints(ns, **kwargs)
+                return core.list_endpoints_for_all_namespaces(**kwargs)
+            if res is CILIUM_CONFIG:
+                return core.list_namespaced_config_map(ns, **kwargs)
+            raise AssertionError(f"no call for {res.plural}")
         custom = client.CustomObjectsApi(api)
         if ns:
-            return custom.list_namespaced_custom_object(res.group, res.version, ns, res.plural, **kwargs)
-        return custom.list_cluster_custom_object(res.group, res.version, res.plural, **kwargs)
+            return custom.list_namespaced_custom_object(res.group, self.version, ns, res.plural, **kwargs)
+        return custom.list_cluster_custom_object(res.group, self.version, res.plural, **kwargs)
 
     def _classify(self, exc: BaseException, verb: str) -> BaseException:
         status = getattr(exc, "status", None)
@@ -124,7 +183,7 @@ class _Reflector:
             return _Forbidden(verb)
         if status == 410:
             return _Gone()
-        if status == 404 and self.res.counted_only:
+        if status == 404 and (self.res.optional or self.res.counted_only):
             return _Missing()
         return exc
 
@@ -153,6 +212,8 @@ class _Reflector:
                     # the continue token expired mid-list: start over for a consistent list
                     items, cont, rv, restarted = [], "", "", True
                     continue
+                if isinstance(err, _Missing) and not cont and self._next_version():
+                    continue  # e.g. CiliumCIDRGroup: cilium.io/v2 not served, v2alpha1 is
                 raise err from None
             meta = body.get("metadata") or {}
             if not rv:
@@ -164,17 +225,25 @@ class _Reflector:
         raw: dict[str, dict[str, Any]] = {}
         for item in items:
             if isinstance(item, Mapping):
-                obj = slim(item, self.res)
+                obj = slim(item, self.res, self.version)
                 raw[_key(obj)] = obj
         self._replace(raw)
         self.rv = rv
 
+    def _next_version(self) -> bool:
+        """Switch to the next version to try after a 404; False when none is left (then start over)."""
+        versions = (self.res.version, *self.res.fallback_versions)
+        at = versions.index(self.version)
+        if at + 1 < len(versions):
+            self.version = versions[at + 1]
+            return True
+        self.version = self.res.version
+        return False
+
     def _parse(self, obj: dict[str, Any]) -> tuple[Any, builtins.list[Problem]]:
         if self.res.counted_only:
             return None, []
-        result = parse_objects([obj], ORIGIN)
-        model = (result.namespaces or result.pods or result.policies or [None])[0]
-        return model, list(result.problems)
+        return parse_one(obj)
 
     def _replace(self, raw: dict[str, dict[str, Any]]) -> None:
         parsed: dict[str, Any] = {}
@@ -201,7 +270,7 @@ class _Reflector:
             self.source._changed()
 
     def apply(self, kind: str, obj: dict[str, Any]) -> None:
-        obj = slim(obj, self.res)
+        obj = slim(obj, self.res, self.version)
         key = _key(obj)
         if kind == "DELETED":
             with self.source._cond:
@@ -285,11 +354,7 @@ class _Reflector:
                 self._set_forbidden(exc.verb)
                 src._stop.wait(src.forbidden_retry)
             except _Missing:
-                with src._cond:
-                    self.raw, self.parsed, self.problems = {}, {}, {}
-                    self.missing = True
-                    self.synced = True
-                    src._changed()
+                self._set_missing()
                 need_list = True
                 src._stop.wait(src.discovery_interval)
             except Exception as exc:
@@ -331,6 +396,17 @@ class _Reflector:
             src._changed()
         if first:
             src._status("forbidden", self.res.plural, self.forbidden_message())
+
+    def _set_missing(self) -> None:
+        src = self.source
+        with src._cond:
+            self.raw, self.parsed, self.problems = {}, {}, {}
+            self.missing = True
+            self.synced = True
+            src._changed()
+        if not self.noted_missing:
+            self.noted_missing = True
+            src._note(text.not_served(self.name))
 
     def forbidden_message(self) -> str:
         return text.forbidden(self.forbidden_verb or "list", self.res.plural, self.res.group, self.namespace)
@@ -412,7 +488,11 @@ class KubeSource:
         self._first_dirty = 0.0
         self._statuses: queue.SimpleQueue[KubeStatus] = queue.SimpleQueue()
         self._responses: set[Any] = set()
-        self._reflectors: dict[str, _Reflector] = {r.plural: _Reflector(self, r) for r in CORE_RESOURCES}
+        resources = list(CORE_RESOURCES)
+        if self.namespace and self.namespace != KUBERNETES_ENDPOINTS.fixed_namespace:
+            resources.append(KUBERNETES_ENDPOINTS)  # the kube-apiserver's addresses, whatever the scope
+        self._reflectors: dict[str, _Reflector] = {store_name(r): _Reflector(self, r) for r in resources}
+        self.notes: list[str] = []  # one-line notes (resources not served), also sent as statuses
         self._cilium_discovered = False
         self._discovery_done = not cilium
         self._revision = 0
@@ -442,6 +522,15 @@ class KubeSource:
         )
         with self._cond:
             self._cond.notify_all()
+
+    def _note(self, message: str) -> None:
+        """A one-line note (a resource this server does not serve, skipped): kept, and a status when live."""
+        with self._cond:
+            if message in self.notes:
+                return
+            self.notes.append(message)
+        if self._started:
+            self._status("synced", CILIUM_GROUP, message)
 
     def _register(self, resp: Any) -> None:
         with self._cond:
@@ -492,9 +581,9 @@ class KubeSource:
         added = []
         with self._cond:
             for res in CILIUM_RESOURCES:
-                if res.plural not in self._reflectors:
-                    self._reflectors[res.plural] = _Reflector(self, res)
-                    added.append(self._reflectors[res.plural])
+                if store_name(res) not in self._reflectors:
+                    self._reflectors[store_name(res)] = _Reflector(self, res)
+                    added.append(self._reflectors[store_name(res)])
             self._cilium_discovered = True
         return added
 
@@ -519,6 +608,8 @@ class KubeSource:
             if found:
                 for refl in self._add_cilium():
                     self._start_thread(refl)
+            else:
+                self._note(text.not_served(f"{CILIUM_GROUP} (no Cilium CRDs)"))
             with self._cond:
                 first = not self._discovery_done
                 self._discovery_done = True
@@ -538,17 +629,23 @@ class KubeSource:
         forbidden: list[str] = []
         problems: list[Problem] = []
         not_evaluated: list[tuple[str, int]] = []
+        cilium = self._cilium_objects()
         for r in refl.values():
             if r.forbidden_verb:
-                forbidden.append(r.res.plural)
+                if r.res.plural not in forbidden:
+                    forbidden.append(r.res.plural)
                 problems.append(r.forbidden_problem())
             for probs in r.problems.values():
                 problems.extend(probs)
             if r.res.counted_only and r.raw:
                 not_evaluated.append((r.res.kind, len(r.raw)))
+        if not CILIUM_IN_SNAPSHOT:  # the core does not take Cilium objects yet: they stay counted
+            counts = [(k, sum(1 for p in cilium.policies if p.kind == k)) for k in sorted(CILIUM_KINDS)]
+            not_evaluated.extend((k, n) for k, n in counts if n)
         self._revision += 1
         context = self.conn.context
         source = f"kube-api {context}" if context else "kube-api in-cluster"
+        extra: dict[str, Any] = {"cilium": cilium} if CILIUM_IN_SNAPSHOT else {}
         snap = ClusterSnapshot(
             refl["namespaces"].parsed.values(),
             refl["pods"].parsed.values(),
@@ -562,9 +659,24 @@ class KubeSource:
             source=source,
             taken_at=time.time(),
             revision=self._revision,
+            **extra,
         )
         self._latest = snap
         return snap
+
+    def _cilium_objects(self) -> CiliumObjects:
+        """The parsed Cilium policies, CIDR groups, Nodes, Services, Endpoints and cilium-config (lock held)."""
+        out = CiliumObjects()
+        for r in self._reflectors.values():
+            if r.res not in _PLAIN:
+                for model in r.parsed.values():
+                    out.add(model)
+        return out
+
+    def cilium_objects(self) -> CiliumObjects:
+        """What `_build` hands the snapshot besides Namespaces, Pods and NetworkPolicies."""
+        with self._cond:
+            return self._cilium_objects()
 
     @property
     def latest(self) -> ClusterSnapshot | None:
@@ -573,16 +685,24 @@ class KubeSource:
     def raw_objects(self) -> dict[str, list[dict[str, Any]]]:
         """The slimmed raw objects per plural resource name, sorted by key (for `snapshot`)."""
         with self._cond:
-            return {
-                p: [r.raw[k] for k in sorted(r.raw)] for p, r in self._reflectors.items() if not r.missing
-            }
+            out: dict[str, list[dict[str, Any]]] = {}
+            for name, r in self._reflectors.items():
+                if r.missing:
+                    continue
+                if r.res is KUBERNETES_ENDPOINTS:  # saved with the other Endpoints
+                    name = store_name(ENDPOINTS)
+                out.setdefault(name, []).extend(r.raw[k] for k in sorted(r.raw))
+            return out
 
     # --- one-shot --------------------------------------------------------------------------------------------
     def list_once(self) -> ClusterSnapshot:
         """List everything once (no watch). Raises KubeError when the API cannot be used at all."""
         try:
-            if self.cilium and self.discover_cilium():
-                self._add_cilium()
+            if self.cilium:
+                if self.discover_cilium():
+                    self._add_cilium()
+                else:
+                    self._note(text.not_served(f"{CILIUM_GROUP} (no Cilium CRDs)"))
             self._discovery_done = True
             for r in list(self._reflectors.values()):
                 try:
@@ -590,8 +710,7 @@ class KubeSource:
                 except _Forbidden:
                     r._set_forbidden("list")
                 except _Missing:
-                    r.missing = True
-                    r.synced = True
+                    r._set_missing()
         except KubeError:
             raise
         except Exception as exc:
