@@ -15,7 +15,7 @@ from netpol_tui.core import wording, yamlout
 from netpol_tui.core.aggregate import DropGroup, workload_key
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import Verdict
-from netpol_tui.core.explain import Explanation
+from netpol_tui.core.explain import Case, Explanation
 from netpol_tui.core.findings import DnsEgress
 from netpol_tui.core.model import Endpoint, Flow
 from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy
@@ -135,10 +135,14 @@ def explanation_renderable(expl: Explanation, header: list[Text] | None = None) 
     parts: list[Any] = list(header or [])
     denied = not v.allowed
     head = Text()
-    head.append(
-        f" {wording.verdict_heading(v.allowed)} ",
-        style="bold white on #d70000" if denied else "bold black on #5fd75f",
-    )
+    if v.allowed and expl.flow is not None and expl.flow.verdict in ("DROPPED", "ERROR"):
+        # dropped, but not by the policies (no backend, auth, ...): a green ALLOWED would read as "it went through"
+        head.append(f" {strings.POLICIES_ALLOW_BADGE} ", style="bold black on #ffd75f")
+    else:
+        head.append(
+            f" {wording.verdict_heading(v.allowed)} ",
+            style="bold white on #d70000" if denied else "bold black on #5fd75f",
+        )
     head.append("  ")
     head.append(wording.tui_explanation_headline(expl), style="bold")
     parts.append(head)
@@ -189,17 +193,15 @@ def fix_renderable(expl: Explanation | None) -> RenderableType:
     if expl is None:
         return Text("")
     if not expl.fixes:
+        if expl.case in (Case.EXPLICIT_DENY, Case.NOT_POLICY, Case.AUTH_REQUIRED):
+            return Text(strings.no_fix_see_explanation(), style="dim")  # the pane is right of the explanation
         text = wording.no_fix_text(expl) or ""
         return Text(text, style="dim")
     parts: list[Any] = [Text(strings.fixes_header(len(expl.fixes)), style="dim")]
     for fix in expl.fixes:
         parts.append(Text(wording.fix_heading(fix), style="bold cyan"))
-        warn = fix.opens_other_pairs > 0
-        parts.append(
-            Text(
-                wording.tui_opens_other_pairs(fix.opens_other_pairs), style="bold yellow" if warn else "green"
-            )
-        )
+        if fix.opens_other_pairs > 0:  # (the heading already says when it opens nothing else)
+            parts.append(Text(wording.tui_opens_other_pairs(fix.opens_other_pairs), style="bold yellow"))
         parts.append(WrappedYaml(fix.yaml))
         parts.append(Text(""))
     dns = dns_alternative(expl)

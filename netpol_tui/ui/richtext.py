@@ -18,7 +18,12 @@ def verdict_renderable(verdict: Verdict, notes: list[str] | None = None) -> Grou
         f" {wording.verdict_heading(verdict.allowed)} ",
         style="bold white on green" if verdict.allowed else "bold white on red",
     )
-    heading.append("  " + wording.verdict_summary(verdict))
+    summary = wording.verdict_summary(verdict)
+    # the badge already says the verdict: the sentence goes on without repeating it (" DENIED   Denied: ...")
+    word, sep, rest = summary.partition(": ")
+    if sep and word.upper() == wording.verdict_heading(verdict.allowed):
+        summary = rest
+    heading.append("  " + summary)
     lines.append(heading)
     for side in (verdict.egress, verdict.ingress):
         lines.append(Text(""))

@@ -266,6 +266,13 @@ def fixes_header(count: int) -> str:
 CLOSEST_RULE = "Closest rule: "
 
 
+POLICIES_ALLOW_BADGE = "POLICIES ALLOW"  # the badge of a flow Hubble dropped for another reason than policy
+
+
+def no_fix_see_explanation() -> str:
+    return "No NetworkPolicy fix: the explanation (left) says why."
+
+
 HUBBLE_SAW = "Hubble: "
 
 

@@ -476,3 +476,44 @@ async def test_a_syn_ack_is_not_a_new_drop_group():
         row = table._row(table.groups.index(replies[0]), table.scrollable_content_region.width, False).text
         assert "↩8080/TCP" in row  # marked as replies from the server's port, not a connection to port 51000
         assert "51000" not in row
+
+
+# ---- point 8: wording ------------------------------------------------------------------------------------------------
+def test_trace_heading_does_not_repeat_the_verdict():
+    from rich.console import Console
+
+    from netpol_tui.cli.app_factory import demo_flows
+    from netpol_tui.core.explain import explain_flow
+    from netpol_tui.demo import demo_snapshot
+    from netpol_tui.ui.richtext import explanation_renderable as trace_renderable
+
+    flow = next(f for f in demo_flows(N) if f.verdict == "DROPPED" and f.destination_port == 8080)
+    expl = explain_flow(flow, demo_snapshot())
+    console = Console(width=200, record=True, color_system=None)
+    with console.capture() as cap:
+        console.print(trace_renderable(expl))
+    first = cap.get().splitlines()[0]
+    assert first.startswith(" DENIED   shop/frontend"), first
+    assert "Denied:" not in first
+
+
+async def test_pane_wording():
+    app, _ = build_app(120)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app, 120)
+        # "opens nothing else" once
+        await _select_row(pilot, app, 0)
+        idx = next(
+            i for i, f in enumerate(app.main.view) if f.verdict == "DROPPED" and f.destination_port == 53
+        )
+        await _select_row(pilot, app, idx)
+        fix = " ".join(app.main.query_one("#fix").text.lower().split())
+        assert fix.count("opens nothing else") == 1, fix
+        # a flow dropped for another reason than policy: no green ALLOWED badge, no "see above"
+        idx = next(i for i, f in enumerate(app.main.view) if f.drop_reason == "SERVICE_BACKEND_NOT_FOUND")
+        await _select_row(pilot, app, idx)
+        text = app.main.query_one("#explanation").text
+        assert not text.lstrip().startswith("ALLOWED"), text[:80]
+        assert text.lstrip().startswith("POLICIES ALLOW")
+        fix = app.main.query_one("#fix").text
+        assert "see above" not in fix and "(left)" in fix

@@ -293,6 +293,7 @@ class MainScreen(Screen[None]):
             self.unseen += len(flows)
         table.data_changed(self.view.first_seq - before)
         self._update_hint()
+        self._update_following()
 
     def _rebuild_view(self) -> None:
         q = self.local_query
@@ -475,6 +476,7 @@ class MainScreen(Screen[None]):
     def watch_selection(self) -> None:
         self.selection_hidden = False
         self._update_hint()
+        self._update_following()
         self._show_selection()
 
     def _show_selection(self) -> None:
