@@ -113,7 +113,7 @@ def flow_block(flow: Flow, expl: Explanation) -> dict[str, Any]:
     block: dict[str, Any] = {
         "source": flow.source.key or expl.verdict.source.key,
         "destination": flow.destination.key or expl.verdict.destination.key,
-        "port": flow.destination_port,
+        "port": flow.destination_port if flow.destination_port is not None else 0,  # 0: not reported
         "protocol": flow.protocol or None,
         "observed_verdict": flow.verdict,
         "drop_reason": flow.drop_reason or None,

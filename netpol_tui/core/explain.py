@@ -43,6 +43,7 @@ from netpol_tui.core.findings import (
     NamespaceScope,
     NotEvaluatedPolicies,
     PodNotInSnapshot,
+    PortUnknown,
     ReplyFlow,
     ServicePortUsed,
 )
@@ -96,6 +97,7 @@ INGRESS_CONTROLLER_NAMES = {
     "skipper-ingress",
 }
 DNS_PORT = 53
+PORT_PROTOCOLS = ("TCP", "UDP", "SCTP")  # the protocols whose flows carry a port
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,18 +178,25 @@ def explain_flow(flow: Flow, snapshot: ClusterSnapshot, *, with_fixes: bool = Tr
         # a reply: policies are stateful, the connection to explain is the one it answers
         src_ep, dst_ep = dst_ep, src_ep
         port = flow.source_port
+    protocol = flow.protocol or ""
+    # not reported (jsonpb leaves a 0 out): evaluated as port 0, which no numbered port matches (a rule with a
+    # protocol only still does); no fix is offered, as any port-specific fix would be a guess and a fix without
+    # a port restriction opens every port
+    port_unknown = port is None and protocol in PORT_PROTOCOLS
     if port is None:
-        port = 0  # not reported: no numbered port matches it (a rule with a protocol only still does)
+        port = 0
     src = subject_for_endpoint(src_ep, snapshot)
     dst = subject_for_endpoint(dst_ep, snapshot)
-    protocol = flow.protocol or ""
     verdict = snapshot.evaluator.evaluate(src, dst, port, protocol)
     case = _case(flow, verdict)
     hubble_dir = {"INGRESS": INGRESS, "EGRESS": EGRESS}.get(flow.traffic_direction)
     findings = _findings(verdict, snapshot, flow, case, hubble_dir)
+    if port_unknown:
+        findings.insert(0, PortUnknown(protocol))
     fixes: tuple[Fix, ...] = ()
     if (
         with_fixes
+        and not port_unknown
         and case in (Case.POLICY_DROP, Case.AUDIT, Case.FORWARDED_BUT_DENIED)
         and not verdict.allowed
     ):

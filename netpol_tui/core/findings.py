@@ -32,6 +32,7 @@ class FindingCode(StrEnum):
     SERVICE_PORT_USED = "service_port_used"
     NAMESPACE_LABEL_MISSING = "namespace_label_missing"
     AND_OR_MISTAKE = "and_or_mistake"
+    PORT_UNKNOWN = "port_unknown"
 
 
 class Cause(StrEnum):
@@ -128,6 +129,14 @@ class DirectionDiffers(Finding):
 @dataclass(frozen=True, slots=True)
 class ReplyFlow(Finding):
     code: ClassVar[FindingCode] = FindingCode.REPLY_FLOW
+
+
+@dataclass(frozen=True, slots=True)
+class PortUnknown(Finding):
+    """The flow carries no destination port (jsonpb leaves out a 0): evaluated as port 0, and no fix offered."""
+
+    code: ClassVar[FindingCode] = FindingCode.PORT_UNKNOWN
+    protocol: str
 
 
 # --- the field's known traps ----------------------------------------------------------------------------------

@@ -332,6 +332,10 @@ def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
     """One verified fix per denying side (empty when allowed, or when no policy change can allow it)."""
     if verdict.allowed:
         return []
+    if verdict.port == 0 and verdict.protocol in ("TCP", "UDP", "SCTP"):
+        # the port is unknown (not reported): a port-specific fix would be a guess, and one without a port
+        # restriction would open every port — no fix (a policy port must be 1-65535 anyway)
+        return []
     proposals: list[tuple[DirectionResult, FixAction, dict[str, Any], NetworkPolicy]] = []
     pending: dict[str, dict[str, Any]] = {}
     for side in verdict.denying:

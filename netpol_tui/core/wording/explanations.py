@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from netpol_tui.core.aggregate import DropGroup
 from netpol_tui.core.explain import Case, Explanation
+from netpol_tui.core.findings import PortUnknown
 from netpol_tui.core.model import EndpointKind
 from netpol_tui.core.subject import Subject
 from netpol_tui.core.suggest import Fix, FixAction
@@ -34,11 +35,13 @@ def explanation_summary(expl: Explanation, *, with_closest: bool = True) -> str:
     """
     v = expl.verdict
     case = expl.case
-    conn = f"{endpoint_text(v.source)} → {endpoint_text(v.destination)} {v.port}/{v.protocol}"
+    unknown = any(isinstance(f, PortUnknown) for f in expl.findings)
+    port = f"(port not reported, 0 in JSON)/{v.protocol}" if unknown else f"{v.port}/{v.protocol}"
+    conn = f"{endpoint_text(v.source)} → {endpoint_text(v.destination)} {port}"
     if case == Case.NOT_POLICY:
         # Hubble's identity for an address it did not translate (a ClusterIP without backends) is `world`:
         # do not call a Service address "outside the cluster"
-        conn = f"{v.source.key} → {v.destination.key} {v.port}/{v.protocol}"
+        conn = f"{v.source.key} → {v.destination.key} {port}"
     if case == Case.EXPLICIT_DENY:
         return f"{conn}: dropped by an explicit deny policy; an allow rule cannot override it."
     if case == Case.NOT_POLICY:
@@ -110,7 +113,8 @@ def explain_report_heading(flows: int, drops: int, groups: int, errors: int, los
 
 
 def group_line(group: DropGroup) -> str:
-    return f"{group.count:>7} × {group.source} → {group.destination} {group.port}/{group.protocol}"
+    port = "?" if group.port is None else group.port  # not reported
+    return f"{group.count:>7} × {group.source} → {group.destination} {port}/{group.protocol}"
 
 
 _AGREEMENT: dict[Case, str] = {

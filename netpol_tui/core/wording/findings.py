@@ -22,6 +22,7 @@ from netpol_tui.core.findings import (
     NamespaceScope,
     NotEvaluatedPolicies,
     PodNotInSnapshot,
+    PortUnknown,
     ReplyFlow,
     ServicePortUsed,
     Severity,
@@ -185,6 +186,12 @@ def finding_text(f: Finding) -> str:
             )
         case ReplyFlow():
             return "This flow is a reply: the connection it answers was evaluated instead."
+        case PortUnknown(protocol=protocol):
+            return (
+                f"Hubble did not report the {protocol} destination port (0 in the JSON): it was evaluated as a "
+                "port no numbered rule matches, and no fix is offered — a fix for one port would be a guess, "
+                "and one without a port restriction would open every port."
+            )
     raise TypeError(f"no wording for finding {f!r}")
 
 
@@ -202,6 +209,7 @@ FINDING_SEVERITY: dict[FindingCode, Severity] = {
     FindingCode.HUBBLE_DISAGREES_FORWARDED: Severity.CAUTION,
     FindingCode.FORBIDDEN_RESOURCES: Severity.CAUTION,
     FindingCode.NOT_EVALUATED_POLICIES: Severity.CAUTION,
+    FindingCode.PORT_UNKNOWN: Severity.CAUTION,
 }
 
 
