@@ -3,6 +3,7 @@ chrome from ui/strings.py)."""
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from dataclasses import replace
 from typing import Any
@@ -258,6 +259,59 @@ class WrappedYaml:
                 out.append(lead, style="dim")
                 out.append_text(piece)
         yield out
+
+
+METADATA_ADDRESSES = ("169.254.169.254", "fd00:ec2::254")  # the cloud metadata address (IPv4, AWS IPv6)
+
+
+def metadata_opened(manifest: object) -> list[str]:
+    """The metadata addresses a policy manifest allows: an ipBlock `cidr` (or a Cilium `toCIDR`/`toCIDRSet`)
+    covering one without an `except` that takes it out. Conservative: any such block in the manifest counts."""
+    found: list[str] = []
+
+    def covers(cidr: object, excepts: object, addr: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(addr)
+            net = ipaddress.ip_network(str(cidr), strict=False)
+        except ValueError:
+            return False
+        if ip.version != net.version or ip not in net:
+            return False
+        for ex in excepts if isinstance(excepts, list) else []:
+            try:
+                if ip in ipaddress.ip_network(str(ex), strict=False):
+                    return False
+            except ValueError:
+                continue
+        return True
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            blocks: list[tuple[object, object]] = []
+            if "cidr" in node:
+                blocks.append((node["cidr"], node.get("except")))
+            for cidr in node.get("toCIDR", []) if isinstance(node.get("toCIDR"), list) else []:
+                blocks.append((cidr, None))
+            for item in node.values():
+                walk(item)
+            for cidr, excepts in blocks:
+                for addr in METADATA_ADDRESSES:
+                    if addr not in found and covers(cidr, excepts, addr):
+                        found.append(addr)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(manifest)
+    return found
+
+
+def fixes_open_metadata(expl: Explanation | None) -> list[str]:
+    """The metadata addresses the explanation's fixes allow (then `c`/`s` ask before handing them over)."""
+    out: list[str] = []
+    for fix in expl.fixes if expl is not None else ():
+        out += [a for a in metadata_opened(fix.manifest) if a not in out]
+    return out
 
 
 def fix_text(expl: Explanation | None) -> str:

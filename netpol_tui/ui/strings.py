@@ -269,6 +269,25 @@ CLOSEST_RULE = "Closest rule: "
 POLICIES_ALLOW_BADGE = "POLICIES ALLOW"  # the badge of a flow Hubble dropped for another reason than policy
 
 
+CONFIRM_KEYS = "y: yes, I mean it   ·   n or esc: no"
+
+
+METADATA_TITLE = "This fix opens the cloud metadata address"
+
+
+def metadata_question(verb: str, addresses: list[str]) -> str:
+    """Asked before `c`/`s` hand over a fix that allows the cloud metadata address."""
+    return (
+        f"The fix allows {' and '.join(addresses)}: the cloud metadata address hands out the node's "
+        "credentials to any pod that reaches it. Blocking it is usually deliberate.\n\n"
+        f"{verb.capitalize()} this fix anyway?"
+    )
+
+
+def not_handed_over(verb: str) -> str:
+    return f"Nothing to {verb}: the fix that opens the metadata address was not confirmed."
+
+
 def no_fix_see_explanation() -> str:
     return "No NetworkPolicy fix: the explanation (left) says why."
 
@@ -318,6 +337,8 @@ KEYS = {
     "cancel": "Cancel",
     "close": "Close",
     "copy_yaml": "Copy YAML",
+    "yes": "Yes",
+    "no": "No",
 }
 
 

@@ -517,3 +517,66 @@ async def test_pane_wording():
         assert text.lstrip().startswith("POLICIES ALLOW")
         fix = app.main.query_one("#fix").text
         assert "see above" not in fix and "(left)" in fix
+
+
+# ---- point 2: a fix that opens the cloud metadata address takes an explicit yes -----------------------------------
+def test_metadata_opened_reads_ip_blocks_and_their_excepts():
+    from netpol_tui.ui.rendering import metadata_opened
+
+    def egress(block):
+        return {"spec": {"egress": [{"to": [{"ipBlock": block}]}]}}
+
+    assert metadata_opened(egress({"cidr": "169.254.169.254/32"})) == ["169.254.169.254"]
+    assert metadata_opened(egress({"cidr": "0.0.0.0/0"})) == ["169.254.169.254"]
+    assert metadata_opened(egress({"cidr": "0.0.0.0/0", "except": ["169.254.0.0/16"]})) == []
+    assert metadata_opened(egress({"cidr": "::/0"})) == ["fd00:ec2::254"]
+    assert metadata_opened(egress({"cidr": "10.0.0.0/8"})) == []
+    assert metadata_opened({"spec": {"egress": [{"toCIDR": ["169.254.169.254/32"]}]}}) == ["169.254.169.254"]
+
+
+async def test_a_fix_opening_the_metadata_address_is_copied_or_saved_only_after_a_yes(tmp_path):
+    from netpol_tui.ui.screens.confirm_dialog import ConfirmDialog
+
+    app, _ = build_app(N, tmp_path=tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app)
+        idx = next(i for i, f in enumerate(app.main.view) if f.destination.ip == "169.254.169.254")
+        await _select_row(pilot, app, idx)
+        expl = app.main.current_expl
+        assert expl.fixes and "169.254.169.254" in expl.fixes[0].yaml
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert app.clipboard == ""  # nothing handed over by default
+        await pilot.press("n")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
+        assert app.clipboard == ""
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("enter")  # not a yes either
+        assert isinstance(app.screen, ConfirmDialog) and app.clipboard == ""
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
+        assert app.clipboard == expl.fixes[0].yaml
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert list(tmp_path.iterdir()) == []
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
+        assert list(tmp_path.iterdir()) == []
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: len(list(tmp_path.iterdir())) == 1)
+        assert next(tmp_path.iterdir()).read_text() == expl.fixes[0].yaml
+
+
+async def test_a_fix_not_opening_the_metadata_address_is_copied_at_once():
+    app, _ = build_app(N)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app)
+        idx = next(
+            i for i, f in enumerate(app.main.view) if f.verdict == "DROPPED" and f.destination_port == 53
+        )
+        await _select_row(pilot, app, idx)
+        await pilot.press("c")
+        assert app.clipboard == app.main.current_expl.fixes[0].yaml

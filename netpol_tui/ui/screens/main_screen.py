@@ -7,7 +7,7 @@ applied here, on the UI thread; the app (ui/app.py) runs the workers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -45,12 +45,14 @@ from netpol_tui.ui.rendering import (
     explanation_renderable,
     fix_renderable,
     fix_text,
+    fixes_open_metadata,
     group_header,
     pod_renderable,
     policies_involved,
 )
 from netpol_tui.ui.ring import FlowRing, RateSeries, sparkline
 from netpol_tui.ui.scope import Scope
+from netpol_tui.ui.screens.confirm_dialog import ConfirmDialog
 from netpol_tui.ui.screens.filter_dialog import FilterDialog
 from netpol_tui.ui.screens.yaml_dialog import YamlDialog
 from netpol_tui.ui.selection import FlowSelection, GroupSelection, PodSelection, Selection
@@ -630,7 +632,25 @@ class MainScreen(Screen[None]):
         if not text:
             self.notify(strings.nothing_to_copy("copy"), severity="warning")
             return
-        self._copy(text, strings.the_fix())
+        self._after_metadata_check("copy", lambda: self._copy(text, strings.the_fix()))
+
+    def _after_metadata_check(self, verb: str, hand_over: Callable[[], None]) -> None:
+        """Run `hand_over` at once, or, when the fix opens the cloud metadata address, only after an explicit
+        yes in a dialog (never by default)."""
+        opened = fixes_open_metadata(self.current_expl)
+        if not opened:
+            hand_over()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                hand_over()
+            else:
+                self.notify(strings.not_handed_over(verb), severity="warning")
+
+        self.app.push_screen(
+            ConfirmDialog(strings.METADATA_TITLE, strings.metadata_question(verb, opened)), answered
+        )
 
     def _copy(self, text: str, what: str) -> None:
         self.app.copy_to_clipboard(text)
@@ -643,7 +663,7 @@ class MainScreen(Screen[None]):
             self.notify(strings.nothing_to_copy("save"), severity="warning")
             return
         fix = expl.fixes[0]
-        self._save(text, fix.kind, fix.namespace, fix.name)
+        self._after_metadata_check("save", lambda: self._save(text, fix.kind, fix.namespace, fix.name))
 
     def _save(self, text: str, kind: str, namespace: str, name: str) -> None:
         name = fix_file_name(kind, namespace, name)  # one safe name inside save_dir
