@@ -150,7 +150,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("trace", help="one what-if connection, headless")
     p.add_argument("--from", dest="src", required=True, metavar="SRC", help="NAMESPACE/POD or an IP address")
     p.add_argument("--to", dest="dst", required=True, metavar="DST", help="NAMESPACE/POD or an IP address")
-    p.add_argument("--port", required=True, metavar="PORT[/PROTO]", help="e.g. 5432 or 53/UDP")
+    p.add_argument(
+        "--port",
+        required=True,
+        metavar="PORT[/PROTO]",
+        help="e.g. 5432, 53/UDP, or 8/ICMP (PORT is then the ICMP type; ICMPv6 too)",
+    )
+    p.add_argument(
+        "--to-fqdn",
+        dest="to_fqdn",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a DNS name the destination address was resolved from (repeatable; for Cilium toFQDNs rules)",
+    )
     p.add_argument("--json", action="store_true", help="print the JSON result")
     _add_cluster_flags(p, sub=True)
     _add_hubble_flags(p, sub=True)

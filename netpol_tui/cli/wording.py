@@ -150,3 +150,14 @@ def fixes_out_symlink(path: str) -> str:
 
 def fixes_out_cannot_write(directory: str, detail: str) -> str:
     return f"--fixes-out {directory}: cannot write: {detail}"
+
+
+def bad_trace_port(text: str) -> str:
+    return (
+        f"--port {text}: expected PORT or PORT/PROTO with PORT 1-65535 and PROTO TCP, UDP or SCTP, "
+        "or TYPE/ICMP (ICMPv4) or TYPE/ICMPv6 with TYPE 0-255"
+    )
+
+
+def bad_fqdn(text: str) -> str:
+    return f"--to-fqdn {text}: expected a DNS name such as api.example.com (letters, digits, '-', '_', '.')"

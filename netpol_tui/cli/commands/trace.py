@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import re
 import sys
 
 from netpol_tui.cli import cluster_state
@@ -18,16 +19,40 @@ from netpol_tui.core import wording
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.contract import explanation_json
 from netpol_tui.core.evaluate import Subject
+from netpol_tui.core.evaluate_cilium import CiliumEvaluator
 from netpol_tui.core.explain import explain_verdict
+
+# PROTO as written (upper-cased) -> the protocol as the core and Hubble name it; ICMP alone is ICMPv4
+_ICMP = {"ICMP": "ICMPv4", "ICMPV4": "ICMPv4", "ICMPV6": "ICMPv6"}
+_FQDN = re.compile(r"^(?=.{1,254}$)[A-Za-z0-9_][A-Za-z0-9_-]{0,62}(\.[A-Za-z0-9_-]{1,63})*\.?$")
 
 
 def parse_port(text: str) -> tuple[int, str]:
+    """`PORT[/PROTO]` -> (port, protocol): TCP by default; for `TYPE/ICMP` (ICMPv4) and `TYPE/ICMPv6` the number
+    is the ICMP type (0-255) and the protocol is named as Hubble names it."""
     port_text, _, proto = text.partition("/")
     proto = (proto or "TCP").upper()
     number = port_text.isascii() and port_text.isdigit() and len(port_text) <= 5  # not '٨٠', not 10**30
+    icmp = _ICMP.get(proto)
+    if icmp is not None:
+        if not number or not 0 <= int(port_text) <= 255:
+            raise CliError(words.bad_trace_port(text))
+        return int(port_text), icmp
     if not number or not 1 <= int(port_text) <= 65535 or proto not in ("TCP", "UDP", "SCTP"):
-        raise CliError(wording.bad_port_text(text))
+        raise CliError(words.bad_trace_port(text))
     return int(port_text), proto
+
+
+def parse_names(names: list[str]) -> tuple[str, ...]:
+    """`--to-fqdn NAME`s, as Hubble's destination_names carries them (any final dot dropped), each once."""
+    out: list[str] = []
+    for name in names:
+        if not _FQDN.match(name):
+            raise CliError(words.bad_fqdn(name))
+        name = name.rstrip(".")
+        if name not in out:
+            out.append(name)
+    return tuple(out)
 
 
 def resolve_endpoint(snapshot: ClusterSnapshot, flag: str, text: str) -> Subject:
@@ -63,11 +88,16 @@ def coverage_notes(snapshot: ClusterSnapshot) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     port, proto = parse_port(args.port)
+    names = parse_names(list(getattr(args, "to_fqdn", None) or []))
     snapshot = cluster_state.load(args)  # ClusterUnusable / KubeError: one line, exit 2
     report_problems(snapshot)
     src = resolve_endpoint(snapshot, "--from", args.src)
     dst = resolve_endpoint(snapshot, "--to", args.dst)
-    verdict = snapshot.evaluator.evaluate(src, dst, port, proto)
+    evaluator = snapshot.evaluator
+    if isinstance(evaluator, CiliumEvaluator):  # toFQDNs rules judge the destination by its DNS names
+        verdict = evaluator.evaluate(src, dst, port, proto, names=names)
+    else:  # no Cilium policy: names decide nothing (NetworkPolicy has no DNS peers)
+        verdict = evaluator.evaluate(src, dst, port, proto)
     notes = coverage_notes(snapshot)
     expl = explain_verdict(verdict, snapshot)
     if args.json:
