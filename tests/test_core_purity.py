@@ -54,7 +54,8 @@ def test_core_modules_are_discovered() -> None:
         "cluster",
         "evaluate",
         "contract",
-        "render",
+        "problems",
+        "wording.problems",
     ):
         assert f"netpol_tui.core.{expected}" in mods
 
