@@ -123,9 +123,16 @@ def test_cilium_policies_are_counted_on_the_snapshot() -> None:
 @pytest.mark.parametrize(
     "owner, labels, expected",
     [
-        ({"kind": "ReplicaSet", "name": "web-5f7c9d", "controller": True}, {"pod-template-hash": "5f7c9d"},
-         Workload("Deployment", "web")),
-        ({"kind": "ReplicaSet", "name": "standalone", "controller": True}, {}, Workload("ReplicaSet", "standalone")),
+        (
+            {"kind": "ReplicaSet", "name": "web-5f7c9d", "controller": True},
+            {"pod-template-hash": "5f7c9d"},
+            Workload("Deployment", "web"),
+        ),
+        (
+            {"kind": "ReplicaSet", "name": "standalone", "controller": True},
+            {},
+            Workload("ReplicaSet", "standalone"),
+        ),
         ({"kind": "StatefulSet", "name": "db", "controller": True}, {}, Workload("StatefulSet", "db")),
         ({"kind": "DaemonSet", "name": "agent", "controller": True}, {}, Workload("DaemonSet", "agent")),
         ({"kind": "Job", "name": "report-29398560", "controller": True}, {}, Workload("CronJob", "report")),
@@ -148,8 +155,14 @@ def test_pod_ip_fields_and_port_defaults() -> None:
             {
                 "kind": "Pod",
                 "metadata": {"name": "p", "namespace": "n"},
-                "spec": {"containers": [{"name": "c", "ports": [{"containerPort": 53, "protocol": "UDP"},
-                                                                 {"containerPort": 8080}]}]},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "c",
+                            "ports": [{"containerPort": 53, "protocol": "UDP"}, {"containerPort": 8080}],
+                        }
+                    ]
+                },
                 "status": {"podIP": "10.0.0.5"},  # only podIP, no podIPs
             },
             {
@@ -161,7 +174,10 @@ def test_pod_ip_fields_and_port_defaults() -> None:
     )
     assert r.problems == []
     p, q = r.pods
-    assert p.ips == ("10.0.0.5",) and p.ports == (ContainerPort(53, "UDP", ""), ContainerPort(8080, "TCP", ""))
+    assert p.ips == ("10.0.0.5",) and p.ports == (
+        ContainerPort(53, "UDP", ""),
+        ContainerPort(8080, "TCP", ""),
+    )
     assert q.key == "default/q" and q.ips == ("fd00::5", "10.0.0.6")
 
 
@@ -328,14 +344,41 @@ spec:
 BAD_EXPECTED = [
     # (document, code, object, field, words in the sentence)
     (2, "yaml_syntax", "", "", "YAML syntax error"),
-    (3, "wrong_type", "Pod prod/web", "spec.containers[0].ports[0].containerPort", "expected integer, found str"),
-    (4, "bad_operator", "NetworkPolicy prod/bad-operator", "spec.podSelector.matchExpressions[0].operator",
-     "unknown operator 'Equals'"),
-    (5, "values_required", "NetworkPolicy prod/in-without-values",
-     "spec.ingress[0].from[0].podSelector.matchExpressions[0].values", "In needs a non-empty values list"),
-    (6, "bad_cidr", "NetworkPolicy prod/bad-cidr", "spec.egress[0].to[0].ipBlock.cidr", "'10.0.0.300/24' is not a CIDR"),
-    (7, "except_outside_cidr", "NetworkPolicy prod/except-outside", "spec.ingress[0].from[0].ipBlock.except[0]",
-     "except '10.1.0.0/24' is not inside cidr 10.0.0.0/16"),
+    (
+        3,
+        "wrong_type",
+        "Pod prod/web",
+        "spec.containers[0].ports[0].containerPort",
+        "expected integer, found str",
+    ),
+    (
+        4,
+        "bad_operator",
+        "NetworkPolicy prod/bad-operator",
+        "spec.podSelector.matchExpressions[0].operator",
+        "unknown operator 'Equals'",
+    ),
+    (
+        5,
+        "values_required",
+        "NetworkPolicy prod/in-without-values",
+        "spec.ingress[0].from[0].podSelector.matchExpressions[0].values",
+        "In needs a non-empty values list",
+    ),
+    (
+        6,
+        "bad_cidr",
+        "NetworkPolicy prod/bad-cidr",
+        "spec.egress[0].to[0].ipBlock.cidr",
+        "'10.0.0.300/24' is not a CIDR",
+    ),
+    (
+        7,
+        "except_outside_cidr",
+        "NetworkPolicy prod/except-outside",
+        "spec.ingress[0].from[0].ipBlock.except[0]",
+        "except '10.1.0.0/24' is not inside cidr 10.0.0.0/16",
+    ),
 ]
 
 
@@ -367,21 +410,46 @@ def test_bad_input_problems_name_file_document_object_and_field(bad_file: Path) 
 @pytest.mark.parametrize(
     "spec, code, field",
     [
-        ({"podSelector": {"matchExpressions": [{"key": "a", "operator": "NotIn", "values": []}]}},
-         "values_required", "spec.podSelector.matchExpressions[0].values"),
-        ({"podSelector": {"matchExpressions": [{"key": "a", "operator": "Exists", "values": ["x"]}]}},
-         "values_forbidden", "spec.podSelector.matchExpressions[0].values"),
-        ({"podSelector": {}, "ingress": [{"ports": [{"protocol": "ICMP"}]}]}, "bad_protocol",
-         "spec.ingress[0].ports[0].protocol"),
-        ({"podSelector": {}, "ingress": [{"ports": [{"port": 70000}]}]}, "bad_port", "spec.ingress[0].ports[0].port"),
-        ({"podSelector": {}, "ingress": [{"ports": [{"port": "http", "endPort": 90}]}]}, "endport_needs_number",
-         "spec.ingress[0].ports[0].endPort"),
-        ({"podSelector": {}, "ingress": [{"ports": [{"port": 90, "endPort": 80}]}]}, "bad_endport",
-         "spec.ingress[0].ports[0].endPort"),
+        (
+            {"podSelector": {"matchExpressions": [{"key": "a", "operator": "NotIn", "values": []}]}},
+            "values_required",
+            "spec.podSelector.matchExpressions[0].values",
+        ),
+        (
+            {"podSelector": {"matchExpressions": [{"key": "a", "operator": "Exists", "values": ["x"]}]}},
+            "values_forbidden",
+            "spec.podSelector.matchExpressions[0].values",
+        ),
+        (
+            {"podSelector": {}, "ingress": [{"ports": [{"protocol": "ICMP"}]}]},
+            "bad_protocol",
+            "spec.ingress[0].ports[0].protocol",
+        ),
+        (
+            {"podSelector": {}, "ingress": [{"ports": [{"port": 70000}]}]},
+            "bad_port",
+            "spec.ingress[0].ports[0].port",
+        ),
+        (
+            {"podSelector": {}, "ingress": [{"ports": [{"port": "http", "endPort": 90}]}]},
+            "endport_needs_number",
+            "spec.ingress[0].ports[0].endPort",
+        ),
+        (
+            {"podSelector": {}, "ingress": [{"ports": [{"port": 90, "endPort": 80}]}]},
+            "bad_endport",
+            "spec.ingress[0].ports[0].endPort",
+        ),
         ({"podSelector": {}, "policyTypes": ["Inbound"]}, "bad_policy_type", "spec.policyTypes[0]"),
         ({"podSelector": {}, "ingress": [{"from": [{}]}]}, "empty_peer", "spec.ingress[0].from[0]"),
-        ({"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}, "podSelector": {}}]}]},
-         "ipblock_with_selector", "spec.ingress[0].from[0]"),
+        (
+            {
+                "podSelector": {},
+                "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}, "podSelector": {}}]}],
+            },
+            "ipblock_with_selector",
+            "spec.ingress[0].from[0]",
+        ),
         ({"podSelector": {}, "egress": [{"to": {"podSelector": {}}}]}, "wrong_type", "spec.egress[0].to"),
         ({"podSelector": {"matchLabels": {"app": ["a"]}}}, "wrong_type", "spec.podSelector.matchLabels.app"),
     ],
@@ -390,7 +458,11 @@ def test_policy_field_errors(spec, code, field) -> None:
     r = parse_objects(
         [
             {"kind": "NetworkPolicy", "metadata": {"name": "bad", "namespace": "n"}, "spec": spec},
-            {"kind": "NetworkPolicy", "metadata": {"name": "ok", "namespace": "n"}, "spec": {"podSelector": {}}},
+            {
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "ok", "namespace": "n"},
+                "spec": {"podSelector": {}},
+            },
         ],
         Origin("pols.yaml", 4),
     )
@@ -402,8 +474,13 @@ def test_policy_field_errors(spec, code, field) -> None:
 
 def test_host_bits_in_cidr_are_accepted() -> None:
     r = parse_objects(
-        [{"kind": "NetworkPolicy", "metadata": {"name": "p", "namespace": "n"},
-          "spec": {"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.3.7/24"}}]}]}}]
+        [
+            {
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "p", "namespace": "n"},
+                "spec": {"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.3.7/24"}}]}]},
+            }
+        ]
     )
     assert r.problems == []
     assert str(r.policies[0].ingress[0].peers[0].ip_block.network) == "10.0.3.0/24"
@@ -418,7 +495,9 @@ def test_not_an_object_and_no_kind() -> None:
 # Through the CLI
 # ---------------------------------------------------------------------------------------------------------------
 def test_cli_unknown_pod_exits_2_with_one_line(capsys, bad_file: Path) -> None:
-    code = main(["trace", "--cluster", str(bad_file), "--from", "prod/nope", "--to", "prod/db", "--port", "80"])
+    code = main(
+        ["trace", "--cluster", str(bad_file), "--from", "prod/nope", "--to", "prod/db", "--port", "80"]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert "Traceback" not in err
@@ -445,8 +524,20 @@ def test_cli_bad_endpoint_and_bad_port_exit_2(capsys) -> None:
 
 def test_cli_problems_are_printed_and_trace_still_runs(capsys, bad_file: Path) -> None:
     # prod/good: ingress to db only from app=web; api is denied
-    code = main(["trace", "--cluster", str(bad_file), "--from", "prod/api", "--to", "prod/db", "--port", "5432",
-                 "--json"])
+    code = main(
+        [
+            "trace",
+            "--cluster",
+            str(bad_file),
+            "--from",
+            "prod/api",
+            "--to",
+            "prod/db",
+            "--port",
+            "5432",
+            "--json",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 1
     assert json.loads(out)["allowed"] is False

@@ -58,8 +58,16 @@ def test_exit_status(capsys) -> None:
 # The JSON contract (design/cli.md)
 # ---------------------------------------------------------------------------------------------------------------
 CONTRACT_TOP = {"flow", "allowed", "egress", "ingress", "summary", "fixes"}
-CONTRACT_FLOW = {"source", "destination", "port", "protocol", "observed_verdict", "drop_reason",
-                 "traffic_direction", "time"}
+CONTRACT_FLOW = {
+    "source",
+    "destination",
+    "port",
+    "protocol",
+    "observed_verdict",
+    "drop_reason",
+    "traffic_direction",
+    "time",
+}
 CONTRACT_SIDE = {"enforced", "isolated", "allowed", "policies"}
 CONTRACT_POLICY = {"namespace", "name", "kind", "allows", "rules"}
 CONTRACT_RULE = {"index", "allows", "peer", "port"}
@@ -103,8 +111,14 @@ def test_json_denied_at_ingress(capsys) -> None:
     assert code == 1
     check_shape(doc)
     assert doc["flow"] == {
-        "source": API, "destination": DB, "port": 5432, "protocol": "TCP",
-        "observed_verdict": None, "drop_reason": None, "traffic_direction": None, "time": None,
+        "source": API,
+        "destination": DB,
+        "port": 5432,
+        "protocol": "TCP",
+        "observed_verdict": None,
+        "drop_reason": None,
+        "traffic_direction": None,
+        "time": None,
     }
     assert doc["allowed"] is False
     eg, ing = doc["egress"], doc["ingress"]
@@ -112,7 +126,10 @@ def test_json_denied_at_ingress(capsys) -> None:
     assert (ing["enforced"], ing["isolated"], ing["allowed"]) == (True, True, False)
     [pol] = ing["policies"]
     assert {k: pol[k] for k in CONTRACT_POLICY - {"rules"}} == {
-        "namespace": "prod", "name": "db-ingress", "kind": "NetworkPolicy", "allows": False,
+        "namespace": "prod",
+        "name": "db-ingress",
+        "kind": "NetworkPolicy",
+        "allows": False,
     }
     [rule] = pol["rules"]
     assert (rule["index"], rule["allows"], rule["peer"]["ok"], rule["port"]["ok"]) == (0, False, False, True)
@@ -123,7 +140,10 @@ def test_json_denied_at_ingress(capsys) -> None:
     # one fix, on the denying side, that applies as it stands and makes the flow allowed
     [fix] = doc["fixes"]
     assert (fix["side"], fix["kind"], fix["target"], fix["opens_other_pairs"]) == (
-        "ingress", "NetworkPolicy", "prod/db-ingress", 0,
+        "ingress",
+        "NetworkPolicy",
+        "prod/db-ingress",
+        0,
     )
     assert fix["action"] in ("create", "patch")
     fixed = parse_objects([yaml.safe_load(fix["yaml"])])
@@ -150,7 +170,10 @@ def test_json_both_sides_denied(capsys) -> None:
     assert (doc["egress"]["allowed"], doc["ingress"]["allowed"]) == (False, False)
     [pol] = doc["egress"]["policies"]
     assert pol["name"] == "report-egress"
-    assert [(r["index"], r["peer"]["ok"], r["port"]["ok"]) for r in pol["rules"]] == [(0, False, False), (1, True, False)]
+    assert [(r["index"], r["peer"]["ok"], r["port"]["ok"]) for r in pol["rules"]] == [
+        (0, False, False),
+        (1, True, False),
+    ]
     assert sorted(f["side"] for f in doc["fixes"]) == ["egress", "ingress"]
 
 
@@ -208,8 +231,15 @@ GOLDEN_CASES = {
 
 def render_human(monkeypatch, capsys, argv: list[str]) -> tuple[int, str]:
     buf = io.StringIO()
-    console = Console(file=buf, width=120, record=True, no_color=True, color_system=None, force_terminal=False,
-                      legacy_windows=False)
+    console = Console(
+        file=buf,
+        width=120,
+        record=True,
+        no_color=True,
+        color_system=None,
+        force_terminal=False,
+        legacy_windows=False,
+    )
     # trace's report console comes from cli/console.py (wide, unwrapped to a pipe): here a 120-column one
     assert hasattr(report_console_module, "Console"), "cli/console.py builds no Console: update this test"
     monkeypatch.setattr(report_console_module, "Console", lambda *a, **k: console)
@@ -229,7 +259,9 @@ def test_golden_human_output(monkeypatch, capsys, name: str) -> None:
     if REGEN:
         path.write_text(text)
     assert path.exists(), f"{path} missing: run with NETPOL_TUI_REGEN_GOLDEN=1 and review it"
-    assert text == path.read_text(), f"{name}: output differs from {path.name} (regenerate and review the diff)"
+    assert text == path.read_text(), (
+        f"{name}: output differs from {path.name} (regenerate and review the diff)"
+    )
 
 
 def test_golden_names_the_failing_clause(monkeypatch, capsys) -> None:
