@@ -232,12 +232,13 @@ class WrappedYaml:
 
     MARK = "↪ "
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, theme: str = YAML_THEME) -> None:
         self.text = text.rstrip("\n")
+        self.theme = theme
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = max(8, options.max_width)
-        syntax = Syntax(self.text, "yaml", theme=YAML_THEME, background_color="default")
+        syntax = Syntax(self.text, "yaml", theme=self.theme, background_color="default")
         out = Text(no_wrap=True, overflow="crop", end="")
         lines = syntax.highlight(self.text).split("\n", allow_blank=True)
         for n, line in enumerate(lines):

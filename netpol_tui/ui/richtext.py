@@ -63,7 +63,7 @@ def print_verdict(verdict: Verdict, console: Console | None = None, notes: list[
 
 def explanation_renderable(expl: Explanation, notes: list[str] | None = None) -> Group:
     """The verdict, then the findings and the verified fixes with their YAML."""
-    from rich.syntax import Syntax
+    from netpol_tui.ui.rendering import WrappedYaml
 
     parts: list[RenderableType] = [verdict_renderable(expl.verdict, notes)]
     for f in expl.findings:
@@ -77,7 +77,10 @@ def explanation_renderable(expl: Explanation, notes: list[str] | None = None) ->
     for fix in expl.fixes:
         parts.append(Text(""))
         parts.append(Text(wording.fix_heading(fix), style="bold cyan"))
-        parts.append(Syntax(fix.yaml, "yaml", theme="ansi_dark", background_color="default"))
+        parts.append(
+            WrappedYaml(fix.yaml, theme="ansi_dark")
+        )  # a narrow terminal wraps it under ↪, never cuts
+        parts.append(Text(""))
     return Group(*parts)
 
 

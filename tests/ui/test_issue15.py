@@ -580,3 +580,26 @@ async def test_a_fix_not_opening_the_metadata_address_is_copied_at_once():
         await _select_row(pilot, app, idx)
         await pilot.press("c")
         assert app.clipboard == app.main.current_expl.fixes[0].yaml
+
+
+def test_trace_yaml_is_complete_in_a_narrow_terminal():
+    from rich.console import Console
+
+    from netpol_tui.cli.app_factory import demo_flows
+    from netpol_tui.core.explain import explain_flow
+    from netpol_tui.demo import demo_snapshot
+    from netpol_tui.ui.richtext import explanation_renderable as trace_renderable
+
+    flow = next(f for f in demo_flows(N) if f.verdict == "DROPPED" and f.destination_port == 53)
+    expl = explain_flow(flow, demo_snapshot())
+    console = Console(width=40, record=True, color_system=None)
+    with console.capture() as cap:
+        console.print(trace_renderable(expl))
+    lines: list[str] = []
+    for line in cap.get().splitlines():
+        if line.lstrip().startswith("↪ ") and lines:
+            lines[-1] += line.lstrip()[2:]
+        else:
+            lines.append(line.rstrip())
+    for yaml_line in expl.fixes[0].yaml.rstrip("\n").split("\n"):
+        assert yaml_line in lines, yaml_line
