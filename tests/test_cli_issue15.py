@@ -139,7 +139,11 @@ def test_bare_pod_is_in_the_context_namespace(capsys, files, tmp_path: Path, mon
     # with --cluster files: default, and 0 flows comes with a hint naming how the pod was read
     code, out, err = run(capsys, "explain", "--flows", flows, "--cluster", cluster, "--pod", "api", "--json")
     assert code == 0 and out == ""
-    assert "none of the 14 flows read matched" in err and "default/api" in err and "NAMESPACE/api" in err
+    assert (
+        f"none of the {len(demo_objs())} flows read matched" in err
+        and "default/api" in err
+        and "NAMESPACE/api" in err
+    )
 
 
 def test_live_filters_are_sent_to_hubble(capsys, files) -> None:
