@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from netpol_tui.core.model import Origin
+from netpol_tui.core.validation import Fault
 
 
 class ProblemCode(StrEnum):
@@ -41,9 +42,13 @@ class ProblemCode(StrEnum):
     ENDPORT_NEEDS_NUMBER = "endport_needs_number"
     BAD_ENDPORT = "bad_endport"
     BAD_POLICY_TYPE = "bad_policy_type"
+    BAD_PORT_NAME = "bad_port_name"
+    BAD_LABEL_KEY = "bad_label_key"
+    BAD_LABEL_VALUE = "bad_label_value"
     # files
     YAML_SYNTAX = "yaml_syntax"
     JSON_SYNTAX = "json_syntax"
+    YAML_ALIAS_BOMB = "yaml_alias_bomb"
     NO_SUCH_PATH = "no_such_path"
     EMPTY_DIR = "empty_dir"
     UNREADABLE = "unreadable"
@@ -211,6 +216,29 @@ class BadPolicyType(Problem):
     value: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BadPortName(Problem):
+    """A port string the API server rejects (not a number, not a valid IANA service name)."""
+
+    code: ClassVar[ProblemCode] = ProblemCode.BAD_PORT_NAME
+    value: str
+    fault: Fault
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BadLabelKey(Problem):
+    code: ClassVar[ProblemCode] = ProblemCode.BAD_LABEL_KEY
+    value: str
+    fault: Fault
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BadLabelValue(Problem):
+    code: ClassVar[ProblemCode] = ProblemCode.BAD_LABEL_VALUE
+    value: str
+    fault: Fault
+
+
 # --- files ------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True, kw_only=True)
 class YamlSyntax(Problem):
@@ -224,6 +252,15 @@ class JsonSyntax(Problem):
     code: ClassVar[ProblemCode] = ProblemCode.JSON_SYNTAX
     line: int
     message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class YamlAliasBomb(Problem):
+    """A document whose YAML aliases would expand past `limit` extra values: refused whole."""
+
+    code: ClassVar[ProblemCode] = ProblemCode.YAML_ALIAS_BOMB
+    line: int
+    limit: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

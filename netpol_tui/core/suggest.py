@@ -182,22 +182,9 @@ def _candidate(
                 spec = updated["spec"]
                 spec[key] = [*(spec.get(key) or []), rule]
                 return FixAction.PATCH, updated, existing.name
-            updated = copy.deepcopy(existing.raw)
-            for drop in ("status",):
-                updated.pop(drop, None)
-            meta = updated.setdefault("metadata", {})
-            for noisy in ("managedFields", "resourceVersion", "uid", "generation", "creationTimestamp"):
-                meta.pop(noisy, None)
-            annotations = meta.get("annotations") or {}
-            annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
-            if annotations:
-                meta["annotations"] = annotations
-            else:
-                meta.pop("annotations", None)
-            spec = updated.setdefault("spec", {})
-            spec.setdefault("podSelector", {})
-            rules = spec.get(key) or []
-            spec[key] = [*rules, rule]
+            updated = patch_base(existing)
+            spec = updated["spec"]
+            spec[key] = [*(spec.get(key) or []), rule]
             return FixAction.PATCH, updated, existing.name
     other = verdict.source if side.direction == INGRESS else verdict.destination
     me_name, other_name = short_name(me), short_name(other)
@@ -230,6 +217,34 @@ def _candidate(
         metadata["name"] = _dns_name(f"{base[:58]}-{n}")
         n += 1
     return FixAction.CREATE, manifest, str(metadata["name"])
+
+
+_SPEC_KEYS = ("podSelector", "policyTypes", "ingress", "egress")
+
+
+def patch_base(policy: NetworkPolicy) -> dict[str, Any]:
+    """The policy as a patch carries it (cli.md): apiVersion, kind, metadata name/namespace/labels, spec.
+
+    Name and namespace come from the parsed model; labels and the spec's four fields (all the parser validated:
+    labels are flat strings) are copied as plain data. Annotations, status and every other field of the object
+    as read are never copied, so nothing the parser did not read (a YAML alias bomb in an annotation) reaches a
+    fix, its YAML or its JSON."""
+    raw = policy.raw if isinstance(policy.raw, dict) else {}
+    meta = raw.get("metadata")
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    metadata: dict[str, Any] = {"name": policy.name, "namespace": policy.namespace}
+    if isinstance(labels, dict) and labels:
+        metadata["labels"] = {str(k): str(v) for k, v in labels.items()}
+    spec_raw = raw.get("spec")
+    spec_raw = spec_raw if isinstance(spec_raw, dict) else {}
+    spec: dict[str, Any] = {k: copy.deepcopy(spec_raw[k]) for k in _SPEC_KEYS if spec_raw.get(k) is not None}
+    spec.setdefault("podSelector", {})
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": metadata,
+        "spec": {k: spec[k] for k in _SPEC_KEYS if k in spec},
+    }
 
 
 def _side_of(verdict: Verdict, direction: str) -> DirectionResult:

@@ -25,7 +25,15 @@ import yaml
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.manifests import ParseResult, parse_documents
 from netpol_tui.core.model import Origin
-from netpol_tui.core.problems import EmptyDir, JsonSyntax, NoSuchPath, Problem, Unreadable, YamlSyntax
+from netpol_tui.core.problems import (
+    EmptyDir,
+    JsonSyntax,
+    NoSuchPath,
+    Problem,
+    Unreadable,
+    YamlAliasBomb,
+    YamlSyntax,
+)
 
 SUFFIXES = (".yaml", ".yml", ".json")
 # Deeper objects are refused before anything recurses into them (json, the core's parser, copies of raw
@@ -44,6 +52,12 @@ _BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+
+
+# YAML aliases share one object: a few lines of anchors can stand for billions of nodes ("billion laughs"), which
+# every later walk (copies, comparisons, YAML and JSON writers) would expand. A document whose aliases add more
+# than this many nodes beyond those written out is refused; real manifests use a few aliases, if any.
+MAX_ALIAS_EXPANSION = 100_000
 
 
 def _too_deep_message() -> str:
@@ -194,13 +208,15 @@ def _yaml_documents(
     else:
         starts: list[int] | None = None
         for number, doc in enumerate(docs, start=numbered + 1):
-            if _nesting_exceeds(doc):
+            if isinstance(doc, dict | list) and (_nesting_exceeds(doc) or _alias_expansion_exceeds(doc)):
                 if starts is None:
                     starts = [start for start, body in _split_yaml(text) if body.strip()]
                 index = number - numbered - 1
                 line = starts[index] if index < len(starts) else 1
-                problems.append(_yaml_problem(source, number, line + line_offset, _too_deep_message()))
-                continue
+                refused = _refusal(doc, source, number, line + line_offset)
+                if refused is not None:
+                    problems.append(refused)
+                    continue
             yield doc, Origin(source, number)
         return
     number = numbered
@@ -210,10 +226,9 @@ def _yaml_documents(
         number += 1
         try:
             for doc in yaml.load_all(body, Loader=_Loader):
-                if _nesting_exceeds(doc):
-                    problems.append(
-                        _yaml_problem(source, number, start_line + line_offset, _too_deep_message())
-                    )
+                refused = _refusal(doc, source, number, start_line + line_offset)
+                if refused is not None:
+                    problems.append(refused)
                     continue
                 yield doc, Origin(source, number)
         except yaml.YAMLError as exc:
@@ -221,6 +236,47 @@ def _yaml_documents(
             line = start_line + mark.line if mark is not None else start_line
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             problems.append(_yaml_problem(source, number, line + line_offset, problem))
+
+
+def _refusal(doc: Any, source: str, number: int, line: int) -> Problem | None:
+    """Why a decoded document is refused (too deep, or aliases expanding too far), or None."""
+    if _nesting_exceeds(doc):
+        return _yaml_problem(source, number, line, _too_deep_message())
+    if _alias_expansion_exceeds(doc):
+        return YamlAliasBomb(Origin(source, number), line=line, limit=MAX_ALIAS_EXPANSION)
+    return None
+
+
+def _alias_expansion_exceeds(doc: Any) -> bool:
+    """Would expanding the document's shared containers (YAML aliases) add more than MAX_ALIAS_EXPANSION values?
+
+    Counts, once per distinct container, the values it would hold expanded (memoized by identity, children
+    before parents), and compares with the values written out once. Called after `_nesting_exceeds`, so the
+    depth is bounded; a document without aliases has no shared container and costs one walk."""
+    if not isinstance(doc, dict | list):
+        return False
+    expanded: dict[int, int] = {}
+    distinct = 0
+    stack: list[tuple[Any, bool]] = [(doc, False)]
+    while stack:
+        value, done = stack.pop()
+        key = id(value)
+        children = list(value.values()) if isinstance(value, dict) else value
+        if done:
+            total = 1
+            for child in children:
+                total += expanded[id(child)] if isinstance(child, dict | list) else 1
+            expanded[key] = total
+            continue
+        if key in expanded:
+            continue
+        expanded[key] = 0  # visiting: aliases cannot form cycles in a constructed document we accept
+        distinct += 1 + sum(1 for c in children if not isinstance(c, dict | list))
+        stack.append((value, True))
+        for child in children:
+            if isinstance(child, dict | list) and id(child) not in expanded:
+                stack.append((child, False))
+    return expanded[id(doc)] - distinct > MAX_ALIAS_EXPANSION
 
 
 def _nesting_exceeds(doc: Any) -> bool:

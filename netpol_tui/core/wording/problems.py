@@ -9,9 +9,12 @@ from netpol_tui.core.problems import (
     BadCidr,
     BadEndPort,
     BadIp,
+    BadLabelKey,
+    BadLabelValue,
     BadOperator,
     BadPolicyType,
     BadPort,
+    BadPortName,
     BadProtocol,
     CiliumBadEntity,
     CiliumBadIcmpFamily,
@@ -51,13 +54,29 @@ from netpol_tui.core.problems import (
     ValuesForbidden,
     ValuesRequired,
     WrongType,
+    YamlAliasBomb,
     YamlSyntax,
 )
+from netpol_tui.core.validation import Fault
 
 CILIUM_ENTITIES = (
     "all, world, cluster, host, remote-node, kube-apiserver, ingress, health, init, unmanaged, none, world-ipv4, "
     "world-ipv6"
 )
+
+
+FAULT_TEXT: dict[Fault, str] = {
+    Fault.EMPTY: "it is empty",
+    Fault.TOO_LONG: "it is too long (a port name has at most 15 characters, a label name or value 63)",
+    Fault.NON_ASCII_DIGITS: "it has non-ASCII digits (only 0-9 make a number)",
+    Fault.PORT_NAME_CHARS: "a number, or a name of lowercase letters a-z, digits and '-'",
+    Fault.PORT_NAME_NO_LETTER: "a port name needs at least one letter (a number is written without quotes)",
+    Fault.PORT_NAME_EDGE_HYPHEN: "a port name cannot start or end with '-'",
+    Fault.PORT_NAME_DOUBLE_HYPHEN: "a port name cannot hold '--'",
+    Fault.LABEL_CHARS: "only letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+    Fault.LABEL_PREFIX: "the prefix before '/' must be a DNS subdomain (lowercase, e.g. example.com)",
+    Fault.LABEL_PREFIX_TOO_LONG: "the prefix before '/' is longer than 253 characters",
+}
 
 
 def problem_detail(problem: Problem) -> str:
@@ -99,6 +118,17 @@ def problem_detail(problem: Problem) -> str:
             return f"endPort {value} must be between port {port} and 65535"
         case BadPolicyType(value=value):
             return f"unknown policy type '{value}' (Ingress, Egress)"
+        case BadPortName(value=value, fault=fault):
+            return f"'{value}' is not a port: {FAULT_TEXT.get(fault, fault)}"
+        case BadLabelKey(value=value, fault=fault):
+            return f"'{value}' is not a label key: {FAULT_TEXT.get(fault, fault)}"
+        case BadLabelValue(value=value, fault=fault):
+            return f"'{value}' is not a label value: {FAULT_TEXT.get(fault, fault)}"
+        case YamlAliasBomb(line=line, limit=limit):
+            return (
+                f"document refused at line {line}: its YAML aliases expand to more than {limit:,} extra values "
+                "(an alias bomb?)"
+            )
         case YamlSyntax(line=line, message=message):
             return f"YAML syntax error at line {line}: {message}"
         case JsonSyntax(line=line, message=message):
