@@ -14,6 +14,8 @@ from rich.text import Text
 
 from netpol_tui.core import wording, yamlout
 from netpol_tui.core.aggregate import DropGroup, workload_key
+from netpol_tui.core.cilium.engine import CiliumSide
+from netpol_tui.core.cilium.model import CiliumPolicy
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import Verdict
 from netpol_tui.core.explain import Case, Explanation
@@ -115,9 +117,10 @@ def flow_cells(flow: Flow, *, narrow: bool = False) -> tuple[str, str, str, str,
     )
 
 
-def policies_involved(verdict: Verdict) -> list[NetworkPolicy]:
-    """Policies of the explanation, the closest one of each denying side first."""
-    out: list[NetworkPolicy] = []
+def policies_involved(verdict: Verdict) -> list[NetworkPolicy | CiliumPolicy]:
+    """Policies of the explanation, the closest one of each denying side first, then every other one; a side
+    judged with Cilium policies adds its CNPs/CCNPs (the denies that decide first)."""
+    out: list[NetworkPolicy | CiliumPolicy] = []
     for side in verdict.denying:
         best = side.closest
         if best is not None and best.policy not in out:
@@ -126,6 +129,11 @@ def policies_involved(verdict: Verdict) -> list[NetworkPolicy]:
         for pres in side.policies:
             if pres.policy not in out:
                 out.append(pres.policy)
+        cilium = getattr(side, "cilium", None)
+        if isinstance(cilium, CiliumSide):
+            for pol in (*(d.policy for d in cilium.denied_by), *(p.policy for p in cilium.policies)):
+                if pol not in out:
+                    out.append(pol)
     return out
 
 

@@ -62,7 +62,12 @@ HELP = (
 )
 
 
-MARKS_LEGEND = "I = isolated for ingress, E = isolated for egress (a NetworkPolicy selects the pod)"
+MARKS_LEGEND = (
+    "two marks after a pod, ingress then egress: I / E = a NetworkPolicy isolates it, C = a Cilium policy "
+    "(CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy) does, + = both kinds, · = not isolated"
+)
+MARK_CILIUM = "C"  # the pods pane: isolated by a Cilium policy in that direction
+MARK_BOTH = "+"  # isolated by a NetworkPolicy and a Cilium policy
 
 
 def subscription(

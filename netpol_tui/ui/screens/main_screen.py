@@ -59,7 +59,7 @@ from netpol_tui.ui.selection import FlowSelection, GroupSelection, PodSelection,
 from netpol_tui.ui.widgets.flow_table import FlowTable
 from netpol_tui.ui.widgets.group_table import GroupTable
 from netpol_tui.ui.widgets.panes import ExplanationPane, FixPane, Same
-from netpol_tui.ui.widgets.pod_tree import PodTree
+from netpol_tui.ui.widgets.pod_tree import PodTree, cilium_policies_selecting
 from netpol_tui.ui.widgets.status_bar import StatusBar, StatusData
 
 if TYPE_CHECKING:
@@ -700,6 +700,7 @@ class MainScreen(Screen[None]):
             if pod is not None:
                 ev = self.snapshot.evaluator
                 pols = list(dict.fromkeys(ev.selecting_pod(pod, INGRESS) + ev.selecting_pod(pod, EGRESS)))
+                pols += cilium_policies_selecting(ev, pod)
             else:
                 pols = self.snapshot.policies_in(sel.namespace)
         items = [(p.key, yamlout.dump(p.raw) if p.raw else strings.no_source_kept(p.key)) for p in pols]

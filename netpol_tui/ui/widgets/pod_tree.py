@@ -1,5 +1,6 @@
-"""The pods pane: namespaces → pods, with I/E marks for ingress/egress isolation. Built from the snapshot
-the app hands down; children are filled when a namespace is expanded (big clusters stay cheap)."""
+"""The pods pane: namespaces → pods, with two marks for ingress/egress isolation, by kind (I/E: a NetworkPolicy,
+C: a Cilium policy, +: both; strings.MARKS_LEGEND). Built from the snapshot the app hands down; children are filled
+when a namespace is expanded (big clusters stay cheap)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,47 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from netpol_tui.core.cilium.model import CiliumPolicy
 from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.evaluate import Evaluator
+from netpol_tui.core.evaluate_cilium import CiliumEvaluator
+from netpol_tui.core.model import Direction, Pod
 from netpol_tui.core.policy import EGRESS, INGRESS
 from netpol_tui.ui import strings
 
 MARKS_WIDTH = 4  # "  IE" after a pod's name
 NodeData = tuple[str, str, bool]  # ("ns" or "pod", name or ns/name, children filled)
+
+
+def cilium_isolation(ev: Evaluator, pod: Pod) -> tuple[bool, bool]:
+    """(ingress, egress): does a Cilium policy (CNP or CCNP) isolate this pod in that direction?"""
+    if not isinstance(ev, CiliumEvaluator):
+        return False, False
+    engine = ev.view.engine
+    rules = engine.selecting(ev.view.party(ev.subject_for_pod(pod)))
+    return (
+        any(engine.isolates(r.rule, Direction.INGRESS) for r in rules),
+        any(engine.isolates(r.rule, Direction.EGRESS) for r in rules),
+    )
+
+
+def cilium_policies_selecting(ev: Evaluator, pod: Pod) -> list[CiliumPolicy]:
+    """The CNPs/CCNPs with a rule selecting this pod (for `y` on a pod)."""
+    if not isinstance(ev, CiliumEvaluator):
+        return []
+    rules = ev.view.engine.selecting(ev.view.party(ev.subject_for_pod(pod)))
+    return list(dict.fromkeys(r.policy for r in rules))
+
+
+def _mark(letter: str, knp: bool, cilium: bool) -> tuple[str, str]:
+    """One direction's mark and its style: the letter for a NetworkPolicy, C for a Cilium policy, + for both."""
+    if knp and cilium:
+        return strings.MARK_BOTH, "bold #ffaf00"
+    if cilium:
+        return strings.MARK_CILIUM, "bold #5fd7ff"
+    if knp:
+        return letter, "bold #ffaf00"
+    return "·", "dim"
 
 
 class PodTree(Tree[NodeData]):
@@ -74,12 +110,11 @@ class PodTree(Tree[NodeData]):
         node.data = (kind, name, True)
         ev = self.snapshot.evaluator
         for pod in sorted(self.snapshot.pods_in(name), key=lambda p: p.name):
-            ing = bool(ev.selecting_pod(pod, INGRESS))
-            egr = bool(ev.selecting_pod(pod, EGRESS))
+            c_ing, c_egr = cilium_isolation(ev, pod)
             label = Text(pod.name)
             label.append("  ")
-            label.append("I" if ing else "·", style="bold #ffaf00" if ing else "dim")
-            label.append("E" if egr else "·", style="bold #ffaf00" if egr else "dim")
+            label.append(*_mark("I", bool(ev.selecting_pod(pod, INGRESS)), c_ing))
+            label.append(*_mark("E", bool(ev.selecting_pod(pod, EGRESS)), c_egr))
             node.add_leaf(label, data=("pod", pod.key, True))
 
     def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
