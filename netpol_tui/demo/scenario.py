@@ -12,6 +12,20 @@ The mistakes, each one a drop the explainer must name:
 * the ingress controller is not allowed to reach api directly: ingress-nginx → api:8080 dropped.
 * the cloud metadata address is blocked on purpose: worker → 169.254.169.254:80 dropped at egress.
 * a Service without ready endpoints: api → 10.96.40.7:443 dropped with SERVICE_BACKEND_NOT_FOUND (not policy).
+
+Cilium's own mistakes, in the `orders` namespace and cluster-wide (`cilium_objects()`, flows in CILIUM_TRAFFIC):
+* orders/mailer-egress allows `toFQDNs` smtp.mailgun.org but has no DNS rule (`rules.dns` on port 53), so the DNS
+  proxy never sees the lookups and no IP is ever allowed: mailer → 34.111.12.7:587 dropped (133).
+* orders/block-plaintext's `ingressDeny` from the `cluster` entity on 8080 shadows orders/orders-api-ingress's
+  allow from storefront: storefront → orders-api:8080 dropped (181, POLICY_DENY).
+* orders/reports-allow-all writes `ingress: [{}]` meaning "allow everything", which in a CNP allows nothing:
+  storefront → reports:8080 dropped (133).
+* the CCNP no-external-dns (`endpointSelector: {}`, egressDeny world on 53) was meant for workloads but catches
+  kube-system too: coredns → 1.1.1.1:53 dropped (181).
+* orders/batch-egress allows `toEntities: [world]` where `cluster` was meant: batch → ledger:9000 dropped (133).
+
+They are part of the shop (`cluster_objects()`, `flows()`) once the core's snapshot carries Cilium objects, so that
+`--cluster` files judge them too (`cilium_enabled()`); `cilium=True` asks for them whatever the core does.
 """
 
 from __future__ import annotations
@@ -81,7 +95,21 @@ def _np(ns: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def cluster_objects() -> list[dict[str, Any]]:
+def cilium_enabled() -> bool:
+    """Does the core's snapshot carry Cilium objects (then every reader of the shop judges its Cilium policies)?"""
+    from netpol_tui.core.cluster import ClusterSnapshot
+
+    return "cilium" in getattr(ClusterSnapshot, "__slots__", ())
+
+
+def cluster_objects(cilium: bool | None = None) -> list[dict[str, Any]]:
+    """The shop's objects; with its Cilium part when `cilium` (default: `cilium_enabled()`)."""
+    if cilium is None:
+        cilium = cilium_enabled()
+    return _shop_objects() + (cilium_objects() if cilium else [])
+
+
+def _shop_objects() -> list[dict[str, Any]]:
     rs = "ReplicaSet"
     objs = [
         _ns("shop", team="shop", env="prod"),
@@ -344,16 +372,143 @@ def cluster_objects() -> list[dict[str, Any]]:
     return objs
 
 
+def _cnp(ns: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": spec,
+    }
+
+
+def _port(port: int, proto: str = "TCP") -> list[dict[str, Any]]:
+    return [{"ports": [{"port": str(port), "protocol": proto}]}]
+
+
+def cilium_objects() -> list[dict[str, Any]]:
+    """The orders namespace (its pods and CiliumNetworkPolicies) and the cluster-wide policy: Cilium mistakes."""
+    rs = "ReplicaSet"
+    return [
+        _ns("orders", team="orders", env="prod"),
+        _pod(
+            "orders",
+            "storefront-5b7c9d8f6-k2m4n",
+            "10.244.3.11",
+            {"app": "storefront", "pod-template-hash": "5b7c9d8f6"},
+            [(8080, "http", "TCP")],
+            (rs, "storefront-5b7c9d8f6"),
+        ),
+        _pod(
+            "orders",
+            "orders-api-6c8d7e9f5-p4q7r",
+            "10.244.3.12",
+            {"app": "orders-api", "pod-template-hash": "6c8d7e9f5"},
+            [(8080, "http", "TCP")],
+            (rs, "orders-api-6c8d7e9f5"),
+        ),
+        _pod(
+            "orders",
+            "reports-7d9e8f6a4-s8t2u",
+            "10.244.3.13",
+            {"app": "reports", "pod-template-hash": "7d9e8f6a4"},
+            [(8080, "http", "TCP")],
+            (rs, "reports-7d9e8f6a4"),
+        ),
+        _pod(
+            "orders",
+            "mailer-8e6f9a7b5-v3w5x",
+            "10.244.3.14",
+            {"app": "mailer", "pod-template-hash": "8e6f9a7b5"},
+            [],
+            (rs, "mailer-8e6f9a7b5"),
+        ),
+        _pod(
+            "orders",
+            "batch-9f7a6b8c4-y6z9a",
+            "10.244.3.15",
+            {"app": "batch", "pod-template-hash": "9f7a6b8c4"},
+            [],
+            (rs, "batch-9f7a6b8c4"),
+        ),
+        _pod(
+            "orders",
+            "ledger-0",
+            "10.244.3.16",
+            {"app": "ledger", "statefulset.kubernetes.io/pod-name": "ledger-0"},
+            [(9000, "grpc", "TCP")],
+            ("StatefulSet", "ledger"),
+        ),
+        # toFQDNs without the DNS rule: the proxy never sees mailer's lookups, so no address is ever allowed
+        _cnp(
+            "orders",
+            "mailer-egress",
+            {
+                "endpointSelector": {"matchLabels": {"app": "mailer"}},
+                "egress": [{"toFQDNs": [{"matchName": "smtp.mailgun.org"}], "toPorts": _port(587)}],
+            },
+        ),
+        # the allow is right, the deny beside it wins over it
+        _cnp(
+            "orders",
+            "orders-api-ingress",
+            {
+                "endpointSelector": {"matchLabels": {"app": "orders-api"}},
+                "ingress": [
+                    {"fromEndpoints": [{"matchLabels": {"app": "storefront"}}], "toPorts": _port(8080)}
+                ],
+            },
+        ),
+        _cnp(
+            "orders",
+            "block-plaintext",
+            {
+                "description": "plain HTTP only from outside the cluster",
+                "endpointSelector": {"matchLabels": {"app": "orders-api"}},
+                "ingressDeny": [{"fromEntities": ["cluster"], "toPorts": _port(8080)}],
+            },
+        ),
+        # meant as allow-all: in a CNP, [{}] selects no peer and allows nothing
+        _cnp(
+            "orders",
+            "reports-allow-all",
+            {"endpointSelector": {"matchLabels": {"app": "reports"}}, "ingress": [{}]},
+        ),
+        # world where cluster was meant: in-cluster peers are not world
+        _cnp(
+            "orders",
+            "batch-egress",
+            {
+                "endpointSelector": {"matchLabels": {"app": "batch"}},
+                "egress": [{"toEntities": ["world"], "toPorts": _port(9000)}],
+            },
+        ),
+        # meant for workloads; {} also selects kube-system (and coredns must ask upstream resolvers)
+        {
+            "apiVersion": "cilium.io/v2",
+            "kind": "CiliumClusterwideNetworkPolicy",
+            "metadata": {"name": "no-external-dns"},
+            "spec": {
+                "description": "workloads must resolve through the cluster DNS",
+                "endpointSelector": {},
+                "enableDefaultDeny": {"egress": False, "ingress": False},
+                "egressDeny": [{"toEntities": ["world"], "toPorts": _port(53, "ANY")}],
+            },
+        },
+    ]
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Flows
 # --------------------------------------------------------------------------------------------------------------
 _PODS = {
     o["metadata"]["namespace"] + "/" + o["metadata"]["name"]: o
-    for o in cluster_objects()
+    for o in cluster_objects(cilium=True)
     if o["kind"] == "Pod"
 }
 _NS_LABELS = {
-    o["metadata"]["name"]: o["metadata"]["labels"] for o in cluster_objects() if o["kind"] == "Namespace"
+    o["metadata"]["name"]: o["metadata"]["labels"]
+    for o in cluster_objects(cilium=True)
+    if o["kind"] == "Namespace"
 }
 _IDENTITIES: dict[str, int] = {}
 
@@ -515,6 +670,67 @@ TRAFFIC: list[tuple[str, str, int, str, str, str, str, float]] = [
     ),
 ]
 
+# Cilium's mistakes (see the module docstring), as Hubble reports them; sent once each from CILIUM_FROM on, then
+# now and then (their own random generator, so the flows above come exactly as before)
+CILIUM_TRAFFIC: list[tuple[str, str, int, str, str, str, str, float]] = [
+    ("orders/mailer-8e6f9a7b5-v3w5x", "34.111.12.7", 587, "TCP", "DROPPED", "POLICY_DENIED", "EGRESS", 2),
+    (
+        "orders/storefront-5b7c9d8f6-k2m4n",
+        "orders/orders-api-6c8d7e9f5-p4q7r",
+        8080,
+        "TCP",
+        "DROPPED",
+        "POLICY_DENY",
+        "INGRESS",
+        3,
+    ),
+    (
+        "orders/storefront-5b7c9d8f6-k2m4n",
+        "orders/reports-7d9e8f6a4-s8t2u",
+        8080,
+        "TCP",
+        "DROPPED",
+        "POLICY_DENIED",
+        "INGRESS",
+        2,
+    ),
+    ("kube-system/coredns-5d78c9869d-8fz2x", "1.1.1.1", 53, "UDP", "DROPPED", "POLICY_DENY", "EGRESS", 2),
+    ("orders/batch-9f7a6b8c4-y6z9a", "orders/ledger-0", 9000, "TCP", "DROPPED", "POLICY_DENIED", "EGRESS", 1),
+]
+# what Hubble adds to those flows: the names the DNS proxy saw, the deny policies (filled for 181 only)
+CILIUM_EXTRA: dict[int, dict[str, Any]] = {
+    0: {"destination_names": ["smtp.mailgun.org"]},
+    1: {
+        "ingress_denied_by": [
+            {
+                "name": "block-plaintext",
+                "namespace": "orders",
+                "kind": "CiliumNetworkPolicy",
+                "labels": [
+                    "k8s:io.cilium.k8s.policy.derived-from=CiliumNetworkPolicy",
+                    "k8s:io.cilium.k8s.policy.name=block-plaintext",
+                    "k8s:io.cilium.k8s.policy.namespace=orders",
+                ],
+                "revision": "4",
+            }
+        ]
+    },
+    3: {
+        "egress_denied_by": [
+            {
+                "name": "no-external-dns",
+                "kind": "CiliumClusterwideNetworkPolicy",
+                "labels": [
+                    "k8s:io.cilium.k8s.policy.derived-from=CiliumClusterwideNetworkPolicy",
+                    "k8s:io.cilium.k8s.policy.name=no-external-dns",
+                ],
+                "revision": "4",
+            }
+        ]
+    },
+}
+CILIUM_FROM = 64  # the sequence number of the first Cilium flow (the UI tests look at the first 60 flows)
+
 DNS_STORM = 6  # index in TRAFFIC of worker → kube-dns, the drop that comes in bursts
 DROP_CODES = {"POLICY_DENIED": 133, "SERVICE_BACKEND_NOT_FOUND": 158, "POLICY_DENY": 181}
 
@@ -524,7 +740,9 @@ def rfc3339(ns: int) -> str:
     return datetime.fromtimestamp(secs, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:09d}Z"
 
 
-def make_flow(entry: tuple[Any, ...], time_ns: int, rng: random.Random, seq: int) -> dict[str, Any]:
+def make_flow(
+    entry: tuple[Any, ...], time_ns: int, rng: random.Random, seq: int, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     src, dst, port, proto, verdict, reason, direction, _ = entry
     l4_key = {"TCP": "TCP", "UDP": "UDP", "SCTP": "SCTP"}[proto]
     l4: dict[str, Any] = {"source_port": rng.randint(32768, 60999), "destination_port": port}
@@ -553,17 +771,24 @@ def make_flow(entry: tuple[Any, ...], time_ns: int, rng: random.Random, seq: int
         flow["event_type"] = {"type": 4, "sub_type": 0}
         flow["trace_observation_point"] = "TO_ENDPOINT"
         flow["is_reply"] = False
+    if extra:
+        flow.update(extra)
     return {"flow": flow, "node_name": NODE, "time": when}
 
 
 def flows(
-    start_ns: int, count: int | None = None, rate: float = 40.0, seed: int = 7
+    start_ns: int, count: int | None = None, rate: float = 40.0, seed: int = 7, cilium: bool | None = None
 ) -> Iterator[tuple[float, dict[str, Any]]]:
     """(delay in seconds before the flow, flow) forever (or `count` times): a realistic rate with bursts.
 
     Every 15 s or so a burst of worker DNS drops arrives (a CronJob retrying), as a real incident looks.
     """
+    if cilium is None:
+        cilium = cilium_enabled()
     rng = random.Random(seed)
+    crng = random.Random(seed * 7919 + 1)  # Cilium's flows: their own draws, the others stay as they were
+    cilium_weights = [t[7] for t in CILIUM_TRAFFIC]
+    cilium_next = 0 if cilium else len(CILIUM_TRAFFIC)  # the next Cilium flow of the first round
     weights = [t[7] for t in TRAFFIC]
     t = start_ns
     seq = 0
@@ -571,6 +796,16 @@ def flows(
     # the demo must make its point at once: first one flow of each kind
     order = list(range(len(TRAFFIC)))
     while count is None or seq < count:
+        pick: int | None = None
+        if seq >= CILIUM_FROM and cilium_next < len(CILIUM_TRAFFIC):
+            pick, cilium_next = cilium_next, cilium_next + 1
+        elif cilium and seq >= CILIUM_FROM and crng.random() < 1 / 40:
+            pick = crng.choices(range(len(CILIUM_TRAFFIC)), cilium_weights)[0]
+        if pick is not None:
+            t += int(0.02 * 1e9)
+            seq += 1
+            yield 0.02, make_flow(CILIUM_TRAFFIC[pick], t, crng, seq, CILIUM_EXTRA.get(pick))
+            continue
         if seq < len(order):
             entry = TRAFFIC[order[seq]]
             delay = 0.02
