@@ -36,9 +36,12 @@ from netpol_tui.core.problems import (
     BadCidr,
     BadEndPort,
     BadIp,
+    BadLabelKey,
+    BadLabelValue,
     BadOperator,
     BadPolicyType,
     BadPort,
+    BadPortName,
     BadProtocol,
     EmptyPeer,
     EndPortNeedsNumber,
@@ -54,6 +57,7 @@ from netpol_tui.core.problems import (
     WrongType,
 )
 from netpol_tui.core.selectors import EQUALS, OPERATORS, LabelSelector, Operator, Requirement
+from netpol_tui.core.validation import label_key_fault, label_value_fault, port_name_fault
 
 CILIUM_KINDS = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy")
 PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -200,7 +204,9 @@ def _int(value: Any, path: str) -> int:
     return value
 
 
-def _labels(value: Any, path: str) -> dict[str, str]:
+def _labels(value: Any, path: str, *, check_keys: bool = True) -> dict[str, str]:
+    """A label map (metadata.labels, matchLabels) as the API server accepts it: valid keys and values.
+    `check_keys=False`: a list of values keyed by their index (matchExpressions values)."""
     m = _map(value, path)
     out: dict[str, str] = {}
     for k, v in m.items():
@@ -210,7 +216,17 @@ def _labels(value: Any, path: str) -> dict[str, str]:
             raise _Bad(WrongType(field=f"{path}.{k}", want="string", got=type(v).__name__))
         # YAML turns `version: 1` or `enabled: yes`-like values into numbers; the API would reject them, but
         # a person reading the file means the string. Keep the text form.
-        out[k] = v if isinstance(v, str) else str(v)
+        text = v if isinstance(v, str) else str(v)
+        if check_keys:
+            fault = label_key_fault(k)
+            if fault is not None:
+                raise _Bad(BadLabelKey(field=path, value=k, fault=fault))
+        fault = label_value_fault(text)
+        if fault is not None:
+            raise _Bad(
+                BadLabelValue(field=f"{path}.{k}" if check_keys else f"{path}[{k}]", value=text, fault=fault)
+            )
+        out[k] = text
     return out
 
 
@@ -328,6 +344,9 @@ def parse_selector(value: Any, path: str) -> LabelSelector:
         epath = f"{path}.matchExpressions[{i}]"
         expr = _map(expr, epath)
         key = _str(expr.get("key"), f"{epath}.key", required=True)
+        fault = label_key_fault(key)
+        if fault is not None:
+            raise _Bad(BadLabelKey(field=f"{epath}.key", value=key, fault=fault))
         op = _str(expr.get("operator"), f"{epath}.operator", required=True)
         if op not in OPERATORS:
             raise _Bad(BadOperator(field=f"{epath}.operator", operator=op))
@@ -337,7 +356,11 @@ def parse_selector(value: Any, path: str) -> LabelSelector:
                 raise _Bad(ValuesRequired(field=f"{epath}.values", operator=op))
         elif values:
             raise _Bad(ValuesForbidden(field=f"{epath}.values", operator=op))
-        texts = tuple(_labels({str(j): v for j, v in enumerate(values or [])}, f"{epath}.values").values())
+        texts = tuple(
+            _labels(
+                {str(j): v for j, v in enumerate(values or [])}, f"{epath}.values", check_keys=False
+            ).values()
+        )
         reqs.append(Requirement(key, Operator(op), texts))
     return LabelSelector(tuple(reqs))
 
@@ -398,10 +421,10 @@ def _port(value: Any, path: str, index: int) -> PortSpec:
     end = m.get("endPort")
     if port is not None:
         if isinstance(port, str):
-            if port.isdigit():
-                port = int(port)
-            elif not port:
-                raise _Bad(BadPort(field=f"{path}.port", value=str(port)))
+            # a string is a name for the API server (an IntOrString of type string), so "80" is refused too
+            fault = port_name_fault(port)
+            if fault is not None:
+                raise _Bad(BadPortName(field=f"{path}.port", value=port, fault=fault))
         elif isinstance(port, bool) or not isinstance(port, int):
             raise _Bad(WrongType(field=f"{path}.port", want="integer or name", got=type(port).__name__))
         if isinstance(port, int) and not 1 <= port <= 65535:

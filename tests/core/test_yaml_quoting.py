@@ -1,4 +1,4 @@
-"""Label values a YAML reader would turn into something else (`on`, `yes`, `null`, `0123`, `~`, `true`) survive
+"""Label values a YAML reader would turn into something else (`on`, `yes`, `null`, `0123`, `1.0`, `true`) survive
 every fix we write: the YAML text, read back by a real YAML parser, gives the very same strings."""
 
 from __future__ import annotations
@@ -13,7 +13,14 @@ from netpol_tui.core.explain import explain_flow
 from netpol_tui.core.findings import finding_manifest
 from netpol_tui.core.suggest import FixAction
 
-TRICKY = {"app": "on", "tier": "yes", "flag": "null", "zip": "0123", "tilde": "~", "bool": "true"}
+TRICKY = {
+    "app": "on",
+    "tier": "yes",
+    "flag": "null",
+    "zip": "0123",
+    "float": "1.0",
+    "bool": "true",
+}  # ("~" is no valid label value)
 
 
 def _strings(value: Any) -> set[str]:
