@@ -10,6 +10,7 @@ from support import fake_apiserver as fa
 from netpol_tui.cli.app_factory import KubeFeed, make_app
 from netpol_tui.core import wording
 from netpol_tui.core.model import Endpoint, EndpointKind, Flow
+from netpol_tui.ui import strings
 from netpol_tui.ui.feeds import MemoryFlowFeed
 from netpol_tui.ui.widgets.pod_tree import PodTree
 
@@ -111,7 +112,8 @@ async def test_pods_counts_and_a_relabelled_pod_during_the_watch(tmp_path):
             after = app.query_one("#explanation").text
             assert after != before
             assert before.lstrip().startswith(wording.verdict_heading(False))
-            assert after.lstrip().startswith(wording.verdict_heading(True))
+            # Hubble dropped it and the policies allow it: not a green ALLOWED (it did not go through)
+            assert after.lstrip().startswith(strings.POLICIES_ALLOW_BADGE)
             assert "NetworkPolicies we know allow it" in " ".join(
                 after.split()
             )  # Hubble dropped it, the relabelled cluster allows it
