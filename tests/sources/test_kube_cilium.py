@@ -137,9 +137,12 @@ def test_no_cilium_crds_is_a_one_line_note_and_the_rest_loads(tmp_path):
             snap = source.list_once()
         finally:
             source.close()
-        assert source.notes == ["cilium.io (no Cilium CRDs) is not served by this API server: skipped"]
+        assert source.notes == []  # one-shot (trace, explain, snapshot): a plain cluster, nothing to say
         assert len(snap.pods) == 3 and snap.problems == ()
         assert not [p for _, p in srv.requests if "/apis/cilium.io" in p]
+        with Runner(source_for(srv, tmp_path)) as run:  # live: the TUI's status line says it once
+            st = run.status("synced", "cilium.io")
+            assert st.message == "cilium.io (no Cilium CRDs) is not served by this API server: skipped"
     # the group is there but one CRD is not (CIDR groups on an old Cilium): 404 on both versions, one note
     with fake_server(
         cilium=True, cilium_crds={"ciliumnetworkpolicies", "ciliumclusterwidenetworkpolicies"}
@@ -200,3 +203,78 @@ def test_snapshot_dir_writes_the_cilium_kinds(tmp_path):
     back = collect([i for d in docs.values() for i in (d.get("items") or [])])
     assert sorted(p.key for p in back.policies) == ["ccnp-world", "prod/cnp-a"]
     assert len(back.nodes) == 2 and back.config is not None and back.config.cluster_name == "shop"
+
+
+def test_cilium_objects_from_files_are_written_back_the_same(tmp_path):
+    from netpol_tui.core.cilium.objects import CiliumObjects, collect
+    from netpol_tui.sources.snapshot_io import cilium_manifests
+
+    docs = [
+        *fa.cilium_objects(),
+        fa.cilium_policy("prod", "cnp-a"),
+        fa.cilium_clusterwide_policy("ccnp-world"),
+        fa.cidr_group("office", ["203.0.113.0/24"], "v2alpha1"),
+        fa.service("prod", "db", {"app": "db"}, [{"port": 5432, "targetPort": "pg", "protocol": "TCP"}]),
+    ]
+    first = collect(docs)
+    assert first.problems == [] and isinstance(first, CiliumObjects)
+    written = cilium_manifests(first)
+    assert sorted(written) == [
+        "ciliumcidrgroups",
+        "ciliumclusterwidenetworkpolicies",
+        "ciliumconfig",
+        "ciliumnetworkpolicies",
+        "endpoints",
+        "nodes",
+        "services",
+    ]
+    counts = write_snapshot(tmp_path / "snap", written)
+    assert counts["services"] == 2 and counts["ciliumconfig"] == 1
+    items = [
+        i
+        for p in sorted((tmp_path / "snap").glob("*.yaml"))
+        for i in (yaml.safe_load(p.read_text()).get("items") or [])
+    ]
+    back = collect(items)
+    assert back.problems == []
+    a, b = first.context(), back.context()
+    assert sorted(p.key for p in b.policies) == sorted(p.key for p in a.policies)
+    assert [(g.name, g.cidrs, g.api_version) for g in b.groups] == [
+        (g.name, g.cidrs, g.api_version) for g in a.groups
+    ]
+    assert sorted((n.name, n.addresses) for n in b.nodes) == sorted((n.name, n.addresses) for n in a.nodes)
+    assert sorted((s.key, s.selector, s.ports, s.cluster_ips) for s in b.services) == sorted(
+        (s.key, s.selector, s.ports, s.cluster_ips) for s in a.services
+    )
+    assert sorted((e.key, e.addresses) for e in b.endpoints) == sorted(
+        (e.key, e.addresses) for e in a.endpoints
+    )
+    assert b.config == a.config or (
+        b.config is not None and a.config is not None and b.config.data == a.config.data
+    )
+
+
+def test_snapshot_command_says_the_note_and_writes_the_new_kinds(tmp_path, capsys):
+    from netpol_tui.cli import main
+
+    out = tmp_path / "snap"
+    with fake_server(
+        cilium=True, cilium_crds={"ciliumnetworkpolicies", "ciliumclusterwidenetworkpolicies"}
+    ) as srv:
+        _cilium_cluster(srv)
+        kc = srv.write_kubeconfig(str(tmp_path / "kc"))
+        assert main(["snapshot", str(out), "--kubeconfig", kc]) == 0
+    err = capsys.readouterr().err
+    assert "netpol-tui: ciliumcidrgroups.cilium.io is not served by this API server: skipped\n" in err
+    files = sorted(p.name for p in out.iterdir())
+    assert files == [
+        "ciliumclusterwidenetworkpolicies.yaml",
+        "ciliumconfig.yaml",
+        "ciliumnetworkpolicies.yaml",
+        "endpoints.yaml",
+        "namespaces.yaml",
+        "networkpolicies.yaml",
+        "nodes.yaml",
+        "pods.yaml",
+        "services.yaml",
+    ]

@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
             objects = source.raw_objects()
         finally:
             source.close()
+        for note in source.notes:  # resources this server does not serve (no Cilium CRDs): skipped
+            print(f"netpol-tui: {note}", file=sys.stderr)
         origin = words.label_context(source.conn.context) if source.conn.context else words.LABEL_IN_CLUSTER
         origin = words.label_with_server(origin, source.conn.server)
     for problem in snap.problems:

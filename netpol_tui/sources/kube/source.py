@@ -698,11 +698,8 @@ class KubeSource:
     def list_once(self) -> ClusterSnapshot:
         """List everything once (no watch). Raises KubeError when the API cannot be used at all."""
         try:
-            if self.cilium:
-                if self.discover_cilium():
-                    self._add_cilium()
-                else:
-                    self._note(text.not_served(f"{CILIUM_GROUP} (no Cilium CRDs)"))
+            if self.cilium and self.discover_cilium():  # no cilium.io at all: a plain cluster, nothing to say
+                self._add_cilium()
             self._discovery_done = True
             for r in list(self._reflectors.values()):
                 try:
