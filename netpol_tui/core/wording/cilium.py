@@ -11,6 +11,7 @@ from netpol_tui.core.evaluate import DirectionResult
 from netpol_tui.core.evaluate_cilium import CiliumDirectionResult
 from netpol_tui.core.model import Direction
 from netpol_tui.core.selectors import SelectorMiss
+from netpol_tui.core.wording.inert import inert_result
 
 ROLE: dict[str, str] = {Direction.EGRESS: "the destination", Direction.INGRESS: "the source"}
 KIND_SHORT: dict[str, str] = {
@@ -20,25 +21,30 @@ KIND_SHORT: dict[str, str] = {
 }
 
 
+@inert_result
 def policy_name(policy: CiliumPolicy) -> str:
     """`cilium-test/name` for a CNP, `name` for a CCNP."""
     return policy.key
 
 
+@inert_result
 def policy_label(policy: CiliumPolicy) -> str:
     return f"{KIND_SHORT[policy.kind]} {policy.key}"
 
 
+@inert_result
 def item_label(policy: CiliumPolicy, section: Section, number: int) -> str:
     """`cilium-test/x ingressDeny rule #1` (1-based for people)."""
     return f"{policy.key} {section.value} rule #{number + 1}"
 
 
+@inert_result
 def deny_ref_text(ref: DenyRef) -> str:
     section = ref.path.rsplit(".", 1)[-1].split("[", 1)[0]
     return f"{policy_label(ref.policy)} {section} rule #{ref.number + 1}"
 
 
+@inert_result
 def party_text(party: Party, identity: Identity) -> str:
     """The peer as an identity: a pod key, or an entity with its address."""
     if party.kind is PartyKind.POD:
@@ -62,6 +68,7 @@ def _miss(m: SelectorMiss) -> str:
     return f"needs no label {key}, has {have}"
 
 
+@inert_result
 def peer_check_text(
     check: PeerCheck, item: RuleItem, direction: Direction, other: str, names: tuple[str, ...]
 ) -> str:
@@ -125,6 +132,7 @@ def peer_check_text(
     return "from/toGroups (cloud security groups) are not judged here"
 
 
+@inert_result
 def ports_desc(item: RuleItem) -> str:
     if item.icmps:
         parts = []
@@ -144,6 +152,7 @@ def ports_desc(item: RuleItem) -> str:
     return ", ".join(out) or "every port and protocol"
 
 
+@inert_result
 def port_check_text(check: PortCheck, item: RuleItem, port: int, protocol: str) -> str:
     wanted = ports_desc(item)
     if check.ok:
@@ -165,6 +174,7 @@ def port_check_text(check: PortCheck, item: RuleItem, port: int, protocol: str) 
     return f"port {port} is not allowed ({wanted})"
 
 
+@inert_result
 def item_text(
     res: ItemResult, direction: Direction, other: str, port: int, protocol: str, names: tuple[str, ...]
 ) -> str:
@@ -180,6 +190,7 @@ def item_text(
     return f"{label}: " + "; ".join(parts)
 
 
+@inert_result
 def unjudged_text(u: Unjudged) -> str:
     return {
         Unjudged.L7: "its L7 rules are not judged here (Cilium allows the port and the proxy may still refuse "
@@ -193,6 +204,7 @@ def unjudged_text(u: Unjudged) -> str:
     }[u]
 
 
+@inert_result
 def isolation_text(ps: PolicySide, direction: Direction) -> str:
     kind = "ingress" if direction is Direction.INGRESS else "egress"
     if ps.isolates:
@@ -202,6 +214,7 @@ def isolation_text(ps: PolicySide, direction: Direction) -> str:
     return f"{policy_label(ps.policy)} does not isolate {kind}"
 
 
+@inert_result
 def side_reason_text(side: CiliumSide) -> str:
     """Why a Cilium side denies, in one clause ("" when it allows)."""
     ok, _ = side.combined(False, False)
@@ -216,6 +229,7 @@ def side_reason_text(side: CiliumSide) -> str:
 
 
 # ---- near misses (explanation findings) ----------------------------------------------------------------------------
+@inert_result
 def near_miss_text(m: NearMiss) -> str:
     kind = "ingress" if m.direction is Direction.INGRESS else "egress"
     where = f"{m.policy} {m.section.value} rule #{m.number + 1}"
@@ -284,6 +298,7 @@ def near_miss_text(m: NearMiss) -> str:
 
 
 # ---- a side of a verdict (NetworkPolicy and Cilium policies together) --------------------------------------------
+@inert_result
 def isolating_names(side: DirectionResult) -> str:
     """`ns/a, CiliumNetworkPolicy ns/b, CiliumClusterwideNetworkPolicy c`: every policy isolating the side."""
     names = [f"{p.policy.namespace}/{p.policy.name}" for p in side.policies]
@@ -294,6 +309,7 @@ def isolating_names(side: DirectionResult) -> str:
     return ", ".join(names)
 
 
+@inert_result
 def denial_text(side: DirectionResult) -> str:
     """ "explicitly denied by CiliumNetworkPolicy ns/x ingressDeny rule #1 (drop 181)" when a deny decides, else ""."""
     if isinstance(side, CiliumDirectionResult) and side.cilium is not None and side.cilium.denied_by:
@@ -305,6 +321,7 @@ def denial_text(side: DirectionResult) -> str:
     return ""
 
 
+@inert_result
 def side_cilium_near_text(side: DirectionResult, other: str, port: int, protocol: str) -> str:
     """The closest Cilium allow item of the side, in words ("" when no Cilium policy isolates it)."""
     if not isinstance(side, CiliumDirectionResult) or side.cilium is None:

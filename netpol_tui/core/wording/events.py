@@ -7,6 +7,7 @@ exception types in sources/hubble/errors.py.
 from __future__ import annotations
 
 from netpol_tui.core.model import LostEvents, NodeStatus
+from netpol_tui.core.wording.inert import inert_result
 
 _LOST_SOURCE = {
     "PERF_EVENT_RING_BUFFER": "the kernel's perf ring buffer overflowed",
@@ -22,12 +23,14 @@ _NODE_STATE = {
 }
 
 
+@inert_result
 def lost_events_text(ev: LostEvents) -> str:
     where = f" on {ev.node_name}" if ev.node_name else ""
     what = _LOST_SOURCE.get(ev.source, "events were lost")
     return f"{ev.count} event{'s' if ev.count != 1 else ''} lost{where}: {what}; some drops may be missing"
 
 
+@inert_result
 def node_status_text(ev: NodeStatus) -> str:
     nodes = ", ".join(ev.node_names) or "a node"
     state = _NODE_STATE.get(ev.state, ev.state.lower())

@@ -9,6 +9,7 @@ from netpol_tui.core.model import EndpointKind
 from netpol_tui.core.subject import Subject
 from netpol_tui.core.suggest import Fix, FixAction
 from netpol_tui.core.wording.findings import drop_reason_text
+from netpol_tui.core.wording.inert import inert_result
 from netpol_tui.core.wording.rules import SIDE_NAME, near_miss_text
 
 _KIND_TEXT: dict[str, str] = {
@@ -21,6 +22,7 @@ _KIND_TEXT: dict[str, str] = {
 }
 
 
+@inert_result
 def endpoint_text(subject: Subject) -> str:
     if subject.pod is not None:
         return subject.key
@@ -28,6 +30,7 @@ def endpoint_text(subject: Subject) -> str:
     return f"{subject.ip} ({kind})" if subject.ip else kind
 
 
+@inert_result
 def explanation_summary(expl: Explanation, *, with_closest: bool = True) -> str:
     """One sentence for a person (the contract's `summary`, and the TUI explanation pane's first line).
 
@@ -72,15 +75,18 @@ def explanation_summary(expl: Explanation, *, with_closest: bool = True) -> str:
     return f"{conn}: {prefix} — " + "; and ".join(sides) + "."
 
 
+@inert_result
 def tui_explanation_headline(expl: Explanation) -> str:
     """The explanation pane's first line: `explanation_summary` without the closest rule."""
     return explanation_summary(expl, with_closest=False)
 
 
+@inert_result
 def dns_allow_heading(namespace: str) -> str:
     return f"Alternative: the namespace-wide DNS allow for {namespace} — verified; every pod of it may reach kube-dns"
 
 
+@inert_result
 def fix_heading(fix: Fix) -> str:
     verb = "add a rule to" if fix.action == FixAction.PATCH else "create"
     pairs = fix.opens_other_pairs
@@ -92,6 +98,7 @@ def fix_heading(fix: Fix) -> str:
     return f"Fix ({fix.side}): {verb} NetworkPolicy {fix.target} — verified; {opens}"
 
 
+@inert_result
 def no_fix_text(expl: Explanation) -> str:
     if expl.case in (Case.EXPLICIT_DENY, Case.NOT_POLICY, Case.AUTH_REQUIRED):
         return "No NetworkPolicy fix: see above."
@@ -100,6 +107,7 @@ def no_fix_text(expl: Explanation) -> str:
     return "No verified NetworkPolicy fix: the denying side is not a pod we can select."
 
 
+@inert_result
 def explain_report_heading(flows: int, drops: int, groups: int, errors: int, lost: int) -> str:
     parts = [
         f"{flows} flow{'s' if flows != 1 else ''} read",
@@ -112,6 +120,7 @@ def explain_report_heading(flows: int, drops: int, groups: int, errors: int, los
     return ", ".join(parts)
 
 
+@inert_result
 def group_line(group: DropGroup) -> str:
     port = "?" if group.port is None else group.port  # not reported
     return f"{group.count:>7} × {group.source} → {group.destination} {port}/{group.protocol}"
@@ -130,6 +139,7 @@ _AGREEMENT: dict[Case, str] = {
 }
 
 
+@inert_result
 def tui_agreement(expl: Explanation) -> str:
     """Whether Hubble's verdict and the policies we know agree, in one line."""
     return _AGREEMENT.get(expl.case, "")
@@ -143,6 +153,7 @@ _DENIED_AT_SHORT: dict[Case, str] = {
 }
 
 
+@inert_result
 def tui_group_denied_at(expl: Explanation | None) -> str:
     """A short word for where a group is denied: `ingress`, `egress+ingress`, `not policy`, ..."""
     if expl is None:
@@ -152,6 +163,7 @@ def tui_group_denied_at(expl: Explanation | None) -> str:
     return "+".join(SIDE_NAME[s.direction] for s in expl.verdict.denying) or "?"
 
 
+@inert_result
 def tui_opens_other_pairs(pairs: int) -> str:
     if pairs == 0:
         return "Opens nothing else: no other pod pair is newly allowed on this port."

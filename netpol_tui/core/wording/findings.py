@@ -27,6 +27,7 @@ from netpol_tui.core.findings import (
     ServicePortUsed,
     Severity,
 )
+from netpol_tui.core.wording.inert import inert_result
 from netpol_tui.core.wording.problems import not_evaluated_text
 from netpol_tui.core.wording.rules import SIDE_NAME
 
@@ -65,6 +66,7 @@ DROP_REASON_TEXT: dict[str, str] = {
 }
 
 
+@inert_result
 def drop_reason_text(reason: str) -> str:
     text = DROP_REASON_TEXT.get(reason)
     if text:
@@ -93,6 +95,7 @@ def _rule(policy: str, rule: int) -> str:
     return f"rule #{rule + 1} of {policy}"
 
 
+@inert_result
 def finding_text(f: Finding) -> str:
     """One sentence (or two) for a finding."""
     match f:

@@ -9,6 +9,12 @@ this (JSON escapes control characters itself).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import ParamSpec
+
+_P = ParamSpec("_P")
+
 
 def inert(text: str) -> str:
     """`text` with every non-printable character escaped visibly (printable text is returned unchanged)."""
@@ -26,4 +32,24 @@ def _escape(ch: str) -> str:
     return f"\\U{code:08x}"
 
 
-__all__ = ["inert"]
+def inert_lines(text: str) -> str:
+    """`inert` line by line: the line breaks of a multi-line sentence are kept, every other non-printable
+    character is escaped."""
+    if text.isprintable():
+        return text
+    return "\n".join(inert(line) for line in text.split("\n"))
+
+
+def inert_result(fn: Callable[_P, str]) -> Callable[_P, str]:
+    """A sentence function whose result is made inert (`inert_lines`): whatever name, label or reason from the
+    cluster or the flows it interpolates, the sentence it returns is safe to print. Idempotent, so sentences
+    built from other sentences are fine."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> str:
+        return inert_lines(fn(*args, **kwargs))
+
+    return wrapper
+
+
+__all__ = ["inert", "inert_lines", "inert_result"]

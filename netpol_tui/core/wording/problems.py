@@ -58,6 +58,7 @@ from netpol_tui.core.problems import (
     YamlSyntax,
 )
 from netpol_tui.core.validation import Fault
+from netpol_tui.core.wording.inert import inert_result
 
 CILIUM_ENTITIES = (
     "all, world, cluster, host, remote-node, kube-apiserver, ingress, health, init, unmanaged, none, world-ipv4, "
@@ -79,6 +80,7 @@ FAULT_TEXT: dict[Fault, str] = {
 }
 
 
+@inert_result
 def problem_detail(problem: Problem) -> str:
     """What is wrong, without where: `'10.0/8' is not a CIDR`."""
     match problem:
@@ -184,6 +186,7 @@ def problem_detail(problem: Problem) -> str:
     return str(problem.code)
 
 
+@inert_result
 def problem_text(problem: Problem) -> str:
     """One line: `pods.yaml, document 3, NetworkPolicy prod/x, spec.ingress[0].from[0].ipBlock.cidr: '10.0/8' is not a CIDR`.
 
@@ -205,6 +208,7 @@ def problem_text(problem: Problem) -> str:
     return f"{prefix}: {detail}{skipped}" if prefix else f"{detail}{skipped}"
 
 
+@inert_result
 def forbidden_text(verb: str, resource: str, group: str = "", namespace: str = "") -> str:
     """One line for a 403: what we could not do, and the grant that fixes it (deploy/rbac.yaml has them all)."""
     scope = f"in namespace {namespace}" if namespace else "at cluster scope"
@@ -214,12 +218,14 @@ def forbidden_text(verb: str, resource: str, group: str = "", namespace: str = "
     return f"cannot {verb} {resource} {scope}: grant {verbs} on {what}{where} (see deploy/rbac.yaml)"
 
 
+@inert_result
 def skipped_kinds_text(kinds: Mapping[str, int]) -> str:
     return "skipped objects of kinds we do not read: " + ", ".join(
         f"{k} ({n})" for k, n in sorted(kinds.items())
     )
 
 
+@inert_result
 def plural_kind(kind: str, n: int) -> str:
     """`1 CiliumNetworkPolicy`, `2 CiliumNetworkPolicies` (not "Policys")."""
     if n == 1:
@@ -227,11 +233,13 @@ def plural_kind(kind: str, n: int) -> str:
     return kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
 
 
+@inert_result
 def not_evaluated_text(kinds: Iterable[tuple[str, int]]) -> str:
     listed = ", ".join(f"{n} {plural_kind(k, n)}" for k, n in kinds)
     return f"{listed} exist but are not evaluated yet: verdicts cover Kubernetes NetworkPolicies only"
 
 
+@inert_result
 def unknown_pod_text(flag: str, text: str, known: list[str]) -> str:
     hint = (
         f" (pods in that namespace: {', '.join(known[:8])}{', …' if len(known) > 8 else ''})" if known else ""
@@ -239,14 +247,17 @@ def unknown_pod_text(flag: str, text: str, known: list[str]) -> str:
     return f"{flag} {text}: no such pod in the cluster snapshot{hint}"
 
 
+@inert_result
 def bad_endpoint_text(flag: str, text: str) -> str:
     return f"{flag} {text}: expected NAMESPACE/POD or an IP address"
 
 
+@inert_result
 def bad_port_text(text: str) -> str:
     return f"--port {text}: expected PORT or PORT/PROTO with PORT 1-65535 and PROTO TCP, UDP or SCTP"
 
 
+@inert_result
 def filter_mistake_text(code: FilterMistake, word: str) -> str:
     """What is wrong with a filter word or flag (`word` names it as the user wrote it)."""
     match code:
@@ -287,11 +298,13 @@ def filter_mistake_text(code: FilterMistake, word: str) -> str:
             return f"{word} cannot be combined with a namespace filter; write the pod as NAMESPACE/POD"
 
 
+@inert_result
 def filter_error(code: FilterMistake, word: str, detail: str = "") -> str:
     text = filter_mistake_text(code, word)
     return f"{text} ({detail})" if detail else text
 
 
+@inert_result
 def filters_local_only(parts: Iterable[str]) -> str:
     listed = list(parts)
     return f"filtered here, not by Hubble: {', '.join(listed)}" if listed else ""

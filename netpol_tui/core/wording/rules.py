@@ -20,6 +20,7 @@ from netpol_tui.core.evaluate import (
 from netpol_tui.core.model import Direction
 from netpol_tui.core.policy import NetworkPolicy, Peer, PortSpec, Rule
 from netpol_tui.core.selectors import LabelSelector, SelectorMiss
+from netpol_tui.core.wording.inert import inert_result
 
 # Subjects of sentences: the end a clause is checked against, seen from the side being enforced.
 ROLE: dict[str, str] = {Direction.EGRESS: "the destination", Direction.INGRESS: "the source"}
@@ -36,10 +37,12 @@ MARK_OK = "✓"
 MARK_FAIL = "✗"
 
 
+@inert_result
 def quote_values(values: Iterable[str]) -> str:
     return ", ".join(values)
 
 
+@inert_result
 def requirement_text(key: str, operator: str, values: tuple[str, ...]) -> str:
     """One selector requirement in words: `app=api`, `tier in (web, api)`, `has label team`, ..."""
     if operator == "=" or (operator == "In" and len(values) == 1):
@@ -55,6 +58,7 @@ def requirement_text(key: str, operator: str, values: tuple[str, ...]) -> str:
     return f"{key} {operator} {values}"
 
 
+@inert_result
 def selector_text(selector: LabelSelector, noun: str) -> str:
     """`pods with app=api and tier in (a, b)`; an empty selector is `all <noun>`."""
     if selector.is_empty:
@@ -63,6 +67,7 @@ def selector_text(selector: LabelSelector, noun: str) -> str:
     return f"{noun} with " + " and ".join(parts)
 
 
+@inert_result
 def peer_text(peer: Peer, policy_ns: str) -> str:
     """What one from/to item admits, in words."""
     if peer.ip_block is not None:
@@ -78,12 +83,14 @@ def peer_text(peer: Peer, policy_ns: str) -> str:
     return f"{selector_text(peer.pod_selector, 'pods')} in {ns}"
 
 
+@inert_result
 def peers_text(rule: Rule, policy_ns: str) -> str:
     if not rule.peers:
         return "any peer (pods and IPs anywhere)"
     return " or ".join(peer_text(p, policy_ns) for p in rule.peers)
 
 
+@inert_result
 def port_spec_text(ps: PortSpec) -> str:
     if ps.port is None:
         return f"every {ps.protocol} port"
@@ -94,12 +101,14 @@ def port_spec_text(ps: PortSpec) -> str:
     return f"port {ps.port}/{ps.protocol}"
 
 
+@inert_result
 def ports_text(rule: Rule) -> str:
     if not rule.ports:
         return "any port"
     return " or ".join(port_spec_text(ps) for ps in rule.ports)
 
 
+@inert_result
 def miss_text(miss: SelectorMiss, whose: str) -> str:
     """Why one requirement failed: `the source has app=web-v2, not app=web`; `its namespace has no label team`."""
     key, op, values, actual = miss.key, miss.operator, miss.values, miss.actual
@@ -144,6 +153,7 @@ def _matched_parts(check: PeerCheck, whose: str, peer: Peer | None) -> list[str]
     return parts
 
 
+@inert_result
 def peer_check_text(check: PeerCheck, rule: Rule, policy_ns: str, other_key: str, direction: str) -> str:
     """Why a peer item did or did not match the other end."""
     whose = ROLE[direction]
@@ -182,6 +192,7 @@ def peer_check_text(check: PeerCheck, rule: Rule, policy_ns: str, other_key: str
     return "; ".join(fails)
 
 
+@inert_result
 def port_check_text(check: PortCheck, rule: Rule, port: int, protocol: str) -> str:
     if check.index < 0:
         return "any port matches"
@@ -204,6 +215,7 @@ def port_check_text(check: PortCheck, rule: Rule, port: int, protocol: str) -> s
     return f"allows {wanted}, not {port}/{protocol}"
 
 
+@inert_result
 def ports_result_text(result: PortResult, rule: Rule, port: int, protocol: str) -> str:
     if result.ok:
         return port_check_text(result.best, rule, port, protocol)
@@ -212,6 +224,7 @@ def ports_result_text(result: PortResult, rule: Rule, port: int, protocol: str) 
     return f"allows {ports_text(rule)}, not {port}/{protocol}"
 
 
+@inert_result
 def rule_text(
     rule_result: RuleResult, policy: NetworkPolicy, direction: str, other_key: str, port: int, protocol: str
 ) -> str:
@@ -233,6 +246,7 @@ def rule_text(
     return f"{head}; " + " ".join(reasons)
 
 
+@inert_result
 def not_enforced_text(side: DirectionResult) -> str:
     if side.reason == NotEnforced.HOST_NETWORK:
         return f"{side.subject.key} uses hostNetwork: NetworkPolicies do not apply to it ({SIDE_NAME[side.direction]} not enforced)"
@@ -241,6 +255,7 @@ def not_enforced_text(side: DirectionResult) -> str:
     )
 
 
+@inert_result
 def side_text(side: DirectionResult) -> str:
     """One line per direction."""
     where = SIDE_WHERE[side.direction]
@@ -255,6 +270,7 @@ def side_text(side: DirectionResult) -> str:
     return f"{where.capitalize()}: DENIED — {side.subject.key} is isolated by {names} and no rule allows this"
 
 
+@inert_result
 def policy_line(pres: PolicyResult, side: DirectionResult) -> str:
     pol = pres.policy
     if not pres.rules:
@@ -264,6 +280,7 @@ def policy_line(pres: PolicyResult, side: DirectionResult) -> str:
     return f"{pol.namespace}/{pol.name}: {state} this"
 
 
+@inert_result
 def verdict_summary(verdict: Verdict) -> str:
     """One sentence for a person."""
     conn = f"{verdict.source.key} → {verdict.destination.key} on {verdict.port}/{verdict.protocol}"
@@ -276,6 +293,7 @@ def verdict_summary(verdict: Verdict) -> str:
     return f"Denied: {conn} — blocked at " + " and at ".join(parts) + "."
 
 
+@inert_result
 def verdict_heading(allowed: bool) -> str:
     return "ALLOWED" if allowed else "DENIED"
 
@@ -291,14 +309,17 @@ NOTE_TEXT: dict[Note, str] = {
 }
 
 
+@inert_result
 def note_text(note: Note) -> str:
     return NOTE_TEXT[note]
 
 
+@inert_result
 def note_line(note: Note) -> str:
     return "note: " + note_text(note)
 
 
+@inert_result
 def want_text(miss: SelectorMiss) -> str:
     """What the rule wanted, as `had app=web` / `did not have env=prod` (for "would allow this if ...")."""
     key, op, values = miss.key, miss.operator, miss.values
@@ -313,12 +334,14 @@ def want_text(miss: SelectorMiss) -> str:
     return f"matched {requirement_text(key, op, values)}"
 
 
+@inert_result
 def have_text(miss: SelectorMiss) -> str:
     if miss.actual is None:
         return f"it has no label {miss.key}"
     return f"it has {miss.key}={miss.actual}"
 
 
+@inert_result
 def near_miss_text(pres: PolicyResult, side: DirectionResult, verdict: Verdict) -> str:
     """The closest rule of one selecting policy, in one sentence."""
     pol = pres.policy
