@@ -509,7 +509,7 @@ def test_cli_unknown_pod_exits_2_with_one_line(capsys, bad_file: Path) -> None:
 def test_cli_bad_endpoint_and_bad_port_exit_2(capsys) -> None:
     cluster = str(FIXTURES / "xyz.yaml")  # loads without a problem: stderr holds only the error
     for argv in (
-        ["--from", "x/a", "--to", "y/b", "--port", "80/ICMP"],
+        ["--from", "x/a", "--to", "y/b", "--port", "80/GRE"],  # ICMP is valid (issue 12): PORT is its type
         ["--from", "x/a", "--to", "y/b", "--port", "0"],
         ["--from", "x/a", "--to", "y/b", "--port", "http"],
         ["--from", "just-a-name", "--to", "y/b", "--port", "80"],
