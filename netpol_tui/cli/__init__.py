@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     name = args.command or "live"
     debug = bool(getattr(args, "debug", False))
     from netpol_tui.core.flowquery import FilterError
+    from netpol_tui.core.wording.inert import inert_lines
     from netpol_tui.sources.errors import SourceError
 
     try:
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(f"netpol_tui.cli.commands.{name}")
         return int(module.run(args) or 0)
     except (CliError, SourceError, FilterError) as exc:
-        print(f"netpol-tui: {exc}", file=sys.stderr)
+        print(f"netpol-tui: {inert_lines(str(exc))}", file=sys.stderr)  # names from outside: made inert
         return 2
     except KeyboardInterrupt:
         return 130

@@ -81,7 +81,7 @@ class ParseResult:
         self.not_evaluated.update(other.not_evaluated)
 
 
-class _Bad(Exception):
+class _Bad(ValueError):
     """A field problem inside one object: the problem with its `field`; the object and origin are filled in
     where the object is known."""
 

@@ -23,6 +23,7 @@ from netpol_tui.core.evaluate import DirectionResult, Subject, Verdict, peer_adm
 from netpol_tui.core.manifests import parse_network_policy, parse_selector
 from netpol_tui.core.model import NS_NAME_LABEL, Pod
 from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy, Rule
+from netpol_tui.core.validation import label_key_fault, label_value_fault
 
 # Labels that name one instance (or one rollout) rather than the workload: never select on them.
 UNSTABLE_LABELS = frozenset(
@@ -85,10 +86,16 @@ class Fix:
 
 
 def stable_labels(labels: dict[str, Any] | None) -> dict[str, str]:
+    """The labels a selector may use: not per-instance ones, and only pairs the API server accepts (labels
+    Hubble reported for a pod we do not know are not checked)."""
     return {
         k: v
         for k, v in sorted((labels or {}).items())
-        if k not in UNSTABLE_LABELS and not k.startswith(UNSTABLE_PREFIXES)
+        if k not in UNSTABLE_LABELS
+        and not k.startswith(UNSTABLE_PREFIXES)
+        and isinstance(v, str)
+        and label_key_fault(k) is None
+        and label_value_fault(v) is None
     }
 
 
@@ -357,7 +364,10 @@ def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
         if not side.enforced or side.subject.pod is None:
             return []
         action, manifest, _ = _candidate(side, verdict, snapshot, pending)
-        policy = parse_network_policy(manifest)
+        try:
+            policy = parse_network_policy(manifest)
+        except ValueError:  # a fix the API server would refuse (the parser's own check): none rather than that
+            return []
         pending[policy.key] = manifest
         proposals.append((side, action, manifest, policy))
     # both sides patching one policy (peers of one workload): both fixes carry the version with both rules, so

@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
                         json.dumps({"error": item.message, "line": item.line}, ensure_ascii=False) + "\n"
                     )
                 else:
-                    print(f"netpol-tui: {item.message}", file=sys.stderr)
+                    print(f"netpol-tui: {inert(item.message)}", file=sys.stderr)
                 continue
             if isinstance(item, LostEvents):
                 lost += item.count
@@ -241,7 +241,7 @@ def _report(
                     console.print(Text(words.fix_withheld(), style="magenta"))
                 console.print(yaml_block(fix.yaml, indent=4))
             else:
-                console.print(Text(words.fix_is_below(fix.kind, fix.target), style="cyan"))
+                console.print(Text(words.fix_is_below(inert(fix.kind), inert(fix.target)), style="cyan"))
     if merged is None or not merged.merged.fixes:
         return
     console.print()
