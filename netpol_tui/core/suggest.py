@@ -366,8 +366,8 @@ def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
         action, manifest, _ = _candidate(side, verdict, snapshot, pending)
         try:
             policy = parse_network_policy(manifest)
-        except ValueError:  # a fix the API server would refuse (the parser's own check): none rather than that
-            return []
+        except ValueError:
+            return []  # a fix the API server would refuse (the parser's own check): none rather than that
         pending[policy.key] = manifest
         proposals.append((side, action, manifest, policy))
     # both sides patching one policy (peers of one workload): both fixes carry the version with both rules, so
