@@ -160,6 +160,13 @@ def tui_options(args: argparse.Namespace, **fields: Any) -> TuiOptions:
     buffer = getattr(args, "buffer", None)
     if buffer is not None:
         values["buffer"] = int(buffer)
+    staged = getattr(args, "staged", None)
+    if staged:
+        # the loader of `diff --with`: CliError when unusable, its problems said on stderr
+        from netpol_tui.cli.commands.diff import _load_staged
+
+        values["staged"] = _load_staged(str(staged))
+        values["staged_label"] = f"--with {staged}"
     values.update(fields)
     return TuiOptions(**values)
 

@@ -114,6 +114,12 @@ def _add_tui_flags(p: argparse.ArgumentParser, sub: bool = False) -> None:
         metavar="N",
         help="flows kept in memory (default 50000)",
     )
+    _Group(p, sub).add_argument(
+        "--with",
+        dest="staged",
+        metavar="PATH",
+        help="staged objects (file, directory or -) on top of the cluster: rows marked would drop / would allow",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -40,9 +40,12 @@ from netpol_tui.ui.messages import (
 )
 from netpol_tui.ui.options import TuiOptions
 from netpol_tui.ui.rendering import as_connection
+from netpol_tui.ui.row_notes import RowNotes
 from netpol_tui.ui.screens.help_dialog import HelpDialog
 from netpol_tui.ui.screens.main_screen import DROP_VERDICTS, MainScreen
 from netpol_tui.ui.selection import Selection
+from netpol_tui.ui.staged import StagedJudge
+from netpol_tui.ui.widgets.flow_table import FlowTable
 
 # the stream and kube threads are busy Python loops: while the app runs, they hand the GIL back to the event
 # loop sooner than the default 5 ms so keys and repaints stay quick under 20,000 flows/s
@@ -84,6 +87,9 @@ class NetpolApp(App[None]):
         self.agg_lock = threading.Lock()
         self.gc_pacer = GcPacer()  # short full GC pauses under a flood of flows
         self._saved_switch_interval: float | None = None
+        # staged verdicts (--with) and both ends joined: filled by the workers, read by the flows pane
+        staged = StagedJudge(options.staged, options.staged_label) if options.staged is not None else None
+        self.row_notes = RowNotes(staged)
 
     def get_default_screen(self) -> Screen[Any]:
         return self.main
@@ -94,6 +100,8 @@ class NetpolApp(App[None]):
 
     def start_workers(self) -> None:
         """Start reading the sources (the main screen calls this once it is laid out)."""
+        table = self.main.query_one(FlowTable)
+        table.shown, table.note = self.row_notes.shown, self.row_notes.note
         self.stream_flows(self._server_query)
         self.watch_cluster()
 
@@ -138,7 +146,9 @@ class NetpolApp(App[None]):
                     events.append(item)
             query = self.view_filter
             visible = flows if query.is_empty else [f for f in flows if query.matches(f)]
+            visible = self.row_notes.on_batch(flows, visible, query)
             snapshot = self.main.snapshot
+            self.row_notes.judge(flows, snapshot)
             drops, fresh = self._aggregate(flows)
             explained = [
                 (g, self.explainer.explain(g.sample, snapshot, with_fixes=False))
@@ -167,6 +177,7 @@ class NetpolApp(App[None]):
         main = self.main
 
         def on_snapshot(snapshot: ClusterSnapshot) -> None:
+            self.row_notes.judge((), snapshot)  # the staged verdicts of every known connection, again
             main.post_message(ClusterUpdated(snapshot))
 
         def on_status(status: KubeStatus) -> None:

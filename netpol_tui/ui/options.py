@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netpol_tui.core.manifests import ParseResult
+
 
 @dataclass(frozen=True, slots=True)
 class TuiOptions:
@@ -20,6 +22,9 @@ class TuiOptions:
     max_groups: distinct drop groups kept (an LRU on the group key).
     save_dir: where `s` writes `<kind>-<namespace>-<name>.yaml` (a safe name, never overwritten).
     show_pods: the pods pane is visible at start (`p` toggles it).
+    staged: objects staged on top of the cluster (`--with PATH`, parsed by the CLI): every connection is judged
+        under both, rows the two judge differently are marked "would drop" / "would allow". `staged_label`
+        names them in the explanation (`--with staged.yaml`).
     """
 
     buffer: int = 50_000
@@ -30,6 +35,8 @@ class TuiOptions:
     max_groups: int = 5_000
     save_dir: Path = field(default_factory=lambda: Path("."))
     show_pods: bool = True
+    staged: ParseResult | None = None
+    staged_label: str = ""
 
 
 __all__ = ["TuiOptions"]

@@ -471,3 +471,30 @@ def seen_on(node: str) -> str:
 
 
 AUDIT_REASON = "policy audit"  # the reason column of an AUDIT flow without a drop reason
+
+
+# ---- issue 13: staged policies (--with), policy audit mode, both ends joined, the confirm-fix loop --------------
+STAGED_MARKS = {"would_drop": "would drop", "would_allow": "would allow"}  # the flows pane's staged badge
+AUDIT_GROUP_MARK = "audit"  # before the reason of a drop group in policy audit mode (not a real drop)
+END_VERDICTS = {"FORWARDED": "allowed", "DROPPED": "dropped", "AUDIT": "audit (would drop)"}
+
+
+def staged_header(mark: str, source: str) -> str:
+    """The explanation's line for a flow the staged objects judge otherwise than the cluster."""
+    if mark == "would_drop":
+        return f"Staged ({source}): would drop — the cluster plus the staged objects deny this connection"
+    return f"Staged ({source}): would allow — the cluster plus the staged objects allow this connection"
+
+
+def audit_header() -> str:
+    return "AUDIT — policy audit mode: let through now, would be dropped when enforced"
+
+
+def joined_ends(egress_verdict: str, egress_node: str, ingress_verdict: str, ingress_node: str) -> str:
+    """What each end decided: `egress allowed on node-a, ingress dropped on node-b`."""
+
+    def end(side: str, verdict: str, node: str) -> str:
+        word = END_VERDICTS.get(verdict, verdict.lower())
+        return f"{side} {word}" + (f" on {node}" if node else "")
+
+    return f"{end('egress', egress_verdict, egress_node)}, {end('ingress', ingress_verdict, ingress_node)}"

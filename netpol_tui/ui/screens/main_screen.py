@@ -253,6 +253,7 @@ class MainScreen(Screen[None]):
         self.snapshot = m.snapshot
         self.snapshot_at = self.netpol.clock()
         self.query_one(PodTree).set_snapshot(m.snapshot)
+        self.query_one(FlowTable).marks_changed()  # staged marks judged again with this snapshot
         self.netpol.explain_groups(m.snapshot)
         if self.selection is not None:
             self._show_selection()
@@ -300,6 +301,8 @@ class MainScreen(Screen[None]):
     def _rebuild_view(self) -> None:
         q = self.local_query
         flows = list(self.ring) if q.is_empty else [f for f in self.ring if q.matches(f)]
+        notes = self.netpol.row_notes
+        flows = [f for f in flows if not notes.is_second(f)]  # both ends joined: one row
         self.view.reset(flows)
         self.shown_flows = len(flows)
         self.unseen = 0
@@ -532,7 +535,11 @@ class MainScreen(Screen[None]):
             header = [Text(strings.selection_hidden(self.scope.words), style="bold black on #ffd75f")]
             pane.show(explanation_renderable(expl, header), ("hidden", Same(expl)), keep_scroll=keep_scroll)
         else:
-            pane.show(explanation_renderable(expl), ("flow", Same(expl)), keep_scroll=keep_scroll)
+            flow = target.flow if isinstance(target, FlowSelection) else None
+            header = self.netpol.row_notes.header(flow) if flow is not None else []
+            marks = tuple(t.plain for t in header)  # the staged verdict, audit, both ends
+            flow_key = ("flow", Same(expl), marks)
+            pane.show(explanation_renderable(expl, header), flow_key, keep_scroll=keep_scroll)
         self.query_one(FixPane).show(fix_renderable(expl), ("fix", Same(expl)))
 
     def _show_pod(self, target: PodSelection) -> None:

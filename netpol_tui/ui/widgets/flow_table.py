@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.style import Style
@@ -40,6 +41,14 @@ class FlowTable(VirtualTable):
     def __init__(self, ring: FlowRing[Flow], **kw: Any) -> None:
         super().__init__(**kw)
         self.ring = ring
+        # set by the app (ui/row_notes.py): the observation a row shows (both ends joined), its note
+        self.shown: Callable[[Flow], Flow] = lambda f: f
+        self.note: Callable[[Flow], str] = lambda f: ""
+
+    def marks_changed(self) -> None:
+        """The notes of rows already painted changed (a new snapshot judged them again): paint them again."""
+        self._strip_cache.clear()
+        self.refresh()
 
     def row_count(self) -> int:
         return len(self.ring)
@@ -52,10 +61,13 @@ class FlowTable(VirtualTable):
         return pos if 0 <= pos < len(self.ring) else None
 
     def cells(self, index: int) -> tuple[str, ...]:
-        return flow_cells(self.ring[index], narrow=self.narrow)
+        flow = self.ring[index]
+        cells = flow_cells(self.shown(flow), narrow=self.narrow)
+        note = self.note(flow)
+        return (*cells[:5], f"{note} {cells[5]}".strip()) if note else cells
 
     def row_style(self, index: int) -> Style:
-        v = self.ring[index].verdict
+        v = self.shown(self.ring[index]).verdict
         if v == "DROPPED":
             return DROP_ROW
         if v == "AUDIT":
@@ -63,11 +75,11 @@ class FlowTable(VirtualTable):
         return Style()
 
     def cell_styles(self, index: int) -> tuple[Style | None, ...]:
-        v = self.ring[index].verdict
+        v = self.shown(self.ring[index]).verdict
         verdict = DROP_VERDICT if v == "DROPPED" else AUDIT_VERDICT if v == "AUDIT" else FWD_VERDICT
         return (DIM, None, None, None, verdict, None)
 
     def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
         if event.table is self:
             event.stop()
-            self.post_message(self.FlowSelected(self.ring[event.index]))
+            self.post_message(self.FlowSelected(self.shown(self.ring[event.index])))
