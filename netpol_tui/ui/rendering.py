@@ -22,6 +22,7 @@ from netpol_tui.core.explain import Case, Explanation
 from netpol_tui.core.findings import DnsEgress
 from netpol_tui.core.model import Endpoint, Flow
 from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy
+from netpol_tui.core.wording.inert import inert
 from netpol_tui.ui import strings
 from netpol_tui.ui.richtext import side_lines
 
@@ -107,13 +108,14 @@ def as_connection(flow: Flow) -> Flow:
 
 
 def flow_cells(flow: Flow, *, narrow: bool = False) -> tuple[str, str, str, str, str, str]:
+    """The flow table's cells; names and reasons from the flows made inert."""
     return (
         clock_text(flow.time_ns, ms=not narrow),
-        endpoint_label(flow.source, workload=narrow),
-        endpoint_label(flow.destination, workload=narrow),
+        inert(endpoint_label(flow.source, workload=narrow)),
+        inert(endpoint_label(flow.destination, workload=narrow)),
         port_label(flow),
-        flow.verdict,
-        reason_label(flow),
+        inert(flow.verdict),
+        inert(reason_label(flow)),
     )
 
 
@@ -167,15 +169,17 @@ def explanation_renderable(expl: Explanation, header: list[Text] | None = None) 
     flow = expl.flow
     if flow is not None:
         seen = Text(strings.HUBBLE_SAW, style="dim")
-        seen.append(f"{flow.verdict} {flow.drop_reason}".strip(), style=VERDICT_STYLE.get(flow.verdict, ""))
+        seen.append(
+            inert(f"{flow.verdict} {flow.drop_reason}".strip()), style=VERDICT_STYLE.get(flow.verdict, "")
+        )
         if flow.traffic_direction and "UNKNOWN" not in flow.traffic_direction:
             seen.append(strings.seen_at(flow.traffic_direction), style="dim")
         if flow.node_name:
-            seen.append(strings.seen_on(flow.node_name), style="dim")
+            seen.append(strings.seen_on(inert(flow.node_name)), style="dim")
         parts.append(seen)
         detail = strings.connection_detail(
-            endpoint_label(flow.source),
-            endpoint_label(flow.destination),
+            inert(endpoint_label(flow.source)),
+            inert(endpoint_label(flow.destination)),
             flow.source_port,
             flow.destination_port,
             flow.protocol,
@@ -346,22 +350,22 @@ def pod_renderable(snapshot: ClusterSnapshot | None, key: str, groups: list[Drop
     if "/" not in key:  # a namespace
         pols = snapshot.policies_in(key)
         parts: list[Any] = [
-            Text(strings.namespace_title(key, len(snapshot.pods_in(key)), len(pols)), style="bold")
+            Text(strings.namespace_title(inert(key), len(snapshot.pods_in(key)), len(pols)), style="bold")
         ]
         for p in pols:
-            parts.append(Text(f"  {p.key} ({', '.join(sorted(p.policy_types))})"))
+            parts.append(Text(inert(f"  {p.key} ({', '.join(sorted(p.policy_types))})")))
         _drops(parts, groups)
         return Group(*parts)
     pod = snapshot.pod(key)
     if pod is None:
-        return Text(key, style="bold")
+        return Text(inert(key), style="bold")
     ev = snapshot.evaluator
     ing = [p.key for p in ev.selecting_pod(pod, INGRESS)]
     egr = [p.key for p in ev.selecting_pod(pod, EGRESS)]
-    parts = [Text(strings.pod_title(key, bool(ing), bool(egr)), style="bold")]
-    parts.append(Text(strings.pod_labels(pod.labels), style="dim"))
-    parts.append(Text(strings.pod_policies("Ingress", ing), style="yellow" if ing else "green"))
-    parts.append(Text(strings.pod_policies("Egress", egr), style="yellow" if egr else "green"))
+    parts = [Text(inert(strings.pod_title(key, bool(ing), bool(egr))), style="bold")]
+    parts.append(Text(inert(strings.pod_labels(pod.labels)), style="dim"))
+    parts.append(Text(inert(strings.pod_policies("Ingress", ing)), style="yellow" if ing else "green"))
+    parts.append(Text(inert(strings.pod_policies("Egress", egr)), style="yellow" if egr else "green"))
     _drops(parts, groups)
     return Group(*parts)
 
@@ -370,7 +374,7 @@ def _drops(parts: list[RenderableType], groups: list[DropGroup]) -> None:
     parts.append(Text(""))
     parts.append(Text(strings.pod_recent_drops(len(groups)), style="bold"))
     for g in groups[:20]:
-        parts.append(Text("  " + wording.group_line(g) + f" · {g.reason}", style="#ff8787"))
+        parts.append(Text(inert("  " + wording.group_line(g) + f" · {g.reason}"), style="#ff8787"))
 
 
 def yaml_renderable(text: str) -> RenderableType:

@@ -9,6 +9,7 @@ from textual.message import Message
 
 from netpol_tui.core import wording
 from netpol_tui.core.aggregate import DropGroup
+from netpol_tui.core.wording.inert import inert
 from netpol_tui.ui import strings
 from netpol_tui.ui.rendering import clock_text, is_reply
 from netpol_tui.ui.widgets.virtual_table import VirtualTable
@@ -72,10 +73,10 @@ class GroupTable(VirtualTable):
         return (
             f"{g.count:,}",
             clock_text(g.last_ns, ms=not self.narrow),
-            g.source,
-            g.destination,
+            inert(g.source),
+            inert(g.destination),
             group_port(g),
-            g.reason,
+            inert(g.reason),
             wording.tui_group_denied_at(g.explanation),
         )
 

@@ -19,6 +19,7 @@ from netpol_tui.core.evaluate import Evaluator
 from netpol_tui.core.evaluate_cilium import CiliumEvaluator
 from netpol_tui.core.model import Direction, Pod
 from netpol_tui.core.policy import EGRESS, INGRESS
+from netpol_tui.core.wording.inert import inert
 from netpol_tui.ui import strings
 
 MARKS_WIDTH = 4  # "  IE" after a pod's name
@@ -91,7 +92,7 @@ class PodTree(Tree[NodeData]):
         for name in sorted(snapshot.namespaces):
             pods = snapshot.pods_in(name)
             pols = snapshot.policies_in(name)
-            label = Text(name, style="bold")
+            label = Text(inert(name), style="bold")
             label.append(strings.namespace_node(len(pods), len(pols)), style="dim")
             node = self.root.add(label, data=("ns", name, False), expand=False, allow_expand=bool(pods))
             if name in expanded or len(snapshot.pods) <= 40:  # small clusters: everything in view
@@ -111,7 +112,7 @@ class PodTree(Tree[NodeData]):
         ev = self.snapshot.evaluator
         for pod in sorted(self.snapshot.pods_in(name), key=lambda p: p.name):
             c_ing, c_egr = cilium_isolation(ev, pod)
-            label = Text(pod.name)
+            label = Text(inert(pod.name))
             label.append("  ")
             label.append(*_mark("I", bool(ev.selecting_pod(pod, INGRESS)), c_ing))
             label.append(*_mark("E", bool(ev.selecting_pod(pod, EGRESS)), c_egr))
