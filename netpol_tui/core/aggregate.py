@@ -35,7 +35,12 @@ def group_key(flow: Flow) -> GroupKey:
         flow.destination_port,
         flow.protocol,
         flow.traffic_direction,
-        flow.drop_reason or flow.verdict,
+        # policy audit mode (would be dropped when enforced) is grouped apart from real drops of the same reason
+        (
+            f"AUDIT {flow.drop_reason}".strip()
+            if flow.verdict == "AUDIT"
+            else flow.drop_reason or flow.verdict
+        ),
     )
 
 
@@ -157,6 +162,11 @@ class DropGroup:
     @property
     def reason(self) -> str:
         return self.key[5]
+
+    @property
+    def is_audit(self) -> bool:
+        """Flows of policy audit mode (AUDIT): let through, would be dropped when enforced."""
+        return self.key[5].startswith("AUDIT")
 
     def involves(self, namespace: str, pod: str = "") -> bool:
         """The pod `namespace/pod` (or, `pod` empty, any endpoint of `namespace`) is on either side."""

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -26,6 +27,7 @@ from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.explain import Explanation
 from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.core.model import Flow, KubePhase, KubeStatus
+from netpol_tui.core.wording.inert import inert, inert_lines
 from netpol_tui.ui import strings
 from netpol_tui.ui.feeds import ClusterFeed, FlowFeed
 from netpol_tui.ui.gcpacer import GcPacer
@@ -63,6 +65,20 @@ class NetpolApp(App[None]):
         Binding("ctrl+c", "quit", strings.KEYS["quit"], show=False, priority=True),
         Binding("question_mark", "help", strings.KEYS["help"]),
     ]
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification, made inert: its text may quote names and errors from outside (issue 11)."""
+        super().notify(
+            inert_lines(message), title=inert(title), severity=severity, timeout=timeout, markup=markup
+        )
 
     def __init__(
         self,

@@ -91,12 +91,15 @@ class RowNotes:
             parts.append(strings.joined_ends(e.verdict, e.node_name, i.verdict, i.node_name))
         return " ".join(parts)
 
+    def audit_lines(self, audit: bool) -> list[Text]:
+        """The explanation's line for policy audit mode (a flow or a drop group of AUDIT flows)."""
+        return [Text(strings.audit_header(), style="bold black on #ffaf00")] if audit else []
+
     def header(self, flow: Flow) -> list[Text]:
         """Lines above the selected flow's explanation: audit mode, the staged verdict, both ends."""
         out: list[Text] = []
         shown = self.shown(flow)
-        if shown.verdict == "AUDIT":
-            out.append(Text(strings.audit_header(), style="bold black on #ffaf00"))
+        out.extend(self.audit_lines(shown.verdict == "AUDIT"))
         if self.staged is not None:
             mark = self.staged.mark(shown)
             if mark is not None:

@@ -28,6 +28,7 @@ from netpol_tui.core.flowquery import FilterError
 from netpol_tui.core.model import Flow, KubeStatus, LostEvents, NodeStatus, StreamPhase, StreamState
 from netpol_tui.core.policy import EGRESS, INGRESS
 from netpol_tui.core.wording.events import node_status_text
+from netpol_tui.core.wording.inert import inert_lines
 from netpol_tui.ui import strings
 from netpol_tui.ui.feeds import Progress
 from netpol_tui.ui.messages import (
@@ -278,7 +279,7 @@ class MainScreen(Screen[None]):
         elif st.state in ("synced", "watching"):
             self.kube_problems.pop("_api", None)
         banner = self.query_one("#banner", Static)
-        text = "\n".join(v for v in self.kube_problems.values() if v)
+        text = inert_lines("\n".join(v for v in self.kube_problems.values() if v))  # server words: inert
         banner.update(text)
         banner.display = bool(text)
         self._refresh_status()
@@ -530,7 +531,8 @@ class MainScreen(Screen[None]):
             g = target.group
             key = ("group", Same(expl), g.count, g.first_ns, g.last_ns, len(g.pods))
             if key != pane.key:
-                pane.show(explanation_renderable(expl, group_header(g)), key, keep_scroll=keep_scroll)
+                header = group_header(g) + self.netpol.row_notes.audit_lines(g.is_audit)
+                pane.show(explanation_renderable(expl, header), key, keep_scroll=keep_scroll)
         elif self.selection_hidden:
             header = [Text(strings.selection_hidden(self.scope.words), style="bold black on #ffd75f")]
             pane.show(explanation_renderable(expl, header), ("hidden", Same(expl)), keep_scroll=keep_scroll)

@@ -15,6 +15,8 @@ from netpol_tui.ui.rendering import clock_text, is_reply
 from netpol_tui.ui.widgets.virtual_table import VirtualTable
 
 COUNT = Style(bold=True, color="#ff5f5f")
+AUDIT_COUNT = Style(bold=True, color="#ffaf00")
+AUDIT_ROW = Style(color="#ffd787")
 
 
 def group_port(g: DropGroup) -> str:
@@ -76,12 +78,19 @@ class GroupTable(VirtualTable):
             inert(g.source),
             inert(g.destination),
             group_port(g),
-            inert(g.reason),
+            inert(
+                f"{strings.AUDIT_GROUP_MARK} {g.reason[6:] or strings.AUDIT_REASON}"
+                if g.is_audit
+                else g.reason
+            ),
             wording.tui_group_denied_at(g.explanation),
         )
 
+    def row_style(self, index: int) -> Style:
+        return AUDIT_ROW if self.groups[index].is_audit else Style()  # audit mode: apart from real drops
+
     def cell_styles(self, index: int) -> tuple[Style | None, ...]:
-        return (COUNT,)
+        return (AUDIT_COUNT if self.groups[index].is_audit else COUNT,)
 
     def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
         if event.table is self:
