@@ -174,3 +174,7 @@ async def test_tui_screen_is_inert(evil, tmp_path) -> None:
         await wait_for_explanations(app)
         await pilot.pause()
         assert not _raw_controls(app.export_screenshot())
+        app.notify("from outside: " + OSC52, title=TITLE)  # every notification goes through the app
+        await pilot.pause()
+        assert not _raw_controls(app.export_screenshot())
+        assert inert(OSC52) in "\n".join(screen_lines(app))
