@@ -404,7 +404,7 @@ class FlowQuery:
 
         def port_of(flag: str, port: str | int) -> str:
             s = str(port).strip()
-            if not s.isdigit() or not 0 < int(s) < 65536:
+            if not s.isascii() or not s.isdigit() or not 0 < int(s) < 65536:  # "٨٠" is no port
                 raise FilterError(FilterMistake.BAD_PORT, name(flag, flag.lstrip("-"), port))
             return str(int(s))
 

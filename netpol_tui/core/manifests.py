@@ -272,7 +272,7 @@ def _workload(meta: Mapping[str, Any], labels: Mapping[str, str], pod_name: str)
     if kind == "Job":
         # a CronJob's Job is named <cronjob>-<scheduled minutes>
         base, _, suffix = name.rpartition("-")
-        if base and suffix.isdigit() and len(suffix) >= 8:
+        if base and suffix.isascii() and suffix.isdigit() and len(suffix) >= 8:
             return Workload("CronJob", base)
     return Workload(kind, name)
 

@@ -189,3 +189,12 @@ def test_problem_lines_name_file_object_and_field(tmp_path: Path) -> None:
         "a number, or a name of lowercase letters a-z, digits and '-' (object skipped)"
     )
     assert "NetworkPolicy prod/upper" in texts[1] and "'HTTP' is not a port" in texts[1]
+
+
+def test_a_port_filter_with_non_ascii_digits_is_refused() -> None:
+    from netpol_tui.core.flowquery import FilterError, FlowQuery
+
+    for flag in ("ports", "from_ports", "to_ports"):
+        with pytest.raises(FilterError):
+            FlowQuery.from_flags(**{flag: ["٨٠"]})
+    assert FlowQuery.from_flags(ports=["80"]).whitelist
