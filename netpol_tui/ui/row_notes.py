@@ -69,9 +69,15 @@ class RowNotes:
             return entry[1]
         return None
 
-    def is_second(self, flow: Flow) -> bool:
-        """The later observation of a joined pair (its pair is shown on the first one's row)."""
-        return id(flow) in self._second and self.joined(flow) is not None
+    def is_second(self, flow: Flow, query: FlowQuery) -> bool:
+        """The later observation of a joined pair whose first one `query` shows (the pair is on that row)."""
+        if id(flow) not in self._second:
+            return False
+        pair = self.joined(flow)
+        if pair is None:
+            return False
+        first = pair.ingress if pair.egress is flow else pair.egress
+        return query.is_empty or query.matches(first)
 
     def shown(self, flow: Flow) -> Flow:
         """The observation a row shows: of a joined pair the end that decided (the drop), else the flow."""

@@ -30,7 +30,9 @@ def _flows():
 
 def _app(flows):
     feed = MemoryFlowFeed([CONNECTED, *flows], label="memory")
-    return make_app(feed, StaticCluster(demo_snapshot(), label="demo shop"), clock=fixed_clock)
+    return make_app(
+        feed, StaticCluster(demo_snapshot(), label="demo shop"), clock=fixed_clock, narrow_live=False
+    )
 
 
 def test_audit_flows_have_their_own_group_key():

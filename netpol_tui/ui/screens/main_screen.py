@@ -303,7 +303,7 @@ class MainScreen(Screen[None]):
         q = self.local_query
         flows = list(self.ring) if q.is_empty else [f for f in self.ring if q.matches(f)]
         notes = self.netpol.row_notes
-        flows = [f for f in flows if not notes.is_second(f)]  # both ends joined: one row
+        flows = [f for f in flows if not notes.is_second(f, q)]  # both ends joined: one row
         self.view.reset(flows)
         self.shown_flows = len(flows)
         self.unseen = 0
