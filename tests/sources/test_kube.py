@@ -11,6 +11,7 @@ from support import fake_apiserver as fa
 
 from netpol_tui.core.model import Workload
 from netpol_tui.sources import kube
+from netpol_tui.sources.kube import source as kube_source
 
 
 def _kubeconfig(srv, tmp_path, **kw) -> str:
@@ -275,6 +276,10 @@ def test_stop_returns_promptly_with_open_watches(tmp_path):
         source.close()
 
 
+CARRIED = kube_source.CILIUM_IN_SNAPSHOT  # the core's snapshot takes the Cilium objects (issue 12)
+
+
+@pytest.mark.skipif(CARRIED, reason="the snapshot carries Cilium objects: they are evaluated, not counted")
 def test_cilium_policies_are_counted_not_evaluated(tmp_path):
     with fake_server(cilium=True) as srv:
         srv.put(*base_objects())
@@ -298,6 +303,27 @@ def test_cilium_policies_are_counted_not_evaluated(tmp_path):
             srv.delete("ciliumclusterwidenetworkpolicies", "", "ccnp")
             snap = run.snapshot(lambda s: s.coverage.not_evaluated == (("CiliumNetworkPolicy", 4),))
             assert snap.coverage.forbidden == ()
+
+
+@pytest.mark.skipif(not CARRIED, reason="until the core's snapshot carries Cilium objects they are counted")
+def test_cilium_policies_reach_the_snapshot_and_follow_the_watch(tmp_path):
+    with fake_server(cilium=True) as srv:
+        srv.put(*base_objects())
+        srv.put(
+            *(fa.cilium_policy("prod", f"cnp-{i}") for i in range(3)), fa.cilium_clusterwide_policy("ccnp")
+        )
+        snap = kube.list_snapshot(kubeconfig=_kubeconfig(srv, tmp_path))
+        assert snap.coverage.not_evaluated == ()
+        keys = lambda s: sorted(p.key for p in s.cilium.policies)  # noqa: E731
+        assert keys(snap) == ["ccnp", "prod/cnp-0", "prod/cnp-1", "prod/cnp-2"]
+        with Runner(source_for(srv, tmp_path)) as run:
+            run.snapshot(lambda s: len(keys(s)) == 4)
+            srv.put(fa.cilium_policy("prod", "cnp-new"))
+            srv.delete("ciliumclusterwidenetworkpolicies", "", "ccnp")
+            snap = run.snapshot(
+                lambda s: keys(s) == ["prod/cnp-0", "prod/cnp-1", "prod/cnp-2", "prod/cnp-new"]
+            )
+            assert snap.coverage.forbidden == () and snap.coverage.not_evaluated == ()
 
 
 def test_without_cilium_nothing_is_asked_of_cilium_io(tmp_path):
