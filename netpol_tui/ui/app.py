@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual import work
@@ -24,7 +25,9 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from netpol_tui.core.aggregate import DropAggregator, DropGroup, ExplanationCache
 from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.diff import PolicyId
 from netpol_tui.core.explain import Explanation
+from netpol_tui.core.fixwatch import FixTracker
 from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.core.model import Flow, KubePhase, KubeStatus
 from netpol_tui.core.wording.inert import inert, inert_lines
@@ -47,6 +50,7 @@ from netpol_tui.ui.screens.help_dialog import HelpDialog
 from netpol_tui.ui.screens.main_screen import DROP_VERDICTS, MainScreen
 from netpol_tui.ui.selection import Selection
 from netpol_tui.ui.staged import StagedJudge
+from netpol_tui.ui.tracking import TrackingChanged, TrackingLine
 from netpol_tui.ui.widgets.flow_table import FlowTable
 
 # the stream and kube threads are busy Python loops: while the app runs, they hand the GIL back to the event
@@ -106,6 +110,10 @@ class NetpolApp(App[None]):
         # staged verdicts (--with) and both ends joined: filled by the workers, read by the flows pane
         staged = StagedJudge(options.staged, options.staged_label) if options.staged is not None else None
         self.row_notes = RowNotes(staged)
+        # the confirm-fix loop: the connection whose fix was copied or saved (workers update it, under the lock)
+        self.tracker: FixTracker | None = None
+        self.tracker_lock = threading.Lock()
+        self.tracking_line: TrackingLine | None = None  # mounted by the UI thread; workers only post to it
 
     def get_default_screen(self) -> Screen[Any]:
         return self.main
@@ -165,6 +173,8 @@ class NetpolApp(App[None]):
             visible = self.row_notes.on_batch(flows, visible, query)
             snapshot = self.main.snapshot
             self.row_notes.judge(flows, snapshot)
+            if self.tracker is not None:
+                self._track_flows(flows)
             drops, fresh = self._aggregate(flows)
             explained = [
                 (g, self.explainer.explain(g.sample, snapshot, with_fixes=False))
@@ -194,6 +204,12 @@ class NetpolApp(App[None]):
 
         def on_snapshot(snapshot: ClusterSnapshot) -> None:
             self.row_notes.judge((), snapshot)  # the staged verdicts of every known connection, again
+            tracker = self.tracker
+            if tracker is not None:
+                with self.tracker_lock:
+                    changed = tracker.on_snapshot(snapshot, self.clock())
+                if changed:
+                    self._post_tracking(tracker)
             main.post_message(ClusterUpdated(snapshot))
 
         def on_status(status: KubeStatus) -> None:
@@ -236,13 +252,50 @@ class NetpolApp(App[None]):
         else:
             self.notify(text, severity="error")
 
+    def _track_flows(self, flows: list[Flow]) -> None:
+        tracker = self.tracker
+        if tracker is None:
+            return
+        changed = False
+        with self.tracker_lock:
+            for f in flows:
+                changed = tracker.on_flow(f) or changed
+        if changed:
+            self._post_tracking(tracker)
+
+    def _post_tracking(self, tracker: FixTracker) -> None:
+        line = self.tracking_line
+        if tracker is self.tracker and line is not None:
+            # post_message is thread-safe: the line words the status on the UI thread
+            line.post_message(TrackingChanged(tracker.status))
+
     # ---- what the main screen asks for -------------------------------------------------------------------------
+    def track_fix(self, flow: Flow, kind: str, namespace: str, name: str, how: str) -> None:
+        """The confirm-fix loop: follow `flow`'s connection until a change of the policy `kind ns/name` (or one
+        that allows it) and the flows after it say whether the fix worked; the subscription includes its flows."""
+        tracker = FixTracker(flow, PolicyId(kind, namespace, name), self.main.snapshot)
+        with self.tracker_lock:
+            self.tracker = tracker
+        src, dst = tracker.key[0], tracker.key[1]
+        connection = f"{src} → {dst} {flow.destination_port or ''}/{flow.protocol}".replace(" /", " ")
+        if self.tracking_line is None:
+            self.tracking_line = TrackingLine(connection, how, tracker.status)
+            self.main.mount(self.tracking_line, before="#main")
+        else:  # a newer fix handed over: it replaces the tracked one
+            self.tracking_line.track(connection, how, tracker.status)
+        self._server_query = FlowQuery(whitelist=(tracker.pair_filter(),))  # force a new subscription
+        self.subscribe(self.main.local_query)
+
     def subscribe(self, query: FlowQuery) -> None:
-        """The view's query changed: when the server filters, ask it for the new subscription."""
+        """The view's query changed: when the server filters, ask it for the new subscription (with the tracked
+        connection's flows, of every verdict, while a fix is tracked)."""
         feed = self.flow_feed
         if not feed.server_filters:
             return
         server = query.server_part()
+        tracker = self.tracker
+        if tracker is not None and server.whitelist:
+            server = replace(server, whitelist=(*server.whitelist, tracker.pair_filter()))
         if server == self._server_query:
             return
         self._server_query = server

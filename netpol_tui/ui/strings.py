@@ -498,3 +498,28 @@ def joined_ends(egress_verdict: str, egress_node: str, ingress_verdict: str, ing
         return f"{side} {word}" + (f" on {node}" if node else "")
 
     return f"{end('egress', egress_verdict, egress_node)}, {end('ingress', ingress_verdict, ingress_node)}"
+
+
+# the confirm-fix loop (after c / s on a fix): one line above the panes
+TRACK_MARKS = {"forwarded": "✓", "still_dropped": "✗"}
+
+
+def tracking_waiting(how: str) -> str:
+    return f"fix {how} — waiting for the policy to change"
+
+
+def tracking_applied(at: str, policy: str, change: str, allows: bool, why: str = "") -> str:
+    """`applied at 12:01:03: the new shop/api-ingress allows it` (or `does not allow it: <why>`)."""
+    what = f"deleting {policy}" if change == "deleted" else f"the new {policy}"
+    verdict = "allows it" if allows else f"does not allow it: {why}" if why else "does not allow it"
+    return f"applied at {at}: {what} {verdict}"
+
+
+def tracking_seen(forwarded: bool, at: str, reason: str = "") -> str:
+    if forwarded:
+        return f"{TRACK_MARKS['forwarded']} FORWARDED at {at}"
+    return f"{TRACK_MARKS['still_dropped']} still DROPPED at {at}" + (f" ({reason})" if reason else "")
+
+
+def tracking_line(connection: str, parts: list[str]) -> str:
+    return f"Tracking {connection}: " + " · ".join(parts)

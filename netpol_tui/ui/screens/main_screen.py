@@ -641,7 +641,19 @@ class MainScreen(Screen[None]):
         if not text:
             self.notify(strings.nothing_to_copy("copy"), severity="warning")
             return
-        self._after_metadata_check("copy", lambda: self._copy(text, strings.the_fix()))
+        expl = self.current_expl
+
+        def copy() -> None:
+            self._copy(text, strings.the_fix())
+            self._track(expl, "copied")
+
+        self._after_metadata_check("copy", copy)
+
+    def _track(self, expl: Explanation | None, how: str) -> None:
+        """The confirm-fix loop: follow the fixed connection (ui/tracking.py shows where it stands)."""
+        if expl is not None and expl.flow is not None and expl.fixes:
+            fix = expl.fixes[0]
+            self.netpol.track_fix(expl.flow, fix.kind, fix.namespace, fix.name, how)
 
     def _after_metadata_check(self, verb: str, hand_over: Callable[[], None]) -> None:
         """Run `hand_over` at once, or, when the fix opens the cloud metadata address, only after an explicit
@@ -672,18 +684,24 @@ class MainScreen(Screen[None]):
             self.notify(strings.nothing_to_copy("save"), severity="warning")
             return
         fix = expl.fixes[0]
-        self._after_metadata_check("save", lambda: self._save(text, fix.kind, fix.namespace, fix.name))
 
-    def _save(self, text: str, kind: str, namespace: str, name: str) -> None:
+        def save() -> None:
+            if self._save(text, fix.kind, fix.namespace, fix.name):
+                self._track(expl, "saved")
+
+        self._after_metadata_check("save", save)
+
+    def _save(self, text: str, kind: str, namespace: str, name: str) -> bool:
         name = fix_file_name(kind, namespace, name)  # one safe name inside save_dir
         try:
             path = write_new_file(self.options.save_dir, name, text)  # never overwrites, never follows links
         except (OSError, ValueError) as exc:
             detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             self.notify(strings.save_failed(name, detail), severity="error")
-            return
+            return False
         kept = "" if path.name == name else f" ({name} exists: kept, not overwritten)"
         self.notify(strings.saved(str(path)) + kept, title=strings.NOTIFY_TITLES["saved"], timeout=12)
+        return True
 
     def action_copy_dns_fix(self) -> None:
         dns = dns_alternative(self.current_expl)
