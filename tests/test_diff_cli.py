@@ -421,3 +421,44 @@ def test_installed_program_reads_flows_from_stdin(files: dict[str, str]) -> None
     assert proc.returncode == 1, proc.stderr
     assert [json.loads(line) for line in proc.stdout.splitlines()] == EXPECTED
     assert "1 lose access, 1 gain access" in proc.stderr
+
+
+def test_staged_cilium_policy(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], tmp_path: Path
+) -> None:
+    from netpol_tui.core.manifests import ParseResult
+
+    if not hasattr(ParseResult(), "cilium"):
+        pytest.skip("the parser does not carry Cilium objects yet")
+    deny_b = {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": "a-ingress", "namespace": "x"},  # the NetworkPolicy's name: another policy
+        "spec": {
+            "endpointSelector": {"matchLabels": {"pod": "a"}},
+            "ingressDeny": [{"fromEndpoints": [{"matchLabels": {"pod": "b"}}]}],
+        },
+    }
+    staged = write_yaml(tmp_path / "cnp.yaml", [deny_b])
+    code, out, err = run(
+        capsys, "--flows", files["flows"], "--cluster", files["before"], "--with", staged, "--json"
+    )
+    lines = [json.loads(line) for line in out.splitlines()]
+    for obj in lines:
+        DIFF_LINE.validate(obj)
+    assert lines == [
+        {
+            "source": "x/b",
+            "destination": "x/a",
+            "port": 80,
+            "protocol": "TCP",
+            "flows": 2,
+            "before": True,
+            "after": False,
+            "side": "ingress",
+            "changed_by": [
+                {"namespace": "x", "name": "a-ingress", "kind": "CiliumNetworkPolicy", "change": "created"}
+            ],
+        }
+    ]
+    assert code == 1 and "1 policy changed: 1 lose access, 0 gain access" in err

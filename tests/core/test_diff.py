@@ -747,3 +747,30 @@ def test_fqdn_rules_use_the_names_hubble_gave_the_destination() -> None:
         ("x/a", "198.51.100.1", True, False, "egress", ("created:x/a-egress",))
     }
     assert summary(brute_force(observed, before, after)) == summary(result.changes)
+
+
+def test_staged_cilium_objects_replace_by_kind_namespace_and_name() -> None:
+    cluster = snap(
+        netpol("x", "same", DENY_INGRESS),
+        cnp("x", "same", CNP_ALLOW_B),
+        ccnp("y-egress", CCNP_EGRESS_DNS_ONLY),
+    )
+    if cluster.cilium is None:
+        pytest.skip("the snapshot does not carry Cilium objects yet")
+    opened = cnp("x", "same", dict(CNP_ALLOW_B, ingress=[{"fromEntities": ["all"]}]))
+    after = staged(
+        cluster,
+        [opened, ccnp("new-wide", {"endpointSelector": {}, "ingressDeny": [{"fromEntities": ["world"]}]})],
+    )
+    assert {(c.policy.kind, c.policy.name): c.change for c in policy_changes(cluster, after)} == {
+        ("CiliumNetworkPolicy", "same"): Change.MODIFIED,
+        ("CiliumClusterwideNetworkPolicy", "new-wide"): Change.CREATED,
+    }
+    assert after.policy("x", "same") is not None  # the NetworkPolicy of the same name stays
+    result = diff(observed_connections([flow("x/c", "x/a"), flow("203.0.113.9", "y/b")]), cluster, after)
+    # every changed policy that selects the pod for that direction is named, the new CCNP too (its deny of the
+    # world does not match x/c, but it selects x/a for ingress)
+    assert summary(result.changes) == {
+        ("x/c", "x/a", False, True, "ingress", ("created:/new-wide", "modified:x/same")),
+        ("203.0.113.9", "y/b", True, False, "ingress", ("created:/new-wide",)),
+    }
