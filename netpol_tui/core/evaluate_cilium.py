@@ -81,10 +81,14 @@ class CiliumEvaluator(Evaluator):
         self.objects = objects
         self.view = CiliumView(objects, namespaces, pods.values())
         self._knp: dict[tuple[str, str], tuple[NetworkPolicy, ...]] = {}
+        # Nodes, Services or Endpoints alone do not make a Cilium cluster: then this is the plain evaluator
+        self.active = objects.is_cilium
 
     # --- selection (NetworkPolicy, the Cilium way) ---------------------------------------------------------
     def selecting(self, subject: Subject, direction: str) -> tuple[NetworkPolicy, ...]:
         view = self.view
+        if not self.active:
+            return super().selecting(subject, direction)
         if not view.knp_enabled:
             return ()
         if not view.running:
@@ -111,6 +115,8 @@ class CiliumEvaluator(Evaluator):
     def evaluate(
         self, src: Subject, dst: Subject, port: int, protocol: str = "TCP", *, names: tuple[str, ...] = ()
     ) -> Verdict:
+        if not self.active:
+            return super().evaluate(src, dst, port, protocol)
         protocol = canonical_protocol(protocol)
         names = names or subject_names(dst)
         egress = self._cside(EGRESS, src, dst, port, protocol, names)
@@ -125,6 +131,8 @@ class CiliumEvaluator(Evaluator):
     def allows(
         self, src: Subject, dst: Subject, port: int, protocol: str = "TCP", *, names: tuple[str, ...] = ()
     ) -> bool:
+        if not self.active:
+            return super().allows(src, dst, port, protocol)
         protocol = canonical_protocol(protocol)
         names = names or subject_names(dst)
         return self._cside_allows(EGRESS, src, dst, port, protocol, names) and self._cside_allows(
@@ -134,11 +142,15 @@ class CiliumEvaluator(Evaluator):
     def _side(
         self, direction: Direction, me: Subject, other: Subject, port: int, protocol: str
     ) -> DirectionResult:
+        if not self.active:
+            return super()._side(direction, me, other, port, protocol)
         return self._cside(direction, me, other, port, canonical_protocol(protocol), ())
 
     def _side_allows(
         self, direction: Direction, me: Subject, other: Subject, port: int, protocol: str
     ) -> bool:
+        if not self.active:
+            return super()._side_allows(direction, me, other, port, protocol)
         return self._cside_allows(direction, me, other, port, canonical_protocol(protocol), ())
 
     def _parties(self, me: Subject, other: Subject, names: tuple[str, ...]) -> tuple[Party, Party]:

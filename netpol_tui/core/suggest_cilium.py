@@ -230,6 +230,6 @@ def _opens_other_pairs(
 def suggest(verdict: Verdict, snapshot: ClusterSnapshot, *, names: tuple[str, ...] = ()) -> list[Fix]:
     """The fixes for a verdict: the Cilium way when the snapshot holds Cilium objects, else core/suggest.py."""
     ev = snapshot.evaluator
-    if isinstance(ev, CiliumEvaluator):
+    if isinstance(ev, CiliumEvaluator) and ev.active:
         return suggest_cilium_fixes(verdict, snapshot, ev, names=names)
     return suggest_fixes(verdict, snapshot)
