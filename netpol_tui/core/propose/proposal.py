@@ -189,8 +189,9 @@ def _judge(
 
     The rules are asked through their compiled matchers (`Rule.admits`, the evaluator's own fast path) over the
     policies the evaluator says select that end (`selecting`), narrowed by a per-namespace index. With
-    `cross_check`, the evaluator's `allows` judges every connection too and must agree. A denied connection gets
-    its full verdict (`evaluate`), to say why.
+    `cross_check`, the evaluator's `allows` judges every connection and its verdict decides; without, it judges
+    those the rules deny (a Cilium policy may admit them). A denied connection gets its full verdict
+    (`evaluate`), to say why.
     """
     ev = snapshot.evaluator
     index = RuleIndex(snapshot, ev)
@@ -213,7 +214,7 @@ def _judge(
                 continue
             denied = denied or not admitting
             sides.append(admitting)
-        if cross_check:  # the evaluator's own verdict decides
+        if cross_check or denied:  # the evaluator's own verdict decides (Cilium policies may admit it too)
             denied = not ev.allows(src, dst, c.port, c.protocol)
             sides = [x for x in sides if x]
         if denied:
