@@ -174,6 +174,13 @@ async def test_tui_screen_is_inert(evil, tmp_path) -> None:
         await wait_for_explanations(app)
         await pilot.pause()
         assert not _raw_controls(app.export_screenshot())
+        await pilot.press("y")  # the YAML of the policies involved: their names in the list
+        await pilot.pause()
+        screen = "\n".join(screen_lines(app))
+        assert not _raw_controls(app.export_screenshot())
+        assert "db-in\\x1b]0;title" in screen, screen  # (the list wraps long names)
+        await pilot.press("escape")
+        await pilot.pause()
         app.notify("from outside: " + OSC52, title=TITLE)  # every notification goes through the app
         await pilot.pause()
         assert not _raw_controls(app.export_screenshot())

@@ -7,6 +7,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 
+from netpol_tui.core.wording.inert import inert
 from netpol_tui.ui import strings
 from netpol_tui.ui.rendering import yaml_renderable
 
@@ -27,7 +28,7 @@ class YamlDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal() as h:
             h.border_title = strings.YAML_TITLE
-            yield OptionList(*[k for k, _ in self.items], id="policies")
+            yield OptionList(*[inert(k) for k, _ in self.items], id="policies")  # names from outside
             with VerticalScroll():
                 yield Static(yaml_renderable(self.items[0][1]) if self.items else "", id="yaml")
 
