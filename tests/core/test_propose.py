@@ -686,3 +686,18 @@ def test_a_port_is_named_only_when_every_destination_pod_names_it_alike() -> Non
         [{"protocol": "TCP", "port": "http"}],
         [{"protocol": "TCP", "port": 8080}],
     ]
+
+
+def test_the_exhaustive_pair_count_agrees_with_the_candidate_one(shop: ClusterSnapshot) -> None:
+    from netpol_tui.core.propose.pairs import count_allowed_pairs
+
+    r = reduce(
+        shop, flow(shop, WEB1, API, 8080), flow(shop, API, DB0, 5432), flow(shop, "203.0.113.5", WEB2, 443)
+    )
+    p = propose(shop, r, ProposeOptions(namespaces=("shop",), cidr_prefix=8))
+    after = shop.with_changes(policies=parsed_back(p))
+    ev = after.evaluator
+    ports = [("TCP", 8080), ("TCP", 5432), ("TCP", 443), ("UDP", 53)]
+    fast = count_allowed_pairs(after, ev, ev.allows, frozenset({"shop"}), ports, set())
+    slow = count_allowed_pairs(after, ev, ev.allows, frozenset({"shop"}), ports, set(), exhaustive=True)
+    assert fast == slow > 0

@@ -124,8 +124,13 @@ def count_allowed_pairs(
     proposed: frozenset[str],
     ports: Iterable[tuple[str, int]],
     skip: set[str],
+    *,
+    exhaustive: bool = False,
 ) -> int:
-    """Ordered pairs of distinct pods (one at least in `proposed`), times (protocol, port), that `ev` allows."""
+    """Ordered pairs of distinct pods (one at least in `proposed`), times (protocol, port), that `allows` allows.
+
+    `exhaustive`: judge every pair of classes (when policies other than NetworkPolicies take part: the candidates
+    come from NetworkPolicy rules only)."""
     classes = _Classes(snapshot, ev, proposed, skip)
     port_list = sorted(set(ports))
     isolated: dict[tuple[int, Direction], tuple[NetworkPolicy, ...]] = {}
@@ -142,6 +147,8 @@ def count_allowed_pairs(
         return pairs * sum(1 for proto, port in port_list if allows(a.subject, b.subject, port, proto))
 
     total = 0
+    if exhaustive:
+        return sum(judged(a, b) for a in classes.items for b in classes.items)
     for a in classes.items:  # 1. sources isolated for egress
         policies = isolated[(a.index, EGRESS)]
         if not policies:
@@ -182,6 +189,8 @@ def count_unobserved_pairs(
     ports: Iterable[tuple[str, int]],
     skip: set[str],
     pods: Mapping[str, Pod] | None = None,
+    *,
+    exhaustive: bool = False,
 ) -> int:
     """`count_allowed_pairs` minus the observed pod pairs (each allowed: the proposal was verified)."""
     pods = pods if pods is not None else snapshot.pods
@@ -195,4 +204,4 @@ def count_unobserved_pairs(
         and d not in skip
         and (pods[s].namespace in proposed or pods[d].namespace in proposed)
     }
-    return count_allowed_pairs(snapshot, ev, allows, proposed, ports, skip) - len(seen)
+    return count_allowed_pairs(snapshot, ev, allows, proposed, ports, skip, exhaustive=exhaustive) - len(seen)

@@ -390,8 +390,12 @@ def propose(
     if options.count_pairs:
         ghost_keys = {k for k, _ in ghosts}
         observed_pairs = [(c.source, c.destination, c.protocol, c.port) for c in conns]
+        # the index walks NetworkPolicy rules the Kubernetes way; with Cilium objects only the evaluator knows,
+        # and the candidates (from NetworkPolicy rules) are no longer enough: every pair of classes is judged
+        cilium = getattr(current, "cilium", None) is not None
+        allows = ev.allows if cilium else index.allows
         pairs = count_unobserved_pairs(
-            current, ev, index.allows, proposed, observed_pairs, observed_ports, ghost_keys
+            current, ev, allows, proposed, observed_pairs, observed_ports, ghost_keys, exhaustive=cilium
         )
     return _replace(
         base,
