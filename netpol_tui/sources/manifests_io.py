@@ -207,13 +207,16 @@ def _yaml_documents(
         pass
     else:
         starts: list[int] | None = None
+        aliases = "*" in text
         for number, doc in enumerate(docs, start=numbered + 1):
-            if isinstance(doc, dict | list) and (_nesting_exceeds(doc) or _alias_expansion_exceeds(doc)):
+            if isinstance(doc, dict | list) and (
+                _nesting_exceeds(doc) or (aliases and _alias_expansion_exceeds(doc))
+            ):
                 if starts is None:
                     starts = [start for start, body in _split_yaml(text) if body.strip()]
                 index = number - numbered - 1
                 line = starts[index] if index < len(starts) else 1
-                refused = _refusal(doc, source, number, line + line_offset)
+                refused = _refusal(doc, source, number, line + line_offset, aliases)
                 if refused is not None:
                     problems.append(refused)
                     continue
@@ -226,7 +229,7 @@ def _yaml_documents(
         number += 1
         try:
             for doc in yaml.load_all(body, Loader=_Loader):
-                refused = _refusal(doc, source, number, start_line + line_offset)
+                refused = _refusal(doc, source, number, start_line + line_offset, "*" in body)
                 if refused is not None:
                     problems.append(refused)
                     continue
@@ -238,11 +241,12 @@ def _yaml_documents(
             problems.append(_yaml_problem(source, number, line + line_offset, problem))
 
 
-def _refusal(doc: Any, source: str, number: int, line: int) -> Problem | None:
-    """Why a decoded document is refused (too deep, or aliases expanding too far), or None."""
+def _refusal(doc: Any, source: str, number: int, line: int, aliases: bool = True) -> Problem | None:
+    """Why a decoded document is refused (too deep, or aliases expanding too far), or None. `aliases=False`:
+    the text has no `*`, hence no alias (the expansion walk is skipped)."""
     if _nesting_exceeds(doc):
         return _yaml_problem(source, number, line, _too_deep_message())
-    if _alias_expansion_exceeds(doc):
+    if aliases and _alias_expansion_exceeds(doc):
         return YamlAliasBomb(Origin(source, number), line=line, limit=MAX_ALIAS_EXPANSION)
     return None
 

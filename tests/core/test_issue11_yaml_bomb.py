@@ -182,3 +182,13 @@ def test_patch_of_a_bombed_object_in_memory_is_built_from_the_parsed_fields() ->
     assert "annotations" not in text and "managedFields" not in text and "status" not in text
     fixed = parse_fix_yaml(text)
     assert fixed.key == "prod/db-in" and len(fixed.ingress) == 1
+
+
+def test_bomb_refused_also_when_another_document_has_a_syntax_error(tmp_path: Path) -> None:
+    """The document-by-document path (taken after a syntax error) refuses the bomb the same way."""
+    path = tmp_path / "cluster.yaml"
+    path.write_text(CLUSTER_HEAD + _policy(_bomb_yaml()) + "---\nkind: [unclosed\n")
+    parsed = load_manifests(str(path))
+    assert [p.name for p in parsed.pods] == ["api", "db"]
+    kinds = sorted(type(p).__name__ for p in parsed.problems)
+    assert kinds == ["YamlAliasBomb", "YamlSyntax"]
