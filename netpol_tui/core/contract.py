@@ -8,7 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from netpol_tui.core import yamlout
+from netpol_tui.core.contract_cilium import denied_by_json
+from netpol_tui.core.contract_cilium import policies_json as cilium_policies_json
 from netpol_tui.core.evaluate import DirectionResult, PolicyResult, RuleResult, Verdict
+from netpol_tui.core.evaluate_cilium import CiliumDirectionResult
 from netpol_tui.core.explain import Explanation
 from netpol_tui.core.findings import Finding, finding_manifest
 from netpol_tui.core.model import Direction, Flow
@@ -67,7 +70,17 @@ def side_json(side: DirectionResult, verdict: Verdict) -> dict[str, Any]:
         "allowed": side.allowed,
         "endpoint": side.subject.key,
         "policies": [policy_json(p, side, verdict) for p in side.policies],
+        "denied_by": [],
     }
+    if isinstance(side, CiliumDirectionResult) and side.cilium is not None:
+        # every CNP/CCNP isolating this side (kind, namespace "" for the cluster-wide kind), and the deny
+        # rules that match (a deny wins over every allow)
+        other = verdict.source if side.direction == Direction.INGRESS else verdict.destination
+        names = other.names if side.direction == Direction.EGRESS else ()
+        out["policies"] += cilium_policies_json(side.cilium, other.key, verdict.port, verdict.protocol, names)
+        out["denied_by"] = denied_by_json(side.cilium)
+        if side.drop:
+            out["drop_reason"] = side.drop.value
     if not side.enforced:
         out["reason"] = not_enforced_text(side)
     return out
@@ -85,6 +98,7 @@ def verdict_json(
         "observed_verdict": None,
         "drop_reason": None,
         "traffic_direction": None,
+        "is_reply": None,
         "time": None,
     }
     if flow:

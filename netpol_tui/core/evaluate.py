@@ -65,6 +65,7 @@ class NotEnforced(StrEnum):
     ENFORCED = ""
     NOT_A_POD = "not_a_pod"
     HOST_NETWORK = "host_network"
+    POLICY_DISABLED = "policy_disabled"  # Cilium's enable-policy=never
 
 
 class Note(StrEnum):

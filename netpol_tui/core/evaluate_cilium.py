@@ -180,7 +180,7 @@ class CiliumEvaluator(Evaluator):
                 else NotEnforced.NOT_A_POD
             )
             if cs.reason is CiliumNotEnforced.POLICY_NEVER:
-                reason = getattr(NotEnforced, "POLICY_DISABLED", NotEnforced.NOT_A_POD)
+                reason = NotEnforced.POLICY_DISABLED
             return CiliumDirectionResult(direction, me, False, False, True, reason=reason, cilium=cs)
         knps = self.selecting(me, direction)
         results: tuple[PolicyResult, ...] = ()

@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from netpol_tui.core.cilium.attribution import compare_denied_by
+from netpol_tui.core.cilium.nearmiss import l7_caveats, near_misses
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import (
     DirectionResult,
@@ -24,10 +26,14 @@ from netpol_tui.core.evaluate import (
     ip_subject,
     pod_subject,
 )
+from netpol_tui.core.evaluate_cilium import CiliumDirectionResult, CiliumEvaluator
 from netpol_tui.core.findings import (
     AndOrMistake,
     AuthRequired,
     Cause,
+    CiliumDeny,
+    CiliumL7,
+    CiliumRuleMiss,
     DirectionDiffers,
     DnsEgress,
     DropReason,
@@ -35,6 +41,7 @@ from netpol_tui.core.findings import (
     Finding,
     ForbiddenResources,
     HostNetwork,
+    HubbleAttribution,
     HubbleDisagreesDropped,
     HubbleDisagreesForwarded,
     IngressController,
@@ -59,7 +66,8 @@ from netpol_tui.core.model import (
     Workload,
 )
 from netpol_tui.core.policy import EGRESS, INGRESS
-from netpol_tui.core.suggest import Fix, dns_allow_manifest, suggest_fixes
+from netpol_tui.core.suggest import Fix, dns_allow_manifest
+from netpol_tui.core.suggest_cilium import suggest as suggest_fixes
 
 F = TypeVar("F", bound=Finding)
 
@@ -187,6 +195,10 @@ def explain_flow(flow: Flow, snapshot: ClusterSnapshot, *, with_fixes: bool = Tr
         port = 0
     src = subject_for_endpoint(src_ep, snapshot)
     dst = subject_for_endpoint(dst_ep, snapshot)
+    # the DNS names of the destination (toFQDNs): of the flow's source when the connection is the reply's
+    names = flow.source_names if reversed_ else flow.destination_names
+    if names:
+        dst = replace(dst, names=tuple(names))
     verdict = snapshot.evaluator.evaluate(src, dst, port, protocol)
     case = _case(flow, verdict)
     hubble_dir = {"INGRESS": INGRESS, "EGRESS": EGRESS}.get(flow.traffic_direction)
@@ -197,7 +209,11 @@ def explain_flow(flow: Flow, snapshot: ClusterSnapshot, *, with_fixes: bool = Tr
     if (
         with_fixes
         and not port_unknown
-        and case in (Case.POLICY_DROP, Case.AUDIT, Case.FORWARDED_BUT_DENIED)
+        and (
+            case in (Case.POLICY_DROP, Case.AUDIT, Case.FORWARDED_BUT_DENIED)
+            # a deny Hubble reports and our evaluation finds too: the fix narrows it
+            or (case == Case.EXPLICIT_DENY and any(_cilium_denied(s) for s in verdict.denying))
+        )
         and not verdict.allowed
     ):
         fixes = tuple(suggest_fixes(verdict, snapshot))
@@ -299,6 +315,7 @@ def _findings(
         out.append(IngressController(src.key))
     for side in verdict.denying:
         out.extend(_clause_findings(side, verdict))
+    out.extend(_cilium_findings(verdict, snapshot, flow))
     # one finding per kind and values
     seen: set[str] = set()
     unique = []
@@ -308,6 +325,48 @@ def _findings(
             seen.add(key)
             unique.append(f)
     return unique
+
+
+def _cilium_denied(side: DirectionResult) -> bool:
+    return isinstance(side, CiliumDirectionResult) and bool(side.denied_by)
+
+
+def _cilium_findings(verdict: Verdict, snapshot: ClusterSnapshot, flow: Flow | None) -> list[Finding]:
+    """Per side judged with Cilium policies: the deny that decides, the near misses of the isolating CNP/CCNPs,
+    the L7 rules not judged, and Hubble's policy names when they differ from ours."""
+    ev = snapshot.evaluator
+    if not isinstance(ev, CiliumEvaluator):
+        return []
+    out: list[Finding] = []
+    for side in (verdict.egress, verdict.ingress):
+        if not isinstance(side, CiliumDirectionResult) or side.cilium is None:
+            continue
+        cs = side.cilium
+        me, other = (
+            (verdict.source, verdict.destination)
+            if side.direction == EGRESS
+            else (verdict.destination, verdict.source)
+        )
+        if cs.denied_by:
+            rules = tuple(
+                (d.policy.kind.value, d.policy.key, d.path.rsplit(".", 1)[-1].split("[", 1)[0], d.number)
+                for d in cs.denied_by
+            )
+            out.append(CiliumDeny(side.direction, rules))
+        elif not side.allowed:
+            me_p = ev.view.party(me)
+            other_p = ev.view.party(other, other.names)
+            other_id = ev.view.engine.identity(other_p, me_p.node)
+            out.extend(CiliumRuleMiss(m) for m in near_misses(cs, other_id, other_p.names))
+        else:
+            out.extend(CiliumL7(m) for m in l7_caveats(cs))
+        if flow is not None:
+            theirs = flow.ingress_denied_by if side.direction == INGRESS else flow.egress_denied_by
+            if theirs:
+                diff = compare_denied_by(side.direction, theirs, cs)
+                if not diff.agrees:
+                    out.append(HubbleAttribution(side.direction, True, diff.only_hubble, diff.only_ours))
+    return out
 
 
 def _egress_allowed_with(verdict: Verdict, snapshot: ClusterSnapshot, manifest: dict[str, Any]) -> bool:

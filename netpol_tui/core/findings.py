@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from netpol_tui.core.cilium.nearmiss import NearMiss
 from netpol_tui.core.model import Direction
 
 
@@ -32,6 +33,10 @@ class FindingCode(StrEnum):
     SERVICE_PORT_USED = "service_port_used"
     NAMESPACE_LABEL_MISSING = "namespace_label_missing"
     AND_OR_MISTAKE = "and_or_mistake"
+    CILIUM_DENY = "cilium_deny"  # our evaluation: an ingressDeny/egressDeny rule decides (drop 181)
+    CILIUM_RULE = "cilium_rule"  # the closest rule of an isolating CNP/CCNP and its failing clause
+    CILIUM_L7 = "cilium_l7"  # allowed at L4 by a rule with L7 rules we do not judge
+    HUBBLE_ATTRIBUTION = "hubble_attribution"  # Hubble's *_denied_by / *_allowed_by name other policies
     PORT_UNKNOWN = "port_unknown"
 
 
@@ -198,6 +203,39 @@ class AndOrMistake(RuleFinding):
     code: ClassVar[FindingCode] = FindingCode.AND_OR_MISTAKE
     peer_namespace: str
     separate_items: bool  # the rule has a namespaceSelector in another item (OR where AND was meant)
+
+
+# --- Cilium policies ------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CiliumDeny(Finding):
+    """Deny rules that match: (kind, policy "ns/name" or "name", section, 0-based item number)."""
+
+    code: ClassVar[FindingCode] = FindingCode.CILIUM_DENY
+    direction: Direction
+    rules: tuple[tuple[str, str, str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CiliumRuleMiss(Finding):
+    code: ClassVar[FindingCode] = FindingCode.CILIUM_RULE
+    miss: NearMiss
+
+
+@dataclass(frozen=True, slots=True)
+class CiliumL7(Finding):
+    code: ClassVar[FindingCode] = FindingCode.CILIUM_L7
+    miss: NearMiss
+
+
+@dataclass(frozen=True, slots=True)
+class HubbleAttribution(Finding):
+    """Hubble's policy names for one direction next to ours (`denied`: *_denied_by, else *_allowed_by)."""
+
+    code: ClassVar[FindingCode] = FindingCode.HUBBLE_ATTRIBUTION
+    direction: Direction
+    denied: bool
+    only_hubble: tuple[str, ...]
+    only_ours: tuple[str, ...]
 
 
 def finding_manifest(finding: Finding) -> dict[str, Any] | None:

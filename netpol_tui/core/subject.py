@@ -21,6 +21,8 @@ class Subject:
     kind: EndpointKind = EndpointKind.POD
     # False when the pod was rebuilt from a flow's labels (no longer in the snapshot)
     in_snapshot: bool = True
+    # the DNS names this address was resolved from (Hubble's destination_names, `trace --to-fqdn`): toFQDNs
+    names: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:

@@ -43,6 +43,7 @@ UNSTABLE_LABELS = frozenset(
     }
 )
 UNSTABLE_PREFIXES = ("io.cilium.", "io.kubernetes.")
+PAIRS_NAMED = 20  # a fix names at most this many of the other pod pairs it opens (it counts them all)
 NAME_LABELS = ("app.kubernetes.io/name", "app", "k8s-app", "name", "component", "app.kubernetes.io/component")
 
 
@@ -65,6 +66,8 @@ class Fix:
     manifest: dict[str, Any]
     opens_other_pairs: int
     kind: str = "NetworkPolicy"
+    # the first pairs it newly allows, ("ns/pod" source, "ns/pod" destination), at most PAIRS_NAMED of them
+    other_pairs: tuple[tuple[str, str], ...] = ()
 
     @property
     def target(self) -> str:
@@ -289,6 +292,19 @@ def opens_other_pairs(
     verdict: Verdict,
     added: tuple[Rule, ...] | None = None,
 ) -> int:
+    """How many ordered pairs of distinct snapshot pods, other than this flow's, on this port/protocol, the
+    policy newly allows (`opened_pairs` names them)."""
+    return len(opened_pairs(before, after, policy, direction, verdict, added))
+
+
+def opened_pairs(
+    before: ClusterSnapshot,
+    after: ClusterSnapshot,
+    policy: NetworkPolicy,
+    direction: str,
+    verdict: Verdict,
+    added: tuple[Rule, ...] | None = None,
+) -> list[tuple[str, str]]:
     """Ordered pairs of distinct snapshot pods, other than this flow's, on this port/protocol, newly allowed.
 
     A fix only adds allow rules (and at most isolation, which only removes), so a pair it newly allows has its
@@ -299,7 +315,7 @@ def opens_other_pairs(
     ev_before, ev_after = before.evaluator, after.evaluator
     selected = [p for p in after.pods_in(policy.namespace) if policy.pod_selector.matches(p.labels)]
     if not selected:
-        return 0
+        return []
     rules = policy.rules(direction) if added is None else added
     own = (verdict.source.key, verdict.destination.key)
     subj: dict[str, Subject] = {}
@@ -315,7 +331,7 @@ def opens_other_pairs(
         for pod in _peer_candidates(after, rule, policy.namespace):
             if pod.key not in admitted and peer_admits(rule, policy.namespace, subject(pod)):
                 admitted[pod.key] = pod
-    count = 0
+    out: list[tuple[str, str]] = []
     for mine in selected:
         for other in admitted.values():
             if other.key == mine.key:
@@ -337,8 +353,8 @@ def opens_other_pairs(
                 )
             ):
                 continue
-            count += 1
-    return count
+            out.append((src.key, dst.key))
+    return out
 
 
 def _added_rules(snapshot: ClusterSnapshot, policy: NetworkPolicy, direction: str) -> tuple[Rule, ...]:
@@ -388,6 +404,9 @@ def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
         again = alone.evaluator.evaluate(verdict.source, verdict.destination, verdict.port, verdict.protocol)
         if not _side_of(again, side.direction).allowed:
             return []
+        pairs = opened_pairs(
+            snapshot, alone, policy, side.direction, verdict, _added_rules(snapshot, policy, side.direction)
+        )
         fixes.append(
             Fix(
                 side=FixSide.INGRESS if side.direction == INGRESS else FixSide.EGRESS,
@@ -395,14 +414,8 @@ def suggest_fixes(verdict: Verdict, snapshot: ClusterSnapshot) -> list[Fix]:
                 namespace=policy.namespace,
                 name=policy.name,
                 manifest=manifest,
-                opens_other_pairs=opens_other_pairs(
-                    snapshot,
-                    alone,
-                    policy,
-                    side.direction,
-                    verdict,
-                    _added_rules(snapshot, policy, side.direction),
-                ),
+                opens_other_pairs=len(pairs),
+                other_pairs=tuple(pairs[:PAIRS_NAMED]),
             )
         )
     return fixes

@@ -66,18 +66,19 @@ CONTRACT_FLOW = {
     "observed_verdict",
     "drop_reason",
     "traffic_direction",
+    "is_reply",
     "time",
 }
-CONTRACT_SIDE = {"enforced", "isolated", "allowed", "policies"}
+CONTRACT_SIDE = {"enforced", "isolated", "allowed", "policies", "denied_by"}
 CONTRACT_POLICY = {"namespace", "name", "kind", "allows", "rules"}
 CONTRACT_RULE = {"index", "allows", "peer", "port"}
 CONTRACT_CHECK = {"ok", "detail"}
 CONTRACT_FIX = {"side", "kind", "action", "target", "yaml", "opens_other_pairs"}
 # Keys added on top of the contract (cli.md allows additions). Pinned so that a new or renamed key is a decision.
 ADDED_TOP = {"notes", "case", "findings"}
-ADDED_SIDE = {"endpoint", "reason"}
-ADDED_POLICY = {"closest_rule"}
-ADDED_RULE = {"failures", "text"}
+ADDED_SIDE = {"endpoint", "reason", "drop_reason"}
+ADDED_POLICY = {"closest_rule", "isolating_rules"}
+ADDED_RULE = {"failures", "text", "section", "path"}
 ADDED_PEER = {"closest_index"}
 
 
@@ -118,6 +119,7 @@ def test_json_denied_at_ingress(capsys) -> None:
         "observed_verdict": None,
         "drop_reason": None,
         "traffic_direction": None,
+        "is_reply": None,
         "time": None,
     }
     assert doc["allowed"] is False

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from netpol_tui.core.aggregate import DropGroup
+from netpol_tui.core.evaluate import DirectionResult, PolicyResult
 from netpol_tui.core.explain import Case, Explanation
 from netpol_tui.core.findings import PortUnknown
-from netpol_tui.core.model import EndpointKind
+from netpol_tui.core.model import Direction, EndpointKind
 from netpol_tui.core.subject import Subject
 from netpol_tui.core.suggest import Fix, FixAction
+from netpol_tui.core.wording.cilium import denial_text, isolating_names, side_cilium_near_text
 from netpol_tui.core.wording.findings import drop_reason_text
 from netpol_tui.core.wording.inert import inert_result
 from netpol_tui.core.wording.rules import SIDE_NAME, near_miss_text
@@ -28,6 +30,36 @@ def endpoint_text(subject: Subject) -> str:
         return subject.key
     kind = _KIND_TEXT.get(subject.kind, str(subject.kind))
     return f"{subject.ip} ({kind})" if subject.ip else kind
+
+
+def shown_closest(side: DirectionResult) -> PolicyResult | None:
+    """The closest policy of a denying side among those whose closest rule is worth naming: it shares the peer
+    or the port with the connection (or allows it). A rule about another peer on another port says nothing about
+    this connection, nor does a deny-all (a policy without rules for the direction) beside policies with rules:
+    None when only such. When every policy of the side is a deny-all, the first one."""
+    best: PolicyResult | None = None
+    best_score = 0
+    for pres in side.policies:
+        rr = pres.closest
+        if rr is None or not (rr.allows or rr.peer.ok or rr.port.ok):
+            continue
+        if best is None or rr.failures < best_score:
+            best, best_score = pres, rr.failures
+    if best is None and side.policies and all(not p.rules for p in side.policies):
+        # only deny-alls: that is the whole story ("has no ingress rules: it denies all ingress")
+        return side.policies[0]
+    return best
+
+
+@inert_result
+def other_pairs_text(fix: Fix, shown: int = 3) -> str:
+    """The other pod pairs a fix opens, named: the first `shown`, then how many more ("" when none is named)."""
+    names = fix.other_pairs[:shown]
+    if not names:
+        return ""
+    more = fix.opens_other_pairs - len(names)
+    text = "Also opens " + ", ".join(f"{src} → {dst}" for src, dst in names)
+    return text + (f" and {more} more." if more > 0 else ".")
 
 
 @inert_result
@@ -60,9 +92,17 @@ def explanation_summary(expl: Explanation, *, with_closest: bool = True) -> str:
         return f"{conn}: allowed."
     sides = []
     for side in v.denying:
-        names = ", ".join(f"{p.policy.namespace}/{p.policy.name}" for p in side.policies)
-        closest = side.closest if with_closest else None
+        denial = denial_text(side)
+        if denial:
+            sides.append(f"denied at {SIDE_NAME[side.direction]} of {side.subject.key} ({denial})")
+            continue
+        names = isolating_names(side)
+        closest = shown_closest(side) if with_closest else None
         near = f"; closest: {near_miss_text(closest, side, v)}" if closest is not None else ""
+        if not near and with_closest:
+            other = v.source if side.direction == Direction.INGRESS else v.destination
+            cnear = side_cilium_near_text(side, other.key, v.port, v.protocol)
+            near = f"; closest: {cnear}" if cnear else ""
         sides.append(
             f"denied at {SIDE_NAME[side.direction]} of {side.subject.key} (isolated by {names}){near}"
         )

@@ -6,6 +6,9 @@ from netpol_tui.core.findings import (
     AndOrMistake,
     AuthRequired,
     Cause,
+    CiliumDeny,
+    CiliumL7,
+    CiliumRuleMiss,
     DirectionDiffers,
     DnsEgress,
     DropReason,
@@ -14,6 +17,7 @@ from netpol_tui.core.findings import (
     FindingCode,
     ForbiddenResources,
     HostNetwork,
+    HubbleAttribution,
     HubbleDisagreesDropped,
     HubbleDisagreesForwarded,
     IngressController,
@@ -27,6 +31,7 @@ from netpol_tui.core.findings import (
     ServicePortUsed,
     Severity,
 )
+from netpol_tui.core.wording.cilium import near_miss_text as cilium_near_miss_text
 from netpol_tui.core.wording.inert import inert_result
 from netpol_tui.core.wording.problems import not_evaluated_text
 from netpol_tui.core.wording.rules import SIDE_NAME
@@ -189,6 +194,22 @@ def finding_text(f: Finding) -> str:
             )
         case ReplyFlow():
             return "This flow is a reply: the connection it answers was evaluated instead."
+        case CiliumDeny(direction=d, rules=rules):
+            named = ", ".join(f"{kind} {key} {section} rule #{n + 1}" for kind, key, section, n in rules)
+            return (
+                f"Denied at {SIDE_NAME[d]} by an explicit deny rule: {named}. A deny wins over every allow (of "
+                "any kind): the fix narrows or removes the deny."
+            )
+        case CiliumRuleMiss(miss=m) | CiliumL7(miss=m):
+            return cilium_near_miss_text(m)
+        case HubbleAttribution():
+            what = "denied" if f.denied else "allowed"
+            hubble_names = ", ".join(f.only_hubble) or "no other policy"
+            our_names = ", ".join(f.only_ours) or "no other policy"
+            return (
+                f"Hubble says {what} at {SIDE_NAME[f.direction]} by {hubble_names}; our evaluation finds "
+                f"{our_names}: the snapshot may be stale, or the policies changed since."
+            )
         case PortUnknown(protocol=protocol):
             return (
                 f"Hubble did not report the {protocol} destination port (0 in the JSON): it was evaluated as a "
@@ -212,6 +233,10 @@ FINDING_SEVERITY: dict[FindingCode, Severity] = {
     FindingCode.HUBBLE_DISAGREES_FORWARDED: Severity.CAUTION,
     FindingCode.FORBIDDEN_RESOURCES: Severity.CAUTION,
     FindingCode.NOT_EVALUATED_POLICIES: Severity.CAUTION,
+    FindingCode.CILIUM_DENY: Severity.WARNING,
+    FindingCode.CILIUM_RULE: Severity.WARNING,
+    FindingCode.CILIUM_L7: Severity.INFO,
+    FindingCode.HUBBLE_ATTRIBUTION: Severity.CAUTION,
     FindingCode.PORT_UNKNOWN: Severity.CAUTION,
 }
 

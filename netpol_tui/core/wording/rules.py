@@ -20,6 +20,7 @@ from netpol_tui.core.evaluate import (
 from netpol_tui.core.model import Direction
 from netpol_tui.core.policy import NetworkPolicy, Peer, PortSpec, Rule
 from netpol_tui.core.selectors import LabelSelector, SelectorMiss
+from netpol_tui.core.wording.cilium import allowing_names, denial_text, isolating_names
 from netpol_tui.core.wording.inert import inert_result
 
 # Subjects of sentences: the end a clause is checked against, seen from the side being enforced.
@@ -201,9 +202,11 @@ def port_check_text(check: PortCheck, rule: Rule, port: int, protocol: str) -> s
     if check.ok:
         if check.resolved is not None:
             return f"{port}/{protocol} is {wanted}, which the destination pod defines as {check.resolved}"
-        return (
-            f"{port}/{protocol} is {wanted}" if ps.port is not None else f"{protocol} on any port is allowed"
-        )
+        if ps.port is None:
+            return f"{protocol} on any port is allowed"
+        if wanted == f"port {port}/{protocol}":  # not "8080/TCP is port 8080/TCP"
+            return f"port {port}/{protocol} matches"
+        return f"{port}/{protocol} is {wanted}"
     if not check.protocol_ok:
         return f"allows {wanted}, not {port}/{protocol}"
     if check.unresolved_name:
@@ -248,6 +251,8 @@ def rule_text(
 
 @inert_result
 def not_enforced_text(side: DirectionResult) -> str:
+    if side.reason == NotEnforced.POLICY_DISABLED:
+        return f"Cilium enforces no policy (enable-policy=never): {SIDE_NAME[side.direction]} not enforced"
     if side.reason == NotEnforced.HOST_NETWORK:
         return f"{side.subject.key} uses hostNetwork: NetworkPolicies do not apply to it ({SIDE_NAME[side.direction]} not enforced)"
     return (
@@ -263,10 +268,13 @@ def side_text(side: DirectionResult) -> str:
         return f"{where.capitalize()}: allowed — {not_enforced_text(side)}"
     if not side.isolated:
         return f"{where.capitalize()}: allowed — no NetworkPolicy selects {side.subject.key} for {SIDE_NAME[side.direction]}, so it is not isolated"
-    names = ", ".join(f"{p.policy.namespace}/{p.policy.name}" for p in side.policies)
+    names = isolating_names(side)
     if side.allowed:
-        allowing = ", ".join(f"{p.policy.namespace}/{p.policy.name}" for p in side.allowing)
+        allowing = ", ".join(allowing_names(side))
         return f"{where.capitalize()}: allowed by {allowing} (selecting policies: {names})"
+    denial = denial_text(side)
+    if denial:
+        return f"{where.capitalize()}: DENIED — {denial}"
     return f"{where.capitalize()}: DENIED — {side.subject.key} is isolated by {names} and no rule allows this"
 
 
@@ -288,7 +296,11 @@ def verdict_summary(verdict: Verdict) -> str:
         return f"Allowed: {conn}."
     parts = []
     for side in verdict.denying:
-        names = ", ".join(f"{p.policy.namespace}/{p.policy.name}" for p in side.policies)
+        denial = denial_text(side)
+        if denial:
+            parts.append(f"{SIDE_WHERE[side.direction]} ({denial})")
+            continue
+        names = isolating_names(side)
         parts.append(f"{SIDE_WHERE[side.direction]} ({side.subject.key} is isolated by {names})")
     return f"Denied: {conn} — blocked at " + " and at ".join(parts) + "."
 
