@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from netpol_tui.cli import wording as words
+from netpol_tui.cli.changes import watch_for_changes, with_changed
 from netpol_tui.cli.config import cluster_config, flow_query, hubble_config, qualified_pods, relay
 from netpol_tui.cli.errors import CliError
 from netpol_tui.cli.fixes import GroupFixes, merge_groups, write_fixes
@@ -132,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         items, source = _capture(str(args.flows), query)
     else:
         items, source = _live(args, query)
+    watched = watch_for_changes(args, snapshot)  # --follow --json live: policy changes named in `changed`
 
     cache = ExplanationCache()
     groups = DropAggregator(cache=cache)
@@ -169,9 +171,14 @@ def run(args: argparse.Namespace) -> int:
             if args.drops_only and not is_drop:
                 continue
             if args.json:
+                if watched is not None:
+                    snapshot = watched.snapshot or snapshot
                 # the explanation part is shared by identical flows; only the flow block differs
                 expl = cache.explain(item, snapshot)
-                out.write(lines.line(item, expl) + "\n")
+                line = lines.line(item, expl)
+                if watched is not None:
+                    line = with_changed(line, watched.attribute(item))
+                out.write(line + "\n")
                 if args.follow:
                     out.flush()
                 if exit_code and not expl.verdict.allowed:
@@ -188,6 +195,9 @@ def run(args: argparse.Namespace) -> int:
                         denied += 1
     except KeyboardInterrupt:
         pass
+    finally:
+        if watched is not None:
+            watched.stop()
     merged = merge_groups(groups.by_count(), snapshot) if (fixes_out or not args.json) else None
     if not args.json:
         _report(groups, flows, errors, lost, snapshot, merged)
