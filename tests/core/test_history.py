@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from diff_support import ALLOW_80_FROM_B, DENY_INGRESS, base_docs, flow, netpol
+from diff_support import ALLOW_80_FROM_B, DENY_INGRESS, base_docs, cilium_snap, cnp, flow, netpol
 
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.diff import Change, PolicyId, Side
@@ -113,3 +113,21 @@ def test_history_is_bounded() -> None:
     assert h.attribute(flow("x/b", "x/a", 80)) is None
     a = h.attribute(flow("x/b", "x/a", 85))
     assert a is not None and a.event.resource_version == "5"
+
+
+def test_a_cilium_policy_change_is_attributed_with_its_kind() -> None:
+    allow_b = {
+        "endpointSelector": {"matchLabels": {"pod": "a"}},
+        "ingress": [{"fromEndpoints": [{"matchLabels": {"pod": "b"}}]}],
+    }
+    deny_b = dict(allow_b, ingressDeny=[{"fromEndpoints": [{"matchLabels": {"pod": "b"}}]}])
+    h = ChangeHistory()
+    h.observe(cilium_snap([*base_docs(), cnp("x", "a-in", allow_b, resourceVersion="1")]))
+    events = h.observe(cilium_snap([*base_docs(), cnp("x", "a-in", deny_b, resourceVersion="2")]))
+    assert [(e.policy, e.change.change, e.resource_version) for e in events] == [
+        (PolicyId("CiliumNetworkPolicy", "x", "a-in"), Change.MODIFIED, "2")
+    ]
+    a = h.attribute(flow("x/b", "x/a"))
+    assert (
+        a is not None and a.to_json()["kind"] == "CiliumNetworkPolicy" and (a.before, a.now) == (True, False)
+    )
