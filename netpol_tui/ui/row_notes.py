@@ -94,7 +94,7 @@ class RowNotes:
                 parts.append(f"[{strings.STAGED_MARKS[mark]}]")
         if pair is not None:
             e, i = pair.egress, pair.ingress
-            parts.append(strings.joined_ends(e.verdict, e.node_name, i.verdict, i.node_name))
+            parts.append(strings.joined_ends_short(e.verdict, e.node_name, i.verdict, i.node_name))
         return " ".join(parts)
 
     def audit_lines(self, audit: bool) -> list[Text]:

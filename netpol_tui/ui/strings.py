@@ -500,6 +500,19 @@ def joined_ends(egress_verdict: str, egress_node: str, ingress_verdict: str, ing
     return f"{end('egress', egress_verdict, egress_node)}, {end('ingress', ingress_verdict, ingress_node)}"
 
 
+END_MARKS = {"FORWARDED": "✓", "DROPPED": "✗", "AUDIT": "audit"}
+
+
+def joined_ends_short(egress_verdict: str, egress_node: str, ingress_verdict: str, ingress_node: str) -> str:
+    """The flows pane's form (its last column is narrow): `eg ✓ node-a · in ✗ node-b`; the explanation says
+    it in words (joined_ends)."""
+
+    def end(side: str, verdict: str, node: str) -> str:
+        return f"{side} {END_MARKS.get(verdict, verdict.lower())}" + (f" {node}" if node else "")
+
+    return f"{end('eg', egress_verdict, egress_node)} · {end('in', ingress_verdict, ingress_node)}"
+
+
 # the confirm-fix loop (after c / s on a fix): one line above the panes
 TRACK_MARKS = {"forwarded": "✓", "still_dropped": "✗"}
 
