@@ -203,12 +203,12 @@ def finding_text(f: Finding) -> str:
         case CiliumRuleMiss(miss=m) | CiliumL7(miss=m):
             return cilium_near_miss_text(m)
         case HubbleAttribution():
-            what = "denied" if f.denied else "allowed"
-            hubble_names = ", ".join(f.only_hubble) or "no other policy"
-            our_names = ", ".join(f.only_ours) or "no other policy"
+            what = "deny" if f.denied else "allow"
+            hubble_names = ", ".join(f.only_hubble) or f"no other {what} policy"
+            our_names = ", ".join(f.only_ours) or f"no {what} rule of it that matches"
             return (
-                f"Hubble says {what} at {SIDE_NAME[f.direction]} by {hubble_names}; our evaluation finds "
-                f"{our_names}: the snapshot may be stale, or the policies changed since."
+                f"Hubble names {hubble_names} as the {what} at {SIDE_NAME[f.direction]}; our evaluation finds "
+                f"{our_names}: the snapshot may be stale (the policy changed or is gone)."
             )
         case PortUnknown(protocol=protocol):
             return (
