@@ -41,7 +41,9 @@ async def test_rows_are_marked_would_drop_and_would_allow():
         await wait_until(pilot, lambda: any("would" in r[5] for r in _rows(app)))
         rows = _rows(app)
         postgres = [r for r in rows if r[2].startswith("payments/postgres")]
-        shop_api = [r for r in rows if r[2].startswith("shop/api") and r[3] == "8080/TCP" and r[4] == "DROPPED"]
+        shop_api = [
+            r for r in rows if r[2].startswith("shop/api") and r[3] == "8080/TCP" and r[4] == "DROPPED"
+        ]
         frontend = [r for r in rows if r[2].startswith("shop/frontend")]
         coredns = [r for r in rows if r[2].startswith("kube-system/coredns")]
         assert postgres and all(r[5].startswith("[would drop]") for r in postgres), postgres
@@ -77,9 +79,32 @@ def test_with_flag_on_live_replay_and_demo_loads_the_staged_objects(tmp_path):
         "spec: {podSelector: {}, policyTypes: [Ingress]}\n"
     )
     parser = build_parser()
-    for argv in (["--with", str(path)], ["replay", "x.json", "--with", str(path)], ["demo", "--with", str(path)]):
+    for argv in (
+        ["--with", str(path)],
+        ["replay", "x.json", "--with", str(path)],
+        ["demo", "--with", str(path)],
+    ):
         opts = tui_options(parse_args(parser, argv))
         assert opts.staged is not None, argv
         assert [p.key for p in opts.staged.policies] == ["shop/deny"]
         assert opts.staged_label == f"--with {path}"
     assert tui_options(parse_args(parser, ["demo"])).staged is None
+
+
+def test_a_new_cluster_state_judges_every_known_connection_again():
+    from netpol_tui.cli.app_factory import demo_flows
+    from netpol_tui.core.diff import staged
+    from netpol_tui.demo import demo_snapshot
+    from netpol_tui.ui.staged import StagedJudge, StagedMark
+
+    objects = parse_objects(STAGED)
+    judge = StagedJudge(objects)
+    flows = demo_flows(N)
+    assert judge.judge(flows, None) == 0  # before the cluster is known: remembered, not judged
+    snap = demo_snapshot()
+    assert judge.judge([], snap) > 0
+    assert StagedMark.WOULD_DROP in judge.marks.values() and StagedMark.WOULD_ALLOW in judge.marks.values()
+    # the staged objects got applied: the cluster now equals the staged state, nothing differs any more
+    judge.judge([], staged(snap, objects))
+    assert judge.marks == {}
+    assert all(judge.mark(f) is None for f in flows)
