@@ -18,6 +18,13 @@ EGRESS = "EGRESS"
 INGRESS = "INGRESS"
 DEFAULT_WINDOW_NS = 1_000_000_000  # 1 s
 DEFAULT_MAX_PENDING = 20_000
+_DIRECTIONS = {
+    EGRESS: EGRESS,
+    INGRESS: INGRESS,
+    "TRAFFIC_DIRECTION_EGRESS": EGRESS,
+    "TRAFFIC_DIRECTION_INGRESS": INGRESS,
+}
+_OTHER = {EGRESS: INGRESS, INGRESS: EGRESS}
 
 FiveTuple = tuple[str, int, str, int, str]
 
@@ -74,34 +81,38 @@ class Joiner:
 
     def add(self, flow: Flow) -> Joined | None:
         """Record `flow`; the pair it completes (the other end's observation was waiting), else None."""
-        direction = direction_of(flow)
-        key5 = five_tuple(flow) if direction else None
-        if key5 is None:
+        direction = _DIRECTIONS.get(flow.traffic_direction)
+        if direction is None:
             return None
-        if flow.time_ns > self._latest_ns:
-            self._latest_ns = flow.time_ns
-        self._expire()
-        other = INGRESS if direction == EGRESS else EGRESS
-        partner = self._pending.pop((other, key5), None)
-        if partner is not None and abs(partner.time_ns - flow.time_ns) <= self.window_ns:
-            if direction == EGRESS:
-                return Joined(flow, partner)
-            return Joined(partner, flow)
+        s, d = flow.source, flow.destination
+        if not s.ip or not d.ip or not flow.protocol:
+            return None
+        key5 = (s.ip, flow.source_port or 0, d.ip, flow.destination_port or 0, flow.protocol)
+        t = flow.time_ns
+        if t > self._latest_ns:
+            self._latest_ns = t
+            self._expire()
+        pending = self._pending
+        partner = pending.pop((_OTHER[direction], key5), None)
+        if partner is not None and abs(partner.time_ns - t) <= self.window_ns:
+            return Joined(flow, partner) if direction == EGRESS else Joined(partner, flow)
         key = (direction, key5)
-        self._pending.pop(key, None)  # the newest observation of this end waits (moved to the end)
-        self._pending[key] = flow
-        while len(self._pending) > self.max_pending:
-            self._pending.popitem(last=False)
+        pending.pop(key, None)  # the newest observation of this end waits (moved to the end)
+        pending[key] = flow
+        if len(pending) > self.max_pending:
+            pending.popitem(last=False)
         return None
 
     def _expire(self) -> None:
+        """Forget observations older than the window (by the newest flow time seen); arrival order is close to
+        time order, so this looks at the oldest ones only."""
         cut = self._latest_ns - self.window_ns
         pending = self._pending
         while pending:
-            first = next(iter(pending.values()))
+            key, first = next(iter(pending.items()))
             if first.time_ns >= cut:
                 return
-            pending.popitem(last=False)
+            del pending[key]
 
 
 __all__ = ["DEFAULT_WINDOW_NS", "FiveTuple", "Joined", "Joiner", "direction_of", "five_tuple"]
