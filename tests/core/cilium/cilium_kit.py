@@ -347,19 +347,26 @@ def engine_judge(docs: list[dict[str, Any]]) -> Callable[[End, Probe], str]:
 # Judge: the full evaluator (NetworkPolicy + CNP + CCNP), with the fast path checked against the verdict
 # ---------------------------------------------------------------------------------------------------------------
 class EvaluatorWorld:
+    """The docs through the one parser into a ClusterSnapshot whose evaluator is the Cilium one."""
+
     def __init__(self, docs: list[dict[str, Any]]) -> None:
         from netpol_tui.core.cilium.objects import CiliumObjects
         from netpol_tui.core.cluster import ClusterSnapshot
         from netpol_tui.core.evaluate_cilium import CiliumEvaluator
         from netpol_tui.core.manifests import parse_objects
 
-        objs = CiliumObjects()
-        k8s = [d for d in docs if not objs.parse(d)]
-        assert objs.problems == [], objs.problems
-        parsed = parse_objects(k8s)
+        parsed = parse_objects(copy.deepcopy(docs))
         assert parsed.problems == [], parsed.problems
         self.snapshot = ClusterSnapshot.from_parse(parsed)
-        self.evaluator = CiliumEvaluator(self.snapshot, objs)
+        evaluator = self.snapshot.evaluator
+        if not isinstance(evaluator, CiliumEvaluator):  # a parser that does not route the Cilium kinds yet
+            objs = CiliumObjects()
+            for d in copy.deepcopy(docs):
+                objs.parse(d)
+            assert objs.problems == [], objs.problems
+            evaluator = CiliumEvaluator(self.snapshot, objs)
+            self.snapshot._evaluator = evaluator
+        self.evaluator = evaluator
 
     def subject(self, end: End) -> Any:
         ev = self.evaluator
