@@ -127,10 +127,6 @@ def test_bad_input_exits_2_with_one_line(traced, argv, needle):
     assert needle in err and err.count("\n") == 1 and "Traceback" not in err
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="core/contract.py does not write the direction objects' `denied_by` yet (issue 12 point 5, cilium helper)",
-)
 def test_json_validates_against_the_result_schema(traced):
     schema = json.loads(SCHEMA.read_text())
     for argv in (

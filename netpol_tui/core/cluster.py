@@ -13,11 +13,24 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from netpol_tui.core.cilium.objects import CiliumObjects
 from netpol_tui.core.evaluate import Evaluator
+from netpol_tui.core.evaluate_cilium import CiliumEvaluator
 from netpol_tui.core.manifests import ParseResult
 from netpol_tui.core.model import NS_NAME_LABEL, Namespace, Pod
 from netpol_tui.core.policy import NetworkPolicy
 from netpol_tui.core.problems import Problem
+
+
+def has_cilium_objects(objs: CiliumObjects) -> bool:
+    return bool(
+        objs.policies
+        or objs.groups
+        or objs.nodes
+        or objs.services
+        or objs.endpoints
+        or objs.config is not None
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +59,7 @@ class ClusterSnapshot:
         "source",
         "taken_at",
         "revision",
+        "cilium",
         "_by_ip",
         "_by_ns",
         "_policies_by_ns",
@@ -64,6 +78,7 @@ class ClusterSnapshot:
         source: str = "",
         taken_at: float = 0.0,
         revision: int = 0,
+        cilium: CiliumObjects | None = None,
     ) -> None:
         self.namespaces: dict[str, Namespace] = {}
         for ns in namespaces:
@@ -86,6 +101,8 @@ class ClusterSnapshot:
         self.source = source
         self.taken_at = taken_at
         self.revision = revision
+        # Cilium's objects (policies, CIDR groups, nodes, services, cilium-config); None when there are none
+        self.cilium = cilium if cilium is not None and has_cilium_objects(cilium) else None
         self._by_ip: dict[str, Pod] | None = None
         self._by_ns: dict[str, list[Pod]] | None = None
         self._policies_by_ns: dict[str, list[NetworkPolicy]] | None = None
@@ -103,7 +120,7 @@ class ClusterSnapshot:
             problems=parsed.problems,
             skipped_kinds=Counter(parsed.skipped_kinds),
             coverage=coverage,
-            **kwargs,
+            **{"cilium": parsed.cilium, **kwargs},
         )
 
     # --- lookups -------------------------------------------------------------------------------------------
@@ -158,7 +175,8 @@ class ClusterSnapshot:
     def evaluator(self) -> Evaluator:
         """The compiled evaluator of this snapshot (built on first use, then reused)."""
         if self._evaluator is None:
-            self._evaluator = Evaluator(self)
+            # with Cilium objects: NetworkPolicy, CNP and CCNP judged together (core/evaluate_cilium.py)
+            self._evaluator = Evaluator(self) if self.cilium is None else CiliumEvaluator(self, self.cilium)
         return self._evaluator
 
     # --- derived snapshots ----------------------------------------------------------------------------------
@@ -193,6 +211,7 @@ class ClusterSnapshot:
             source=self.source,
             taken_at=self.taken_at,
             revision=self.revision + 1,
+            cilium=self.cilium,
         )
         args.update(kwargs)
         return ClusterSnapshot(ns.values(), pod_map.values(), pol_map.values(), **args)

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from netpol_tui.core.cilium.objects import CiliumObjects
+from netpol_tui.core.cilium.parse import handles as cilium_handles
 from netpol_tui.core.model import (
     NS_NAME_LABEL,
     ContainerPort,
@@ -70,7 +72,9 @@ class ParseResult:
     policies: list[NetworkPolicy] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped_kinds: Counter[str] = field(default_factory=Counter)  # kind -> count (unknown kinds)
-    not_evaluated: Counter[str] = field(default_factory=Counter)  # CiliumNetworkPolicy & co -> count
+    not_evaluated: Counter[str] = field(default_factory=Counter)  # kinds read but not judged -> count
+    # CNP, CCNP, CiliumCIDRGroup, Node, Service, Endpoints, kube-system/cilium-config (core/cilium/parse.py)
+    cilium: CiliumObjects = field(default_factory=CiliumObjects)
 
     def extend(self, other: ParseResult) -> None:
         self.namespaces += other.namespaces
@@ -79,6 +83,7 @@ class ParseResult:
         self.problems += other.problems
         self.skipped_kinds.update(other.skipped_kinds)
         self.not_evaluated.update(other.not_evaluated)
+        self.cilium.extend(other.cilium)
 
 
 class _Bad(ValueError):
@@ -129,6 +134,12 @@ def _parse_any(doc: Any, origin: Origin, result: ParseResult, implied_kind: str 
             _parse_any(item, origin, result, implied_kind=_LIST_ITEM_KINDS.get(kind))
         return
     parser = _PARSERS.get(kind)
+    if parser is None and cilium_handles(doc, kind):
+        found = result.cilium
+        seen = len(found.problems), len(found.notes)
+        found.parse(doc, origin, kind)
+        result.problems += found.problems[seen[0] :] + found.notes[seen[1] :]
+        return
     if parser is None:
         if kind in CILIUM_KINDS:
             result.not_evaluated[kind] += 1

@@ -70,6 +70,19 @@ def _object_count(parsed: ParseResult) -> int:
         + len(parsed.policies)
         + sum(parsed.skipped_kinds.values())
         + sum(parsed.not_evaluated.values())
+        + _cilium_count(parsed)
+    )
+
+
+def _cilium_count(parsed: ParseResult) -> int:
+    c = parsed.cilium
+    return (
+        len(c.policies)
+        + len(c.groups)
+        + len(c.nodes)
+        + len(c.services)
+        + len(c.endpoints)
+        + (c.config is not None)
     )
 
 
@@ -104,6 +117,7 @@ def is_empty(snapshot: ClusterSnapshot) -> bool:
     return (
         not (snapshot.namespaces or snapshot.pods or snapshot.policies or snapshot.skipped_kinds)
         and not snapshot.coverage.not_evaluated
+        and snapshot.cilium is None
     )
 
 

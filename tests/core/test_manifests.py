@@ -93,8 +93,10 @@ def test_kubectl_yaml_list() -> None:
     pol = r.policies[0]
     assert pol.policy_types == frozenset({"Ingress"}) and pol.declared_policy_types == ("Ingress",)
     assert pol.ingress[0].ports[0].port == 5432 and pol.ingress[0].ports[0].protocol == "TCP"
-    assert dict(r.skipped_kinds) == {"Service": 1}
-    assert dict(r.not_evaluated) == {"CiliumNetworkPolicy": 1}
+    # Services and Cilium policies are read for the Cilium evaluation (issue 12), not skipped
+    assert dict(r.skipped_kinds) == {}
+    assert [s.key for s in r.cilium.services] == ["shop/api"]
+    assert dict(r.not_evaluated) == {} and [p.key for p in r.cilium.policies] == ["shop/l7-api"]
 
 
 def test_kubectl_json_list_reads_the_same() -> None:
@@ -113,11 +115,11 @@ def test_kubectl_json_list_reads_the_same() -> None:
     assert j.skipped_kinds == y.skipped_kinds and j.not_evaluated == y.not_evaluated
 
 
-def test_cilium_policies_are_counted_on_the_snapshot() -> None:
+def test_cilium_policies_are_carried_by_the_snapshot() -> None:
     snap = load_cluster(str(KUBECTL_YAML))
-    assert snap.coverage.not_evaluated == (("CiliumNetworkPolicy", 1),)
-    assert not snap.coverage.complete
-    assert snap.skipped_kinds == {"Service": 1}
+    assert snap.coverage.not_evaluated == ()  # evaluated since issue 12
+    assert snap.cilium is not None and [p.key for p in snap.cilium.policies] == ["shop/l7-api"]
+    assert snap.skipped_kinds == {}
 
 
 @pytest.mark.parametrize(
@@ -209,9 +211,11 @@ def test_unknown_kinds_are_counted_not_reported() -> None:
             {"kind": "CiliumClusterwideNetworkPolicy", "metadata": {"name": "ccnp"}},
         ]
     )
-    assert r.problems == []
-    assert dict(r.skipped_kinds) == {"Service": 2, "ConfigMap": 1}
-    assert dict(r.not_evaluated) == {"CiliumClusterwideNetworkPolicy": 1}
+    # Services and CCNPs are read for the Cilium evaluation (issue 12); a CCNP without spec is a problem
+    assert [p.code for p in r.problems] == ["cilium_no_spec"]
+    assert dict(r.skipped_kinds) == {"ConfigMap": 1}
+    assert dict(r.not_evaluated) == {}
+    assert sorted(s.name for s in r.cilium.services) == ["s", "t"]
 
 
 # ---------------------------------------------------------------------------------------------------------------
