@@ -329,6 +329,8 @@ def parse_pod(doc: Mapping[str, Any], origin: Origin = Origin()) -> Pod:
         workload=_workload(meta, labels, name),
         node_name=_str(spec.get("nodeName"), "spec.nodeName"),
         origin=origin,
+        service_account=_str(spec.get("serviceAccountName"), "spec.serviceAccountName")
+        or _str(spec.get("serviceAccount"), "spec.serviceAccount"),
     )
 
 

@@ -70,6 +70,7 @@ class Pod:
     workload: Workload | None = None
     node_name: str = ""
     origin: Origin = Origin()
+    service_account: str = ""  # spec.serviceAccountName ("" = default): part of a Cilium identity
     key: str = field(init=False, repr=False, compare=False)  # "namespace/name", computed once
 
     def __post_init__(self) -> None:

@@ -187,6 +187,8 @@ def pod_manifest(pod: Pod) -> dict[str, Any]:
     spec: dict[str, Any] = {"containers": [{"name": "main", **({"ports": ports} if ports else {})}]}
     if pod.node_name:
         spec["nodeName"] = pod.node_name
+    if pod.service_account:
+        spec["serviceAccountName"] = pod.service_account
     if pod.host_network:
         spec["hostNetwork"] = True
     status: dict[str, Any] = {}

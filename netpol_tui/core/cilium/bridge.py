@@ -88,7 +88,7 @@ class CiliumView:
             pod.labels,
             pod.namespace,
             ns.labels,
-            service_account=getattr(pod, "service_account", "") or "default",
+            service_account=pod.service_account or "default",
             cluster=self.config.cluster_name,
         )
         out = replace(pod, labels=labels)

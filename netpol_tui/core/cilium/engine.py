@@ -361,7 +361,7 @@ class CiliumEngine:
                 node_labels=node.labels if node is not None else {},
                 kube_apiserver=bool(pod.ip) and pod.ip in self._apiserver_ips,
             )
-        sa = service_account or getattr(pod, "service_account", "") or "default"
+        sa = service_account or pod.service_account or "default"
         labels = pod_identity_labels(
             pod.labels, pod.namespace, ns.labels, service_account=sa, cluster=self.config.cluster_name
         )

@@ -441,3 +441,18 @@ def test_a_host_network_address_is_its_node_without_node_objects() -> None:
     assert (party.kind, party.node) == (PartyKind.NODE, "node2")
     assert world.engine.identity(party, "node1").reserved == frozenset({Reserved.REMOTE_NODE})
     assert world.engine.ip_party("203.0.113.99").kind is PartyKind.WORLD
+
+
+def test_service_account_is_read_and_part_of_the_identity() -> None:
+    from cilium_kit import EngineWorld, base_cluster
+
+    docs = base_cluster()
+    for d in docs:
+        if d["kind"] == "Pod" and d["metadata"]["name"] == "client2":
+            d["spec"]["serviceAccountName"] = "robot"
+    world = EngineWorld(docs)
+    assert world.pods["cilium-test/client2"].service_account == "robot"
+    party = world.engine.pod_party(world.pods["cilium-test/client2"])
+    assert party.labels["io.cilium.k8s.policy.serviceaccount"] == "robot"
+    party = world.engine.pod_party(world.pods["cilium-test/client"])
+    assert party.labels["io.cilium.k8s.policy.serviceaccount"] == "default"
