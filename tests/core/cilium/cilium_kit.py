@@ -350,7 +350,6 @@ class EvaluatorWorld:
     """The docs through the one parser into a ClusterSnapshot whose evaluator is the Cilium one."""
 
     def __init__(self, docs: list[dict[str, Any]]) -> None:
-        from netpol_tui.core.cilium.objects import CiliumObjects
         from netpol_tui.core.cluster import ClusterSnapshot
         from netpol_tui.core.evaluate_cilium import CiliumEvaluator
         from netpol_tui.core.manifests import parse_objects
@@ -359,13 +358,7 @@ class EvaluatorWorld:
         assert parsed.problems == [], parsed.problems
         self.snapshot = ClusterSnapshot.from_parse(parsed)
         evaluator = self.snapshot.evaluator
-        if not isinstance(evaluator, CiliumEvaluator):  # a parser that does not route the Cilium kinds yet
-            objs = CiliumObjects()
-            for d in copy.deepcopy(docs):
-                objs.parse(d)
-            assert objs.problems == [], objs.problems
-            evaluator = CiliumEvaluator(self.snapshot, objs)
-            self.snapshot._evaluator = evaluator
+        assert isinstance(evaluator, CiliumEvaluator) and evaluator.active, type(evaluator)
         self.evaluator = evaluator
 
     def subject(self, end: End) -> Any:
