@@ -27,7 +27,7 @@ from netpol_tui.core.evaluate_cilium import CiliumDirectionResult, CiliumEvaluat
 from netpol_tui.core.manifests import parse_network_policy
 from netpol_tui.core.model import Direction
 from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy
-from netpol_tui.core.suggest import Fix, FixAction, FixSide, _candidate, suggest_fixes
+from netpol_tui.core.suggest import PAIRS_NAMED, Fix, FixAction, FixSide, _candidate, suggest_fixes
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +187,8 @@ def suggest_cilium_fixes(
                     namespace=p.namespace,
                     name=p.name,
                     manifest=p.manifest,
-                    opens_other_pairs=opened,
+                    opens_other_pairs=len(opened),
+                    other_pairs=tuple(opened[:PAIRS_NAMED]),
                     kind=p.kind,
                 )
             )
@@ -201,7 +202,7 @@ def _opens_other_pairs(
     verdict: Verdict,
     direction: Direction,
     everywhere: str | None,
-) -> int:
+) -> list[tuple[str, str]]:
     """Ordered pairs of distinct snapshot pods, other than this flow's, on this port/protocol, newly allowed by
     the fixes of `direction`. Only the enforcing end's verdict can change, and a namespaced policy only changes
     the pods of its namespace (`everywhere` is "" when a cluster-wide policy is among the fixes)."""
@@ -211,7 +212,7 @@ def _opens_other_pairs(
     pods = sorted(snapshot.pods.items())
     subjects = {key: before.subject_for_pod(pod) for key, pod in pods}
     enforcing = [k for k, p in pods if everywhere is not None or p.namespace == namespace]
-    count = 0
+    out: list[tuple[str, str]] = []
     for a_key in enforcing:
         a = subjects[a_key]
         for b_key, b in subjects.items():
@@ -223,8 +224,8 @@ def _opens_other_pairs(
             if after.allows(src, dst, verdict.port, verdict.protocol) and not before.allows(
                 src, dst, verdict.port, verdict.protocol
             ):
-                count += 1
-    return count
+                out.append((src.key, dst.key))
+    return out
 
 
 def suggest(verdict: Verdict, snapshot: ClusterSnapshot, *, names: tuple[str, ...] = ()) -> list[Fix]:

@@ -22,6 +22,7 @@ from netpol_tui.core.explain import Case, Explanation
 from netpol_tui.core.findings import DnsEgress
 from netpol_tui.core.model import Endpoint, Flow
 from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy
+from netpol_tui.core.wording.explanations import other_pairs_text, shown_closest
 from netpol_tui.core.wording.inert import inert
 from netpol_tui.ui import strings
 from netpol_tui.ui.richtext import side_lines
@@ -158,7 +159,7 @@ def explanation_renderable(expl: Explanation, header: list[Text] | None = None) 
     head.append(wording.tui_explanation_headline(expl), style="bold")
     parts.append(head)
     for side in v.denying:
-        best = side.closest
+        best = shown_closest(side)  # only a rule that shares the peer or the port with the connection
         if best is not None:
             t = Text(strings.CLOSEST_RULE, style="bold yellow")
             t.append(wording.near_miss_text(best, side, v))
@@ -215,6 +216,9 @@ def fix_renderable(expl: Explanation | None) -> RenderableType:
         parts.append(Text(wording.fix_heading(fix), style="bold cyan"))
         if fix.opens_other_pairs > 0:  # (the heading already says when it opens nothing else)
             parts.append(Text(wording.tui_opens_other_pairs(fix.opens_other_pairs), style="bold yellow"))
+            named = other_pairs_text(fix)
+            if named:
+                parts.append(Text(named, style="yellow"))
         parts.append(WrappedYaml(fix.yaml))
         parts.append(Text(""))
     dns = dns_alternative(expl)

@@ -8,6 +8,7 @@ from rich.text import Text
 from netpol_tui.core import wording
 from netpol_tui.core.evaluate import DirectionResult, Verdict
 from netpol_tui.core.explain import Explanation
+from netpol_tui.core.wording.explanations import other_pairs_text
 
 
 def verdict_renderable(verdict: Verdict, notes: list[str] | None = None) -> Group:
@@ -77,6 +78,9 @@ def explanation_renderable(expl: Explanation, notes: list[str] | None = None) ->
     for fix in expl.fixes:
         parts.append(Text(""))
         parts.append(Text(wording.fix_heading(fix), style="bold cyan"))
+        named = other_pairs_text(fix)
+        if named:
+            parts.append(Text(named, style="yellow"))
         parts.append(
             WrappedYaml(fix.yaml, theme="ansi_dark")
         )  # a narrow terminal wraps it under ↪, never cuts

@@ -603,3 +603,84 @@ def test_trace_yaml_is_complete_in_a_narrow_terminal():
             lines.append(line.rstrip())
     for yaml_line in expl.fixes[0].yaml.rstrip("\n").split("\n"):
         assert yaml_line in lines, yaml_line
+
+
+# ---- point 2: which pairs a fix opens, named; point 8: closest rule and port wording (core edits) ----------------
+async def test_the_fix_pane_names_the_other_pairs_a_fix_opens():
+    app, _ = build_app(N)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app)
+        idx = next(
+            i for i, f in enumerate(app.main.view) if f.verdict == "DROPPED" and f.destination_port == 8080
+        )
+        await _select_row(pilot, app, idx)
+        (fix,) = app.main.current_expl.fixes
+        assert fix.opens_other_pairs >= 1 and len(fix.other_pairs) == min(fix.opens_other_pairs, 20)
+        text = " ".join(app.main.query_one("#fix").text.split())
+        assert "Also opens " in text
+        for src, dst in fix.other_pairs[:3]:
+            assert f"{src} → {dst}" in text
+        more = fix.opens_other_pairs - min(3, len(fix.other_pairs))
+        assert (f"and {more} more." in text) == (more > 0)
+
+
+def test_pairs_are_named_in_trace_text_and_are_the_pairs_newly_allowed():
+    from rich.console import Console
+
+    from netpol_tui.cli.app_factory import demo_flows
+    from netpol_tui.core.explain import explain_flow
+    from netpol_tui.core.manifests import parse_network_policy
+    from netpol_tui.demo import demo_snapshot
+    from netpol_tui.ui.richtext import explanation_renderable as trace_renderable
+
+    snap = demo_snapshot()
+    flow = next(f for f in demo_flows(N) if f.verdict == "DROPPED" and f.destination_port == 8080)
+    expl = explain_flow(flow, snap)
+    (fix,) = expl.fixes
+    # every named pair is denied now and allowed with the fix applied
+    after = snap.with_changes(policies=[parse_network_policy(fix.manifest)])
+    for src, dst in fix.other_pairs:
+        s, d = snap.pod(src), snap.pod(dst)
+        ev, ev2 = snap.evaluator, after.evaluator
+        assert not ev.allows(ev.subject_for_pod(s), ev.subject_for_pod(d), flow.destination_port, "TCP")
+        assert ev2.allows(ev2.subject_for_pod(s), ev2.subject_for_pod(d), flow.destination_port, "TCP")
+    console = Console(width=300, record=True, color_system=None)
+    with console.capture() as cap:
+        console.print(trace_renderable(expl))
+    src, dst = fix.other_pairs[0]
+    assert f"Also opens {src} → {dst}" in cap.get()
+
+
+async def test_no_closest_rule_unrelated_to_the_connection():
+    app, _ = build_app(N)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app)
+        dns = next(
+            i for i, f in enumerate(app.main.view) if f.verdict == "DROPPED" and f.destination_port == 53
+        )
+        await _select_row(pilot, app, dns)
+        text = app.main.query_one("#explanation").text
+        assert "Closest rule" not in text and "payments" not in text.split("Hubble")[0]
+        api = next(
+            i for i, f in enumerate(app.main.view) if f.verdict == "DROPPED" and f.destination_port == 8080
+        )
+        await _select_row(pilot, app, api)
+        assert "Closest rule" in app.main.query_one("#explanation").text  # the port-80 rule: same peer
+
+
+def test_a_matching_port_is_not_worded_as_port_is_port():
+    from netpol_tui.cli.app_factory import demo_flows
+    from netpol_tui.core.contract import explanation_json
+    from netpol_tui.core.explain import explain_flow
+    from netpol_tui.demo import demo_snapshot
+
+    snap = demo_snapshot()
+    details = []
+    for f in demo_flows(200):
+        doc = explanation_json(explain_flow(f, snap))
+        for side in ("egress", "ingress"):
+            for pol in doc[side]["policies"]:
+                details += [r["port"]["detail"] for r in pol["rules"] if r["port"]["ok"]]
+    assert details
+    assert not [d for d in details if re.search(r"(\d+/\w+) is port \1$", d)], details
+    assert any(re.fullmatch(r"port \d+/\w+ matches", d) for d in details)
