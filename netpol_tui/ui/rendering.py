@@ -215,10 +215,10 @@ def fix_renderable(expl: Explanation | None) -> RenderableType:
     for fix in expl.fixes:
         parts.append(Text(wording.fix_heading(fix), style="bold cyan"))
         if fix.opens_other_pairs > 0:  # (the heading already says when it opens nothing else)
-            parts.append(Text(wording.tui_opens_other_pairs(fix.opens_other_pairs), style="bold yellow"))
+            # the pairs named (the heading has their count), else the count with its caution
             named = other_pairs_text(fix)
-            if named:
-                parts.append(Text(named, style="yellow"))
+            caution = named or wording.tui_opens_other_pairs(fix.opens_other_pairs)
+            parts.append(Text(caution, style="bold yellow"))
         parts.append(WrappedYaml(fix.yaml))
         parts.append(Text(""))
     dns = dns_alternative(expl)
