@@ -23,11 +23,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from netpol_tui.core.cilium.objects import CiliumObjects
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import Verdict
 from netpol_tui.core.manifests import parse_network_policy
 from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy
-from netpol_tui.core.suggest import Fix, FixAction, FixSide, opens_other_pairs, suggest_fixes
+from netpol_tui.core.suggest import Fix, FixAction, FixSide, opens_other_pairs
+from netpol_tui.core.suggest_cilium import suggest as suggest_any
+from netpol_tui.core.suggest_cilium import with_objects
 
 NETWORK_POLICY = "NetworkPolicy"
 RULE_LISTS = ("ingress", "egress")
@@ -133,10 +136,15 @@ def merge_fixes(snapshot: ClusterSnapshot, fixes: Sequence[Fix]) -> list[Fix]:
 
 
 def apply_fixes(snapshot: ClusterSnapshot, fixes: Iterable[Fix]) -> ClusterSnapshot:
-    """The snapshot with each NetworkPolicy fix applied (a created or replaced policy)."""
+    """The snapshot with each fix applied (a created or replaced policy; Cilium ones among the Cilium objects)."""
+    fixes = list(fixes)
     policies: list[NetworkPolicy] = [
         parse_network_policy(f.manifest) for f in fixes if f.kind == NETWORK_POLICY
     ]
+    cilium = [f.manifest for f in fixes if f.kind != NETWORK_POLICY]
+    if cilium:
+        objects = with_objects(snapshot.cilium or CiliumObjects(), cilium)
+        return snapshot.with_changes(policies=policies, cilium=objects)
     return snapshot.with_changes(policies=policies) if policies else snapshot
 
 
@@ -193,7 +201,7 @@ def merge_verified(
             break
         more: list[Fix] = []
         for verdict in denied:
-            more.extend(suggest_fixes(_allowed(after, verdict), after))
+            more.extend(suggest_any(_allowed(after, verdict), after))
         if not more:
             break
         # a fix computed on `after` patches the merged version: it replaces it, rules included
