@@ -12,8 +12,12 @@ builds on the fixes already chosen) and merged in. What no policy change allows 
     result = merge_verified(snapshot, [(e.verdict, e.fixes) for e in explanations])
     result.fixes, result.unfixed
 
-Only NetworkPolicy fixes are merged (the evaluator of a ClusterSnapshot judges NetworkPolicies); a fix of another
-kind is passed through as it is, once. Standard library only.
+Fixes of every kind merge: NetworkPolicy, CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy. Identical fixes
+collapse to one. Cilium fixes that only append rule items to the lists of one `spec` (ingress, egress, ingressDeny,
+egressDeny: the allow a CNP fix adds) combine their items on the same base, like NetworkPolicy fixes. Cilium fixes
+that change the policy otherwise (a deny narrowed or removed) stay separate in `merge_fixes`; `merge_verified`
+keeps the first of them and fixes the connections still denied again on top of it (the snapshot's own evaluator,
+the Cilium one when it has Cilium objects, judges), so its result has one fix per policy. Standard library only.
 """
 
 from __future__ import annotations
@@ -50,12 +54,23 @@ class MergedFixes:
     unfixed: tuple[Verdict, ...] = ()  # connections still denied with every fix applied
 
 
+def existing_raw(snapshot: ClusterSnapshot, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+    """The snapshot's object of that kind, namespace and name as read (None when there is none)."""
+    if kind == NETWORK_POLICY:
+        policy = snapshot.policy(namespace, name)
+        return policy.raw if policy is not None and isinstance(policy.raw, dict) else None
+    for cp in snapshot.cilium.policies if snapshot.cilium is not None else ():
+        if (str(cp.kind), cp.namespace, cp.name) == (kind, namespace, name):
+            return cp.raw if isinstance(cp.raw, dict) else {}
+    return None
+
+
 def _base_spec(snapshot: ClusterSnapshot, fix: Fix) -> dict[str, Any]:
     """The spec the fix was computed on: the snapshot's policy for a patch, nothing for a policy to create."""
-    policy = snapshot.policy(fix.namespace, fix.name)
-    if policy is None or fix.action != FixAction.PATCH:
+    raw = existing_raw(snapshot, fix.kind, fix.namespace, fix.name)
+    if raw is None or fix.action != FixAction.PATCH:
         return {}
-    spec = policy.raw.get("spec") if isinstance(policy.raw, dict) else None
+    spec = raw.get("spec")
     return spec if isinstance(spec, dict) else {}
 
 
@@ -72,9 +87,68 @@ def _mergeable(first: Fix, other: Fix) -> bool:
     return all(a.get(k) == b.get(k) for k in keys)
 
 
+def _appended(base: dict[str, Any], spec: Any) -> dict[str, list[Any]] | None:
+    """What a Cilium fix's spec adds to `base`: the items appended to each list, None when it changes anything
+    else (a deny narrowed or removed, another selector, a multi-rule `specs`)."""
+    if not isinstance(spec, dict):
+        return None
+    out: dict[str, list[Any]] = {}
+    for key in set(base) | set(spec):
+        mine, theirs = spec.get(key), base.get(key)
+        if isinstance(mine, list) and (theirs is None or isinstance(theirs, list)):
+            before = theirs or []
+            if mine[: len(before)] != before:
+                return None
+            out[key] = mine[len(before) :]
+        elif mine != theirs:
+            return None
+    return out
+
+
+def _cilium_base(snapshot: ClusterSnapshot, fix: Fix) -> dict[str, Any]:
+    """The spec a Cilium fix appends to: the snapshot's for a patch; for a policy to create, the fix's own spec
+    without its lists (its selector)."""
+    if fix.action != FixAction.CREATE:
+        return _base_spec(snapshot, fix)
+    spec = fix.manifest.get("spec")
+    return {k: v for k, v in spec.items() if not isinstance(v, list)} if isinstance(spec, dict) else {}
+
+
+def _cilium_mergeable(snapshot: ClusterSnapshot, first: Fix, other: Fix) -> bool:
+    """Two Cilium fixes of one policy combine when both only append list items to the same base (for a policy
+    to create: the same object but for its lists)."""
+    if first.action != other.action or "specs" in first.manifest or "specs" in other.manifest:
+        return False
+    if {k: v for k, v in first.manifest.items() if k != "spec"} != {
+        k: v for k, v in other.manifest.items() if k != "spec"
+    }:
+        return False
+    base = _cilium_base(snapshot, first)
+    return (
+        _appended(base, first.manifest.get("spec")) is not None
+        and _appended(base, other.manifest.get("spec")) is not None
+    )
+
+
+def _merge_cilium(snapshot: ClusterSnapshot, fixes: Sequence[Fix]) -> Fix:
+    """One Cilium fix: the base's spec with every item each fix appends, each once, in order."""
+    first = fixes[0]
+    base = _cilium_base(snapshot, first)
+    spec = copy.deepcopy(base)
+    for fix in fixes:
+        for key, items in (_appended(base, fix.manifest.get("spec")) or {}).items():
+            target = spec.setdefault(key, [])
+            target.extend(copy.deepcopy(i) for i in items if i not in target)
+    manifest = copy.deepcopy(first.manifest)
+    manifest["spec"] = spec
+    return replace(first, manifest=manifest, opens_other_pairs=sum(f.opens_other_pairs for f in fixes))
+
+
 def _merge_group(snapshot: ClusterSnapshot, fixes: Sequence[Fix]) -> Fix:
     """One fix for one policy: the base's rules minus those any fix removes, plus those each fix adds."""
     first = fixes[0]
+    if first.kind != NETWORK_POLICY:
+        return _merge_cilium(snapshot, fixes)
     base = _base_spec(snapshot, first)
     manifest = copy.deepcopy(first.manifest)
     spec = manifest.setdefault("spec", {})
@@ -105,17 +179,19 @@ def _merge_group(snapshot: ClusterSnapshot, fixes: Sequence[Fix]) -> Fix:
     )
 
 
-def _group(fixes: Iterable[Fix]) -> dict[FixKey, list[list[Fix]]]:
+def _group(snapshot: ClusterSnapshot, fixes: Iterable[Fix]) -> dict[FixKey, list[list[Fix]]]:
     """Fixes by policy; within a policy, the fixes that can be merged together (usually one bucket)."""
     groups: dict[FixKey, list[list[Fix]]] = {}
     for fix in fixes:
         buckets = groups.setdefault(fix_key(fix), [])
         for bucket in buckets:
+            if any(f.manifest == fix.manifest for f in bucket):
+                break  # the same fix again
             if fix.kind == NETWORK_POLICY and _mergeable(bucket[0], fix):
-                if fix not in bucket:
-                    bucket.append(fix)
+                bucket.append(fix)
                 break
-            if fix.kind != NETWORK_POLICY and bucket[0].manifest == fix.manifest:
+            if fix.kind != NETWORK_POLICY and _cilium_mergeable(snapshot, bucket[0], fix):
+                bucket.append(fix)
                 break
         else:
             buckets.append([fix])
@@ -125,11 +201,12 @@ def _group(fixes: Iterable[Fix]) -> dict[FixKey, list[list[Fix]]]:
 def merge_fixes(snapshot: ClusterSnapshot, fixes: Sequence[Fix]) -> list[Fix]:
     """One fix per policy, each holding the changes of every given fix for it, on top of the same base.
 
-    Not verified against connections (it has none): use `merge_verified` to re-evaluate them. For NetworkPolicy
-    fixes the result allows at least what each fix allowed on its own as long as the fixes only add rules (which is
-    what core/suggest.py proposes). `opens_other_pairs` is the sum of the fixes' counts (an upper bound)."""
+    Not verified against connections (it has none): use `merge_verified` to re-evaluate them. The result allows at
+    least what each fix allowed on its own as long as the fixes only add rules (what core/suggest.py proposes, and
+    a Cilium allow). Cilium fixes that change a policy otherwise (a deny narrowed) and differ stay separate: then
+    several fixes have the same key. `opens_other_pairs` is the sum of the fixes' counts (an upper bound)."""
     out: list[Fix] = []
-    for buckets in _group(fixes).values():
+    for buckets in _group(snapshot, fixes).values():
         for bucket in buckets:
             out.append(_merge_group(snapshot, bucket) if len(bucket) > 1 else bucket[0])
     return out
@@ -186,19 +263,30 @@ def _recount(before: ClusterSnapshot, after: ClusterSnapshot, fix: Fix, verdicts
     return replace(fix, opens_other_pairs=total)
 
 
+def _one_per_policy(fixes: Sequence[Fix]) -> list[Fix]:
+    """The first fix of each policy: two whole objects of one policy cannot both be applied (the others' connections
+    are fixed again on top of it)."""
+    return list({fix_key(f): f for f in reversed(fixes)}.values())[::-1]
+
+
 def merge_verified(
-    snapshot: ClusterSnapshot, chosen: Sequence[tuple[Verdict, Sequence[Fix]]], *, rounds: int = 3
+    snapshot: ClusterSnapshot, chosen: Sequence[tuple[Verdict, Sequence[Fix]]], *, rounds: int | None = None
 ) -> MergedFixes:
     """Merge the fixes of several denied connections (each with the fixes suggested for it) into one fix per
-    policy, verified: with all of them applied every connection is allowed. A connection still denied is fixed
-    again on the snapshot with the merged fixes applied (so its fix builds on them), and merged in."""
+    policy, verified: with all of them applied every connection is allowed (judged by the snapshot's own evaluator:
+    the Cilium one when it has Cilium objects). A connection still denied is fixed again on the snapshot with the
+    merged fixes applied (so its fix builds on them), and merged in; so do the Cilium fixes that cannot be combined
+    as text (two different narrowings of one deny): the first is kept, the others are computed again on top of it.
+    `rounds` bounds the re-fixing (by default one round per connection, at least 3)."""
     verdicts = [v for v, _ in chosen]
-    merged = merge_fixes(snapshot, [f for _, fixes in chosen for f in fixes])
-    for _ in range(rounds):
+    merged = _one_per_policy(merge_fixes(snapshot, [f for _, fixes in chosen for f in fixes]))
+    denied_before: list[Verdict] | None = None
+    for _ in range(rounds if rounds is not None else max(3, len(verdicts) + 1)):
         after = apply_fixes(snapshot, merged)
         denied = [v for v in verdicts if not _allowed(after, v).allowed]
-        if not denied:
+        if not denied or denied == denied_before:
             break
+        denied_before = denied
         more: list[Fix] = []
         for verdict in denied:
             more.extend(suggest_any(_allowed(after, verdict), after))
@@ -206,11 +294,11 @@ def merge_verified(
             break
         # a fix computed on `after` patches the merged version: it replaces it, rules included
         by_key = {fix_key(f): f for f in merged}
-        for fix in merge_fixes(after, more):
+        for fix in _one_per_policy(merge_fixes(after, more)):
             previous = by_key.get(fix_key(fix))
             if previous is not None and previous.action == FixAction.PATCH:
                 fix = replace(fix, action=FixAction.PATCH)
-            elif previous is not None and snapshot.policy(fix.namespace, fix.name) is None:
+            elif previous is not None and existing_raw(snapshot, fix.kind, fix.namespace, fix.name) is None:
                 fix = replace(fix, action=FixAction.CREATE)  # still a policy to create for the real cluster
             by_key[fix_key(fix)] = fix
         merged = list(by_key.values())
@@ -233,6 +321,7 @@ def merged_side(fix: Fix) -> FixSide:
 __all__ = [
     "MergedFixes",
     "apply_fixes",
+    "existing_raw",
     "fix_key",
     "merge_fixes",
     "merge_verified",

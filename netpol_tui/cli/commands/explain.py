@@ -25,8 +25,9 @@ from netpol_tui.core import wording, yamlout
 from netpol_tui.core.aggregate import DropAggregator, ExplanationCache
 from netpol_tui.core.findings import finding_manifest
 from netpol_tui.core.flowquery import FlowQuery
-from netpol_tui.core.merge_fixes import fix_key
+from netpol_tui.core.merge_fixes import existing_raw, fix_key
 from netpol_tui.core.model import Flow, LostEvents, NodeStatus, StreamPhase, StreamState
+from netpol_tui.core.suggest import Fix, FixAction
 from netpol_tui.core.wording.events import lost_events_text, node_status_text
 from netpol_tui.core.wording.inert import inert
 
@@ -245,7 +246,7 @@ def _report(
                 console.print(yaml_block(yamlout.dump(manifest), indent=4))
         withheld = merged is not None and group in merged.withheld
         for fix in expl.fixes:
-            console.print(Text("  " + wording.fix_heading(fix), style="cyan"))
+            console.print(Text("  " + _fix_heading(fix, snapshot), style="cyan"))
             if merged is None or withheld:
                 if withheld:
                     console.print(Text(words.fix_withheld(), style="magenta"))
@@ -263,8 +264,39 @@ def _report(
         console.print(Text(words.fixes_unfixed(len(merged.merged.unfixed)), style="magenta"))
     for fix in merged.merged.fixes:
         console.print()
-        console.print(Text("  " + wording.fix_heading(fix), style="cyan"))
+        console.print(Text("  " + _fix_heading(fix, snapshot), style="cyan"))
         note = words.merged_fix_note(merged.groups_per_policy.get(fix_key(fix), 0))
         if note:
             console.print(Text("  " + note, style="cyan"))
         console.print(yaml_block(fix.yaml, indent=4))
+
+
+def _deny_items(doc: dict[str, Any] | None) -> list[Any]:
+    """Every deny item of a Cilium object (`spec` and each of `specs`), in order."""
+    if not isinstance(doc, dict):
+        return []
+    rules = [doc.get("spec")] + list(doc.get("specs") or [])
+    return [
+        i for r in rules if isinstance(r, dict) for k in ("ingressDeny", "egressDeny") for i in r.get(k) or []
+    ]
+
+
+def _fix_action(fix: Fix, snapshot: Any) -> str:
+    """What the fix does to its policy: create it, add a rule to it, narrow or remove a deny of it."""
+    if fix.action == FixAction.CREATE:
+        return "create"
+    if fix.kind == "NetworkPolicy":
+        return "add a rule to"
+    before = _deny_items(existing_raw(snapshot, fix.kind, fix.namespace, fix.name))
+    after = _deny_items(fix.manifest)
+    if len(after) < len(before):
+        return "remove a deny rule from"
+    if after != before:
+        return "narrow a deny rule of"
+    return "add a rule to"
+
+
+def _fix_heading(fix: Fix, snapshot: Any) -> str:
+    """The report's line for a fix: its side, what it does, the real kind (a CNP or CCNP too) and target."""
+    tail = wording.fix_heading(fix).split(" — ", 1)[-1]  # "verified; opens nothing else"
+    return inert(f"Fix ({fix.side}): {_fix_action(fix, snapshot)} {fix.kind} {fix.target} — {tail}")
