@@ -12,9 +12,12 @@ import yaml
 from netpol_tui.cli import main
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import Verdict
+from netpol_tui.core.evaluate_cilium import CiliumEvaluator
 from netpol_tui.core.manifests import parse_network_policy
-from netpol_tui.core.merge_fixes import merge_fixes, merge_verified
+from netpol_tui.core.merge_fixes import apply_fixes, merge_fixes, merge_verified
 from netpol_tui.core.suggest import Fix, FixAction, suggest_fixes
+from netpol_tui.core.suggest_cilium import suggest as suggest_any
+from netpol_tui.core.suggest_cilium import with_objects
 from netpol_tui.demo import demo_snapshot, scenario
 from netpol_tui.demo.export import export
 
@@ -198,3 +201,121 @@ def test_a_connection_without_a_fix_gets_one_built_on_the_merged_policy() -> Non
     assert result.fixes[0].action == FixAction.PATCH
     after = apply_yaml(snap, [result.fixes[0].yaml])
     assert allowed(after, first) and allowed(after, second)
+
+
+# ---- Cilium fixes (CNP / CCNP): merged too, judged by the snapshot's own (Cilium) evaluator ----------------------
+BATCH = "orders/batch-9f7a6b8c4-y6z9a"
+COREDNS = "kube-system/coredns-5d78c9869d-8fz2x"
+
+
+def _with_cilium(snap: ClusterSnapshot, manifest: dict) -> ClusterSnapshot:
+    return snap.with_changes(cilium=with_objects(snap.cilium, [manifest]))
+
+
+def test_identical_cilium_fixes_collapse_and_the_cilium_evaluator_judges() -> None:
+    snap = demo_snapshot()
+    assert isinstance(snap.evaluator, CiliumEvaluator)
+    ev = snap.evaluator
+    drops = [
+        ev.evaluate(ev.subject_for_pod(snap.pods[COREDNS]), ev.subject_for_ip(ip), 53, "UDP")
+        for ip in ("1.1.1.1", "8.8.8.8")
+    ]
+    fixes = [suggest_any(v, snap) for v in drops]
+    assert [[(f.kind, f.target) for f in fs] for fs in fixes] == [
+        [("CiliumClusterwideNetworkPolicy", "no-external-dns")]
+    ] * 2
+    merged = merge_fixes(snap, [f for fs in fixes for f in fs])
+    assert len(merged) == 1 and merged[0].manifest == fixes[0][0].manifest
+    result = merge_verified(snap, list(zip(drops, fixes, strict=True)))
+    assert result.unfixed == () and [f.target for f in result.fixes] == ["no-external-dns"]
+    after = apply_fixes(snap, result.fixes)
+    assert isinstance(after.evaluator, CiliumEvaluator) and all(allowed(after, v) for v in drops)
+
+
+def test_two_narrowings_of_one_cilium_deny_become_one_verified_patch() -> None:
+    deny = {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": "batch-deny", "namespace": "orders"},
+        "spec": {
+            "endpointSelector": {"matchLabels": {"app": "batch"}},
+            "egressDeny": [
+                {"toEndpoints": [{}], "toPorts": [{"ports": [{"port": "9000", "protocol": "TCP"}]}]}
+            ],
+        },
+    }
+    snap = _with_cilium(demo_snapshot(), deny)
+    drops = [verdict(snap, BATCH, dst, 9000) for dst in ("orders/ledger-0", "orders/reports-7d9e8f6a4-s8t2u")]
+    assert not any(v.allowed for v in drops)
+    chosen = [(v, suggest_any(v, snap)) for v in drops]
+    patches = [f for _, fs in chosen for f in fs if f.name == "batch-deny"]
+    assert len(patches) == 2 and patches[0].manifest != patches[1].manifest
+    # not the same text change: kept apart by merge_fixes (each alone re-denies the other's peer)
+    assert [f.name for f in merge_fixes(snap, patches)] == ["batch-deny", "batch-deny"]
+    result = merge_verified(snap, chosen)
+    assert result.unfixed == ()
+    assert sorted(f.name for f in result.fixes) == ["allow-reports-from-batch-9000-tcp", "batch-deny"]
+    patch = next(f for f in result.fixes if f.name == "batch-deny")
+    assert patch.kind == "CiliumNetworkPolicy" and patch.action == FixAction.PATCH
+    spec = yaml.safe_load(patch.yaml)["spec"]
+    not_in = [e["values"] for e in spec["egressDeny"][0]["toEndpoints"][0]["matchExpressions"]]
+    assert sorted(not_in) == [["ledger"], ["reports"]]
+    # applied from the YAML text, the Cilium evaluator allows both connections
+    after = _with_cilium(snap, yaml.safe_load(patch.yaml))
+    after = _with_cilium(after, next(f for f in result.fixes if f.name != "batch-deny").manifest)
+    assert all(allowed(after, v) for v in drops)
+
+
+def test_cilium_fixes_adding_rules_to_one_cnp_combine_on_the_same_base() -> None:
+    snap = demo_snapshot()
+    raw = next(p.raw for p in snap.cilium.policies if p.name == "block-plaintext")
+    item = {"fromEndpoints": [{"matchLabels": {"k8s:app": "a"}}]}
+    other = {"fromEndpoints": [{"matchLabels": {"k8s:app": "b"}}]}
+
+    def patch(items: list) -> Fix:
+        manifest = {**raw, "spec": {**raw["spec"], "ingress": items}}
+        return Fix(
+            "ingress", FixAction.PATCH, "orders", "block-plaintext", manifest, 1, kind="CiliumNetworkPolicy"
+        )  # type: ignore[arg-type]
+
+    merged = merge_fixes(snap, [patch([item]), patch([other]), patch([item])])
+    assert len(merged) == 1 and merged[0].kind == "CiliumNetworkPolicy"
+    spec = merged[0].manifest["spec"]
+    assert spec["ingress"] == [item, other] and spec["ingressDeny"] == raw["spec"]["ingressDeny"]
+
+
+def _merged_headings(out: str) -> list[str]:
+    return [line.strip() for line in out.split("\nFixes: ", 1)[1].splitlines() if line.startswith("  Fix (")]
+
+
+def test_explain_report_names_a_demo_cilium_fix_once_with_its_real_kind(capsys, demo_files: Path) -> None:
+    flows, cluster = str(demo_files / "flows.json"), str(demo_files / "cluster.yaml")
+    assert main(["explain", "--flows", flows, "--cluster", cluster]) == 0
+    out = capsys.readouterr().out
+    headings = _merged_headings(out)
+    cnp = [h for h in headings if "orders/block-plaintext" in h]
+    ccnp = [h for h in headings if "no-external-dns" in h]
+    assert cnp == [
+        "Fix (ingress): remove a deny rule from CiliumNetworkPolicy orders/block-plaintext — verified; "
+        "opens nothing else"
+    ]
+    assert len(ccnp) == 1 and "CiliumClusterwideNetworkPolicy no-external-dns" in ccnp[0]
+    created = [h for h in headings if "orders/allow-batch-to-ledger-9000-tcp" in h]
+    assert len(created) == 1 and "create CiliumNetworkPolicy orders/" in created[0]
+    assert not any("NetworkPolicy orders/" in h and "CiliumNetworkPolicy" not in h for h in headings)
+    # the Cilium patch's YAML once in the whole report (in the merged part), the group says where it is
+    assert out.count("  name: block-plaintext") == 1
+    assert "(in the merged patch for CiliumNetworkPolicy orders/block-plaintext below)" in out
+    # --fixes-out: the file names carry the real kind
+    out_dir = demo_files / "fixes" / "cilium"
+    assert (
+        main(["explain", "--flows", flows, "--cluster", cluster, "--fixes-out", str(out_dir), "--json"]) == 0
+    )
+    files = {p.name for p in out_dir.iterdir()}
+    assert {
+        "CiliumNetworkPolicy-orders-block-plaintext.yaml",
+        "CiliumClusterwideNetworkPolicy-no-external-dns.yaml",
+        "CiliumNetworkPolicy-orders-allow-batch-to-ledger-9000-tcp.yaml",
+    } <= files
+    text = (out_dir / "CiliumClusterwideNetworkPolicy-no-external-dns.yaml").read_text()
+    assert yaml.safe_load(text)["kind"] == "CiliumClusterwideNetworkPolicy"
