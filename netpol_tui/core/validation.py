@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 
 __all__ = [
     "Fault",
@@ -55,6 +56,7 @@ def ascii_number(text: str) -> int | None:
     return int(text) if _ASCII_DIGITS.fullmatch(text) else None
 
 
+@lru_cache(maxsize=65536)
 def port_name_fault(text: str) -> Fault | None:
     """A named port as the API server accepts it (IANA_SVC_NAME): 1-15 characters of a-z, 0-9 and '-', at least
     one letter, no '-' at either end nor two in a row."""
@@ -75,6 +77,7 @@ def port_name_fault(text: str) -> Fault | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def label_key_fault(key: str) -> Fault | None:
     """A label key: an optional DNS-1123 subdomain prefix (at most 253 characters) and '/', then a name of 1-63
     alphanumerics, '-', '_' and '.', starting and ending with an alphanumeric."""
@@ -91,6 +94,7 @@ def label_key_fault(key: str) -> Fault | None:
     return _name_fault(name)
 
 
+@lru_cache(maxsize=65536)
 def label_value_fault(value: str) -> Fault | None:
     """A label value: empty, or 1-63 alphanumerics, '-', '_' and '.', starting and ending with an alphanumeric."""
     if not value:

@@ -81,6 +81,13 @@ def _documents(text: str, source: str, problems: list[Problem]) -> Iterator[tupl
     if text.lstrip().startswith(("{", "[")):
         # JSON: one value, a concatenation of them, and perhaps `---` YAML documents after them
         head, tail_line = _json_head(text)
+        if not tail_line:
+            whole = _whole_json(text)
+            if whole is not None:  # the common case: one object or one List, decoded at C speed
+                items = whole if isinstance(whole, list) else [whole]
+                for number, item in enumerate(items, 1):
+                    yield item, Origin(source, number)
+                return
         number = 0
         for number, value, origin in _json_documents(text[:head], source, problems):  # noqa: B007
             yield value, origin
@@ -88,6 +95,18 @@ def _documents(text: str, source: str, problems: list[Problem]) -> Iterator[tupl
             yield from _yaml_documents(text[head:], source, problems, number, tail_line - 1)
         return
     yield from _yaml_documents(text, source, problems, 0, 0)
+
+
+def _whole_json(text: str) -> Any:
+    """The text as one JSON value when it is exactly that and nested at most MAX_DEPTH deep, else None (then the
+    span-by-span reader below finds every value and names every problem)."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict | list) or _nesting_exceeds(value):
+        return None
+    return value
 
 
 _YAML_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?\r?$", re.M)
