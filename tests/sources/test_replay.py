@@ -366,7 +366,13 @@ def test_fast_decoder_agrees_with_the_general_converter_on_damaged_lines() -> No
     objs += [_camel_all(o) for o in objs[::2]]  # lowerCamel lines too
     decoder = conv.LineDecoder()
 
-    @settings(max_examples=400, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=400,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.data())
     def check(data) -> None:
         obj = json.loads(json.dumps(data.draw(st.sampled_from(objs))))
