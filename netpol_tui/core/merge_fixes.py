@@ -41,6 +41,8 @@ RULE_LISTS = ("ingress", "egress")
 _DIRECTION = {"ingress": INGRESS, "egress": EGRESS}
 _TYPE_ORDER = (INGRESS, EGRESS)
 
+MAX_ROUNDS = 20  # re-fixing rounds of merge_verified at most (each settles one more Cilium fix of a policy)
+
 FixKey = tuple[str, str, str]  # kind, namespace, name
 
 
@@ -277,11 +279,12 @@ def merge_verified(
     the Cilium one when it has Cilium objects). A connection still denied is fixed again on the snapshot with the
     merged fixes applied (so its fix builds on them), and merged in; so do the Cilium fixes that cannot be combined
     as text (two different narrowings of one deny): the first is kept, the others are computed again on top of it.
-    `rounds` bounds the re-fixing (by default one round per connection, at least 3)."""
+    `rounds` bounds the re-fixing (by default one round per connection, at least 3, at most MAX_ROUNDS; a round
+    that leaves the same connections denied ends it)."""
     verdicts = [v for v, _ in chosen]
     merged = _one_per_policy(merge_fixes(snapshot, [f for _, fixes in chosen for f in fixes]))
     denied_before: list[Verdict] | None = None
-    for _ in range(rounds if rounds is not None else max(3, len(verdicts) + 1)):
+    for _ in range(rounds if rounds is not None else max(3, min(len(verdicts) + 1, MAX_ROUNDS))):
         after = apply_fixes(snapshot, merged)
         denied = [v for v in verdicts if not _allowed(after, v).allowed]
         if not denied or denied == denied_before:
