@@ -1,0 +1,172 @@
+"""Field readers shared by the Cilium parsers (core/cilium/parse.py, parse_peers.py, parse_objects.py): typed
+accessors that raise `CiliumBad` with the dotted field path, and Cilium endpoint selectors."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Any
+
+from netpol_tui.core.cilium.model import (
+    CLUSTER_KEY,
+    NAMESPACE_KEY,
+    NAMESPACE_LABELS_PREFIX,
+    CiliumSelector,
+    IPNetwork,
+)
+from netpol_tui.core.problems import (
+    BadCidr,
+    BadIp,
+    MissingField,
+    Problem,
+    WrongType,
+)
+from netpol_tui.core.selectors import EQUALS, OPERATORS, LabelSelector, Operator, Requirement
+
+SOURCES = ("any", "k8s", "reserved", "cidr", "fqdn", "cidrgroup", "node", "container", "unspec")
+
+Notes = list[Problem]  # notes with their `field`; the object and origin are filled in by parse_cilium_object
+
+
+class CiliumBad(Exception):
+    """A field problem inside one object: the problem with its `field`; the object and origin are filled in
+    where the object is known."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.code)
+        self.problem = problem
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# typed accessors
+# ---------------------------------------------------------------------------------------------------------------
+def _map(value: Any, path: str, *, required: bool = False) -> Mapping[str, Any]:
+    if value is None:
+        if required:
+            raise CiliumBad(MissingField(field=path))
+        return {}
+    if not isinstance(value, Mapping):
+        raise CiliumBad(WrongType(field=path, want="object", got=type(value).__name__))
+    return value
+
+
+def _list(value: Any, path: str) -> list[Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise CiliumBad(WrongType(field=path, want="list", got=type(value).__name__))
+    return value
+
+
+def _str(value: Any, path: str, *, required: bool = False) -> str:
+    if value is None:
+        if required:
+            raise CiliumBad(MissingField(field=path))
+        return ""
+    if not isinstance(value, str):
+        raise CiliumBad(WrongType(field=path, want="string", got=type(value).__name__))
+    return value
+
+
+def _opt_bool(value: Any, path: str) -> bool | None:
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise CiliumBad(WrongType(field=path, want="boolean", got=type(value).__name__))
+    return value
+
+
+def _labels(value: Any, path: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in _map(value, path).items():
+        if not isinstance(k, str):
+            raise CiliumBad(WrongType(field=path, want="string keys", got=type(k).__name__))
+        if isinstance(v, bool) or v is None or not isinstance(v, str | int | float):
+            raise CiliumBad(WrongType(field=f"{path}.{k}", want="string", got=type(v).__name__))
+        out[k] = v if isinstance(v, str) else str(v)
+    return out
+
+
+def _network(text: str, path: str) -> IPNetwork:
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise CiliumBad(BadCidr(field=path, value=text)) from None
+
+
+def _ip_text(value: Any, path: str) -> str:
+    text = _str(value, path)
+    if not text:
+        return ""
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise CiliumBad(BadIp(field=path, value=text)) from None
+
+
+def _meta(doc: Mapping[str, Any], *, namespaced: bool) -> tuple[str, str, dict[str, str]]:
+    meta = _map(doc.get("metadata"), "metadata", required=True)
+    name = _str(meta.get("name"), "metadata.name", required=True)
+    if not name:
+        raise CiliumBad(MissingField(field="metadata.name"))
+    ns = (_str(meta.get("namespace"), "metadata.namespace") or "default") if namespaced else ""
+    return ns, name, _labels(meta.get("labels"), "metadata.labels")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# selectors
+# ---------------------------------------------------------------------------------------------------------------
+def split_key(key: str) -> tuple[str, str]:
+    """`k8s:app` → ("k8s", "app"); `app` → ("any", "app") (pkg/labels GetExtendedKeyFrom)."""
+    source, sep, rest = key.partition(":")
+    if sep and source in SOURCES:
+        return source, rest
+    return "any", key
+
+
+def extended_key(key: str) -> str:
+    source, rest = split_key(key)
+    return f"{source}:{rest}"
+
+
+def parse_endpoint_selector(value: Any, path: str, *, extended: bool = True) -> CiliumSelector:
+    """A Cilium endpoint selector. `extended`: keys become `source:key` (identity labels); False for selectors
+    over plain object labels (cidrGroupSelector, k8sServiceSelector)."""
+    m = _map(value, path)
+    reqs: list[Requirement] = []
+    invalid = ""
+    for k, v in _labels(m.get("matchLabels"), f"{path}.matchLabels").items():
+        reqs.append(Requirement(extended_key(k) if extended else k, EQUALS, (v,)))
+    for i, expr in enumerate(_list(m.get("matchExpressions"), f"{path}.matchExpressions") or []):
+        epath = f"{path}.matchExpressions[{i}]"
+        expr = _map(expr, epath)
+        key = _str(expr.get("key"), f"{epath}.key", required=True)
+        op = _str(expr.get("operator"), f"{epath}.operator", required=True)
+        values = _list(expr.get("values"), f"{epath}.values") or []
+        texts = tuple(_labels({str(j): v for j, v in enumerate(values)}, f"{epath}.values").values())
+        if op not in OPERATORS:
+            invalid = invalid or "bad_operator"
+            continue  # the selector selects nothing anyway
+        if op in ("In", "NotIn") and not texts:
+            invalid = invalid or "values_required"
+        elif op in ("Exists", "DoesNotExist") and texts:
+            invalid = invalid or "values_forbidden"
+        reqs.append(Requirement(extended_key(key) if extended else key, Operator(op), texts))
+    bare = [split_key(r.key) for r in reqs] if extended else []
+    return CiliumSelector(
+        selector=LabelSelector(tuple(reqs)),
+        raw=_plain(m),
+        names_namespace=any(k == NAMESPACE_KEY for _, k in bare),
+        names_cluster=any(k == CLUSTER_KEY for _, k in bare),
+        has_reserved=any(s == "reserved" for s, _ in bare),
+        names_namespace_labels=any(k.startswith(NAMESPACE_LABELS_PREFIX) for _, k in bare),
+        invalid=invalid,
+    )
