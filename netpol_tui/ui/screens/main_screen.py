@@ -297,7 +297,7 @@ class MainScreen(Screen[None]):
             self.unseen += len(flows)
         table.data_changed(self.view.first_seq - before)
         self._update_hint()
-        self._update_following()
+        self._update_following(batch=True)
 
     def _rebuild_view(self) -> None:
         q = self.local_query
@@ -389,14 +389,19 @@ class MainScreen(Screen[None]):
             self._show_explanation(sel, self.current_expl, keep_scroll=True)  # count and times stay live
         self._update_following()
 
-    def _update_following(self) -> None:
-        """The flows pane's subtitle says when it does not follow new rows (and how many arrived since)."""
+    def _update_following(self, batch: bool = False) -> None:
+        """The flows pane's subtitle says when it does not follow new rows (and how many arrived since).
+
+        Per batch (`batch`) only a change between following and not following is drawn at once: a new count
+        alone waits for the next tick (2 a second), as setting a border title repaints the whole pane and
+        batches come 20 a second."""
         table = self.query_one(FlowTable)
         if table.follow:
             self.unseen = 0
         text = "" if table.follow or self.grouped or self.paused else strings.not_following(self.unseen)
         box = self.query_one("#flows-box")
-        if box.border_subtitle != text:
+        shown = box.border_subtitle or ""
+        if shown != text and not (batch and shown and text):
             box.border_subtitle = text
 
     def _refresh_groups(self) -> None:
