@@ -51,24 +51,52 @@ def generate(n_pods: int, seed: int = SEED) -> list[dict]:
     n_ns = max(1, n_pods // 50)
     n_pol = n_pods // 5
     docs: list[dict] = [
-        {"apiVersion": "v1", "kind": "Namespace",
-         "metadata": {"name": "kube-system", "labels": {"kubernetes.io/metadata.name": "kube-system"}}},
-        {"apiVersion": "v1", "kind": "Pod",
-         "metadata": {"name": "coredns-5d78c9869d-abcde", "namespace": "kube-system",
-                      "labels": {"k8s-app": "kube-dns", "pod-template-hash": "5d78c9869d"}},
-         "spec": {"containers": [{"name": "coredns", "ports": [
-             {"name": "dns", "containerPort": 53, "protocol": "UDP"},
-             {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"}]}]},
-         "status": {"phase": "Running", "podIP": "10.96.0.10"}},
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": "kube-system", "labels": {"kubernetes.io/metadata.name": "kube-system"}},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": "coredns-5d78c9869d-abcde",
+                "namespace": "kube-system",
+                "labels": {"k8s-app": "kube-dns", "pod-template-hash": "5d78c9869d"},
+            },
+            "spec": {
+                "containers": [
+                    {
+                        "name": "coredns",
+                        "ports": [
+                            {"name": "dns", "containerPort": 53, "protocol": "UDP"},
+                            {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"},
+                        ],
+                    }
+                ]
+            },
+            "status": {"phase": "Running", "podIP": "10.96.0.10"},
+        },
     ]
     namespaces = [f"ns-{i:03d}" for i in range(n_ns)]
     ns_team = {}
     for i, ns in enumerate(namespaces):
         team = f"team-{i % 20:02d}"
         ns_team[ns] = team
-        docs.append({"apiVersion": "v1", "kind": "Namespace",
-                     "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns, "team": team,
-                                                         "env": rnd.choice(["prod", "staging", "dev"])}}})
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {
+                    "name": ns,
+                    "labels": {
+                        "kubernetes.io/metadata.name": ns,
+                        "team": team,
+                        "env": rnd.choice(["prod", "staging", "dev"]),
+                    },
+                },
+            }
+        )
     apps_by_ns: dict[str, list[tuple[str, str]]] = {ns: [] for ns in namespaces}
     ip_counter = 0
     for i in range(n_pods):
@@ -81,21 +109,57 @@ def generate(n_pods: int, seed: int = SEED) -> list[dict]:
         phash = f"{zlib.crc32(f'{ns}/{app}'.encode()):08x}7c"  # stable across runs
         ip_counter += 1
         ip = f"10.{(ip_counter >> 16) & 255}.{(ip_counter >> 8) & 255}.{ip_counter & 255}"
-        docs.append({
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {
-                "name": f"{app}-{phash}-{i:05d}", "namespace": ns,
-                "labels": {"app": app, "tier": tier, "team": ns_team[ns], "version": rnd.choice(["v1", "v2", "v3"]),
-                           "pod-template-hash": phash},
-                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"{app}-{phash}",
-                                     "controller": True, "uid": f"uid-{ns}-{app}"}],
-            },
-            "spec": {"nodeName": f"node-{i % 50}", "containers": [{"name": "main", "ports": [
-                {"name": name, "containerPort": port, "protocol": proto} for name, port, proto in TIER_PORTS[tier]]}]},
-            "status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}]},
-        })
-    kinds = ["deny", "same_ns_app", "cross_ns_and", "expr", "ipblock", "named_port", "dns_egress", "endport",
-             "or_peers", "egress_db"]
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": f"{app}-{phash}-{i:05d}",
+                    "namespace": ns,
+                    "labels": {
+                        "app": app,
+                        "tier": tier,
+                        "team": ns_team[ns],
+                        "version": rnd.choice(["v1", "v2", "v3"]),
+                        "pod-template-hash": phash,
+                    },
+                    "ownerReferences": [
+                        {
+                            "apiVersion": "apps/v1",
+                            "kind": "ReplicaSet",
+                            "name": f"{app}-{phash}",
+                            "controller": True,
+                            "uid": f"uid-{ns}-{app}",
+                        }
+                    ],
+                },
+                "spec": {
+                    "nodeName": f"node-{i % 50}",
+                    "containers": [
+                        {
+                            "name": "main",
+                            "ports": [
+                                {"name": name, "containerPort": port, "protocol": proto}
+                                for name, port, proto in TIER_PORTS[tier]
+                            ],
+                        }
+                    ],
+                },
+                "status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}]},
+            }
+        )
+    kinds = [
+        "deny",
+        "same_ns_app",
+        "cross_ns_and",
+        "expr",
+        "ipblock",
+        "named_port",
+        "dns_egress",
+        "endport",
+        "or_peers",
+        "egress_db",
+    ]
     for j in range(n_pol):
         ns = namespaces[j % n_ns]
         kind = kinds[(j // n_ns) % len(kinds)]
@@ -107,52 +171,139 @@ def generate(n_pods: int, seed: int = SEED) -> list[dict]:
         if kind == "deny":
             spec = {"podSelector": {}, "policyTypes": ["Ingress"]}
         elif kind == "same_ns_app":
-            spec = {"podSelector": {"matchLabels": {"app": app}},
-                    "ingress": [{"from": [{"podSelector": {"matchLabels": {"tier": rnd.choice(TIERS)}}}],
-                                 "ports": [{"port": 8080}, {"port": 50051}]}]}
+            spec = {
+                "podSelector": {"matchLabels": {"app": app}},
+                "ingress": [
+                    {
+                        "from": [{"podSelector": {"matchLabels": {"tier": rnd.choice(TIERS)}}}],
+                        "ports": [{"port": 8080}, {"port": 50051}],
+                    }
+                ],
+            }
         elif kind == "cross_ns_and":
-            spec = {"podSelector": {"matchLabels": {"app": app}},
-                    "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"team": ns_team[other_ns]}},
-                                           "podSelector": {"matchLabels": {"app": other_app}}}],
-                                 "ports": [{"port": "http"}]}]}
+            spec = {
+                "podSelector": {"matchLabels": {"app": app}},
+                "ingress": [
+                    {
+                        "from": [
+                            {
+                                "namespaceSelector": {"matchLabels": {"team": ns_team[other_ns]}},
+                                "podSelector": {"matchLabels": {"app": other_app}},
+                            }
+                        ],
+                        "ports": [{"port": "http"}],
+                    }
+                ],
+            }
         elif kind == "expr":
-            spec = {"podSelector": {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["api", "web"]}]},
-                    "ingress": [{"from": [{"namespaceSelector": {"matchExpressions": [
-                        {"key": "env", "operator": "NotIn", "values": ["dev"]}]},
-                        "podSelector": {"matchExpressions": [{"key": "version", "operator": "Exists"},
-                                                             {"key": "canary", "operator": "DoesNotExist"}]}}]}]}
+            spec = {
+                "podSelector": {
+                    "matchExpressions": [{"key": "tier", "operator": "In", "values": ["api", "web"]}]
+                },
+                "ingress": [
+                    {
+                        "from": [
+                            {
+                                "namespaceSelector": {
+                                    "matchExpressions": [
+                                        {"key": "env", "operator": "NotIn", "values": ["dev"]}
+                                    ]
+                                },
+                                "podSelector": {
+                                    "matchExpressions": [
+                                        {"key": "version", "operator": "Exists"},
+                                        {"key": "canary", "operator": "DoesNotExist"},
+                                    ]
+                                },
+                            }
+                        ]
+                    }
+                ],
+            }
         elif kind == "ipblock":
-            spec = {"podSelector": {"matchLabels": {"tier": tier}}, "policyTypes": ["Ingress", "Egress"],
-                    "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.0.128.0/17"]}}]}],
-                    "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}],
-                                "ports": [{"port": 443}]}]}
+            spec = {
+                "podSelector": {"matchLabels": {"tier": tier}},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.0.128.0/17"]}}]}],
+                "egress": [
+                    {
+                        "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}],
+                        "ports": [{"port": 443}],
+                    }
+                ],
+            }
         elif kind == "named_port":
-            spec = {"podSelector": {"matchLabels": {"tier": "db"}},
-                    "ingress": [{"from": [{"podSelector": {"matchLabels": {"tier": "api"}}}],
-                                 "ports": [{"port": "pg"}, {"port": "metrics"}]}]}
+            spec = {
+                "podSelector": {"matchLabels": {"tier": "db"}},
+                "ingress": [
+                    {
+                        "from": [{"podSelector": {"matchLabels": {"tier": "api"}}}],
+                        "ports": [{"port": "pg"}, {"port": "metrics"}],
+                    }
+                ],
+            }
         elif kind == "dns_egress":
-            spec = {"podSelector": {"matchLabels": {"app": app}}, "policyTypes": ["Egress"],
-                    "egress": [{"to": [{"namespaceSelector": {"matchLabels": {
-                        "kubernetes.io/metadata.name": "kube-system"}},
-                        "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-                        "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
-                        {"to": [{"podSelector": {}}]}]}
+            spec = {
+                "podSelector": {"matchLabels": {"app": app}},
+                "policyTypes": ["Egress"],
+                "egress": [
+                    {
+                        "to": [
+                            {
+                                "namespaceSelector": {
+                                    "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                                },
+                                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                            }
+                        ],
+                        "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+                    },
+                    {"to": [{"podSelector": {}}]},
+                ],
+            }
         elif kind == "endport":
-            spec = {"podSelector": {"matchLabels": {"tier": "cache"}},
-                    "ingress": [{"ports": [{"port": 6379, "endPort": 6400, "protocol": "TCP"}]}]}
+            spec = {
+                "podSelector": {"matchLabels": {"tier": "cache"}},
+                "ingress": [{"ports": [{"port": 6379, "endPort": 6400, "protocol": "TCP"}]}],
+            }
         elif kind == "or_peers":
-            spec = {"podSelector": {"matchLabels": {"app": app}},
-                    "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"team": ns_team[other_ns]}}},
-                                          {"podSelector": {"matchLabels": {"app": other_app}}}],
-                                 "ports": [{"port": 9090}]}]}
+            spec = {
+                "podSelector": {"matchLabels": {"app": app}},
+                "ingress": [
+                    {
+                        "from": [
+                            {"namespaceSelector": {"matchLabels": {"team": ns_team[other_ns]}}},
+                            {"podSelector": {"matchLabels": {"app": other_app}}},
+                        ],
+                        "ports": [{"port": 9090}],
+                    }
+                ],
+            }
         else:  # egress_db
-            spec = {"podSelector": {"matchLabels": {"tier": "api"}}, "policyTypes": ["Egress"],
-                    "egress": [{"to": [{"podSelector": {"matchLabels": {"tier": "db"}}},
-                                       {"namespaceSelector": {"matchLabels": {"team": ns_team[other_ns]}},
-                                        "podSelector": {"matchLabels": {"tier": "cache"}}}],
-                                "ports": [{"port": "pg"}, {"port": "redis"}]}]}
-        docs.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                     "metadata": {"name": f"{kind.replace('_', '-')}-{j:05d}", "namespace": ns}, "spec": spec})
+            spec = {
+                "podSelector": {"matchLabels": {"tier": "api"}},
+                "policyTypes": ["Egress"],
+                "egress": [
+                    {
+                        "to": [
+                            {"podSelector": {"matchLabels": {"tier": "db"}}},
+                            {
+                                "namespaceSelector": {"matchLabels": {"team": ns_team[other_ns]}},
+                                "podSelector": {"matchLabels": {"tier": "cache"}},
+                            },
+                        ],
+                        "ports": [{"port": "pg"}, {"port": "redis"}],
+                    }
+                ],
+            }
+        docs.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": f"{kind.replace('_', '-')}-{j:05d}", "namespace": ns},
+                "spec": spec,
+            }
+        )
     return docs
 
 
@@ -259,27 +410,57 @@ def main() -> None:
         return
     rows = []
     for n in args.sizes:
-        proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--pairs", str(args.pairs)],
-                              capture_output=True, text=True, check=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", str(n), "--pairs", str(args.pairs)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         print(f"  measured {n} pods", file=sys.stderr)
-    head = ("pods", "ns", "policies", "yaml decode", "model", "load yaml", "load json", "compile", "load+compile",
-            "evaluate/s", "allows/s", "allowed", "peak RSS")
+    head = (
+        "pods",
+        "ns",
+        "policies",
+        "yaml decode",
+        "model",
+        "load yaml",
+        "load json",
+        "compile",
+        "load+compile",
+        "evaluate/s",
+        "allows/s",
+        "allowed",
+        "peak RSS",
+    )
     print(" | ".join(head))
     print(" | ".join("-" * len(h) for h in head))
     for r in rows:
-        print(" | ".join([
-            f"{r['pods']}", f"{r['namespaces']}", f"{r['policies']}",
-            f"{r['yaml_decode_s']:.2f} s", f"{r['model_s'] + r['model_snapshot_s']:.2f} s",
-            f"{r['load_yaml_s']:.2f} s", f"{r['load_json_s']:.2f} s", f"{r['compile_s']:.2f} s",
-            f"{r['load_yaml_s'] + r['compile_s']:.2f} s",
-            f"{r['evaluate_per_s']:,.0f}", f"{r['allows_per_s']:,.0f}", f"{r['allowed_share']:.0%}",
-            f"{r['peak_rss_mb']:.0f} MB",
-        ]))
+        print(
+            " | ".join(
+                [
+                    f"{r['pods']}",
+                    f"{r['namespaces']}",
+                    f"{r['policies']}",
+                    f"{r['yaml_decode_s']:.2f} s",
+                    f"{r['model_s'] + r['model_snapshot_s']:.2f} s",
+                    f"{r['load_yaml_s']:.2f} s",
+                    f"{r['load_json_s']:.2f} s",
+                    f"{r['compile_s']:.2f} s",
+                    f"{r['load_yaml_s'] + r['compile_s']:.2f} s",
+                    f"{r['evaluate_per_s']:,.0f}",
+                    f"{r['allows_per_s']:,.0f}",
+                    f"{r['allowed_share']:.0%}",
+                    f"{r['peak_rss_mb']:.0f} MB",
+                ]
+            )
+        )
     big = rows[-1]
     print()
-    print(f"targets at {big['pods']} pods: load+compile {big['load_yaml_s'] + big['compile_s']:.2f} s (<= 3 s), "
-          f"evaluate {big['evaluate_per_s']:,.0f}/s (>= 20,000/s), peak RSS {big['peak_rss_mb']:.0f} MB (<= 400 MB)")
+    print(
+        f"targets at {big['pods']} pods: load+compile {big['load_yaml_s'] + big['compile_s']:.2f} s (<= 3 s), "
+        f"evaluate {big['evaluate_per_s']:,.0f}/s (>= 20,000/s), peak RSS {big['peak_rss_mb']:.0f} MB (<= 400 MB)"
+    )
 
 
 if __name__ == "__main__":

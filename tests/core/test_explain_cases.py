@@ -114,7 +114,10 @@ def test_dns_allow_is_offered_only_when_it_opens_the_flow_and_never_overwrites_a
     assert f.manifest is None and "another DNS server" in wording.finding_text(f)
     # a policy already named allow-dns-egress in shop: the proposal takes another name
     taken = snapshot(
-        [*demo_scenario.cluster_objects(), np("shop", "allow-dns-egress", {"podSelector": {"matchLabels": {"app": "x"}}})]
+        [
+            *demo_scenario.cluster_objects(),
+            np("shop", "allow-dns-egress", {"podSelector": {"matchLabels": {"app": "x"}}}),
+        ]
     )
     f = finding(explain_flow(demo_flow(WORKER, COREDNS, 53), taken), DnsEgress)
     assert f.manifest["metadata"]["name"] == "allow-dns-egress-2"

@@ -105,7 +105,9 @@ def rule(draw, peer_key: str) -> dict:
 @st.composite
 def policy(draw, name: str) -> dict:
     spec: dict = {"podSelector": draw(selector(POD_KEYS))}
-    types = draw(st.sampled_from([None, ["Ingress"], ["Egress"], ["Ingress", "Egress"], ["Egress", "Ingress"]]))
+    types = draw(
+        st.sampled_from([None, ["Ingress"], ["Egress"], ["Ingress", "Egress"], ["Egress", "Ingress"]])
+    )
     if types is not None:
         spec["policyTypes"] = types
     for direction, peer_key in (("ingress", "from"), ("egress", "to")):
@@ -121,8 +123,11 @@ def policy(draw, name: str) -> dict:
 
 
 CONTAINER_PORTS = st.lists(
-    st.tuples(st.sampled_from([53, 80, 81, 9000]), st.sampled_from(["TCP", "UDP", "SCTP"]),
-              st.sampled_from(["", "http", "dns", "metrics"])),
+    st.tuples(
+        st.sampled_from([53, 80, 81, 9000]),
+        st.sampled_from(["TCP", "UDP", "SCTP"]),
+        st.sampled_from(["", "http", "dns", "metrics"]),
+    ),
     max_size=4,
 )
 
@@ -131,7 +136,9 @@ CONTAINER_PORTS = st.lists(
 def cluster(draw) -> list[dict]:
     docs: list[dict] = []
     for ns in NAMESPACES:
-        docs.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": draw(NS_LABELS)}})
+        docs.append(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": draw(NS_LABELS)}}
+        )
     n_pods = draw(st.integers(1, 6))
     for i in range(n_pods):
         ns_index = draw(st.integers(0, 2))
@@ -187,8 +194,12 @@ def fingerprint(snap: ClusterSnapshot) -> dict:
         out[(s.key, d.key, port_, proto)] = (
             v.allowed,
             tuple(
-                (side.isolated, side.allowed, frozenset(p.policy.key for p in side.allowing),
-                 frozenset(p.policy.key for p in side.policies))
+                (
+                    side.isolated,
+                    side.allowed,
+                    frozenset(p.policy.key for p in side.allowing),
+                    frozenset(p.policy.key for p in side.policies),
+                )
                 for side in (v.egress, v.ingress)
             ),
         )
@@ -299,7 +310,13 @@ def test_every_matcher_check_agrees_with_its_fast_answer(docs: list[dict]) -> No
                     for port_, proto in PROBES:
                         for pm in rule.port_matchers:
                             pc = pm.check(port_, proto, dst)
-                            assert pc.ok == pm.admits(port_, proto, dst), (pol.key, rule.index, pm, port_, proto)
+                            assert pc.ok == pm.admits(port_, proto, dst), (
+                                pol.key,
+                                rule.index,
+                                pm,
+                                port_,
+                                proto,
+                            )
                             assert pc.ok or not (pc.protocol_ok and pc.port_ok)
                         ports = check_ports(rule, port_, proto, dst)
                         fast = rule.admits(other, pol.namespace, port_, proto, dst)
@@ -308,7 +325,9 @@ def test_every_matcher_check_agrees_with_its_fast_answer(docs: list[dict]) -> No
 
 @SETTINGS
 @given(docs=cluster(), extra=policy("added"))
-def test_added_policy_does_not_change_ingress_of_pods_it_does_not_select(docs: list[dict], extra: dict) -> None:
+def test_added_policy_does_not_change_ingress_of_pods_it_does_not_select(
+    docs: list[dict], extra: dict
+) -> None:
     """(d) Adding a policy never turns an allowed ingress into denied for a pod it does not select
     (in fact the ingress verdict of such a pod does not change at all)."""
     base = snapshot(docs)

@@ -1314,7 +1314,13 @@ def test_namespace_relabelled() -> None:
     for p in PROBES:
         check_matrix(before, p, INTO_XA_DENIED, "namespace-relabelled (before)")
     relabelled = parse_objects(
-        [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "y", "labels": {"ns": "y", "team": "blue"}}}]
+        [
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": "y", "labels": {"ns": "y", "team": "blue"}},
+            }
+        ]
     ).namespaces
     after = before.with_changes(namespaces=relabelled)
     for p in PROBES:
@@ -1390,7 +1396,9 @@ def test_explain_and_item_failing_clauses() -> None:
     assert v.denying == (v.ingress,)
     assert v.egress.enforced and not v.egress.isolated and v.egress.policies == ()
     assert v.ingress.enforced and v.ingress.isolated
-    assert [(p.policy.namespace, p.policy.name, p.allows) for p in v.ingress.policies] == [("x", "allow-yb", False)]
+    assert [(p.policy.namespace, p.policy.name, p.allows) for p in v.ingress.policies] == [
+        ("x", "allow-yb", False)
+    ]
     rule = v.ingress.policies[0].rules[0]
     assert (rule.allows, rule.peer.ok, rule.port.ok, rule.failures) == (False, False, True, 1)
     check = rule.peer.best
@@ -1419,7 +1427,12 @@ def test_explain_podselector_alone_wrong_namespace() -> None:
 def test_explain_ipblock_failures() -> None:
     snap = snapshot_of("ipblock-except")
     check = verdict(snap, "yb", "xa").ingress.policies[0].rules[0].peer.best
-    assert (check.kind, check.ok, check.ip_failure, check.ip_except) == ("ipblock", False, "excepted", "10.0.2.0/24")
+    assert (check.kind, check.ok, check.ip_failure, check.ip_except) == (
+        "ipblock",
+        False,
+        "excepted",
+        "10.0.2.0/24",
+    )
     check = verdict(snap, "zb", "xa").ingress.policies[0].rules[0].peer.best
     assert (check.ip_failure, check.ip_except) == ("excepted", "10.0.3.2/32")
     check = verdict(snap, "203.0.113.5", "xa").ingress.policies[0].rules[0].peer.best
@@ -1510,18 +1523,28 @@ def test_pod_ip_is_the_pod() -> None:
     assert endpoint(snap, "10.0.2.200").pod is None
 
 
-
 def test_dual_stack_ipblock_uses_the_connections_address_family() -> None:
     # an IPv4 connection from a dual-stack pod must not be admitted by an IPv6-only ipBlock
     parsed = parse_objects(
         [
-            {"kind": "Pod", "metadata": {"name": "src", "namespace": "a"},
-             "status": {"podIP": "10.0.0.1", "podIPs": [{"ip": "10.0.0.1"}, {"ip": "fd00::1"}]}},
-            {"kind": "Pod", "metadata": {"name": "dst", "namespace": "a", "labels": {"app": "d"}},
-             "status": {"podIP": "10.0.0.2", "podIPs": [{"ip": "10.0.0.2"}, {"ip": "fd00::2"}]}},
-            {"kind": "NetworkPolicy", "metadata": {"name": "v6-only", "namespace": "a"},
-             "spec": {"podSelector": {"matchLabels": {"app": "d"}},
-                      "ingress": [{"from": [{"ipBlock": {"cidr": "fd00::/64"}}]}]}},
+            {
+                "kind": "Pod",
+                "metadata": {"name": "src", "namespace": "a"},
+                "status": {"podIP": "10.0.0.1", "podIPs": [{"ip": "10.0.0.1"}, {"ip": "fd00::1"}]},
+            },
+            {
+                "kind": "Pod",
+                "metadata": {"name": "dst", "namespace": "a", "labels": {"app": "d"}},
+                "status": {"podIP": "10.0.0.2", "podIPs": [{"ip": "10.0.0.2"}, {"ip": "fd00::2"}]},
+            },
+            {
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "v6-only", "namespace": "a"},
+                "spec": {
+                    "podSelector": {"matchLabels": {"app": "d"}},
+                    "ingress": [{"from": [{"ipBlock": {"cidr": "fd00::/64"}}]}],
+                },
+            },
         ]
     )
     ev = ClusterSnapshot.from_parse(parsed).evaluator
