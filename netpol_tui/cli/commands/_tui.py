@@ -2,7 +2,9 @@
 
 An exception that ends the app (Textual catches it, prints its own traceback and exits with status 1) is raised
 again here, so that cli.main says it in one line and exits 2, like any other internal error; Textual's
-traceback is printed only with --debug.
+traceback is printed only with --debug. Textual has no public hook for either (the exception that ended the
+app, and whether its traceback is printed), so this module reads `_exception` and wraps
+`_print_error_renderables` — the one place in netpol-tui that touches them, each guarded by getattr.
 """
 
 from __future__ import annotations
