@@ -15,6 +15,7 @@ from typing import Any
 
 from netpol_tui.core.cilium.objects import CiliumObjects
 from netpol_tui.core.cilium.parse import handles as cilium_handles
+from netpol_tui.core.fields import FieldError, list_field, map_field, str_field
 from netpol_tui.core.model import (
     NS_NAME_LABEL,
     ContainerPort,
@@ -86,13 +87,10 @@ class ParseResult:
         self.cilium.extend(other.cilium)
 
 
-class _Bad(ValueError):
-    """A field problem inside one object: the problem with its `field`; the object and origin are filled in
-    where the object is known."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.code)
-        self.problem = problem
+_map = map_field
+_list = list_field
+_str = str_field
+_Bad = FieldError  # this parser's name for the shared field error
 
 
 _LIST_ITEM_KINDS = {"NamespaceList": "Namespace", "PodList": "Pod", "NetworkPolicyList": "NetworkPolicy"}
@@ -173,32 +171,6 @@ def _describe(doc: Mapping[str, Any], kind: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # typed accessors that raise _Bad with the field path
 # ---------------------------------------------------------------------------------------------------------------
-def _map(value: Any, path: str, *, required: bool = False) -> Mapping[str, Any]:
-    if value is None:
-        if required:
-            raise _Bad(MissingField(field=path))
-        return {}
-    if not isinstance(value, Mapping):
-        raise _Bad(WrongType(field=path, want="object", got=type(value).__name__))
-    return value
-
-
-def _list(value: Any, path: str) -> list[Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        raise _Bad(WrongType(field=path, want="list", got=type(value).__name__))
-    return value
-
-
-def _str(value: Any, path: str, *, required: bool = False) -> str:
-    if value is None:
-        if required:
-            raise _Bad(MissingField(field=path))
-        return ""
-    if not isinstance(value, str):
-        raise _Bad(WrongType(field=path, want="string", got=type(value).__name__))
-    return value
 
 
 def _bool(value: Any, path: str) -> bool:

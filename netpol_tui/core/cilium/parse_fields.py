@@ -14,6 +14,7 @@ from netpol_tui.core.cilium.model import (
     CiliumSelector,
     IPNetwork,
 )
+from netpol_tui.core.fields import FieldError, list_field, map_field, str_field
 from netpol_tui.core.problems import (
     BadCidr,
     BadIp,
@@ -28,44 +29,15 @@ SOURCES = ("any", "k8s", "reserved", "cidr", "fqdn", "cidrgroup", "node", "conta
 Notes = list[Problem]  # notes with their `field`; the object and origin are filled in by parse_cilium_object
 
 
-class CiliumBad(Exception):
-    """A field problem inside one object: the problem with its `field`; the object and origin are filled in
-    where the object is known."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.code)
-        self.problem = problem
+_map = map_field
+_list = list_field
+_str = str_field
+CiliumBad = FieldError  # the Cilium parser's name for the shared field error
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # typed accessors
 # ---------------------------------------------------------------------------------------------------------------
-def _map(value: Any, path: str, *, required: bool = False) -> Mapping[str, Any]:
-    if value is None:
-        if required:
-            raise CiliumBad(MissingField(field=path))
-        return {}
-    if not isinstance(value, Mapping):
-        raise CiliumBad(WrongType(field=path, want="object", got=type(value).__name__))
-    return value
-
-
-def _list(value: Any, path: str) -> list[Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        raise CiliumBad(WrongType(field=path, want="list", got=type(value).__name__))
-    return value
-
-
-def _str(value: Any, path: str, *, required: bool = False) -> str:
-    if value is None:
-        if required:
-            raise CiliumBad(MissingField(field=path))
-        return ""
-    if not isinstance(value, str):
-        raise CiliumBad(WrongType(field=path, want="string", got=type(value).__name__))
-    return value
 
 
 def _opt_bool(value: Any, path: str) -> bool | None:
