@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from netpol_tui.core.cilium.fixes import CiliumFix, allow_policy, deny_fixes, needs_dns_rule
+from netpol_tui.core.cilium.fixes import CiliumFix, FixKind, allow_policy, deny_fixes, needs_dns_rule
 from netpol_tui.core.cilium.identity import PartyKind
 from netpol_tui.core.cilium.model import CiliumPolicy, PolicyKind
 from netpol_tui.core.cilium.objects import CiliumObjects
@@ -31,7 +31,14 @@ from netpol_tui.core.suggest import PAIRS_NAMED, Fix, FixAction, FixSide, _candi
 
 
 @dataclass(frozen=True, slots=True)
-class ClusterwideFix(Fix):
+class CiliumPolicyFix(Fix):
+    """A fix in Cilium YAML (a CNP or CCNP): what it changes (a new allow, or a deny narrowed or removed)."""
+
+    change: FixKind = FixKind.ALLOW
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterwideFix(CiliumPolicyFix):
     """A fix to a CiliumClusterwideNetworkPolicy: its target is its bare name."""
 
     @property
@@ -66,6 +73,7 @@ class _Proposal:
     namespace: str
     name: str
     manifest: dict[str, Any]
+    change: FixKind = FixKind.ALLOW
 
 
 def _apply(
@@ -155,7 +163,7 @@ def suggest_cilium_fixes(
         for f in cfixes:
             taken.add(f.name)
             proposals.append(
-                _Proposal(f.direction, f.policy_kind.value, f.create, f.namespace, f.name, f.manifest)
+                _Proposal(f.direction, f.policy_kind.value, f.create, f.namespace, f.name, f.manifest, f.kind)
             )
     if not proposals:
         return []
@@ -179,17 +187,26 @@ def suggest_cilium_fixes(
             evaluator, after, after_snap, verdict, direction, "" if "" in scope else None
         )
         for p in mine:
-            cls = ClusterwideFix if p.kind == PolicyKind.CCNP.value else Fix
+            fix_side = FixSide.INGRESS if direction is INGRESS else FixSide.EGRESS
+            action = FixAction.CREATE if p.create else FixAction.PATCH
+            pairs = tuple(opened[:PAIRS_NAMED])
+            if p.kind == PolicyKind.NETWORK_POLICY.value:
+                fixes.append(
+                    Fix(fix_side, action, p.namespace, p.name, p.manifest, len(opened), p.kind, pairs)
+                )
+                continue
+            cls = ClusterwideFix if p.kind == PolicyKind.CCNP.value else CiliumPolicyFix
             fixes.append(
                 cls(
-                    side=FixSide.INGRESS if direction is INGRESS else FixSide.EGRESS,
-                    action=FixAction.CREATE if p.create else FixAction.PATCH,
-                    namespace=p.namespace,
-                    name=p.name,
-                    manifest=p.manifest,
-                    opens_other_pairs=len(opened),
-                    other_pairs=tuple(opened[:PAIRS_NAMED]),
-                    kind=p.kind,
+                    fix_side,
+                    action,
+                    p.namespace,
+                    p.name,
+                    p.manifest,
+                    len(opened),
+                    p.kind,
+                    pairs,
+                    change=p.change,
                 )
             )
     return fixes

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from netpol_tui.core.aggregate import DropGroup
+from netpol_tui.core.cilium.fixes import FixKind
 from netpol_tui.core.evaluate import DirectionResult, PolicyResult
 from netpol_tui.core.explain import Case, Explanation
 from netpol_tui.core.findings import PortUnknown
 from netpol_tui.core.model import Direction, EndpointKind
 from netpol_tui.core.subject import Subject
 from netpol_tui.core.suggest import Fix, FixAction
+from netpol_tui.core.suggest_cilium import CiliumPolicyFix
 from netpol_tui.core.wording.cilium import denial_text, isolating_names, side_cilium_near_text
 from netpol_tui.core.wording.findings import drop_reason_text
 from netpol_tui.core.wording.inert import inert_result
@@ -126,16 +128,25 @@ def dns_allow_heading(namespace: str) -> str:
     return f"Alternative: the namespace-wide DNS allow for {namespace} — verified; every pod of it may reach kube-dns"
 
 
+_CHANGE_VERB: dict[FixKind, str] = {
+    FixKind.NARROW_DENY: "narrow a deny rule of",
+    FixKind.REMOVE_DENY: "remove a deny rule from",
+}
+
+
 @inert_result
 def fix_heading(fix: Fix) -> str:
+    """`Fix (ingress): create CiliumNetworkPolicy ns/x — verified; opens nothing else` (the fix's real kind)."""
     verb = "add a rule to" if fix.action == FixAction.PATCH else "create"
+    if isinstance(fix, CiliumPolicyFix) and fix.action == FixAction.PATCH:
+        verb = _CHANGE_VERB.get(fix.change, verb)
     pairs = fix.opens_other_pairs
     opens = (
         "opens nothing else"
         if pairs == 0
         else f"also opens {pairs} other pod pair{'s' if pairs != 1 else ''}"
     )
-    return f"Fix ({fix.side}): {verb} NetworkPolicy {fix.target} — verified; {opens}"
+    return f"Fix ({fix.side}): {verb} {fix.kind} {fix.target} — verified; {opens}"
 
 
 @inert_result
