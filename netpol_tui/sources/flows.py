@@ -901,7 +901,10 @@ def _json_rare(f: dict[str, Any]) -> dict[str, Any]:
             d = _obj(d, "flow.l7.dns")
             dns = (d.get("query", ""), _uint(d.get("rcode"), "flow.l7.dns.rcode"))
         kind = "Kafka" if l7.get("kafka") is not None else ""
-        out["l7_summary"] = _l7_summary(kind, _enum(_L7_TYPE, l7.get("type"), "flow.l7.type", ""), http, dns)
+        l7_type = l7.get("type")
+        # 0 is proto3's unset (UNKNOWN_L7_TYPE): says nothing, as in the pb and the typed path
+        name = "" if l7_type == 0 and type(l7_type) is int else _enum(_L7_TYPE, l7_type, "flow.l7.type", "")
+        out["l7_summary"] = _l7_summary(kind, name, http, dns)
     iface = g("interface")
     if iface:
         iface = _obj(iface, "flow.interface")

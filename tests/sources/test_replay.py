@@ -361,7 +361,11 @@ def test_fast_decoder_agrees_with_the_general_converter_on_damaged_lines() -> No
     from netpol_tui.sources import flows as conv
 
     objs = []
-    for name in ("hubble-otel__basic-sample-10-flows.json", "hubble-otel__basic-sample-348-http-flows.json"):
+    for name in (
+        "hubble-otel__basic-sample-10-flows.json",
+        "hubble-otel__basic-sample-348-http-flows.json",
+        "hubble-otel__basic-sample-330-dns-flows.json",
+    ):
         objs += [json.loads(line) for line in _good_lines(name)[:40]]
     objs += [_camel_all(o) for o in objs[::2]]  # lowerCamel lines too
     decoder = conv.LineDecoder()
@@ -369,7 +373,6 @@ def test_fast_decoder_agrees_with_the_general_converter_on_damaged_lines() -> No
     @settings(
         max_examples=400,
         deadline=None,
-        derandomize=True,
         database=None,
         suppress_health_check=list(HealthCheck),
     )
@@ -406,6 +409,33 @@ def test_fast_decoder_agrees_with_the_general_converter_on_damaged_lines() -> No
         assert got == want
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("l7", "summary"),
+    [
+        ({"type": 0}, ""),  # proto3's unset: says nothing (it was "L7 UNKNOWN_L7_TYPE" on the general path)
+        ({"type": 0, "kafka": {}}, "Kafka"),
+        ({"type": 1}, "L7 REQUEST"),
+        ({"type": "RESPONSE"}, "L7 RESPONSE"),
+        ({"type": 0, "dns": {"query": "db.", "rcode": 3}}, "DNS db. rcode=3"),
+        ({"type": 0, "http": {}}, "HTTP"),
+        ({}, ""),
+    ],
+)
+def test_l7_summary_is_the_same_on_the_typed_and_the_general_path(l7: dict, summary: str) -> None:
+    """The disagreement the damaged-lines property found: `l7.type` 0 with no record."""
+    from netpol_tui.sources import flows as conv
+
+    obj = json.loads(_good_lines()[0])
+    obj["flow"]["l7"] = l7
+    line = json.dumps(obj).encode()
+    decoder = conv.LineDecoder()
+    typed = decoder.decode(line)
+    assert decoder.fast == 1
+    general = conv.decode_general(line)
+    assert type(typed) is Flow and typed.l7_summary == summary
+    assert typed == general
 
 
 def test_dev_zero_is_reported_at_once_and_reading_stops_on_close() -> None:
