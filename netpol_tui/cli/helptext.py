@@ -110,6 +110,7 @@ COMMAND_HELP: Mapping[str, tuple[str, str]] = {
             [
                 f"netpol-tui propose {_FLOWS} {_FILES} -n shop",
                 f"netpol-tui propose {_FLOWS} {_FILES} -n shop --out demo-files/proposed",
+                f"netpol-tui propose {_FLOWS} {_FILES} -n shop --dialect cilium",
                 "netpol-tui propose -P --last 2000 -n shop | kubectl apply -f -     (live)",
             ],
             [

@@ -124,6 +124,13 @@ class ChangeHistory:
         """Every recorded change still kept, oldest first."""
         return tuple(e for t in self._transitions for e in t.events)
 
+    def states(self, event: PolicyEvent) -> tuple[ClusterSnapshot, ClusterSnapshot] | None:
+        """The states just before and just after the recorded change `event` (None once it is no longer kept)."""
+        for t in self._transitions:
+            if event in t.events:
+                return t.before, t.after
+        return None
+
     def observe(self, snapshot: ClusterSnapshot) -> tuple[PolicyEvent, ...]:
         """Take the source's new snapshot; the policy changes since the previous one (recorded when any)."""
         previous, self._current = self._current, snapshot

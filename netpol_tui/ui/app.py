@@ -32,6 +32,7 @@ from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.core.model import Flow, KubePhase, KubeStatus
 from netpol_tui.core.wording.inert import inert, inert_lines
 from netpol_tui.ui import strings
+from netpol_tui.ui.changes_log import ChangesLog
 from netpol_tui.ui.feeds import ClusterFeed, FlowFeed
 from netpol_tui.ui.gcpacer import GcPacer
 from netpol_tui.ui.messages import (
@@ -114,6 +115,7 @@ class NetpolApp(App[None]):
         self.tracker: FixTracker | None = None
         self.tracker_lock = threading.Lock()
         self.tracking_line: TrackingLine | None = None  # mounted by the UI thread; workers only post to it
+        self.changes = ChangesLog(clock)  # live policy changes and the drops around them (the `H` timeline)
 
     def get_default_screen(self) -> Screen[Any]:
         return self.main
@@ -176,6 +178,7 @@ class NetpolApp(App[None]):
             if self.tracker is not None:
                 self._track_flows(flows)
             drops, fresh = self._aggregate(flows)
+            self.changes.add_drops(drops)
             explained = [
                 (g, self.explainer.explain(g.sample, snapshot, with_fixes=False))
                 for g in fresh
@@ -203,6 +206,7 @@ class NetpolApp(App[None]):
         main = self.main
 
         def on_snapshot(snapshot: ClusterSnapshot) -> None:
+            self.changes.observe(snapshot)
             self.row_notes.judge((), snapshot)  # the staged verdicts of every known connection, again
             tracker = self.tracker
             if tracker is not None:

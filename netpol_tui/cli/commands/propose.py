@@ -1,5 +1,7 @@
 """`netpol-tui propose`: deny-by-default NetworkPolicies plus the allows that keep every observed connection working.
 
+`--dialect cilium` writes CiliumNetworkPolicies instead (verified with the Cilium evaluator).
+
 Flows come from a capture (`--flows FILE|-`) or live from Hubble (`--server`/`-P`, with `--last N`, `--since`, or
 until interrupted); they are reduced to distinct connections as they stream. The proposal (core/propose) is
 verified with the evaluator before anything is written: a YAML stream on stdout, or one file per policy in
@@ -25,6 +27,7 @@ from netpol_tui.core.flowquery import FlowQuery
 from netpol_tui.core.model import Flow, LostEvents
 from netpol_tui.core.propose import (
     ConnectionReducer,
+    Dialect,
     Gap,
     Proposal,
     ProposeOptions,
@@ -61,6 +64,14 @@ def add_parser(sub: Any, add_hubble_flags: Any, add_cluster_flags: Any, group: A
         type=numbers.ipv4_prefix,
         metavar="N",
         help="merge external IPv4 peers into /N networks (default: one /32 per address; IPv6 stays /128)",
+    )
+    p.add_argument(
+        "--dialect",
+        choices=[d.value for d in Dialect],
+        default=Dialect.NETWORK_POLICY.value,
+        help="networkpolicy (default): networking.k8s.io/v1 NetworkPolicies; cilium: cilium.io/v2 "
+        "CiliumNetworkPolicies (toFQDNs for destinations Hubble saw by name, entities for the kube-apiserver, "
+        "host and remote-node)",
     )
     p.add_argument("--last", type=numbers.flow_count, metavar="N", help="live: the last N flows per node")
     group(p, True).add_argument("--since", metavar="DURATION|TIME", help="only flows since then (e.g. 1h)")
@@ -185,13 +196,14 @@ _GAP_TEXT = {
     Gap.TARGET_UNSELECTABLE: "its workload {wl} has no stable label shared by all its pods that tells it apart",
     Gap.PEER_UNSELECTABLE: "the peer workload {wl} has no stable label shared by all its pods that tells it apart",
     Gap.OUTSIDE_PROPOSAL: "the current policies of namespace {ns} deny it, and that namespace is not proposed",
+    Gap.DENY_RULE: "a Cilium deny rule of the cluster matches it, and no allow can override a deny",
     Gap.UNEXPLAINED: "no proposed rule admits it",
 }
 
 _SKIP_TEXT = {
     Skip.NOT_FORWARDED: "not FORWARDED",
     Skip.REPLY: "replies",
-    Skip.PROTOCOL: "not TCP/UDP/SCTP (NetworkPolicy cannot express them)",
+    Skip.PROTOCOL: "not TCP/UDP/SCTP (not proposed)",
     Skip.NO_PORT: "without a destination port",
     Skip.NO_ENDPOINT: "with an end that has neither pod nor IP",
 }
@@ -200,7 +212,12 @@ _SKIP_TEXT = {
 def summary_lines(proposal: Proposal, reducer: ConnectionReducer) -> list[str]:
     lines: list[str] = []
     ns_text = _listed([_visible(n) for n in proposal.namespaces])
-    policies = "1 policy" if len(proposal.policies) == 1 else f"{len(proposal.policies)} policies"
+    noun = "CiliumNetworkPolicies" if proposal.dialect == Dialect.CILIUM else "policies"
+    policies = (
+        ("1 CiliumNetworkPolicy" if proposal.dialect == Dialect.CILIUM else "1 policy")
+        if len(proposal.policies) == 1
+        else f"{len(proposal.policies)} {noun}"
+    )
     if not proposal.ok:
         lines.append(
             f"no proposal keeps every observed connection allowed ({len(proposal.uncovered)} sides of "
@@ -231,6 +248,14 @@ def summary_lines(proposal: Proposal, reducer: ConnectionReducer) -> list[str]:
             lines.append(
                 f"  {proposal.unobserved_allowed_pairs} ordered pairs of distinct pods, on an observed port and "
                 f"protocol ({ports or 'none'}), are still allowed without having been observed"
+            )
+    if proposal.apiserver:
+        if proposal.dialect == Dialect.CILIUM:
+            lines.append("  the kube-apiserver is allowed as the kube-apiserver entity")
+        else:
+            lines.append(
+                "  the kube-apiserver is allowed by the addresses of its default/kubernetes Endpoints: "
+                + _listed([_visible(a) for a in proposal.apiserver])
             )
     if proposal.idle:
         lines.append(
@@ -266,16 +291,16 @@ def summary_lines(proposal: Proposal, reducer: ConnectionReducer) -> list[str]:
     return lines
 
 
-def file_name(namespace: str, name: str) -> str:
-    """`NetworkPolicy-<namespace>-<name>.yaml`, as `explain --fixes-out` and the TUI name a policy's file."""
-    return fix_file_name("NetworkPolicy", namespace, name)
+def file_name(namespace: str, name: str, kind: str = "NetworkPolicy") -> str:
+    """`<kind>-<namespace>-<name>.yaml`, as `explain --fixes-out` and the TUI name a policy's file."""
+    return fix_file_name(kind, namespace, name)
 
 
 def _write_files(proposal: Proposal, out: str, force: bool) -> list[Path]:
     root = Path(out)
     if root.exists() and not root.is_dir():
         raise CliError(f"--out {_visible(out)}: exists and is not a directory")
-    targets = [(root / file_name(p.namespace, p.name), p.yaml) for p in proposal.policies]
+    targets = [(root / file_name(p.namespace, p.name, p.kind), p.yaml) for p in proposal.policies]
     existing = [str(path) for path, _ in targets if path.exists()]
     if existing and not force:
         raise CliError(
@@ -311,7 +336,9 @@ def run(args: argparse.Namespace) -> int:
     if not reducer.counts and not namespaces:
         raise CliError("no FORWARDED connection observed and no -n NS given; nothing to propose")
 
-    proposal = propose(snapshot, reducer, ProposeOptions(namespaces=namespaces, cidr_prefix=prefix))
+    dialect = Dialect(getattr(args, "dialect", None) or Dialect.NETWORK_POLICY)
+    options = ProposeOptions(namespaces=namespaces, cidr_prefix=prefix, dialect=dialect)
+    proposal = propose(snapshot, reducer, options)
     if proposal.unknown_namespaces:
         raise CliError(
             "-n: no such namespace in the cluster state or the flows: "

@@ -2,6 +2,7 @@
 
 from netpol_tui.core.propose.observed import Connection, ConnectionReducer, Skip
 from netpol_tui.core.propose.proposal import (
+    Dialect,
     End,
     Gap,
     PolicyRole,
@@ -24,6 +25,7 @@ __all__ = [
     "UNSTABLE_LABELS",
     "Connection",
     "ConnectionReducer",
+    "Dialect",
     "End",
     "Gap",
     "PolicyRole",

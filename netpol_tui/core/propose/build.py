@@ -1,8 +1,9 @@
 """The manifests of a proposal: deny-all, the DNS allow, one ingress and one egress policy per workload.
 
 Peers are workloads (a podSelector on their stable labels, plus a namespaceSelector on
-`kubernetes.io/metadata.name` in the same item when they live in another namespace) or addresses (`ipBlock`, /32
-or /128, or the network of `--cidr-prefix`). Ports are the observed ones, merged per workload pair, by name when
+`kubernetes.io/metadata.name` in the same item when they live in another namespace), the kube-apiserver (one
+`ipBlock` /32 or /128 per address of the `default/kubernetes` Endpoints) or addresses (`ipBlock`, /32 or /128, or
+the network of `--cidr-prefix`). The CiliumNetworkPolicy dialect is built by `cilium.py`. Ports are the observed ones, merged per workload pair, by name when
 every pod of the destination workload declares that port and protocol under one name.
 """
 
@@ -49,12 +50,29 @@ def is_ingress_controller(pod: Pod) -> bool:
     return bool(names & INGRESS_CONTROLLER_NAMES) or "ingress-controller" in names
 
 
+KUBE_APISERVER = "kube-apiserver"
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class PeerKey:
-    """A peer of a rule: a workload, or a network (an address as /32 or /128, or merged by `--cidr-prefix`)."""
+    """A peer of a rule: a workload, a network (an address as /32 or /128, or merged by `--cidr-prefix`), an
+    entity (the kube-apiserver in both dialects; host, remote-node, world, ... in the Cilium one), or a DNS name
+    Hubble saw for the destination (Cilium `toFQDNs`)."""
 
     cidr: str = ""
     workload: WorkloadId | None = None
+    entity: str = ""
+    fqdn: str = ""
+
+    @property
+    def order(self) -> tuple[int, str]:
+        if self.workload is not None:
+            return (0, self.workload.key)
+        if self.entity:
+            return (1, self.entity)
+        if self.fqdn:
+            return (2, self.fqdn)
+        return (3, self.cidr)
 
 
 def network_for(ip: str, cidr_prefix: int | None) -> str:
@@ -62,6 +80,23 @@ def network_for(ip: str, cidr_prefix: int | None) -> str:
     full = 32 if addr.version == 4 else 128
     prefix = full if cidr_prefix is None or addr.version == 6 else min(max(cidr_prefix, 0), full)
     return str(ipaddress.ip_network(f"{addr}/{prefix}", strict=False))
+
+
+def host_network(ip: str) -> str:
+    """An address as its /32 or /128."""
+    return network_for(ip, None)
+
+
+def peer_items(
+    peer: PeerKey,
+    policy_ns: str,
+    selectors: Mapping[WorkloadId, Mapping[str, Any]],
+    apiserver: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """The NetworkPolicy peers of one rule: the kube-apiserver is one ipBlock per address of its Endpoints."""
+    if peer.entity == KUBE_APISERVER:
+        return [{"ipBlock": {"cidr": host_network(ip)}} for ip in apiserver]
+    return [peer_item(peer, policy_ns, selectors)]
 
 
 def peer_item(
@@ -95,8 +130,11 @@ def port_items(ports: Iterable[tuple[str, int]], dst_pods: Sequence[Pod]) -> lis
     return out
 
 
-def rule_item(direction: Direction, peer: dict[str, Any], ports: list[dict[str, Any]]) -> dict[str, Any]:
-    return {("from" if direction == Direction.INGRESS else "to"): [peer], "ports": ports}
+def rule_item(
+    direction: Direction, peer: dict[str, Any] | list[dict[str, Any]], ports: list[dict[str, Any]]
+) -> dict[str, Any]:
+    peers = peer if isinstance(peer, list) else [peer]
+    return {("from" if direction == Direction.INGRESS else "to"): peers, "ports": ports}
 
 
 def _meta(namespace: str, name: str) -> dict[str, Any]:

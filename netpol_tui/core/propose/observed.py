@@ -2,7 +2,9 @@
 
 A connection is the distinct (source, destination, port, protocol) of FORWARDED flows that are not replies. An end
 is keyed `namespace/pod` when Hubble named the pod, else by its IP; the first Hubble endpoint seen for a key is
-kept (labels, workload, kind) so that a pod gone from the cluster snapshot can still be described.
+kept (labels, workload, kind) so that a pod gone from the cluster snapshot can still be described. The DNS names
+Hubble gave a destination (`destination_names`, the first non-empty list seen for that end) are kept too: the
+Cilium dialect names such a destination by `toFQDNs`.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class ConnectionReducer:
 
     counts: dict[tuple[str, str, int, str], int] = field(default_factory=dict)
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # destination key -> its DNS names
     skipped: dict[Skip, int] = field(default_factory=dict)
     flows_seen: int = 0
 
@@ -69,6 +72,9 @@ class ConnectionReducer:
         if not skey or not dkey:
             self._skip(Skip.NO_ENDPOINT)
             return
+        dnames = flow.destination_names
+        if dnames and dkey not in self.names:
+            self.names[dkey] = tuple(dnames)
         key = (skey, dkey, port, protocol)
         counts = self.counts
         n = counts.get(key)

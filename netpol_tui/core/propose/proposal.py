@@ -6,12 +6,16 @@ observed ports; judge every observed connection with the real evaluator under th
 proposal; drop every rule that no connection needs (a rule is needed when it is the only one admitting some side
 of some connection: policyTypes are kept, so isolation does not change); judge again from the manifests parsed
 back by the project's parser; count the pod pairs still allowed without having been observed.
+
+Dialects: NetworkPolicy (build.py) or CiliumNetworkPolicy (cilium.py, `ProposeOptions.dialect`). The Cilium one
+is judged by the snapshot's Cilium evaluator with the proposal among the cluster's Cilium objects; the steps are
+the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -22,6 +26,7 @@ from netpol_tui.core.manifests import parse_objects
 from netpol_tui.core.model import Direction, Endpoint, EndpointKind, Pod
 from netpol_tui.core.policy import NetworkPolicy
 from netpol_tui.core.propose import build
+from netpol_tui.core.propose import cilium as cnp
 from netpol_tui.core.propose.build import NameBook, PeerKey
 from netpol_tui.core.propose.observed import Connection, ConnectionReducer
 from netpol_tui.core.propose.pairs import count_unobserved_pairs
@@ -31,6 +36,8 @@ from netpol_tui.core.propose.workloads import (
     WorkloadSelection,
     group_by_workload,
     infer_workload,
+    is_stable,
+    is_stable_for_cilium,
     select_workloads,
     workload_of,
 )
@@ -40,6 +47,11 @@ INGRESS = Direction.INGRESS
 EGRESS = Direction.EGRESS
 
 
+class Dialect(StrEnum):
+    NETWORK_POLICY = "networkpolicy"  # networking.k8s.io/v1 NetworkPolicy
+    CILIUM = "cilium"  # cilium.io/v2 CiliumNetworkPolicy
+
+
 @dataclass(frozen=True, slots=True)
 class ProposeOptions:
     namespaces: tuple[
@@ -47,6 +59,7 @@ class ProposeOptions:
     ] = ()  # empty: every namespace of a pod at either end of an observed connection
     cidr_prefix: int | None = None  # merge external IPv4 addresses into networks of this prefix
     count_pairs: bool = True
+    dialect: Dialect = Dialect.NETWORK_POLICY
 
 
 class PolicyRole(StrEnum):
@@ -62,6 +75,7 @@ class Gap(StrEnum):
     TARGET_UNSELECTABLE = "target_unselectable"  # its pod's workload has no trustworthy selector
     PEER_UNSELECTABLE = "peer_unselectable"  # the other end's workload has no trustworthy selector
     OUTSIDE_PROPOSAL = "outside_proposal"  # denied by current policies at an end the proposal does not cover
+    DENY_RULE = "deny_rule"  # a Cilium deny rule of the cluster matches it: no allow can fix that
     UNEXPLAINED = "unexplained"
 
 
@@ -74,6 +88,7 @@ class End:
     ip: str
     kind: EndpointKind
     ghost: bool = False
+    names: tuple[str, ...] = ()  # DNS names Hubble gave this address (as a destination)
 
     @property
     def policy_pod(self) -> bool:
@@ -92,6 +107,11 @@ class ProposedPolicy:
     @property
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+    @property
+    def kind(self) -> str:
+        """NetworkPolicy or CiliumNetworkPolicy."""
+        return str(self.manifest.get("kind") or "NetworkPolicy")
 
     @property
     def yaml(self) -> str:
@@ -130,6 +150,8 @@ class Proposal:
     )
     unobserved_allowed_pairs: int | None = None  # None: not counted
     observed_ports: tuple[tuple[str, int], ...] = ()
+    dialect: Dialect = Dialect.NETWORK_POLICY
+    apiserver: tuple[str, ...] = ()  # kube-apiserver addresses (default/kubernetes Endpoints) a rule names
 
     @property
     def ok(self) -> bool:
@@ -149,7 +171,7 @@ class _Judgement:
 # ---------------------------------------------------------------------------------------------------------------
 # Ends
 # ---------------------------------------------------------------------------------------------------------------
-def _resolve(key: str, ep: Endpoint, snapshot: ClusterSnapshot) -> End | None:
+def _resolve(key: str, ep: Endpoint, snapshot: ClusterSnapshot, names: tuple[str, ...] = ()) -> End | None:
     if ep.namespace and ep.pod_name:
         pod = snapshot.pod(key)
         if pod is not None:
@@ -170,13 +192,14 @@ def _resolve(key: str, ep: Endpoint, snapshot: ClusterSnapshot) -> End | None:
         if pod is not None and (not ep.namespace or pod.namespace == ep.namespace):
             return End(pod.key, pod, ep.ip, EndpointKind.POD)
     kind = EndpointKind.WORLD if ep.kind in (EndpointKind.POD, EndpointKind.UNKNOWN) else ep.kind
-    return End(ep.ip, None, ep.ip, kind)
+    return End(ep.ip, None, ep.ip, kind, names=names)
 
 
 def _subject(end: End, ev: Evaluator) -> Subject:
     if end.pod is not None:
         return ev.subject_for_pod(end.pod)
-    return ev.subject_for_ip(end.ip, end.kind)
+    subject = ev.subject_for_ip(end.ip, end.kind)
+    return replace(subject, names=end.names) if end.names and subject.pod is None else subject
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -226,6 +249,44 @@ def _judge(
     return out, ev, index
 
 
+def _judge_cilium(
+    snapshot: ClusterSnapshot, conns: list[Connection], ends: Mapping[str, End]
+) -> tuple[_Judgement, Evaluator]:
+    """`_judge` for the Cilium dialect: the snapshot's evaluator gives each connection's full verdict, and each
+    isolated side the allow items (and NetworkPolicy rules) that admit it (`cilium.admitting`)."""
+    ev = snapshot.evaluator
+    subjects: dict[str, Subject] = {}
+
+    def subject(key: str) -> Subject:
+        s = subjects.get(key)
+        if s is None:
+            s = subjects[key] = _subject(ends[key], ev)
+        return s
+
+    out = _Judgement()
+    for i, c in enumerate(conns):
+        verdict = ev.evaluate(subject(c.source), subject(c.destination), c.port, c.protocol)
+        if not verdict.allowed:
+            out.denied.append((i, verdict.denying))
+            continue
+        for side in (verdict.egress, verdict.ingress):
+            admitting = cnp.admitting(side)
+            if admitting:
+                out.sets.append(admitting)
+                out.owner.append(i)
+    return out, ev
+
+
+def _with_proposal(
+    work: ClusterSnapshot, policies: Iterable[ProposedPolicy], dialect: Dialect
+) -> ClusterSnapshot:
+    """The cluster's current objects plus the proposal, read back by the project's parser of its dialect."""
+    manifests = [p.manifest for p in policies]
+    if dialect == Dialect.CILIUM:
+        return cnp.with_policies(work, cnp.parse(manifests))
+    return work.with_changes(policies=_parse(manifests))
+
+
 def _parse(manifests: Iterable[Mapping[str, Any]]) -> list[NetworkPolicy]:
     """The proposal as the cluster would read it: through the project's one parser."""
     docs = [build.copy_tree(m) for m in manifests]
@@ -242,7 +303,11 @@ def propose(
     snapshot: ClusterSnapshot, observed: ConnectionReducer, options: ProposeOptions = ProposeOptions()
 ) -> Proposal:
     # --- ends and connections, keyed by the resolved ends -------------------------------------------------
-    raw_ends: dict[str, End | None] = {k: _resolve(k, ep, snapshot) for k, ep in observed.endpoints.items()}
+    dialect = Dialect(options.dialect)
+    names = observed.names
+    raw_ends: dict[str, End | None] = {
+        k: _resolve(k, ep, snapshot, names.get(k, ())) for k, ep in observed.endpoints.items()
+    }
     ends: dict[str, End] = {}
     counts: dict[Connection, int] = {}
     self_connections = 0
@@ -283,6 +348,7 @@ def propose(
         ghost_pods=tuple(k for k, _ in ghosts),
         self_connections=self_connections,
         observed_ports=observed_ports,
+        dialect=dialect,
     )
     if unknown:
         return base
@@ -291,16 +357,43 @@ def propose(
     needed_ns = set(proposed) | {e.pod.namespace for e in ends.values() if e.policy_pod and e.pod is not None}
     pods_of: dict[WorkloadId, list[Pod]] = {}
     selections: dict[WorkloadId, WorkloadSelection] = {}
+    stable = is_stable_for_cilium if dialect == Dialect.CILIUM else is_stable
     for ns in sorted(needed_ns):
         groups = group_by_workload(p for p in work.pods_in(ns) if not p.host_network)
         pods_of.update(groups)
-        selections.update(select_workloads(groups))
+        selections.update(select_workloads(groups, stable))
 
-    def peer_of(end: End) -> PeerKey | None:
+    apiserver = cnp.apiserver_addresses(work)
+    apiserver_set = frozenset(apiserver)
+    view = None
+    # Cilium: the ends as the Cilium engine derives their identities (with or without Cilium objects)
+    if dialect == Dialect.CILIUM:
+        from netpol_tui.core.cilium.objects import CiliumObjects
+        from netpol_tui.core.evaluate_cilium import CiliumEvaluator
+
+        cev = work.evaluator
+        if not isinstance(cev, CiliumEvaluator):
+            cev = CiliumEvaluator(work, work.cilium or CiliumObjects())
+        view = cev.view
+        pre_ev: Evaluator = cev
+    else:
+        pre_ev = work.evaluator
+    used_apiserver = False
+
+    def peer_of(me: End, end: End, direction: Direction) -> PeerKey | None:
+        nonlocal used_apiserver
         if end.policy_pod and end.pod is not None:
             wid = workload_of(end.pod)
             return PeerKey(workload=wid) if selections[wid].selector is not None else None
         ip = end.ip or (end.pod.ip if end.pod is not None else "") or ""
+        if view is not None and me.pod is not None:
+            me_party = view.party(pre_ev.subject_for_pod(me.pod))
+            found = cnp.peer_for(view, me_party, _subject(end, pre_ev), direction, options.cidr_prefix)
+            used_apiserver = used_apiserver or (found is not None and found.entity == build.KUBE_APISERVER)
+            return found
+        if ip in apiserver_set:  # the kube-apiserver: every address of its Endpoints, not this one alone
+            used_apiserver = True
+            return PeerKey(entity=build.KUBE_APISERVER)
         return PeerKey(cidr=build.network_for(ip, options.cidr_prefix)) if ip else None
 
     needs: dict[tuple[WorkloadId, Direction], dict[PeerKey, set[tuple[str, int]]]] = {}
@@ -311,7 +404,7 @@ def propose(
             if not mine(me) or me.pod is None:
                 continue
             wid = workload_of(me.pod)
-            peer = peer_of(other)
+            peer = peer_of(me, other, direction)
             if selections[wid].selector is None or peer is None:
                 continue
             needs.setdefault((wid, direction), {}).setdefault(peer, set()).add((c.protocol, c.port))
@@ -321,12 +414,19 @@ def propose(
     # --- manifests ---------------------------------------------------------------------------------------------
     policies: list[ProposedPolicy] = []
     workload_selectors = {w: s.selector for w, s in selections.items() if s.selector is not None}
+    cilium = dialect == Dialect.CILIUM
     for ns in namespaces:
-        book = NameBook(p.name for p in work.policies_in(ns))
+        if cilium:
+            objs = work.cilium
+            book = NameBook(p.name for p in (objs.policies if objs is not None else ()) if p.namespace == ns)
+        else:
+            book = NameBook(p.name for p in work.policies_in(ns))
         name = book.claim(build.DENY_ALL_NAME)
-        policies.append(ProposedPolicy(ns, name, PolicyRole.DENY_ALL, build.deny_all(ns, name)))
+        manifest = cnp.deny_all(ns, name) if cilium else build.deny_all(ns, name)
+        policies.append(ProposedPolicy(ns, name, PolicyRole.DENY_ALL, manifest))
         name = book.claim(build.DNS_NAME)
-        policies.append(ProposedPolicy(ns, name, PolicyRole.DNS, build.dns_allow(ns, name)))
+        manifest = cnp.dns_allow(ns, name) if cilium else build.dns_allow(ns, name)
+        policies.append(ProposedPolicy(ns, name, PolicyRole.DNS, manifest))
         for wid in sorted(w for w in selections if w.namespace == ns):
             selector = selections[wid].selector
             if selector is None:
@@ -341,12 +441,19 @@ def propose(
                         dst_pods = pods_of[wid]
                     else:
                         dst_pods = pods_of[peer.workload] if peer.workload is not None else []
-                    item = build.peer_item(peer, ns, workload_selectors)
-                    rules.append(build.rule_item(direction, item, build.port_items(peers[peer], dst_pods)))
+                    if cilium:
+                        ports = cnp.port_items(peers[peer], dst_pods)
+                        rules.append(cnp.rule_item(direction, peer, ns, workload_selectors, ports))
+                        continue
+                    items = build.peer_items(peer, ns, workload_selectors, apiserver)
+                    rules.append(build.rule_item(direction, items, build.port_items(peers[peer], dst_pods)))
                 suffix = "ingress" if direction == INGRESS else "egress"
                 name = book.claim(build.dns_label(f"{wid.name}-{suffix}"))
                 role = PolicyRole.INGRESS if direction == INGRESS else PolicyRole.EGRESS
-                manifest = build.workload_policy(ns, name, selector, direction, rules)
+                if cilium:
+                    manifest = cnp.workload_policy(ns, name, selector, direction, rules)
+                else:
+                    manifest = build.workload_policy(ns, name, selector, direction, rules)
                 policies.append(ProposedPolicy(ns, name, role, manifest, wid))
 
     # --- judge, minimise, judge again ----------------------------------------------------------------------
@@ -357,10 +464,14 @@ def propose(
     # the only one admitting some side of some connection; removing one that never is keeps every side admitted.
     final_policies = policies
     removed_total = 0
+    index: RuleIndex | None = None
     for round_ in range(8):
-        current = work.with_changes(policies=_parse(p.manifest for p in final_policies))
+        current = _with_proposal(work, final_policies, dialect)
         cross_checked = round_ > 0
-        judged, ev, index = _judge(current, conns, ends, cross_check=cross_checked)
+        if cilium:
+            judged, ev = _judge_cilium(current, conns, ends)
+        else:
+            judged, ev, index = _judge(current, conns, ends, cross_check=cross_checked)
         if judged.denied:
             gaps = _gaps(judged, conns, ends, proposed, selections)
             return _replace(base, policies=tuple(final_policies), uncovered=gaps, unselectable=unselectable)
@@ -392,10 +503,10 @@ def propose(
         observed_pairs = [(c.source, c.destination, c.protocol, c.port) for c in conns]
         # the index walks NetworkPolicy rules the Kubernetes way; with Cilium objects only the evaluator knows,
         # and the candidates (from NetworkPolicy rules) are no longer enough: every pair of classes is judged
-        cilium = getattr(current, "cilium", None) is not None
-        allows = ev.allows if cilium else index.allows
+        exhaustive = getattr(current, "cilium", None) is not None or index is None
+        allows = ev.allows if exhaustive or index is None else index.allows
         pairs = count_unobserved_pairs(
-            current, ev, allows, proposed, observed_pairs, observed_ports, ghost_keys, exhaustive=cilium
+            current, ev, allows, proposed, observed_pairs, observed_ports, ghost_keys, exhaustive=exhaustive
         )
     return _replace(
         base,
@@ -405,6 +516,7 @@ def propose(
         ingress_controllers=tuple(sorted(controllers)),
         rules_removed=removed_total,
         unobserved_allowed_pairs=pairs,
+        apiserver=apiserver if used_apiserver else (),
     )
 
 
@@ -432,7 +544,7 @@ def _unneeded(policies: list[ProposedPolicy], judged: _Judgement) -> set[Element
 
 
 def _peer_order(peer: PeerKey) -> tuple[int, str]:
-    return (0, peer.workload.key) if peer.workload is not None else (1, peer.cidr)
+    return peer.order
 
 
 def _without(policies: list[ProposedPolicy], removed: set[Element]) -> list[ProposedPolicy]:
@@ -455,14 +567,10 @@ def _without(policies: list[ProposedPolicy], removed: set[Element]) -> list[Prop
 
 
 def _replace_policy(p: ProposedPolicy, **changes: Any) -> ProposedPolicy:
-    from dataclasses import replace
-
     return replace(p, **changes)
 
 
 def _replace(p: Proposal, **changes: Any) -> Proposal:
-    from dataclasses import replace
-
     return replace(p, **changes)
 
 
@@ -486,7 +594,9 @@ def _gaps(
                 out.append(Uncovered(c, Gap.OUTSIDE_PROPOSAL, side.direction, wid, ns))
                 continue
             wid = workload_of(pod)
-            if selections[wid].selector is None:
+            if getattr(side, "denied_by", ()):
+                out.append(Uncovered(c, Gap.DENY_RULE, side.direction, wid, pod.namespace))
+            elif selections[wid].selector is None:
                 out.append(Uncovered(c, Gap.TARGET_UNSELECTABLE, side.direction, wid, pod.namespace))
             elif (
                 other.policy_pod

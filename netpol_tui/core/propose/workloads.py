@@ -10,7 +10,7 @@ at all, the workload gets no selector and is reported instead of being selected 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -42,6 +42,18 @@ BARE_POD = "Pod"
 
 def is_stable(key: str) -> bool:
     return key not in UNSTABLE_LABELS and not key.startswith(UNSTABLE_PREFIXES)
+
+
+# Labels Cilium leaves out of a pod's identity (reference §2): a CNP selector on one of them matches nothing
+_CILIUM_DROPPED_PREFIXES = ("kubernetes.io", "k8s.io", "beta.kubernetes.io", "annotation.")
+
+
+def is_stable_for_cilium(key: str) -> bool:
+    """Stable, and kept in the pod's Cilium identity (so that an endpointSelector on it selects)."""
+    return is_stable(key) and not key.startswith(_CILIUM_DROPPED_PREFIXES)
+
+
+Stable = Callable[[str], bool]
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -103,10 +115,10 @@ def group_by_workload(pods: Iterable[Pod]) -> dict[WorkloadId, list[Pod]]:
     return groups
 
 
-def shared_stable_labels(pods: Iterable[Pod]) -> dict[str, str]:
+def shared_stable_labels(pods: Iterable[Pod], stable: Stable = is_stable) -> dict[str, str]:
     shared: dict[str, str] | None = None
     for pod in pods:
-        mine = {k: v for k, v in pod.labels.items() if is_stable(k)}
+        mine = {k: v for k, v in pod.labels.items() if stable(k)}
         if shared is None:
             shared = mine
         else:
@@ -118,9 +130,11 @@ def _compiled(selector: Mapping[str, Any]) -> LabelSelector:
     return parse_selector(selector, "podSelector")
 
 
-def _exclusions(own: list[Pod], offenders: list[Pod]) -> list[dict[str, Any]] | None:
+def _exclusions(
+    own: list[Pod], offenders: list[Pod], stable: Stable = is_stable
+) -> list[dict[str, Any]] | None:
     """matchExpressions on stable keys that keep every own pod and drop every offender (None: impossible)."""
-    keys = sorted({k for p in (*own, *offenders) for k in p.labels if is_stable(k)})
+    keys = sorted({k for p in (*own, *offenders) for k in p.labels if stable(k)})
     remaining = list(offenders)
     chosen: list[dict[str, Any]] = []
     while remaining:
@@ -151,13 +165,16 @@ def _exclusions(own: list[Pod], offenders: list[Pod]) -> list[dict[str, Any]] | 
     return chosen
 
 
-def select_workloads(groups: Mapping[WorkloadId, list[Pod]]) -> dict[WorkloadId, WorkloadSelection]:
-    """A selector for every workload of ONE namespace (the groups given are the whole namespace)."""
+def select_workloads(
+    groups: Mapping[WorkloadId, list[Pod]], stable: Stable = is_stable
+) -> dict[WorkloadId, WorkloadSelection]:
+    """A selector for every workload of ONE namespace (the groups given are the whole namespace). `stable`: the
+    label keys a selector may use (`is_stable_for_cilium` for a CiliumNetworkPolicy)."""
     out: dict[WorkloadId, WorkloadSelection] = {}
     for wid in sorted(groups):
         own = groups[wid]
         pod_keys = tuple(sorted(p.key for p in own))
-        labels = shared_stable_labels(own)
+        labels = shared_stable_labels(own, stable)
         if not labels:
             out[wid] = WorkloadSelection(wid, pod_keys, None, SelectorIssue.NO_STABLE_LABEL)
             continue
@@ -167,7 +184,7 @@ def select_workloads(groups: Mapping[WorkloadId, list[Pod]]) -> dict[WorkloadId,
             p for other, pods in groups.items() if other != wid for p in pods if first.matches(p.labels)
         ]
         if offenders:
-            exprs = _exclusions(own, offenders)
+            exprs = _exclusions(own, offenders, stable)
             if exprs is None:
                 others = tuple(sorted({workload_of(p) for p in offenders}))
                 out[wid] = WorkloadSelection(wid, pod_keys, None, SelectorIssue.INDISTINGUISHABLE, others)
