@@ -642,3 +642,180 @@ def change_broke_nothing(observed: int) -> str:
 
 def change_opened_nothing() -> str:
     return "No observed connection gained access."
+
+
+# ---- issue 14 point 7: the rollout pane (`P` on a namespace: deny-by-default proposed, staged, enforced) --------
+ROLLOUT_BINDINGS = {"rollout": "Rollout", "copy": "Copy all", "save": "Save", "stage": "Stage"}
+ROLLOUT_KEYS = (
+    "c copies all (one YAML stream) · s saves one file · t stages / unstages · j k PgUp PgDn scroll · esc"
+)
+ROLLOUT_ROLES = {
+    "deny_all": "deny-all: isolates every pod of {ns} both ways; admits nothing",
+    "dns": "the DNS allow: UDP and TCP 53 to kube-dns",
+    "ingress": "ingress of {workload}",
+    "egress": "egress of {workload}",
+}
+ROLLOUT_GAPS = {
+    "target_unselectable": "its workload {wl} has no stable label shared by all its pods that tells it apart",
+    "peer_unselectable": "the peer workload {wl} has no stable label shared by all its pods that tells it apart",
+    "outside_proposal": "the current policies of namespace {ns} deny it, and that namespace is not proposed",
+    "unexplained": "no proposed rule admits it",
+}
+ROLLOUT_SKIPS = {
+    "not_forwarded": "not FORWARDED",
+    "reply": "replies",
+    "protocol": "not TCP/UDP/SCTP",
+    "no_port": "without a destination port",
+    "no_endpoint": "with an end that has neither pod nor IP",
+}
+
+
+def rollout_title(namespace: str) -> str:
+    return f"Rollout: deny-by-default for {inert(namespace)} — esc closes"
+
+
+def rollout_working(namespace: str, flows: int) -> str:
+    return f"Proposing for {inert(namespace)} from the {plural(flows, 'flow')} kept so far…"
+
+
+def rollout_no_namespace() -> str:
+    return (
+        "P proposes for a namespace: choose one in the Pods pane (enter on it, or on one of its pods) first"
+    )
+
+
+def rollout_no_cluster() -> str:
+    return "the cluster state is not known yet: nothing to propose for"
+
+
+def rollout_verified(namespace: str, policies: int, connections: int, flows: int) -> str:
+    return (
+        f"{plural(policies, 'policy', 'policies')} for {inert(namespace)}; "
+        f"{plural(connections, 'observed connection')} ({plural(flows, 'flow')}) with an end in it stay allowed "
+        "under the cluster plus the proposal: verified with the evaluator"
+    )
+
+
+def rollout_not_verified(sides: int) -> str:
+    return (
+        f"No proposal keeps every observed connection allowed ({plural(sides, 'side')} of connections would "
+        "stay denied): nothing to copy, save or stage"
+    )
+
+
+def rollout_uncovered(source: str, destination: str, port: int, protocol: str, egress: bool, why: str) -> str:
+    side = "egress at the source" if egress else "ingress at the destination"
+    return f"  {inert(source)} → {inert(destination)} {port}/{protocol}: {side} stays denied: {why}"
+
+
+def rollout_gap(gap: str, workload: str, namespace: str) -> str:
+    return ROLLOUT_GAPS.get(gap, gap).format(wl=inert(workload), ns=inert(namespace))
+
+
+def rollout_unobserved(pairs: int, ports: list[str]) -> str:
+    return (
+        f"{plural(pairs, 'ordered pair')} of distinct pods, on an observed port and protocol "
+        f"({', '.join(ports) or 'none'}), would still be allowed without having been observed"
+    )
+
+
+def rollout_idle(workloads: list[str]) -> str:
+    return (
+        f"WARNING: {plural(len(workloads), 'workload')} had no observed traffic at all: their pods get only "
+        f"deny-all (and the DNS allow): {', '.join(inert(w) for w in workloads)}"
+    )
+
+
+def rollout_unselectable(workloads: list[str]) -> str:
+    return (
+        "WARNING: no stable label shared by all their pods tells these workloads apart (no selector proposed; "
+        f"deny-all only): {', '.join(inert(w) for w in workloads)}"
+    )
+
+
+def rollout_no_forwarded(flows: int) -> str:
+    return (
+        f"WARNING: no FORWARDED flow among the {plural(flows, 'flow')} kept: no traffic to allow was observed "
+        "(live, the cluster-wide view and d receive drops only: choose the namespace with enter in the Pods pane, "
+        "let its traffic flow, then P again)"
+    )
+
+
+def rollout_elsewhere(connections: int) -> str:
+    return (
+        f"{plural(connections, 'observed connection')} admitted by no proposed policy: the cluster's own policies "
+        "already admit them (or neither end is isolated)"
+    )
+
+
+def rollout_rules_left_out(rules: int) -> str:
+    return f"{plural(rules, 'rule')} left out: other policies (the DNS allow included) already allow their connections"
+
+
+def rollout_controllers(workloads: list[str]) -> str:
+    return "ingress controllers allowed as peers (all their pods): " + ", ".join(inert(w) for w in workloads)
+
+
+def rollout_ghosts(pods: list[str]) -> str:
+    return "pods known only from the flows (not in the cluster state): " + ", ".join(inert(p) for p in pods)
+
+
+def rollout_seen(flows: int, skipped: list[tuple[str, int]]) -> str:
+    text = f"from the {plural(flows, 'flow')} the TUI keeps (--buffer)"
+    parts = [f"{n} {ROLLOUT_SKIPS.get(k, k)}" for k, n in skipped if n]
+    return text + ("; skipped: " + "; ".join(parts) if parts else "")
+
+
+def rollout_policy_heading(key: str, role: str, namespace: str, workload: str) -> str:
+    what = ROLLOUT_ROLES.get(role, role).format(ns=inert(namespace), workload=inert(workload))
+    return f"▌ {inert(key)} — {what}"
+
+
+def rollout_index(policies: list[tuple[str, int]]) -> str:
+    """`Policies (observed connections each admits): default-deny-all 0 · allow-dns-egress 2 · api-ingress 3`"""
+    listed = " · ".join(f"{inert(n)} {c}" for n, c in policies)
+    return f"Policies (observed connections each admits): {listed}"
+
+
+def rollout_covers(count: int) -> str:
+    return f"admits {plural(count, 'observed connection')}" + (":" if count else "")
+
+
+def rollout_connection(source: str, destination: str, port: int, protocol: str) -> str:
+    return f"  {inert(source)} → {inert(destination)} {port}/{protocol}"
+
+
+def rollout_more(count: int) -> str:
+    return f"  … and {count} more"
+
+
+def rollout_staged_now() -> str:
+    return "STAGED: the flows pane marks [would drop] every flow this proposal would deny; t unstages"
+
+
+def rollout_staged_other(namespace: str) -> str:
+    return f"An earlier proposal for {inert(namespace)} is staged: t stages this one in its place"
+
+
+def rollout_label(namespace: str) -> str:
+    """How the explanation names a staged proposal (`Staged (proposal for shop): would drop`)."""
+    return f"proposal for {inert(namespace)}"
+
+
+def rollout_staged(namespace: str) -> str:
+    return (
+        f"proposal for {inert(namespace)} staged: rows it would deny are marked [would drop]; "
+        "P then t unstages it"
+    )
+
+
+def rollout_unstaged(back_to: str) -> str:
+    return "proposal unstaged" + (f": back to {back_to}" if back_to else "")
+
+
+def rollout_refused(verb: str) -> str:
+    return f"nothing to {verb}: no proposal keeps every observed connection allowed"
+
+
+def rollout_the_proposal(namespace: str, policies: int) -> str:
+    return f"the proposal for {inert(namespace)} ({plural(policies, 'policy', 'policies')})"

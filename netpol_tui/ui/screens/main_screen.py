@@ -93,6 +93,7 @@ class MainScreen(Screen[None]):
         Binding("S", "save_dns_fix", strings.KEYS["save_dns_fix"], show=False),
         Binding("y", "show_yaml", strings.KEYS["show_yaml"]),
         Binding("p", "toggle_pods", strings.KEYS["toggle_pods"], show=False),
+        Binding("P", "rollout", strings.ROLLOUT_BINDINGS["rollout"]),
         Binding("H", "show_changes", strings.CHANGES_KEY, show=False),
         Binding("escape", "back", strings.KEYS["back"], show=False),
     ]
@@ -726,6 +727,17 @@ class MainScreen(Screen[None]):
 
     def action_show_changes(self) -> None:
         self.app.push_screen(ChangesDialog.of(self.netpol))
+
+    def action_rollout(self) -> None:
+        """`P`: deny-by-default proposed for the chosen namespace, from the flows kept (ui/screens/rollout_dialog)."""
+        from netpol_tui.ui.screens.rollout_dialog import RolloutDialog, chosen_namespace
+
+        namespace = chosen_namespace(self.selection, self.query_one(PodTree))
+        if not namespace or self.snapshot is None:
+            text = strings.rollout_no_cluster() if namespace else strings.rollout_no_namespace()
+            self.notify(text, severity="warning")
+            return
+        self.app.push_screen(RolloutDialog(namespace, list(self.ring), self.snapshot))
 
     def action_show_yaml(self) -> None:
         pols: list[Any] = []
