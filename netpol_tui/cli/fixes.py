@@ -1,22 +1,25 @@
 """`explain`'s fixes, merged: one patch per policy for all the drop groups, and `--fixes-out DIR` writing them.
 
 A fix that opens the cloud metadata address (the group has a MetadataAddress finding) is kept out of the merged
-patches and of the files: it is shown on its own in the report, never handed over by default.
+patches and of the files: it is shown on its own in the report, never handed over by default. So is a merged patch
+that newly lets one of its pods reach the metadata address (checked with the evaluator: a deny removed, a wide
+ipBlock), though the drops it was for name another address.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from netpol_tui.cli import wording as words
 from netpol_tui.cli.errors import CliError
 from netpol_tui.core.aggregate import DropGroup
 from netpol_tui.core.cluster import ClusterSnapshot
+from netpol_tui.core.explain import METADATA_IPS
 from netpol_tui.core.filenames import OutsideDirectory, fix_file_name, write_new_file
 from netpol_tui.core.findings import MetadataAddress
-from netpol_tui.core.merge_fixes import MergedFixes, fix_key, merge_verified
+from netpol_tui.core.merge_fixes import MergedFixes, apply_fixes, fix_key, merge_verified
 from netpol_tui.core.suggest import Fix
 from netpol_tui.core.wording.inert import inert
 
@@ -26,6 +29,8 @@ class GroupFixes:
     merged: MergedFixes
     withheld: tuple[DropGroup, ...]  # groups whose fix opens the metadata address: not merged, not written
     groups_per_policy: dict[tuple[str, str, str], int]  # how many drop groups each merged patch covers
+    # merged patches that newly open the metadata address to one of their pods: not in `merged`, not written
+    withheld_fixes: tuple[Fix, ...] = ()
 
 
 def merge_groups(groups: Iterable[DropGroup], snapshot: ClusterSnapshot) -> GroupFixes:
@@ -42,7 +47,33 @@ def merge_groups(groups: Iterable[DropGroup], snapshot: ClusterSnapshot) -> Grou
         chosen.append((expl.verdict, expl.fixes))
         for key in {fix_key(f) for f in expl.fixes}:
             per_policy[key] = per_policy.get(key, 0) + 1
-    return GroupFixes(merge_verified(snapshot, chosen), tuple(withheld), per_policy)
+    merged = merge_verified(snapshot, chosen)
+    opening = [f for f in merged.fixes if opens_metadata(snapshot, f, merged.fixes)]
+    if opening:
+        merged = replace(merged, fixes=tuple(f for f in merged.fixes if f not in opening))
+    return GroupFixes(merged, tuple(withheld), per_policy, tuple(opening))
+
+
+METADATA_PORT = 80  # the metadata service's port (HTTP)
+
+
+def opens_metadata(snapshot: ClusterSnapshot, fix: Fix, fixes: Sequence[Fix]) -> bool:
+    """Whether `fix` (one of `fixes`, applied together) lets a pod of its namespace (any pod for a cluster-wide
+    policy) reach the cloud metadata address that it could not reach with all of `fixes` but this one."""
+    after = apply_fixes(snapshot, fixes)
+    without = apply_fixes(snapshot, [f for f in fixes if f is not fix])
+    ev_after, ev_without = after.evaluator, without.evaluator
+    for pod in after.pods.values():
+        if fix.namespace and pod.namespace != fix.namespace:
+            continue
+        for ip in sorted(METADATA_IPS):
+            if ev_after.allows(
+                ev_after.subject_for_pod(pod), ev_after.subject_for_ip(ip), METADATA_PORT, "TCP"
+            ) and not ev_without.allows(
+                ev_without.subject_for_pod(pod), ev_without.subject_for_ip(ip), METADATA_PORT, "TCP"
+            ):
+                return True
+    return False
 
 
 def write_fixes(directory: str, fixes: Iterable[Fix], force: bool) -> list[Path]:
@@ -74,4 +105,4 @@ def write_fixes(directory: str, fixes: Iterable[Fix], force: bool) -> list[Path]
     return written
 
 
-__all__ = ["GroupFixes", "merge_groups", "write_fixes"]
+__all__ = ["GroupFixes", "merge_groups", "opens_metadata", "write_fixes"]

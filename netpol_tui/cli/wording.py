@@ -127,6 +127,13 @@ def fix_withheld() -> str:
     )
 
 
+def merged_fix_withheld() -> str:
+    return (
+        "    this merged patch lets a pod reach the cloud metadata address: --fixes-out does not write it; "
+        "apply it only on purpose"
+    )
+
+
 def fixes_unfixed(count: int) -> str:
     return f"{count} connection{'s' if count != 1 else ''} still denied with every fix applied: no patch written for {'them' if count != 1 else 'it'}"
 

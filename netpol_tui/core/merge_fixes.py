@@ -32,7 +32,7 @@ from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import Verdict
 from netpol_tui.core.manifests import parse_network_policy
 from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy
-from netpol_tui.core.suggest import Fix, FixAction, FixSide, opens_other_pairs
+from netpol_tui.core.suggest import PAIRS_NAMED, Fix, FixAction, FixSide, opened_pairs
 from netpol_tui.core.suggest_cilium import suggest as suggest_any
 from netpol_tui.core.suggest_cilium import with_objects
 
@@ -231,38 +231,63 @@ def _allowed(snapshot: ClusterSnapshot, verdict: Verdict) -> Verdict:
     return snapshot.evaluator.evaluate(verdict.source, verdict.destination, verdict.port, verdict.protocol)
 
 
-def _recount(before: ClusterSnapshot, after: ClusterSnapshot, fix: Fix, verdicts: Sequence[Verdict]) -> Fix:
-    """`opens_other_pairs` of a merged fix: the pairs it newly allows on the covered connections' ports, other
-    than the covered connections themselves."""
-    if fix.kind != NETWORK_POLICY:
-        return fix
-    policy = parse_network_policy(fix.manifest)
-    original = before.policy(policy.namespace, policy.name)
-    own = {(v.source.key, v.destination.key, v.port, v.protocol) for v in verdicts}
-    total = 0
+def _recount(
+    snapshot: ClusterSnapshot,
+    after: ClusterSnapshot,
+    fix: Fix,
+    merged: Sequence[Fix],
+    verdicts: Sequence[Verdict],
+) -> Fix:
+    """`opens_other_pairs` and `other_pairs` of a merged fix: the ordered pairs of distinct snapshot pods, on the
+    ports/protocols of the connections it covers, that are allowed with every merged fix applied and not with all of
+    them but this one (judged by the snapshot's own evaluator), other than the covered connections themselves; each
+    pair once."""
+    without = apply_fixes(snapshot, [f for f in merged if f is not fix])
+    covered = [v for v in verdicts if _allowed(after, v).allowed and not _allowed(without, v).allowed]
+    own = {(v.source.key, v.destination.key, v.port, v.protocol) for v in covered}
+    policy = parse_network_policy(fix.manifest) if fix.kind == NETWORK_POLICY else None
+    pairs: dict[tuple[str, str], None] = {}
     seen: set[tuple[str, int, str]] = set()
-    for verdict in verdicts:
-        for direction in (INGRESS, EGRESS):
-            if (direction, verdict.port, verdict.protocol) in seen or direction not in policy.policy_types:
+    for verdict in covered:
+        for side in verdict.denying:
+            direction = side.direction
+            if (direction, verdict.port, verdict.protocol) in seen:
                 continue
             seen.add((direction, verdict.port, verdict.protocol))
-            rules = policy.rules(direction)
-            key = "ingress" if direction == INGRESS else "egress"
-            base_raw = _rules(original.raw.get("spec") or {}, key) if original is not None else []
-            raw = _rules(fix.manifest.get("spec") or {}, key)
-            added = tuple(rules[i] for i, r in enumerate(raw) if r not in base_raw and i < len(rules))
-            if not added:
+            if policy is not None:
+                if direction not in policy.policy_types:
+                    continue
+                found = opened_pairs(without, after, policy, direction, verdict)
+            else:
+                found = _cilium_opened(without, after, fix.namespace, direction, verdict)
+            for src, dst in found:
+                if (src, dst, verdict.port, verdict.protocol) not in own:
+                    pairs[(src, dst)] = None
+    named = tuple(pairs)
+    return replace(fix, opens_other_pairs=len(named), other_pairs=named[:PAIRS_NAMED])
+
+
+def _cilium_opened(
+    before: ClusterSnapshot, after: ClusterSnapshot, namespace: str, direction: str, verdict: Verdict
+) -> list[tuple[str, str]]:
+    """The pairs on the verdict's port/protocol allowed in `after` and not in `before`, the end enforcing
+    `direction` in `namespace` (anywhere for a cluster-wide policy: namespace "")."""
+    ev_before, ev_after = before.evaluator, after.evaluator
+    pods = sorted(after.pods.items())
+    enforcing = [pod for _, pod in pods if not namespace or pod.namespace == namespace]
+    out: list[tuple[str, str]] = []
+    for mine in enforcing:
+        for _, other in pods:
+            if other.key == mine.key:
                 continue
-            count = opens_other_pairs(before, after, policy, direction, verdict, added)
-            # the other covered connections on this port are not "other" pairs
-            covered = sum(
-                1
-                for s, d, port, proto in own
-                if (port, proto) == (verdict.port, verdict.protocol)
-                and (s, d) != (verdict.source.key, verdict.destination.key)
-            )
-            total += max(0, count - covered)
-    return replace(fix, opens_other_pairs=total)
+            src, dst = (other, mine) if direction == INGRESS else (mine, other)
+            if ev_after.allows(
+                ev_after.subject_for_pod(src), ev_after.subject_for_pod(dst), verdict.port, verdict.protocol
+            ) and not ev_before.allows(
+                ev_before.subject_for_pod(src), ev_before.subject_for_pod(dst), verdict.port, verdict.protocol
+            ):
+                out.append((src.key, dst.key))
+    return out
 
 
 def _one_per_policy(fixes: Sequence[Fix]) -> list[Fix]:
@@ -307,7 +332,7 @@ def merge_verified(
         merged = list(by_key.values())
     after = apply_fixes(snapshot, merged)
     unfixed = tuple(v for v in verdicts if not _allowed(after, v).allowed)
-    fixes = tuple(_recount(snapshot, after, f, verdicts) for f in merged)
+    fixes = tuple(_recount(snapshot, after, f, merged, verdicts) for f in merged)
     return MergedFixes(fixes, unfixed)
 
 

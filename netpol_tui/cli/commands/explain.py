@@ -29,6 +29,7 @@ from netpol_tui.core.merge_fixes import existing_raw, fix_key
 from netpol_tui.core.model import Flow, LostEvents, NodeStatus, StreamPhase, StreamState
 from netpol_tui.core.suggest import Fix, FixAction
 from netpol_tui.core.wording.events import lost_events_text, node_status_text
+from netpol_tui.core.wording.explanations import other_pairs_text
 from netpol_tui.core.wording.inert import inert
 
 DROP_VERDICTS = ("DROPPED", "AUDIT")
@@ -248,16 +249,23 @@ def _report(
         for fix in expl.fixes:
             console.print(Text("  " + _fix_heading(fix, snapshot), style="cyan"))
             if merged is None or withheld:
+                _other_pairs(console, fix)
                 if withheld:
                     console.print(Text(words.fix_withheld(), style="magenta"))
                 console.print(yaml_block(fix.yaml, indent=4))
             else:
                 console.print(Text(words.fix_is_below(inert(fix.kind), inert(fix.target)), style="cyan"))
-    if merged is None or not merged.merged.fixes:
+    if merged is None or not (merged.merged.fixes or merged.withheld_fixes):
         return
     console.print()
-    covered = sum(1 for g in groups.by_count() if g.explanation and g.explanation.fixes) - len(
-        merged.withheld
+    held = {fix_key(f) for f in merged.withheld_fixes}  # groups of a withheld merged patch are not allowed
+    covered = sum(
+        1
+        for g in groups.by_count()
+        if g.explanation
+        and g.explanation.fixes
+        and g not in merged.withheld
+        and not any(fix_key(f) in held for f in g.explanation.fixes)
     )
     console.print(Text(words.merged_fixes_heading(len(merged.merged.fixes), covered), style="bold"))
     if merged.merged.unfixed:
@@ -268,7 +276,24 @@ def _report(
         note = words.merged_fix_note(merged.groups_per_policy.get(fix_key(fix), 0))
         if note:
             console.print(Text("  " + note, style="cyan"))
+        _other_pairs(console, fix)
         console.print(yaml_block(fix.yaml, indent=4))
+    # a merged patch that would open the metadata address: shown, not written
+    for fix in merged.withheld_fixes:
+        console.print()
+        console.print(Text("  " + _fix_heading(fix, snapshot), style="cyan"))
+        _other_pairs(console, fix)
+        console.print(Text(words.merged_fix_withheld(), style="magenta"))
+        console.print(yaml_block(fix.yaml, indent=4))
+
+
+def _other_pairs(console: Any, fix: Fix) -> None:
+    """The other pod pairs a fix opens, named (the first few, then how many more), under its heading."""
+    from rich.text import Text
+
+    named = other_pairs_text(fix)
+    if named:
+        console.print(Text("    " + named, style="yellow"))
 
 
 def _deny_items(doc: dict[str, Any] | None) -> list[Any]:
