@@ -24,15 +24,27 @@ def workload_key(ep: Endpoint) -> str:
 
 
 GroupKey = tuple[
-    str, str, int | None, str, str, str
-]  # source, destination, port, protocol, direction, reason
+    str, str, int | None, str, str, str, bool
+]  # source, destination, port, protocol, direction, reason, reply
+
+
+def flow_is_reply(flow: Flow) -> bool:
+    """A reply of a connection: Hubble says so (`is_reply`), or, when it does not say, a SYN-ACK (only a server
+    sends one)."""
+    if flow.is_reply is not None:
+        return flow.is_reply
+    return "SYN" in flow.tcp_flags and "ACK" in flow.tcp_flags
 
 
 def group_key(flow: Flow) -> GroupKey:
+    """The drop group of a flow. A request is keyed by its destination port (the server's); a reply by its source
+    port — the server's too: a reply's destination port is the client's ephemeral one, different for every
+    connection — and the reply mark, so the replies of one service pair make one group, apart from its requests."""
+    reply = flow_is_reply(flow)
     return (
         workload_key(flow.source),
         workload_key(flow.destination),
-        flow.destination_port,
+        flow.source_port if reply else flow.destination_port,
         flow.protocol,
         flow.traffic_direction,
         # policy audit mode (would be dropped when enforced) is grouped apart from real drops of the same reason
@@ -41,6 +53,7 @@ def group_key(flow: Flow) -> GroupKey:
             if flow.verdict == "AUDIT"
             else flow.drop_reason or flow.verdict
         ),
+        reply,
     )
 
 
@@ -149,7 +162,13 @@ class DropGroup:
 
     @property
     def port(self) -> int | None:
+        """The server's port: the destination port of requests, the source port of a reply group."""
         return self.key[2]
+
+    @property
+    def is_reply(self) -> bool:
+        """A group of replies (from the server `source`, port `port`, to the client `destination`)."""
+        return self.key[6]
 
     @property
     def protocol(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from test_explain_support import (
     API,
@@ -10,12 +11,16 @@ from test_explain_support import (
     COREDNS,
     FRONTEND,
     WORKER,
+    demo_entry,
     demo_flow,
+    demo_jsonpb,
     demo_snapshot,
     drop,
 )
 
-from netpol_tui.core.aggregate import DropAggregator, ExplanationCache, group_key
+from netpol_tui.core import wording
+from netpol_tui.core.aggregate import DropAggregator, ExplanationCache, flow_is_reply, group_key
+from netpol_tui.sources.flows import convert_json
 
 SEC = 1_000_000_000
 
@@ -32,7 +37,9 @@ def test_groups_by_workload_pair_port_direction_reason() -> None:
     b = demo_flow("shop/frontend-6d4cf56db6-q9v8m", API2, 8080)
     dns = demo_flow(WORKER, COREDNS, 53)
     assert (
-        group_key(a) == group_key(b) == ("shop/frontend", "shop/api", 8080, "TCP", "INGRESS", "POLICY_DENIED")
+        group_key(a)
+        == group_key(b)
+        == ("shop/frontend", "shop/api", 8080, "TCP", "INGRESS", "POLICY_DENIED", False)
     )
     agg.add(at(a, 5 * SEC), snap)
     agg.add(at(b, 3 * SEC), snap)
@@ -184,3 +191,86 @@ def test_cache_is_shared_safely_between_threads_and_answers_without_fixes_from_w
     # a new snapshot empties it
     other = snap.with_changes()
     assert cache.cached(flows[0], other) is None and len(cache._cache) == 0
+
+
+# ---- replies (issue 15 point 6): keyed by the server's port, apart from requests ----------------------------------
+def _reply(src_port: int, client_port: int, **fields) -> object:
+    """A dropped reply of the api (server, port `src_port`) to the frontend's ephemeral port `client_port`."""
+    obj = demo_jsonpb(demo_entry(FRONTEND, API, 8080))
+    flow = obj["flow"]
+    flow["source"], flow["destination"] = flow["destination"], flow["source"]
+    flow["IP"] = {
+        "source": flow["IP"]["destination"],
+        "destination": flow["IP"]["source"],
+        "ipVersion": "IPv4",
+    }
+    flow["l4"] = {"TCP": {"source_port": src_port, "destination_port": client_port, "flags": {"ACK": True}}}
+    flow["is_reply"] = True
+    flow.update(fields)
+    return obj
+
+
+def test_replies_of_a_service_pair_make_one_group_keyed_by_the_server_port() -> None:
+    snap = demo_snapshot()
+    agg = DropAggregator()
+    replies = [convert_json(_reply(8080, port)) for port in (51000, 51001, 51002, 60123)]
+    assert [f.destination_port for f in replies] == [51000, 51001, 51002, 60123]  # the clients' ports
+    for flow in replies:
+        agg.add(flow, snap)
+    (group,) = agg.groups.values()
+    assert group.key == ("shop/api", "shop/frontend", 8080, "TCP", "INGRESS", "POLICY_DENIED", True)
+    assert group.count == 4 and group.port == 8080 and group.is_reply
+    # the report's and the pod pane's line: the server's port, marked as replies
+    assert wording.group_line(group) == "      4 × shop/api → shop/frontend replies from 8080/TCP"
+
+
+def test_replies_are_apart_from_requests_of_the_same_pair_and_port() -> None:
+    snap = demo_snapshot()
+    agg = DropAggregator()
+    reply = convert_json(_reply(8080, 51000))
+    # a request the other way round: api → frontend:8080 (same pair, same port, not a reply)
+    request = dataclasses.replace(
+        reply, is_reply=False, source_port=51000, destination_port=8080, tcp_flags=("SYN",)
+    )
+    agg.add(reply, snap)
+    agg.add(request, snap)
+    assert group_key(reply)[:6] == group_key(request)[:6]
+    assert group_key(reply) != group_key(request)
+    groups = {g.is_reply: g for g in agg.groups.values()}
+    assert set(groups) == {True, False} and groups[True].count == groups[False].count == 1
+    assert wording.group_line(groups[False]) == "      1 × shop/api → shop/frontend 8080/TCP"
+
+
+def test_a_syn_ack_without_a_reply_flag_is_a_reply() -> None:
+    syn_ack = convert_json(
+        _reply(
+            8080,
+            51000,
+            l4={"TCP": {"source_port": 8080, "destination_port": 51000, "flags": {"SYN": True, "ACK": True}}},
+        )
+    )
+    syn_ack = dataclasses.replace(syn_ack, is_reply=None)  # Hubble did not say
+    assert syn_ack.tcp_flags == ("SYN", "ACK") or set(syn_ack.tcp_flags) == {"SYN", "ACK"}
+    assert flow_is_reply(syn_ack) and group_key(syn_ack)[2] == 8080 and group_key(syn_ack)[6] is True
+    # Hubble's own word wins: is_reply false is a request (its destination port is the server's)
+    said = dataclasses.replace(syn_ack, is_reply=False)
+    assert not flow_is_reply(said) and group_key(said)[2] == 51000 and group_key(said)[6] is False
+    # a reply with no source port reported: its port is unknown, never the client's
+    unknown = dataclasses.replace(syn_ack, source_port=None)
+    assert group_key(unknown)[2] is None
+
+
+def test_explain_report_shows_a_reply_group_with_the_server_port(tmp_path, capsys) -> None:
+    from netpol_tui.cli import main
+    from netpol_tui.demo.export import export
+
+    export(tmp_path / "demo")
+    capture = tmp_path / "replies.json"
+    capture.write_text("".join(json.dumps(_reply(8080, p)) + "\n" for p in (51000, 51001, 51002)))
+    assert (
+        main(["explain", "--flows", str(capture), "--cluster", str(tmp_path / "demo" / "cluster.yaml")]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "3 × shop/api → shop/frontend replies from 8080/TCP" in out
+    assert "51000" not in out and "51001" not in out
+    assert "in 1 group" in out

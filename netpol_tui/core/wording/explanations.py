@@ -174,6 +174,8 @@ def explain_report_heading(flows: int, drops: int, groups: int, errors: int, los
 @inert_result
 def group_line(group: DropGroup) -> str:
     port = "?" if group.port is None else group.port  # not reported
+    if group.is_reply:  # the port the replies come from: the server's (source's) port
+        return f"{group.count:>7} × {group.source} → {group.destination} replies from {port}/{group.protocol}"
     return f"{group.count:>7} × {group.source} → {group.destination} {port}/{group.protocol}"
 
 

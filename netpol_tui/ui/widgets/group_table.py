@@ -11,7 +11,7 @@ from netpol_tui.core import wording
 from netpol_tui.core.aggregate import DropGroup
 from netpol_tui.core.wording.inert import inert
 from netpol_tui.ui import strings
-from netpol_tui.ui.rendering import clock_text, is_reply
+from netpol_tui.ui.rendering import clock_text
 from netpol_tui.ui.widgets.virtual_table import VirtualTable
 
 COUNT = Style(bold=True, color="#ff5f5f")
@@ -21,9 +21,8 @@ AUDIT_ROW = Style(color="#ffd787")
 
 def group_port(g: DropGroup) -> str:
     """PORT of a group; for replies the server's port the replies come from, after the reply mark."""
-    sample = g.sample
-    if sample is not None and is_reply(sample) and sample.source_port:
-        return f"{strings.REPLY_MARK}{sample.source_port}/{g.protocol}"
+    if g.is_reply:  # a reply group is keyed by the server's port (the replies' source port)
+        return f"{strings.REPLY_MARK}{g.port if g.port else '?'}/{g.protocol}"
     return f"{g.port}/{g.protocol}" if g.port else g.protocol or "-"
 
 
