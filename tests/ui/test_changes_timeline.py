@@ -1,0 +1,242 @@
+"""Issue 13 point 3: the changes timeline (`H`). Policy changes seen live, newest first, with the drops around them;
+the highlighted change shows its diff and what it broke. Driven with the real KubeFeed against the in-process fake
+API server changing a policy mid-stream."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import replace
+
+from support import fake_apiserver as fa
+from textual.widgets import DataTable
+
+from netpol_tui.cli.app_factory import KubeFeed, make_app
+from netpol_tui.core.model import Endpoint, EndpointKind, Flow
+from netpol_tui.demo import demo_snapshot
+from netpol_tui.ui.feeds import MemoryFlowFeed, StaticCluster
+from netpol_tui.ui.policy_delta import Action, Part, SpecDelta, spec_deltas, unified_spec_diff
+from netpol_tui.ui.screens.changes_dialog import ChangesDialog
+
+from .conftest import CONNECTED, fixed_clock, wait_until
+
+WEB = Endpoint(
+    ip="10.0.1.10", kind=EndpointKind.POD, namespace="prod", pod_name="web-1", labels={"app": "web"}
+)
+API = Endpoint(
+    ip="10.0.1.5", kind=EndpointKind.POD, namespace="prod", pod_name="api-1", labels={"app": "api"}
+)
+OK = Flow(
+    time_ns=1_764_151_200_000_000_000,
+    verdict="FORWARDED",
+    traffic_direction="INGRESS",
+    protocol="TCP",
+    source_port=40000,
+    destination_port=8080,
+    source=WEB,
+    destination=API,
+    node_name="node-1",
+)
+DROP = replace(OK, verdict="DROPPED", drop_reason="POLICY_DENIED", time_ns=OK.time_ns + 5_000_000_000)
+ALLOW_WEB = {
+    "podSelector": {"matchLabels": {"app": "api"}},
+    "policyTypes": ["Ingress"],
+    "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}], "ports": [{"port": 8080}]}],
+}
+# the change that breaks it: port 8080 replaced by 9090
+PORT_9090 = {
+    "podSelector": {"matchLabels": {"app": "api"}},
+    "policyTypes": ["Ingress"],
+    "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}], "ports": [{"port": 9090}]}],
+}
+# a change that selects no pod of the traffic seen
+DB_INGRESS = {"podSelector": {"matchLabels": {"app": "db"}}, "policyTypes": ["Ingress"]}
+SIZE = (160, 48)
+
+
+@contextlib.contextmanager
+def fake_cluster(tmp_path):
+    srv = fa.FakeApiServer().start()
+    try:
+        srv.put(
+            fa.namespace("prod", {"team": "shop"}),
+            fa.pod("prod", "web-1", {"app": "web"}, "10.0.1.10"),
+            fa.pod("prod", "api-1", {"app": "api"}, "10.0.1.5", ports=[(8080, "http")]),
+            fa.network_policy("prod", "api-ingress", ALLOW_WEB),
+        )
+        yield srv, srv.write_kubeconfig(str(tmp_path / "kubeconfig"))
+    finally:
+        srv.stop()
+
+
+def live_app(kubeconfig: str, tmp_path):
+    feed = MemoryFlowFeed([CONNECTED, OK], label="relay 127.0.0.1:4245")
+    app = make_app(feed, KubeFeed(kubeconfig, None, None), clock=fixed_clock, save_dir=tmp_path)
+    return app, feed
+
+
+async def _break_then_harmless(pilot, app, srv, feed) -> None:
+    """The flow passes; api-ingress loses port 8080 (the next flow is dropped); then an unrelated policy comes."""
+    await wait_until(pilot, lambda: app.main.snapshot is not None and app.main.total_flows >= 1)
+    srv.put(fa.network_policy("prod", "api-ingress", PORT_9090))
+    await wait_until(pilot, lambda: len(app.changes.rows()) == 1)
+    feed.push([DROP])
+    await wait_until(pilot, lambda: len(app.groups_by_count()) == 1)
+    srv.put(fa.network_policy("prod", "db-ingress", DB_INGRESS))
+    await wait_until(pilot, lambda: len(app.changes.rows()) == 2)
+
+
+async def _open(pilot, app) -> ChangesDialog:
+    await pilot.press("H")
+    await wait_until(pilot, lambda: isinstance(app.screen, ChangesDialog))
+    dialog = app.screen
+    assert isinstance(dialog, ChangesDialog)
+    await wait_until(pilot, lambda: dialog.broken is not None and dialog.impact is not None)
+    return dialog
+
+
+def _cells(dialog: ChangesDialog) -> list[list[str]]:
+    table = dialog.query_one(DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_the_timeline_lists_the_change_and_shows_its_diff_and_the_group_it_broke(tmp_path):
+    with fake_cluster(tmp_path) as (srv, kubeconfig):
+        app, feed = live_app(kubeconfig, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await _break_then_harmless(pilot, app, srv, feed)
+            dialog = await _open(pilot, app)
+            rows = _cells(dialog)
+            # newest first: time, kind, policy, change, drops in the window before / after, groups broken
+            assert rows[0][1:4] == ["NetworkPolicy", "prod/db-ingress", "created"]
+            assert rows[1][1:4] == ["NetworkPolicy", "prod/api-ingress", "modified"]
+            assert rows[1][0] == rows[0][0] == "10:01:00"  # the app's clock when the change arrived
+            assert rows[1][4:] == ["0", "1+", "1"]  # no drop before it, one since (window still open)
+            assert rows[0][4:] == ["1", "0+", "0"]
+
+            # the newest is shown first: it broke nothing, and says so
+            assert "NetworkPolicy prod/db-ingress created at 10:01:00" in dialog.detail_text
+            assert "Nothing seen: no drop group is due to it" in dialog.detail_text
+            assert dialog.impact is not None and dialog.impact.groups == () and dialog.impact.flipped == ()
+
+            # select the breaking change
+            await pilot.press("down", "enter")
+            await wait_until(
+                pilot, lambda: dialog.impact is not None and dialog.impact.event.policy.name == "api-ingress"
+            )
+            text = dialog.detail_text
+            assert "NetworkPolicy prod/api-ingress modified at 10:01:00 · resourceVersion " in text
+            assert "removed port 8080/TCP from ingress rule #1" in text
+            assert "added port 9090/TCP to ingress rule #1" in text
+            # the drop group whose verdict it made, with its count
+            assert "Drop groups due to it (1):" in text
+            assert (
+                "1 × prod/web-1 → prod/api-1 8080/TCP · POLICY_DENIED · allowed until this change (ingress)"
+                in text
+            )
+            # the observed connection it denied (the forwarded flow and the drop: one connection, two flows)
+            assert "Observed connections it denied (1 of 1 compared):" in text
+            assert "prod/web-1 → prod/api-1 8080/TCP · 2 flows · ingress" in text
+            assert "Nothing seen" not in text
+            # the spec's YAML diff
+            assert "-    - port: 8080" in text and "+    - port: 9090" in text
+            impact = dialog.impact
+            assert [(b.group.count, b.attribution.before, b.attribution.now) for b in impact.groups] == [
+                (1, True, False)
+            ]
+            assert [(c.before, c.after) for c in impact.flipped] == [(True, False)]
+
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is app.main)
+
+
+async def test_empty_timeline_of_a_live_cluster_says_nothing_changed_since_the_watch_started(tmp_path):
+    with fake_cluster(tmp_path) as (_srv, kubeconfig):
+        app, _feed = live_app(kubeconfig, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.main.snapshot is not None)
+            await pilot.press("H")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChangesDialog))
+            dialog = app.screen
+            assert dialog.rows == []
+            empty = str(dialog.query_one("#changes-empty").render())
+            assert "No policy changes seen since the cluster watch started at 10:01:00" in empty
+            assert not dialog.query_one(DataTable).display
+
+
+async def test_empty_timeline_of_files_says_history_needs_a_live_watch(tmp_path):
+    feed = MemoryFlowFeed([CONNECTED, OK], label="capture")
+    app = make_app(feed, StaticCluster(demo_snapshot(), label="demo shop"), clock=fixed_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.main.snapshot is not None)
+        await pilot.press("H")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChangesDialog))
+        empty = str(app.screen.query_one("#changes-empty").render())
+        assert "the cluster comes from files or the demo" in empty
+        assert "recorded from a live cluster watch" in empty
+
+
+def test_spec_deltas_name_rules_ports_peers_and_fields():
+    before = {"kind": "NetworkPolicy", "metadata": {"name": "a", "resourceVersion": "1"}, "spec": ALLOW_WEB}
+    after_spec = {
+        "podSelector": {"matchLabels": {"app": "api2"}},
+        "policyTypes": ["Ingress", "Egress"],
+        "ingress": [
+            {
+                "from": [
+                    {"podSelector": {"matchLabels": {"app": "web"}}},
+                    {"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}},
+                ],
+                "ports": [{"port": 8080}],
+            },
+            {"ports": [{"port": 53, "protocol": "UDP"}]},
+        ],
+        "egress": [{}],
+    }
+    after = {"kind": "NetworkPolicy", "metadata": {"name": "a", "resourceVersion": "2"}, "spec": after_spec}
+    assert spec_deltas(before, after) == [
+        SpecDelta(Action.CHANGED, Part.FIELD, "podSelector", 0, "app=api2", old="app=api"),
+        SpecDelta(Action.CHANGED, Part.FIELD, "policyTypes", 0, "Ingress, Egress", old="Ingress"),
+        SpecDelta(Action.ADDED, Part.PEER, "ingress", 1, "ipBlock 10.0.0.0/8 except 10.1.0.0/16"),
+        SpecDelta(Action.ADDED, Part.RULE, "ingress", 2, "53/UDP"),
+        SpecDelta(Action.ADDED, Part.RULE, "egress", 1, "{}"),
+    ]
+    # deleted: every rule removed; metadata never counts
+    assert spec_deltas(before, None)[-1] == SpecDelta(
+        Action.REMOVED, Part.RULE, "ingress", 1, "podSelector app=web · 8080/TCP"
+    )
+    assert spec_deltas(before, {**before, "metadata": {"resourceVersion": "9"}}) == []
+    assert unified_spec_diff(before, {**before, "metadata": {"resourceVersion": "9"}}) == []
+
+
+def test_spec_deltas_of_a_cilium_policy():
+    rule = {
+        "fromEndpoints": [{"matchLabels": {"app": "web"}}],
+        "toPorts": [{"ports": [{"port": "80", "protocol": "TCP"}, {"port": "443", "protocol": "TCP"}]}],
+    }
+    before = {"kind": "CiliumNetworkPolicy", "spec": {"endpointSelector": {}, "ingress": [rule]}}
+    narrowed = {**rule, "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}
+    after = {
+        "kind": "CiliumNetworkPolicy",
+        "spec": {"endpointSelector": {}, "ingress": [narrowed], "egressDeny": [{"toEntities": ["world"]}]},
+    }
+    assert spec_deltas(before, after) == [
+        SpecDelta(Action.REMOVED, Part.PORT, "ingress", 1, "80/TCP"),
+        SpecDelta(Action.ADDED, Part.RULE, "egressDeny", 1, "toEntities world"),
+    ]
+
+
+class TestChangesSnapshot:
+    def test_changes_timeline_160x48(self, snap_compare, tmp_path):
+        with fake_cluster(tmp_path) as (srv, kubeconfig):
+            app, feed = live_app(kubeconfig, tmp_path)
+
+            async def run_before(pilot):
+                await _break_then_harmless(pilot, app, srv, feed)
+                dialog = await _open(pilot, app)
+                await pilot.press("down")
+                await wait_until(
+                    pilot,
+                    lambda: dialog.impact is not None and dialog.impact.event.policy.name == "api-ingress",
+                )
+
+            assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
