@@ -53,7 +53,6 @@ HELP = (
     ("C  S", "copy / save the alternative fix (the namespace-wide DNS allow of a DNS drop)"),
     ("y", "show the YAML of the policies involved"),
     ("H", "policy changes seen live (newest first) with the drops around them; enter: what one broke"),
-    ("H", "policy changes seen live (newest first) with the drops around them; enter: what one broke"),
     ("Marks", ""),
     ("↩", "a reply (Hubble's is_reply; a SYN-ACK is one): the connection goes the other way"),
     ("SYN SYN-ACK RST FIN", "TCP flags of the packet (before the reason)"),
@@ -358,7 +357,6 @@ COMMANDS = (
     ("Copy fix", "Copy the fix YAML to the clipboard (c)", "copy_fix"),
     ("Save fix", "Save the fix YAML to a file (s)", "save_fix"),
     ("Show policy YAML", "The policies involved (y)", "show_yaml"),
-    ("Policy changes", "Live policy changes, their diff and what they broke (H)", "show_changes"),
     ("Policy changes", "Live policy changes, their diff and what they broke (H)", "show_changes"),
     ("Pods pane", "Show or hide namespaces and pods (p)", "toggle_pods"),
     ("Cluster-wide", "Leave the pod or namespace scope (esc)", "back"),
@@ -821,107 +819,3 @@ def rollout_refused(verb: str) -> str:
 
 def rollout_the_proposal(namespace: str, policies: int) -> str:
     return f"the proposal for {inert(namespace)} ({plural(policies, 'policy', 'policies')})"
-
-
-# ---- the changes timeline (`H`, ui/screens/changes_dialog.py): live policy changes and what they broke -------
-CHANGES_KEY = "Changes"
-CHANGES_TITLE = "Policy changes — newest first · enter shows one · esc closes"
-CHANGES_COLUMNS = ("TIME", "KIND", "POLICY", "CHANGE", "DROPS 60s BEFORE", "AFTER", "GROUPS BROKEN")
-CHANGES_SECTIONS = {
-    "did": "What it did to the policy",
-    "broke": "What it broke",
-    "opened": "What it opened",
-    "diff": "The spec, before → after (YAML)",
-}
-
-
-def changes_empty(live: bool, watching: bool, since: str, kept: int) -> str:
-    """Why the timeline is empty: the cluster is not watched live, or nothing changed since the watch started."""
-    if not live:
-        return (
-            "No policy changes: the cluster comes from files or the demo, which never change. The history is "
-            "recorded from a live cluster watch (run without --cluster)."
-        )
-    if not watching:
-        return "No policy changes yet: waiting for the cluster watch's first snapshot."
-    return (
-        f"No policy changes seen since the cluster watch started at {since}. Changes are recorded as the kube "
-        f"watch reports them (the last {kept} kept)."
-    )
-
-
-def changes_subtitle(kept: int, window: int) -> str:
-    return f"drops counted {window} s before / after each change · the last {kept} changes kept"
-
-
-def changes_after(count: int, complete: bool) -> str:
-    """The drops after a change; `+` while its window is still open."""
-    return f"{count:,}" if complete else f"{count:,}+"
-
-
-def changes_pending() -> str:
-    return "…"
-
-
-def change_heading(kind: str, policy: str, change: str, at: str, resource_version: str) -> str:
-    rv = f" · resourceVersion {resource_version}" if resource_version else ""
-    return f"{kind} {policy} {change} at {at}{rv}"
-
-
-def spec_delta_text(action: str, part: str, section: str, rule: int, item: str, old: str = "") -> str:
-    """One thing a change did to a policy: `removed port 8080/TCP from ingress rule #1`."""
-    if part == "field":
-        return f"changed {section}: {old} → {item}"
-    if part == "rule":
-        return f"{action} {section} rule #{rule}: {item}"
-    where = "to" if action == "added" else "from"
-    return f"{action} {part} {item} {where} {section} rule #{rule}"
-
-
-def change_no_deltas(change: str) -> str:
-    if change == "deleted":
-        return "deleted: the policy no longer exists"
-    return "no difference in its spec"
-
-
-def change_not_kept(kept: int) -> str:
-    return f"Its states are no longer kept (the history keeps the last {kept} changes)."
-
-
-def change_working() -> str:
-    return "working out what it broke…"
-
-
-def change_broke_groups(count: int) -> str:
-    return f"Drop groups due to it ({count}):"
-
-
-def change_group_suffix(reason: str, before: bool, side: str) -> str:
-    was = "allowed" if before else "denied"
-    return f" · {reason} · {was} until this change ({side})"
-
-
-def change_lost_header(count: int, observed: int) -> str:
-    return f"Observed connections it denied ({count} of {observed:,} compared):"
-
-
-def change_gained_header(count: int, observed: int) -> str:
-    return f"Observed connections it allowed ({count} of {observed:,} compared):"
-
-
-def change_flipped_line(
-    source: str, destination: str, port: int, protocol: str, flows: int, side: str
-) -> str:
-    plural = "s" if flows != 1 else ""
-    return f"  {source} → {destination} {port}/{protocol} · {flows:,} flow{plural} · {side}"
-
-
-def change_broke_nothing(observed: int) -> str:
-    return (
-        f"Nothing seen: no drop group is due to it and none of the {observed:,} observed connections lost "
-        "access."
-    )
-
-
-def change_opened_nothing() -> str:
-    return "No observed connection gained access."

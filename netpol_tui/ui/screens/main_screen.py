@@ -54,7 +54,6 @@ from netpol_tui.ui.rendering import (
 from netpol_tui.ui.ring import FlowRing, RateSeries, sparkline
 from netpol_tui.ui.scope import Scope
 from netpol_tui.ui.screens.changes_dialog import ChangesDialog
-from netpol_tui.ui.screens.changes_dialog import ChangesDialog
 from netpol_tui.ui.screens.confirm_dialog import ConfirmDialog
 from netpol_tui.ui.screens.filter_dialog import FilterDialog
 from netpol_tui.ui.screens.yaml_dialog import YamlDialog
@@ -96,7 +95,6 @@ class MainScreen(Screen[None]):
         Binding("p", "toggle_pods", strings.KEYS["toggle_pods"], show=False),
         Binding("H", "show_changes", strings.CHANGES_KEY, show=False),
         Binding("P", "rollout", strings.ROLLOUT_BINDINGS["rollout"]),
-        Binding("H", "show_changes", strings.CHANGES_KEY, show=False),
         Binding("escape", "back", strings.KEYS["back"], show=False),
     ]
 
@@ -740,9 +738,6 @@ class MainScreen(Screen[None]):
             self.notify(text, severity="warning")
             return
         self.app.push_screen(RolloutDialog(namespace, list(self.ring), self.snapshot))
-
-    def action_show_changes(self) -> None:
-        self.app.push_screen(ChangesDialog.of(self.netpol))
 
     def action_show_yaml(self) -> None:
         pols: list[Any] = []
