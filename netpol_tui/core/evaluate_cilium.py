@@ -12,7 +12,7 @@ A snapshot without Cilium objects never gets this evaluator, so it evaluates exa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netpol_tui.core.cilium.bridge import CiliumView, subject_names
 from netpol_tui.core.cilium.engine import CiliumSide, DenyRef, Drop
@@ -118,6 +118,8 @@ class CiliumEvaluator(Evaluator):
         if not self.active:
             return super().evaluate(src, dst, port, protocol)
         protocol = canonical_protocol(protocol)
+        if names and not dst.names:
+            dst = replace(dst, names=names)  # the verdict's destination carries the names it was judged with
         names = names or subject_names(dst)
         egress = self._cside(EGRESS, src, dst, port, protocol, names)
         ingress = self._cside(INGRESS, dst, src, port, protocol, ())

@@ -12,8 +12,14 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from netpol_tui.core.cilium.attribution import compare_denied_by
+from netpol_tui.core.cilium.attribution import (
+    allowing_cilium,
+    compare_allowed_by,
+    compare_denied_by,
+    hubble_identity,
+)
 from netpol_tui.core.cilium.nearmiss import l7_caveats, near_misses
+from netpol_tui.core.cilium.versions import version_assumptions
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import (
     DirectionResult,
@@ -34,6 +40,7 @@ from netpol_tui.core.findings import (
     CiliumDeny,
     CiliumL7,
     CiliumRuleMiss,
+    CiliumVersion,
     DirectionDiffers,
     DnsEgress,
     DropReason,
@@ -44,6 +51,7 @@ from netpol_tui.core.findings import (
     HubbleAttribution,
     HubbleDisagreesDropped,
     HubbleDisagreesForwarded,
+    HubbleLabels,
     IngressController,
     MetadataAddress,
     NamespaceLabelMissing,
@@ -195,6 +203,13 @@ def explain_flow(flow: Flow, snapshot: ClusterSnapshot, *, with_fixes: bool = Tr
         port = 0
     src = subject_for_endpoint(src_ep, snapshot)
     dst = subject_for_endpoint(dst_ep, snapshot)
+    relabeled: list[HubbleLabels] = []
+    ev = snapshot.evaluator
+    if isinstance(ev, CiliumEvaluator) and ev.active:
+        # Cilium evaluated the identity labels Hubble reports: a snapshot pod whose labels differ is judged with them
+        src, src_diff = _hubble_labels(src_ep, src)
+        dst, dst_diff = _hubble_labels(dst_ep, dst)
+        relabeled = [d for d in (src_diff, dst_diff) if d is not None]
     # the DNS names of the destination (toFQDNs): of the flow's source when the connection is the reply's
     names = flow.source_names if reversed_ else flow.destination_names
     if names:
@@ -203,6 +218,12 @@ def explain_flow(flow: Flow, snapshot: ClusterSnapshot, *, with_fixes: bool = Tr
     case = _case(flow, verdict)
     hubble_dir = {"INGRESS": INGRESS, "EGRESS": EGRESS}.get(flow.traffic_direction)
     findings = _findings(verdict, snapshot, flow, case, hubble_dir)
+    if relabeled:
+        keys = {r.pod for r in relabeled}
+        findings = [
+            *relabeled,
+            *(f for f in findings if not (isinstance(f, PodNotInSnapshot) and f.pod in keys)),
+        ]
     if port_unknown:
         findings.insert(0, PortUnknown(protocol))
     fixes: tuple[Fix, ...] = ()
@@ -218,6 +239,18 @@ def explain_flow(flow: Flow, snapshot: ClusterSnapshot, *, with_fixes: bool = Tr
     ):
         fixes = tuple(suggest_fixes(verdict, snapshot))
     return Explanation(verdict, case, flow, tuple(findings), fixes, reversed_)
+
+
+def _hubble_labels(ep: Endpoint, subject: Subject) -> tuple[Subject, HubbleLabels | None]:
+    """A snapshot pod with the identity labels Hubble reports for it, when they differ from the snapshot's."""
+    pod = subject.pod
+    if pod is None or pod.host_network or not subject.in_snapshot or subject.namespace is None:
+        return subject, None
+    found = hubble_identity(ep, pod, subject.namespace)
+    if found is None:
+        return subject, None
+    relabeled = replace(subject, pod=found.pod, namespace=found.namespace, in_snapshot=False)
+    return relabeled, HubbleLabels(subject.key, found.differences)
 
 
 def explain_verdict(verdict: Verdict, snapshot: ClusterSnapshot, *, with_fixes: bool = True) -> Explanation:
@@ -360,12 +393,32 @@ def _cilium_findings(verdict: Verdict, snapshot: ClusterSnapshot, flow: Flow | N
             out.extend(CiliumRuleMiss(m) for m in near_misses(cs, other_id, other_p.names))
         else:
             out.extend(CiliumL7(m) for m in l7_caveats(cs))
+        knp_allowing = side.allowing
+        if verdict.allowed:
+            # the rules assumed all allow: their version decides only when nothing else denies the connection
+            other_p = ev.view.party(other, other.names)
+            assumed = version_assumptions(
+                cs, other_p, knp_isolated=bool(side.policies), knp_allows=bool(knp_allowing)
+            )
+            out.extend(CiliumVersion(side.direction, a) for a in assumed)
         if flow is not None:
             theirs = flow.ingress_denied_by if side.direction == INGRESS else flow.egress_denied_by
             if theirs:
                 diff = compare_denied_by(side.direction, theirs, cs)
                 if not diff.agrees:
                     out.append(HubbleAttribution(side.direction, True, diff.only_hubble, diff.only_ours))
+            allowed_by = flow.ingress_allowed_by if side.direction == INGRESS else flow.egress_allowed_by
+            if allowed_by and not cs.denied_by:
+                ours = allowing_cilium(cs) + [
+                    (p.policy.namespace, p.policy.name, "NetworkPolicy") for p in knp_allowing
+                ]
+                adiff = compare_allowed_by(side.direction, allowed_by, ours)
+                # Hubble names the rules of the one policy-map entry that matched: policies it leaves out may
+                # allow too, so only a policy Hubble names that we do not find (or no common one) disagrees
+                common = len(adiff.only_ours) < len(ours)
+                if adiff.only_hubble or not common:
+                    only_ours = () if common else adiff.only_ours
+                    out.append(HubbleAttribution(side.direction, False, adiff.only_hubble, only_ours))
     return out
 
 

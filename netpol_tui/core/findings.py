@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from netpol_tui.core.cilium.attribution import LabelDiff
 from netpol_tui.core.cilium.nearmiss import NearMiss
+from netpol_tui.core.cilium.versions import VersionAssumption
 from netpol_tui.core.model import Direction
 
 
@@ -37,6 +39,10 @@ class FindingCode(StrEnum):
     CILIUM_RULE = "cilium_rule"  # the closest rule of an isolating CNP/CCNP and its failing clause
     CILIUM_L7 = "cilium_l7"  # allowed at L4 by a rule with L7 rules we do not judge
     HUBBLE_ATTRIBUTION = "hubble_attribution"  # Hubble's *_denied_by / *_allowed_by name other policies
+    HUBBLE_LABELS = (
+        "hubble_labels"  # Hubble's identity labels of a pod differ from the snapshot's: Hubble's used
+    )
+    CILIUM_VERSION = "cilium_version"  # a rule whose meaning depends on the Cilium version decides
     PORT_UNKNOWN = "port_unknown"
 
 
@@ -236,6 +242,25 @@ class HubbleAttribution(Finding):
     denied: bool
     only_hubble: tuple[str, ...]
     only_ours: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HubbleLabels(Finding):
+    """Hubble reports other identity labels for a snapshot pod than the snapshot has: Cilium evaluated Hubble's,
+    so the pod was evaluated with them."""
+
+    code: ClassVar[FindingCode] = FindingCode.HUBBLE_LABELS
+    pod: str
+    differences: tuple[LabelDiff, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CiliumVersion(Finding):
+    """A rule whose meaning changed between Cilium releases decides this side: the version assumed."""
+
+    code: ClassVar[FindingCode] = FindingCode.CILIUM_VERSION
+    direction: Direction
+    assumption: VersionAssumption
 
 
 def finding_manifest(finding: Finding) -> dict[str, Any] | None:

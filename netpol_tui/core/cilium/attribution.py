@@ -5,11 +5,12 @@ the identity we derive from the snapshot (Hubble's are what the datapath used)."
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netpol_tui.core.cilium.engine import CiliumSide
-from netpol_tui.core.cilium.model import Direction
-from netpol_tui.core.model import PolicyRef
+from netpol_tui.core.cilium.identity import identity_relevant
+from netpol_tui.core.cilium.model import NAMESPACE_LABELS_PREFIX, SERVICE_ACCOUNT_KEY, Direction
+from netpol_tui.core.model import Endpoint, Namespace, Pod, PolicyRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +89,54 @@ def label_differences(
         if h != s and (h is not None or not key.startswith("io.cilium.k8s.")):
             out.append(LabelDiff(key, h, s))
     return tuple(out)
+
+
+_SA_LABEL = f"k8s:{SERVICE_ACCOUNT_KEY}="
+
+
+@dataclass(frozen=True, slots=True)
+class HubbleIdentity:
+    """A snapshot pod as Cilium evaluated it: its labels, service account and namespace labels as Hubble reports
+    them (the labels Cilium leaves out of identities kept from the snapshot), and what differs."""
+
+    pod: Pod
+    namespace: Namespace
+    differences: tuple[LabelDiff, ...]
+
+
+def _identity_view(
+    pod_labels: Mapping[str, str], service_account: str, ns_labels: Mapping[str, str] | None
+) -> dict[str, str]:
+    out = {k: v for k, v in pod_labels.items() if identity_relevant(k)}
+    if service_account:
+        out[SERVICE_ACCOUNT_KEY] = service_account
+    for k, v in (ns_labels or {}).items():
+        out[NAMESPACE_LABELS_PREFIX + k] = v
+    return out
+
+
+def hubble_identity(ep: Endpoint, pod: Pod, namespace: Namespace) -> HubbleIdentity | None:
+    """The pod with the identity labels Hubble reports for this endpoint, when they differ from the snapshot's;
+    None when Hubble reports none or they agree. Keys Hubble does not report (its service account or namespace
+    labels, in older versions) keep the snapshot's value."""
+    if not ep.labels:
+        return None
+    hubble_sa = ""
+    for lab in ep.other_labels:
+        if lab.startswith(_SA_LABEL):
+            hubble_sa = lab[len(_SA_LABEL) :]
+    hubble_ns = dict(ep.namespace_labels) if ep.namespace_labels else None
+    ours = _identity_view(
+        pod.labels,
+        (pod.service_account or "default") if hubble_sa else "",
+        namespace.labels if hubble_ns is not None else None,
+    )
+    theirs = _identity_view(ep.labels, hubble_sa, hubble_ns)
+    diffs = label_differences(theirs, ours)
+    if not diffs:
+        return None
+    labels = {k: v for k, v in pod.labels.items() if not identity_relevant(k)}
+    labels.update((k, v) for k, v in ep.labels.items() if identity_relevant(k))
+    new_pod = replace(pod, labels=labels, service_account=hubble_sa or pod.service_account)
+    new_ns = replace(namespace, labels=hubble_ns) if hubble_ns is not None else namespace
+    return HubbleIdentity(new_pod, new_ns, diffs)

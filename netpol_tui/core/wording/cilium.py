@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from netpol_tui.core.cilium.attribution import LabelDiff
 from netpol_tui.core.cilium.engine import CiliumSide, DenyRef, ItemResult, PolicySide
 from netpol_tui.core.cilium.identity import Identity, Party, PartyKind, entity_of
 from netpol_tui.core.cilium.matchers import PeerCheck, PeerMiss, PortCheck, PortMiss
-from netpol_tui.core.cilium.model import CiliumPolicy, IcmpFamily, PolicyKind, RuleItem, Section, Unjudged
+from netpol_tui.core.cilium.model import (
+    NAMESPACE_LABELS_PREFIX,
+    SERVICE_ACCOUNT_KEY,
+    CiliumPolicy,
+    IcmpFamily,
+    PolicyKind,
+    RuleItem,
+    Section,
+    Unjudged,
+)
 from netpol_tui.core.cilium.nearmiss import NearMiss, NearMissKind
+from netpol_tui.core.cilium.versions import VersionAssumption, VersionRule
 from netpol_tui.core.evaluate import DirectionResult
 from netpol_tui.core.evaluate_cilium import CiliumDirectionResult
 from netpol_tui.core.model import Direction
@@ -311,14 +322,80 @@ def isolating_names(side: DirectionResult) -> str:
 
 @inert_result
 def denial_text(side: DirectionResult) -> str:
-    """ "explicitly denied by CiliumNetworkPolicy ns/x ingressDeny rule #1 (drop 181)" when a deny decides, else ""."""
+    """ "explicitly denied by CiliumNetworkPolicy ns/x ingressDeny rule #1 (drop 181)" when a deny decides, else ""
+    (in policy audit mode: "would be explicitly denied ... when enforced")."""
     if isinstance(side, CiliumDirectionResult) and side.cilium is not None and side.cilium.denied_by:
-        return (
-            "explicitly denied by "
-            + ", ".join(deny_ref_text(d) for d in side.cilium.denied_by)
-            + (" (drop 181; no allow can override it)")
-        )
+        denies = ", ".join(deny_ref_text(d) for d in side.cilium.denied_by)
+        if side.cilium.audit:
+            return (
+                f"would be explicitly denied by {denies} when enforced (policy-audit-mode lets it through now; "
+                "drop 181 once enforced, and no allow can override it)"
+            )
+        return f"explicitly denied by {denies} (drop 181; no allow can override it)"
     return ""
+
+
+def in_audit_mode(side: DirectionResult) -> bool:
+    """Is this side judged under cilium-config policy-audit-mode (Cilium lets a denied connection through)?"""
+    return isinstance(side, CiliumDirectionResult) and side.cilium is not None and side.cilium.audit
+
+
+# ---- Hubble's labels and the Cilium version assumed ------------------------------------------------------------
+def _label_key(key: str) -> str:
+    if key == SERVICE_ACCOUNT_KEY:
+        return "service account"
+    if key.startswith(NAMESPACE_LABELS_PREFIX):
+        return "namespace label " + key[len(NAMESPACE_LABELS_PREFIX) :]
+    return key
+
+
+def _label_diff(d: LabelDiff) -> str:
+    key = _label_key(d.key)
+    sep = " " if key != d.key else "="
+    if d.hubble is None:
+        return f"{key}{sep}{d.snapshot} only in the snapshot"
+    if d.snapshot is None:
+        return f"{key}{sep}{d.hubble} (not in the snapshot)"
+    return f"{key}{sep}{d.hubble} (the snapshot has {d.snapshot})"
+
+
+@inert_result
+def hubble_labels_text(pod: str, differences: tuple[LabelDiff, ...]) -> str:
+    diffs = "; ".join(_label_diff(d) for d in differences)
+    return (
+        f"Hubble reports other identity labels for {pod} than the snapshot: {diffs}. Cilium evaluated the labels "
+        "Hubble reports, so they were used here (the snapshot may be stale)."
+    )
+
+
+@inert_result
+def version_text(direction: Direction, a: VersionAssumption) -> str:
+    kind = "ingress" if direction is Direction.INGRESS else "egress"
+    label = f"{KIND_SHORT[a.policy_kind]} {a.policy}"
+    item = f"{label} {a.section.value} rule #{a.number + 1}" if a.section is not None else label
+    head = f"Assumes Cilium {a.since} or later:"
+    if a.rule is VersionRule.DEFAULT_DENY_FALSE:
+        return (
+            f"{head} {label} ({a.path}) sets enableDefaultDeny.{kind}: false, which keeps {kind} out of default "
+            "deny from 1.16 on; an older agent ignores the field and would drop this (and issue #37729 reports "
+            "it not always honoured in 1.16.x)."
+        )
+    if a.rule is VersionRule.SERVICES_SELECTOR:
+        return (
+            f"{head} {item} allows this through toServices {a.value}, whose pod selector makes its pods the peer "
+            "from 1.17 on; older agents only take selector-less Services and would drop it."
+        )
+    if a.rule is VersionRule.FQDN_DOUBLE_STAR:
+        return (
+            f"{head} {item} allows this through matchPattern {a.value}: `**.` spans several DNS labels from 1.19 "
+            "on; before, it acted as `*` (one label) and would not match."
+        )
+    return (
+        f"{head} {item} admits a pod of namespace {a.value} because its selector names "
+        "io.cilium.k8s.namespace.labels.*, which drops the implicit namespace in current agents; older "
+        "documentation says such keys are ignored in a CiliumNetworkPolicy peer, which keeps it to the policy's "
+        "own namespace."
+    )
 
 
 @inert_result

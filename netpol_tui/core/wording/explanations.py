@@ -11,7 +11,7 @@ from netpol_tui.core.model import Direction, EndpointKind
 from netpol_tui.core.subject import Subject
 from netpol_tui.core.suggest import Fix, FixAction
 from netpol_tui.core.suggest_cilium import CiliumPolicyFix
-from netpol_tui.core.wording.cilium import denial_text, isolating_names, side_cilium_near_text
+from netpol_tui.core.wording.cilium import denial_text, in_audit_mode, isolating_names, side_cilium_near_text
 from netpol_tui.core.wording.findings import drop_reason_text
 from netpol_tui.core.wording.inert import inert_result
 from netpol_tui.core.wording.rules import SIDE_NAME, near_miss_text
@@ -108,8 +108,10 @@ def explanation_summary(expl: Explanation, *, with_closest: bool = True) -> str:
         sides.append(
             f"denied at {SIDE_NAME[side.direction]} of {side.subject.key} (isolated by {names}){near}"
         )
+    if case == Case.TRACE and any(in_audit_mode(side) for side in v.denying):
+        case = Case.AUDIT  # cilium-config policy-audit-mode: Cilium would let it through and report AUDIT
     prefix = {
-        Case.AUDIT: "would be dropped (audit mode)",
+        Case.AUDIT: "would be dropped when enforced (policy audit mode lets it through now)",
         Case.FORWARDED_BUT_DENIED: "Hubble forwarded it, but the policies deny it",
         Case.POLICY_DROP: "dropped",
         Case.TRACE: "denied",

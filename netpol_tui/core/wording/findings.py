@@ -9,6 +9,7 @@ from netpol_tui.core.findings import (
     CiliumDeny,
     CiliumL7,
     CiliumRuleMiss,
+    CiliumVersion,
     DirectionDiffers,
     DnsEgress,
     DropReason,
@@ -20,6 +21,7 @@ from netpol_tui.core.findings import (
     HubbleAttribution,
     HubbleDisagreesDropped,
     HubbleDisagreesForwarded,
+    HubbleLabels,
     IngressController,
     MetadataAddress,
     NamespaceLabelMissing,
@@ -31,6 +33,7 @@ from netpol_tui.core.findings import (
     ServicePortUsed,
     Severity,
 )
+from netpol_tui.core.wording.cilium import hubble_labels_text, version_text
 from netpol_tui.core.wording.cilium import near_miss_text as cilium_near_miss_text
 from netpol_tui.core.wording.inert import inert_result
 from netpol_tui.core.wording.problems import not_evaluated_text
@@ -210,6 +213,10 @@ def finding_text(f: Finding) -> str:
                 f"Hubble names {hubble_names} as the {what} at {SIDE_NAME[f.direction]}; our evaluation finds "
                 f"{our_names}: the snapshot may be stale (the policy changed or is gone)."
             )
+        case HubbleLabels(pod=pod, differences=differences):
+            return hubble_labels_text(pod, differences)
+        case CiliumVersion(direction=direction, assumption=assumption):
+            return version_text(direction, assumption)
         case PortUnknown(protocol=protocol):
             return (
                 f"Hubble did not report the {protocol} destination port (0 in the JSON): it was evaluated as a "
@@ -238,6 +245,8 @@ FINDING_SEVERITY: dict[FindingCode, Severity] = {
     FindingCode.CILIUM_L7: Severity.INFO,
     FindingCode.HUBBLE_ATTRIBUTION: Severity.CAUTION,
     FindingCode.PORT_UNKNOWN: Severity.CAUTION,
+    FindingCode.HUBBLE_LABELS: Severity.CAUTION,
+    FindingCode.CILIUM_VERSION: Severity.INFO,
 }
 
 
