@@ -48,8 +48,9 @@ HELP = (
     ("space", "pause the view (arriving flows are counted, not shown); again to resume"),
     ("/", "filter: pod:NS/NAME from-pod: to-pod: ns: label:K=V verdict:dropped port:5432 proto:udp text"),
     ("Fix", ""),
-    ("c", "copy the fix YAML to the clipboard (OSC 52: works over SSH and tmux)"),
-    ("s", "save the fix to a file, then try it with kubectl apply --dry-run=server -f FILE"),
+    ("c", "copy the fix YAML (OSC 52: works over SSH and tmux), merged with the fixes chosen for its policy"),
+    ("s", "save the fix (its policy's file is updated), then: kubectl apply --dry-run=server -f FILE"),
+    ("m  M", "mark / unmark the row's drop group (◆): c / s then fix every marked group; M or esc: clear"),
     ("C  S", "copy / save the alternative fix (the namespace-wide DNS allow of a DNS drop)"),
     ("y", "show the YAML of the policies involved"),
     ("H", "policy changes seen live (newest first) with the drops around them; enter: what one broke"),
@@ -338,6 +339,8 @@ KEYS = {
     "save_fix": "Save fix",
     "copy_dns_fix": "Copy DNS allow",
     "save_dns_fix": "Save DNS allow",
+    "mark": "Mark",
+    "clear_marks": "Clear marks",
     "show_yaml": "Policy YAML",
     "toggle_pods": "Pods",
     "back": "Back",
@@ -358,6 +361,8 @@ COMMANDS = (
     ("Copy fix", "Copy the fix YAML to the clipboard (c)", "copy_fix"),
     ("Save fix", "Save the fix YAML to a file (s)", "save_fix"),
     ("Show policy YAML", "The policies involved (y)", "show_yaml"),
+    ("Mark drop group", "Mark / unmark the row's drop group: c / s then fix every marked one (m)", "mark"),
+    ("Clear marks", "Unmark every drop group (M)", "clear_marks"),
     ("Policy changes", "Live policy changes, their diff and what they broke (H)", "show_changes"),
     ("Rollout", "Deny-by-default for the chosen namespace: copy, save, stage it (P)", "rollout"),
     ("Pods pane", "Show or hide namespaces and pods (p)", "toggle_pods"),
@@ -821,3 +826,103 @@ def rollout_refused(verb: str) -> str:
 
 def rollout_the_proposal(namespace: str, policies: int) -> str:
     return f"the proposal for {inert(namespace)} ({plural(policies, 'policy', 'policies')})"
+
+
+# ---- issue 15 point 1: fixes that combine (ui/chosen_fixes.py), marked groups fixed at once -------------------
+FIX_MARK = "◆"  # before the reason of a row whose drop group is marked (the count of a marked group)
+
+
+def merged_note(policy: str, others: int, allows: int) -> str:
+    """What a merged patch builds on: the fix pane line and the copied/saved notification."""
+    text = f"merged with {plural(others, 'earlier fix', 'earlier fixes')} for {inert(policy)}"
+    return text + (f" — allows {plural(allows, 'drop')}" if allows else "")
+
+
+def patch_note(policy: str, earlier: int, allows: int) -> str:
+    """A handed-over patch that joins several drops: built on earlier chosen fixes, or several marked groups."""
+    if earlier:
+        return merged_note(policy, earlier, allows)
+    return f"one patch for {inert(policy)} — allows {plural(allows, 'drop')}"
+
+
+def will_merge(policy: str, others: int) -> str:
+    """The fix pane, before `c`/`s`: the fix will be merged with the ones already chosen for its policy."""
+    return f"c / s merge it with {plural(others, 'fix', 'fixes')} already chosen for {inert(policy)}"
+
+
+def chosen_note(policy: str, others: int, allows: int) -> str:
+    """The fix pane of a chosen drop whose policy has other chosen fixes."""
+    fixes = plural(others, "other chosen fix", "other chosen fixes")
+    text = f"chosen: merged with {fixes} for {inert(policy)}"
+    return text + (f" — the patch allows {plural(allows, 'drop')}" if allows else "")
+
+
+def the_merged_fixes(notes: list[str]) -> str:
+    """What `c` copied when a patch builds on earlier chosen fixes, for `copied`."""
+    return "the fix (" + "; ".join(notes) + ")"
+
+
+def the_marked_fixes(groups: int, policies: int) -> str:
+    """What `c` copied for the marked groups, for `copied`."""
+    return f"the fixes of {plural(groups, 'marked group')} ({plural(policies, 'policy', 'policies')})"
+
+
+def updated(path: str, note: str) -> str:
+    """`s` wrote a policy's merged patch over the file it saved for that policy before."""
+    return f"Updated {path} ({note}). Try it: kubectl apply --dry-run=server -f {path}"
+
+
+def kept_file(name: str, changed: bool) -> str:
+    """After `saved`: the file left as it was."""
+    if changed:
+        return f" ({name} was changed since it was saved: kept, not overwritten)"
+    return f" ({name} exists: kept, not overwritten)"
+
+
+def still_denied(count: int) -> str:
+    return f"{plural(count, 'chosen drop')} still denied with these fixes: no policy change allows it"
+
+
+def marked(label: str, count: int) -> str:
+    return f"Marked {inert(label)} · {plural(count, 'marked group')}: c / s hand over their fixes (M clears)"
+
+
+def unmarked(label: str, count: int) -> str:
+    return f"Unmarked {inert(label)} · {plural(count, 'marked group')}"
+
+
+def marks_cleared(count: int) -> str:
+    return f"Cleared {plural(count, 'mark')}"
+
+
+def nothing_to_mark() -> str:
+    return "Nothing to mark: select a dropped flow or a drop group."
+
+
+def no_marks() -> str:
+    return "No marks to clear."
+
+
+def marked_without_fix(count: int) -> str:
+    return f"{plural(count, 'marked group')} without a fix: left out"
+
+
+def marked_nothing(verb: str) -> str:
+    return f"Nothing to {verb}: none of the marked groups has a fix."
+
+
+def metadata_marked_question(verb: str, groups: int, addresses: list[str]) -> str:
+    """Asked before `c`/`s` hand over marked groups whose fixes open the metadata address."""
+    return (
+        f"The fixes of {plural(groups, 'marked group')} allow {' and '.join(addresses)}: the cloud metadata "
+        "address hands out the node's credentials to any pod that reaches it. Blocking it is usually "
+        f"deliberate.\n\n{verb.capitalize()} them too (n: {verb} the others only)?"
+    )
+
+
+def metadata_left_out(groups: int) -> str:
+    return f"Left out {plural(groups, 'marked group')} whose fix opens the metadata address (not confirmed)."
+
+
+def merging() -> str:
+    return "merging the chosen fixes…"

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from rich.console import Group
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -19,17 +20,33 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import Reactive, var
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
 
 from netpol_tui.core import yamlout
+from netpol_tui.core.aggregate import group_key
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.explain import Explanation
 from netpol_tui.core.filenames import fix_file_name, write_new_file
 from netpol_tui.core.flowquery import FilterError
+from netpol_tui.core.merge_fixes import fix_key
 from netpol_tui.core.model import Flow, KubeStatus, LostEvents, NodeStatus, StreamPhase, StreamState
 from netpol_tui.core.policy import EGRESS, INGRESS
+from netpol_tui.core.suggest import Fix
 from netpol_tui.core.wording.events import node_status_text
 from netpol_tui.core.wording.inert import inert_lines
 from netpol_tui.ui import strings
+from netpol_tui.ui.chosen_fixes import (
+    ChosenFixes,
+    Combined,
+    FixesCombined,
+    as_is,
+    chosen_drop,
+    combine,
+    combine_marked,
+    group_label,
+    needs_merge,
+    save_patch,
+)
 from netpol_tui.ui.feeds import Progress
 from netpol_tui.ui.messages import (
     ClusterUpdated,
@@ -91,6 +108,8 @@ class MainScreen(Screen[None]):
         Binding("s", "save_fix", strings.KEYS["save_fix"]),
         Binding("C", "copy_dns_fix", strings.KEYS["copy_dns_fix"], show=False),
         Binding("S", "save_dns_fix", strings.KEYS["save_dns_fix"], show=False),
+        Binding("m", "mark", strings.KEYS["mark"]),
+        Binding("M", "clear_marks", strings.KEYS["clear_marks"], show=False),
         Binding("y", "show_yaml", strings.KEYS["show_yaml"]),
         Binding("p", "toggle_pods", strings.KEYS["toggle_pods"], show=False),
         Binding("H", "show_changes", strings.CHANGES_KEY, show=False),
@@ -145,6 +164,7 @@ class MainScreen(Screen[None]):
         self.shown_flows = 0  # flows that passed the view's filter (reset when the filter changes)
         self.unseen = 0  # rows added while the flows pane was not following
         self.selection_hidden = False  # the selected flow is not in the view (a filter hides it)
+        self.chosen = ChosenFixes()  # fixes handed over this session, marked drop groups (ui/chosen_fixes.py)
 
     @property
     def netpol(self) -> NetpolApp:
@@ -185,6 +205,8 @@ class MainScreen(Screen[None]):
         self.query_one("#pods-box").set_class(not show, "hidden")
 
     def on_mount(self) -> None:
+        self.query_one(FlowTable).marked = self.chosen.is_marked
+        self.query_one(GroupTable).marked = self.chosen.is_group_marked
         self._place_pods_pane()
         self.query_one(FlowTable).focus()
         self.set_interval(0.5, self._tick)
@@ -550,7 +572,7 @@ class MainScreen(Screen[None]):
             marks = tuple(t.plain for t in header)  # the staged verdict, audit, both ends
             flow_key = ("flow", Same(expl), marks)
             pane.show(explanation_renderable(expl, header), flow_key, keep_scroll=keep_scroll)
-        self.query_one(FixPane).show(fix_renderable(expl), ("fix", Same(expl)))
+        self._show_fix(expl)
 
     def _show_pod(self, target: PodSelection) -> None:
         self.current_expl = None
@@ -634,7 +656,9 @@ class MainScreen(Screen[None]):
             self.query_one(PodTree).focus()
 
     def action_back(self) -> None:
-        if self.scope.kind != "cluster":
+        if self.chosen.marks:
+            self.action_clear_marks()
+        elif self.scope.kind != "cluster":
             self.scope = self.scope.cluster_wide()
             self.selection = None
         elif self.scope.words:
@@ -645,17 +669,14 @@ class MainScreen(Screen[None]):
             self.paused = False
 
     def action_copy_fix(self) -> None:
-        text = fix_text(self.current_expl)
-        if not text:
-            self.notify(strings.nothing_to_copy("copy"), severity="warning")
+        if self.chosen.marks:
+            self._hand_over_marked("copy")
             return
         expl = self.current_expl
-
-        def copy() -> None:
-            self._copy(text, strings.the_fix())
-            self._track(expl, "copied")
-
-        self._after_metadata_check("copy", copy)
+        if expl is None or not fix_text(expl):
+            self.notify(strings.nothing_to_copy("copy"), severity="warning")
+            return
+        self._after_metadata_check("copy", lambda: self._hand_over(expl, "copy"))
 
     def _track(self, expl: Explanation | None, how: str) -> None:
         """The confirm-fix loop: follow the fixed connection (ui/tracking.py shows where it stands)."""
@@ -686,18 +707,155 @@ class MainScreen(Screen[None]):
         self.notify(strings.copied(what, text.count("\n")), title=strings.NOTIFY_TITLES["copied"])
 
     def action_save_fix(self) -> None:
+        if self.chosen.marks:
+            self._hand_over_marked("save")
+            return
         expl = self.current_expl
-        text = fix_text(expl)
-        if expl is None or not text:
+        if expl is None or not fix_text(expl):
             self.notify(strings.nothing_to_copy("save"), severity="warning")
             return
-        fix = expl.fixes[0]
+        self._after_metadata_check("save", lambda: self._hand_over(expl, "save"))
 
-        def save() -> None:
-            if self._save(text, fix.kind, fix.namespace, fix.name):
-                self._track(expl, "saved")
+    # ---- fixes that combine (ui/chosen_fixes.py) -----------------------------------------------------------------
+    def _hand_over(self, expl: Explanation, verb: str) -> None:
+        """`c`/`s` on the selected drop's fix: built on the fixes chosen before for the same policies (merged and
+        verified in a worker when there are any), one patch per policy."""
+        snapshot = self.snapshot
+        flow = expl.flow
+        explainer = self.netpol.explainer
+        fresh = flow is not None and snapshot is not None and explainer.cached(flow, snapshot) is expl
+        drop = chosen_drop(expl, snapshot if fresh else None)
+        if drop is None:  # (a fix always comes with its flow)
+            return
+        earlier = self.chosen.earlier
+        if snapshot is None or not needs_merge(earlier, [drop]):
+            self._deliver(verb, as_is(drop), expl)  # nothing to merge: the fixes as they are
+            return
+        self.notify(strings.merging(), timeout=2)
 
-        self._after_metadata_check("save", save)
+        def work() -> None:
+            combined = combine(earlier, [drop], snapshot)
+            if not get_current_worker().is_cancelled:
+                self.post_message(FixesCombined(verb, False, combined, expl=expl))
+
+        self.run_worker(work, thread=True, group="combine", exclusive=True, exit_on_error=False)
+
+    def _hand_over_marked(self, verb: str) -> None:
+        """`c`/`s` with marked groups: every marked group's fix, merged per policy (in a worker)."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            self.notify(strings.no_cluster_for_explanation(), severity="warning")
+            return
+        flows = list(self.chosen.marks.values())
+        earlier = self.chosen.earlier
+        explainer = self.netpol.explainer
+        self.notify(strings.merging(), timeout=2)
+
+        def work() -> None:
+            combined, full = combine_marked(flows, earlier, snapshot, explainer.explain)
+            if not get_current_worker().is_cancelled:
+                self.post_message(FixesCombined(verb, True, combined, full))
+
+        self.run_worker(work, thread=True, group="combine", exclusive=True, exit_on_error=False)
+
+    @on(FixesCombined)
+    def _fixes_combined(self, m: FixesCombined) -> None:
+        full = m.full
+        if full is None:
+            self._deliver(m.verb, m.combined, m.expl, marked=m.marked)
+            return
+        addresses: list[str] = []
+        for d in m.combined.left_out:
+            addresses += [a for a in d.metadata if a not in addresses]
+
+        def answered(yes: bool | None) -> None:
+            self._deliver(m.verb, full if yes else m.combined, None, marked=True)
+
+        question = strings.metadata_marked_question(m.verb, len(m.combined.left_out), addresses)
+        self.app.push_screen(ConfirmDialog(strings.METADATA_TITLE, question), answered)
+
+    def _deliver(
+        self, verb: str, combined: Combined, expl: Explanation | None, *, marked: bool = False
+    ) -> None:
+        """Copy or save the patches (one document / one file per policy), say what they build on, and remember
+        their drops as chosen."""
+        if combined.without_fix:
+            self.notify(strings.marked_without_fix(combined.without_fix), severity="warning")
+        if combined.left_out:
+            self.notify(strings.metadata_left_out(len(combined.left_out)), severity="warning")
+        if not combined.patches:
+            if not combined.left_out:
+                self.notify(strings.marked_nothing(verb), severity="warning")
+            return
+        notes = [strings.patch_note(p.policy, p.earlier, p.allows) for p in combined.merged]
+        if verb == "copy":
+            what = strings.the_fix()
+            if marked:
+                what = strings.the_marked_fixes(len(combined.drops), len(combined.patches))
+            elif notes:
+                what = strings.the_merged_fixes(notes)
+            self._copy(combined.text, what)
+        else:
+            written = 0
+            for p in combined.patches:
+                written += self._save_patch(p.fix, p.yaml, p.policy, p.earlier, p.allows)
+            if not written:
+                return
+        if combined.unfixed:
+            self.notify(strings.still_denied(combined.unfixed), severity="warning")
+        self.chosen.commit(combined)
+        self._track(expl, "copied" if verb == "copy" else "saved")
+        if self.current_expl is not None:
+            self._show_fix(self.current_expl)
+
+    def _save_patch(self, fix: Fix, text: str, policy: str, earlier: int, allows: int) -> bool:
+        name = fix_file_name(fix.kind, fix.namespace, fix.name)
+        try:
+            out = save_patch(self.options.save_dir, fix, text, self.chosen.saved.get(fix_key(fix)))
+        except (OSError, ValueError) as exc:
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.notify(strings.save_failed(name, detail), severity="error")
+            return False
+        self.chosen.remember_save(fix, out, text)
+        title = strings.NOTIFY_TITLES["saved"]
+        if out.updated:
+            note = strings.patch_note(policy, earlier, allows) if earlier or allows > 1 else policy
+            self.notify(strings.updated(str(out.path), note), title=title, timeout=12)
+        else:
+            kept = strings.kept_file(out.kept, out.changed) if out.kept else ""
+            self.notify(strings.saved(str(out.path)) + kept, title=title, timeout=12)
+        return True
+
+    def _show_fix(self, expl: Explanation) -> None:
+        """The fix pane: the explanation's fixes, under a line per policy that has other chosen fixes."""
+        body = fix_renderable(expl)
+        lines = [
+            Text(strings.chosen_note(p, n, a) if mine else strings.will_merge(p, n), style="bold #87d7ff")
+            for p, n, a, mine in self.chosen.notes(expl)
+        ]
+        view = Group(*lines, body) if lines else body
+        self.query_one(FixPane).show(view, ("fix", Same(expl), self.chosen.version))
+
+    def action_mark(self) -> None:
+        """`m`: mark or unmark the selected row's drop group (`c`/`s` then hand over every marked group's fix)."""
+        sel = self.selection
+        flow = sel.flow if isinstance(sel, (FlowSelection, GroupSelection)) else None
+        if flow is None or flow.verdict not in DROP_VERDICTS:
+            self.notify(strings.nothing_to_mark(), severity="warning")
+            return
+        on = self.chosen.toggle_mark(flow)
+        label, count = group_label(group_key(flow)), len(self.chosen.marks)
+        self.notify(strings.marked(label, count) if on else strings.unmarked(label, count), timeout=4)
+        self._marks_changed()
+
+    def action_clear_marks(self) -> None:
+        count = self.chosen.clear_marks()
+        self.notify(strings.marks_cleared(count) if count else strings.no_marks(), timeout=2)
+        self._marks_changed()
+
+    def _marks_changed(self) -> None:
+        self.query_one(FlowTable).marks_changed()
+        self.query_one(GroupTable).marks_changed()
 
     def _save(self, text: str, kind: str, namespace: str, name: str) -> bool:
         name = fix_file_name(kind, namespace, name)  # one safe name inside save_dir
@@ -725,9 +883,6 @@ class MainScreen(Screen[None]):
             return
         self._save(dns[2], "NetworkPolicy", dns[0], dns[1])
 
-    def action_show_changes(self) -> None:
-        self.app.push_screen(ChangesDialog.of(self.netpol))
-
     def action_rollout(self) -> None:
         """`P`: deny-by-default proposed for the chosen namespace, from the flows kept (ui/screens/rollout_dialog)."""
         from netpol_tui.ui.screens.rollout_dialog import RolloutDialog, chosen_namespace
@@ -738,6 +893,9 @@ class MainScreen(Screen[None]):
             self.notify(text, severity="warning")
             return
         self.app.push_screen(RolloutDialog(namespace, list(self.ring), self.snapshot))
+
+    def action_show_changes(self) -> None:
+        self.app.push_screen(ChangesDialog.of(self.netpol))
 
     def action_show_yaml(self) -> None:
         pols: list[Any] = []

@@ -21,6 +21,7 @@ DROP_VERDICT = Style(bold=True, color="white", bgcolor="#af0000")
 AUDIT_VERDICT = Style(bold=True, color="black", bgcolor="#ffaf00")
 FWD_VERDICT = Style(color="#5fd75f")
 DIM = Style(color="#8a8a8a")
+MARKED_ROW = Style(bgcolor="#3a2a4a")  # the row's drop group is marked (`m`): its fix goes with `c`/`s`
 
 
 class FlowTable(VirtualTable):
@@ -44,6 +45,7 @@ class FlowTable(VirtualTable):
         # set by the app (ui/row_notes.py): the observation a row shows (both ends joined), its note
         self.shown: Callable[[Flow], Flow] = lambda f: f
         self.note: Callable[[Flow], str] = lambda f: ""
+        self.marked: Callable[[Flow], bool] = lambda f: False  # set by the screen (ui/chosen_fixes.py)
 
     def marks_changed(self) -> None:
         """The notes of rows already painted changed (a new snapshot judged them again): paint them again."""
@@ -64,15 +66,15 @@ class FlowTable(VirtualTable):
         flow = self.ring[index]
         cells = flow_cells(self.shown(flow), narrow=self.narrow)
         note = self.note(flow)
+        if self.marked(self.shown(flow)):
+            note = f"{strings.FIX_MARK} {note}".strip()
         return (*cells[:5], f"{note} {cells[5]}".strip()) if note else cells
 
     def row_style(self, index: int) -> Style:
-        v = self.shown(self.ring[index]).verdict
-        if v == "DROPPED":
-            return DROP_ROW
-        if v == "AUDIT":
-            return AUDIT_ROW
-        return Style()
+        flow = self.shown(self.ring[index])
+        v = flow.verdict
+        style = DROP_ROW if v == "DROPPED" else AUDIT_ROW if v == "AUDIT" else Style()
+        return style + MARKED_ROW if self.marked(flow) else style
 
     def cell_styles(self, index: int) -> tuple[Style | None, ...]:
         v = self.shown(self.ring[index]).verdict

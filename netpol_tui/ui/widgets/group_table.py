@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.style import Style
@@ -17,6 +18,7 @@ from netpol_tui.ui.widgets.virtual_table import VirtualTable
 COUNT = Style(bold=True, color="#ff5f5f")
 AUDIT_COUNT = Style(bold=True, color="#ffaf00")
 AUDIT_ROW = Style(color="#ffd787")
+MARKED_ROW = Style(bgcolor="#3a2a4a")  # a marked group (`m`): its fix goes with `c`/`s`
 
 
 def group_port(g: DropGroup) -> str:
@@ -42,6 +44,12 @@ class GroupTable(VirtualTable):
         self.groups: list[DropGroup] = []
         self._index: dict[Any, int] = {}
         self.follow = False
+        self.marked: Callable[[DropGroup], bool] = lambda g: False  # set by the screen (ui/chosen_fixes.py)
+
+    def marks_changed(self) -> None:
+        """Groups were marked or unmarked: paint the rows again."""
+        self._strip_cache.clear()
+        self.refresh()
 
     def set_groups(self, groups: list[DropGroup]) -> None:
         """Handed down by the app (sorted by count); the cursor stays on its group."""
@@ -72,7 +80,7 @@ class GroupTable(VirtualTable):
     def cells(self, index: int) -> tuple[str, ...]:
         g = self.groups[index]
         return (
-            f"{g.count:,}",
+            f"{strings.FIX_MARK} {g.count:,}" if self.marked(g) else f"{g.count:,}",
             clock_text(g.last_ns, ms=not self.narrow),
             inert(g.source),
             inert(g.destination),
@@ -86,7 +94,9 @@ class GroupTable(VirtualTable):
         )
 
     def row_style(self, index: int) -> Style:
-        return AUDIT_ROW if self.groups[index].is_audit else Style()  # audit mode: apart from real drops
+        g = self.groups[index]
+        style = AUDIT_ROW if g.is_audit else Style()  # audit mode: apart from real drops
+        return style + MARKED_ROW if self.marked(g) else style
 
     def cell_styles(self, index: int) -> tuple[Style | None, ...]:
         return (AUDIT_COUNT if self.groups[index].is_audit else COUNT,)
