@@ -121,12 +121,28 @@ async def help_screen(app, pilot):
     await pilot.press("question_mark")
 
 
+async def rollout(app, pilot):
+    """`P` on kube-system (chosen in the Pods pane): deny-by-default proposed from the demo's flows."""
+    from netpol_tui.ui.screens.rollout_dialog import RolloutDialog
+    from netpol_tui.ui.widgets.pod_tree import PodTree
+
+    app.query_one(PodTree).post_message(PodTree.Chosen("kube-system"))
+    await pilot.pause()
+    await pilot.press("P")
+    deadline = time.monotonic() + 30
+    while not (isinstance(app.screen, RolloutDialog) and app.screen.ready):
+        if time.monotonic() > deadline:
+            raise SystemExit("screenshots: the rollout pane did not fill")
+        await pilot.pause(0.01)
+
+
 SHOTS = {
     "main": (main_screen, {"select_first_drop": True}),
     "selected-drop": (selected_drop, {}),
     "pods": (pod_pane, {}),
     "grouped": (grouped, {}),
     "help": (help_screen, {}),
+    "rollout": (rollout, {}),
 }
 
 

@@ -769,7 +769,7 @@ def rollout_ghosts(pods: list[str]) -> str:
 
 def rollout_seen(flows: int, skipped: list[tuple[str, int]]) -> str:
     text = f"from the {plural(flows, 'flow')} the TUI keeps (--buffer)"
-    parts = [f"{n} {ROLLOUT_SKIPS.get(k, k)}" for k, n in skipped if n]
+    parts = [f"{n:,} {ROLLOUT_SKIPS.get(k, k)}" for k, n in skipped if n]
     return text + ("; skipped: " + "; ".join(parts) if parts else "")
 
 

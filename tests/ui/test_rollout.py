@@ -271,3 +271,30 @@ class TestRolloutSnapshot:
 
         app, _ = build_app(N)
         assert snap_compare(app, terminal_size=(160, 48), run_before=run_before)
+
+
+def test_the_readme_workflow_runs_on_the_demo_files():
+    """Every `netpol-tui` command of the README's deny-by-default workflow is a line of its Usage section, whose
+    offline lines tests/test_readme_usage.py runs on `demo --export`'s files (the live ones it parses)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = text.index("\n## From observed traffic to deny-by-default\n")
+    end = text.index("\n## ", start + 1)
+    workflow = text[start:end]
+    spans = [" ".join(m.split()) for m in re.findall(r"`(netpol-tui [^`]+)`", workflow)]
+    assert len(spans) >= 5
+    usage_start = text.index("\n## Usage\n")
+    usage = text[usage_start : text.index("\n## ", usage_start + 1)]
+    lines = {
+        " ".join(line.split("#")[0].split())
+        for block in re.findall(r"```sh\n(.*?)```", usage, re.S)
+        for line in block.splitlines()
+        if line.startswith("netpol-tui")
+    }
+    missing = [s for s in spans if s not in lines]
+    assert missing == []
+    for needed in ("propose", "diff", "replay", "--with demo-files/proposed"):
+        assert any(needed in s for s in spans), needed
+    assert "kubectl apply -f demo-files/proposed/" in workflow  # enforce: shown, not run
