@@ -18,11 +18,14 @@ from netpol_tui.core.fields import FieldError, list_field, map_field, str_field
 from netpol_tui.core.problems import (
     BadCidr,
     BadIp,
+    BadLabelKey,
+    BadLabelValue,
     MissingField,
     Problem,
     WrongType,
 )
 from netpol_tui.core.selectors import EQUALS, OPERATORS, LabelSelector, Operator, Requirement
+from netpol_tui.core.validation import label_key_fault, label_value_fault
 
 SOURCES = ("any", "k8s", "reserved", "cidr", "fqdn", "cidrgroup", "node", "container", "unspec")
 
@@ -48,15 +51,37 @@ def _opt_bool(value: Any, path: str) -> bool | None:
     return value
 
 
-def _labels(value: Any, path: str) -> dict[str, str]:
+def _labels(value: Any, path: str, *, keys: str = "plain") -> dict[str, str]:
+    """A label map whose keys and values the API server accepts (as a NetworkPolicy's, core/validation.py).
+    `keys`: "plain" (metadata.labels, a Service selector), "source" (an endpoint selector: `k8s:app` is checked
+    as `app`; keys of the other sources are left as Cilium writes them), "none" (a list of values)."""
     out: dict[str, str] = {}
     for k, v in _map(value, path).items():
         if not isinstance(k, str):
             raise CiliumBad(WrongType(field=path, want="string keys", got=type(k).__name__))
         if isinstance(v, bool) or v is None or not isinstance(v, str | int | float):
             raise CiliumBad(WrongType(field=f"{path}.{k}", want="string", got=type(v).__name__))
-        out[k] = v if isinstance(v, str) else str(v)
+        text = v if isinstance(v, str) else str(v)
+        _check_key(k, path, keys)
+        fault = label_value_fault(text)
+        if fault is not None:
+            where = f"{path}[{k}]" if keys == "none" else f"{path}.{k}"
+            raise CiliumBad(BadLabelValue(field=where, value=text, fault=fault))
+        out[k] = text
     return out
+
+
+def _check_key(key: str, path: str, keys: str) -> None:
+    if keys == "none":
+        return
+    if keys == "source":
+        source, bare = split_key(key)
+        if source not in ("any", "k8s"):
+            return  # reserved:host, cidr:..., fqdn:...: Cilium's own label forms
+        key = bare
+    fault = label_key_fault(key)
+    if fault is not None:
+        raise CiliumBad(BadLabelKey(field=path, value=key, fault=fault))
 
 
 def _network(text: str, path: str) -> IPNetwork:
@@ -115,15 +140,19 @@ def parse_endpoint_selector(value: Any, path: str, *, extended: bool = True) -> 
     m = _map(value, path)
     reqs: list[Requirement] = []
     invalid = ""
-    for k, v in _labels(m.get("matchLabels"), f"{path}.matchLabels").items():
+    keys = "source" if extended else "plain"
+    for k, v in _labels(m.get("matchLabels"), f"{path}.matchLabels", keys=keys).items():
         reqs.append(Requirement(extended_key(k) if extended else k, EQUALS, (v,)))
     for i, expr in enumerate(_list(m.get("matchExpressions"), f"{path}.matchExpressions") or []):
         epath = f"{path}.matchExpressions[{i}]"
         expr = _map(expr, epath)
         key = _str(expr.get("key"), f"{epath}.key", required=True)
+        _check_key(key, f"{epath}.key", keys)
         op = _str(expr.get("operator"), f"{epath}.operator", required=True)
         values = _list(expr.get("values"), f"{epath}.values") or []
-        texts = tuple(_labels({str(j): v for j, v in enumerate(values)}, f"{epath}.values").values())
+        texts = tuple(
+            _labels({str(j): v for j, v in enumerate(values)}, f"{epath}.values", keys="none").values()
+        )
         if op not in OPERATORS:
             invalid = invalid or "bad_operator"
             continue  # the selector selects nothing anyway

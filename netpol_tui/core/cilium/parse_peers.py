@@ -3,7 +3,6 @@ toPorts with their ports and L7 sections, and ICMP fields."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from netpol_tui.core.cilium import icmp
@@ -32,6 +31,7 @@ from netpol_tui.core.cilium.parse_fields import (
 )
 from netpol_tui.core.problems import (
     BadEndPort,
+    BadPortName,
     CiliumBadIcmpFamily,
     CiliumBadIcmpType,
     CiliumBadPort,
@@ -44,8 +44,7 @@ from netpol_tui.core.problems import (
     MissingField,
     WrongType,
 )
-
-_PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$")
+from netpol_tui.core.validation import ascii_number, port_name_fault
 
 
 def _cidr_set_entry(value: Any, path: str, index: int) -> CIDRPeer:
@@ -153,14 +152,17 @@ def _port(value: Any, path: str, index: int) -> PortProtocol:
     text = str(raw)
     number = 0
     name = ""
-    if text.isdigit():
-        number = int(text)
+    given = ascii_number(text)  # ASCII digits only: '٨٠' is not port 80
+    if given is not None:
+        number = given
         if number > 65535:
             raise CiliumBad(CiliumBadPort(field=f"{path}.port", value=text))
-    elif _PORT_NAME.match(text.lower()) and any(c.isalpha() for c in text):
-        name = text.lower()
     else:
-        raise CiliumBad(CiliumBadPort(field=f"{path}.port", value=text))
+        # a name, checked as the API server checks a NetworkPolicy's (IANA service name; Cilium lowercases it)
+        fault = port_name_fault(text.lower())
+        if fault is not None:
+            raise CiliumBad(BadPortName(field=f"{path}.port", value=text, fault=fault))
+        name = text.lower()
     end: int | None = None
     if m.get("endPort") is not None and not name:
         e = m.get("endPort")
@@ -185,8 +187,9 @@ def _icmp_field(value: Any, path: str, index: int) -> IcmpField:
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         raise CiliumBad(WrongType(field=f"{path}.type", want="integer or name", got=type(raw).__name__))
     text = str(raw)
-    if text.isdigit():
-        number = int(text)
+    given = ascii_number(text)  # ASCII digits only
+    if given is not None:
+        number = given
         if number > 255:
             raise CiliumBad(CiliumBadIcmpType(field=f"{path}.type", value=text, family=family.value))
         return IcmpField(index, family, number)
