@@ -924,5 +924,10 @@ def metadata_left_out(groups: int) -> str:
     return f"Left out {plural(groups, 'marked group')} whose fix opens the metadata address (not confirmed)."
 
 
+def marks_pending(count: int) -> str:
+    """The fix pane's first line while groups are marked."""
+    return f"{plural(count, 'marked group')}: c / s hand over their fixes (M clears)"
+
+
 def merging() -> str:
     return "merging the chosen fixes…"

@@ -193,6 +193,7 @@ async def test_marked_groups_are_fixed_at_once_one_document_per_policy(tmp_path)
             flows.append(table.groups[i].sample)
             await pilot.press("m")
         assert len(app.main.chosen.marks) == 3
+        assert strings.marks_pending(3) in _pane(app)  # c / s now hand over the marked groups
         # marked rows are marked on screen, in both views
         marked_cells = [table.cells(i)[0] for i in rows]
         assert all(c.startswith(strings.FIX_MARK) for c in marked_cells)
@@ -236,6 +237,7 @@ async def test_marked_groups_are_fixed_at_once_one_document_per_policy(tmp_path)
         assert not table.cells(rows[0])[0].startswith(strings.FIX_MARK)
         await pilot.press("escape")
         assert not app.main.chosen.marks and app.main.grouped  # esc cleared the marks first
+        assert "marked group" not in _pane(app)
         assert not any(c.startswith(strings.FIX_MARK) for c in (table.cells(i)[0] for i in rows))
 
 

@@ -70,7 +70,7 @@ from netpol_tui.ui.rendering import (
 )
 from netpol_tui.ui.ring import FlowRing, RateSeries, sparkline
 from netpol_tui.ui.scope import Scope
-from netpol_tui.ui.screens.changes_dialog import ChangesDialog
+from netpol_tui.ui.screens.changes_dialog import ChangesDialog, cause_lines
 from netpol_tui.ui.screens.confirm_dialog import ConfirmDialog
 from netpol_tui.ui.screens.filter_dialog import FilterDialog
 from netpol_tui.ui.screens.yaml_dialog import YamlDialog
@@ -562,6 +562,7 @@ class MainScreen(Screen[None]):
             key = ("group", Same(expl), g.count, g.first_ns, g.last_ns, len(g.pods))
             if key != pane.key:
                 header = group_header(g) + self.netpol.row_notes.audit_lines(g.is_audit)
+                header += cause_lines(self.netpol.changes, g.sample)  # the policy change it is due to
                 pane.show(explanation_renderable(expl, header), key, keep_scroll=keep_scroll)
         elif self.selection_hidden:
             header = [Text(strings.selection_hidden(self.scope.words), style="bold black on #ffd75f")]
@@ -569,6 +570,7 @@ class MainScreen(Screen[None]):
         else:
             flow = target.flow if isinstance(target, FlowSelection) else None
             header = self.netpol.row_notes.header(flow) if flow is not None else []
+            header += cause_lines(self.netpol.changes, flow)  # the policy change its verdict is due to
             marks = tuple(t.plain for t in header)  # the staged verdict, audit, both ends
             flow_key = ("flow", Same(expl), marks)
             pane.show(explanation_renderable(expl, header), flow_key, keep_scroll=keep_scroll)
@@ -833,8 +835,11 @@ class MainScreen(Screen[None]):
             Text(strings.chosen_note(p, n, a) if mine else strings.will_merge(p, n), style="bold #87d7ff")
             for p, n, a, mine in self.chosen.notes(expl)
         ]
+        marks = len(self.chosen.marks)
+        if marks:  # `c`/`s` hand over the marked groups' fixes, not this one alone
+            lines.insert(0, Text(strings.marks_pending(marks), style="bold black on #d7afff"))
         view = Group(*lines, body) if lines else body
-        self.query_one(FixPane).show(view, ("fix", Same(expl), self.chosen.version))
+        self.query_one(FixPane).show(view, ("fix", Same(expl), self.chosen.version, marks))
 
     def action_mark(self) -> None:
         """`m`: mark or unmark the selected row's drop group (`c`/`s` then hand over every marked group's fix)."""
@@ -856,6 +861,8 @@ class MainScreen(Screen[None]):
     def _marks_changed(self) -> None:
         self.query_one(FlowTable).marks_changed()
         self.query_one(GroupTable).marks_changed()
+        if self.current_expl is not None:
+            self._show_fix(self.current_expl)
 
     def _save(self, text: str, kind: str, namespace: str, name: str) -> bool:
         name = fix_file_name(kind, namespace, name)  # one safe name inside save_dir
