@@ -30,9 +30,12 @@ from netpol_tui.core.cilium.parse_fields import (
 )
 from netpol_tui.core.model import Origin
 from netpol_tui.core.problems import (
+    BadPort,
+    BadPortName,
     CiliumConfigBadValue,
     WrongType,
 )
+from netpol_tui.core.validation import port_name_fault
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -84,6 +87,8 @@ def _service(doc: Mapping[str, Any], origin: Origin) -> Service:
             raise CiliumBad(
                 WrongType(field=f"spec.ports[{i}].port", want="integer", got=type(number).__name__)
             )
+        if not 1 <= number <= 65535:
+            raise CiliumBad(BadPort(field=f"spec.ports[{i}].port", value=str(number)))
         target = p.get("targetPort")
         if target is not None and (isinstance(target, bool) or not isinstance(target, int | str)):
             raise CiliumBad(
@@ -91,6 +96,11 @@ def _service(doc: Mapping[str, Any], origin: Origin) -> Service:
                     field=f"spec.ports[{i}].targetPort", want="integer or name", got=type(target).__name__
                 )
             )
+        if isinstance(target, int) and not 1 <= target <= 65535:
+            raise CiliumBad(BadPort(field=f"spec.ports[{i}].targetPort", value=str(target)))
+        if isinstance(target, str) and (fault := port_name_fault(target)) is not None:
+            # a string targetPort is a name for the API server, so '8080' and '٨٠' are refused
+            raise CiliumBad(BadPortName(field=f"spec.ports[{i}].targetPort", value=target, fault=fault))
         ports.append(
             ServicePort(
                 number,

@@ -173,3 +173,38 @@ def test_one_bad_object_does_not_stop_the_others() -> None:
     objs = collect([cnp("bad", ports("٨٠")), cnp("good", ports("80"))])
     assert [p.name for p in objs.policies] == ["good"]
     assert [(p.code, p.field) for p in objs.problems] == [("bad_port_name", PORT0)]
+
+
+def _service(port: Any, target: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "db", "namespace": "prod"},
+        "spec": {
+            "selector": {"app": "db"},
+            "ports": [{"port": port, "targetPort": target, "protocol": "TCP"}],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("port", "target", "code", "field"),
+    [
+        (0, 5432, "bad_port", "spec.ports[0].port"),
+        (70000, 5432, "bad_port", "spec.ports[0].port"),
+        (5432, -1, "bad_port", "spec.ports[0].targetPort"),
+        (5432, "٨٠", "bad_port_name", "spec.ports[0].targetPort"),
+        (5432, "5432", "bad_port_name", "spec.ports[0].targetPort"),  # a string is a name to the API server
+        (5432, "pg_sql", "bad_port_name", "spec.ports[0].targetPort"),
+    ],
+)
+def test_service_ports_are_checked(port: Any, target: Any, code: str, field: str) -> None:
+    out = parse(_service(port, target))
+    assert out.obj is None
+    assert [(p.code, p.field) for p in out.problems] == [(code, field)]
+
+
+def test_good_service_ports_still_read() -> None:
+    for target in (5432, "pg", None):
+        out = parse(_service(5432, target))
+        assert out.problems == [] and out.obj is not None
