@@ -250,7 +250,7 @@ async def test_no_proposal_verified_nothing_is_handed_over(tmp_path):
             flows=1,
             uncovered=(Uncovered(conn, Gap.UNEXPLAINED, Direction.INGRESS),),
         )
-        dialog._show(Rollout("payments", bad, (), 1))
+        dialog.show_rollout(Rollout("payments", bad, (), 1))
         await pilot.pause()
         text = _text(dialog)
         assert "No proposal keeps every observed connection allowed" in text
@@ -298,3 +298,33 @@ def test_the_readme_workflow_runs_on_the_demo_files():
     for needed in ("propose", "diff", "replay", "--with demo-files/proposed"):
         assert any(needed in s for s in spans), needed
     assert "kubectl apply -f demo-files/proposed/" in workflow  # enforce: shown, not run
+
+
+async def test_unstaging_puts_back_the_with_set_the_tui_started_with():
+    postgres_closed = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "postgres-ingress", "namespace": "payments"},
+        "spec": {"podSelector": {"matchLabels": {"app": "postgres"}}, "policyTypes": ["Ingress"]},
+    }
+    app, _ = build_app(N, staged=parse_objects([postgres_closed]), staged_label="--with staged.yaml")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app)
+        await wait_until(pilot, lambda: any("would drop" in r[5] for r in _rows(app)))
+        started_with = app.row_notes.staged
+        await _cursor_on(pilot, app, "payments")
+        await _open(pilot, app)
+        await pilot.press("t")
+        assert isinstance(app.row_notes.staged, RolloutJudge)
+        await pilot.press("escape")
+        # the proposal keeps payments → postgres allowed: the --with set's marks go
+        await wait_until(pilot, lambda: not any("would" in r[5] for r in _rows(app)))
+        await _cursor_on(pilot, app, "payments")
+        dialog = await _open(pilot, app)
+        assert "STAGED" in _text(dialog)  # made again from the same flows: the same proposal, staged
+        await pilot.press("t")  # unstages it
+        judge = app.row_notes.staged
+        assert judge is not started_with and not isinstance(judge, RolloutJudge)
+        assert judge.label == "--with staged.yaml" and judge.objects is started_with.objects
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: any("would drop" in r[5] for r in _rows(app)))

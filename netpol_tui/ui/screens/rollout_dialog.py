@@ -20,6 +20,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -33,6 +34,7 @@ from netpol_tui.ui.rendering import yaml_renderable
 from netpol_tui.ui.rollout import (
     FIRST_CONNECTIONS,
     Rollout,
+    RolloutJudge,
     judge_kept,
     plan_rollout,
     stage,
@@ -56,15 +58,22 @@ class RolloutPane(ContentPane):
 
 
 def chosen_namespace(selection: Selection, tree: PodTree) -> str:
-    """The namespace `P` proposes for: the one chosen in the Pods pane (a chosen pod's namespace), else the one
-    under the Pods pane's cursor while it has the focus; "" when there is none."""
-    if isinstance(selection, PodSelection):
-        return selection.namespace
+    """The namespace `P` proposes for: the one under the Pods pane's cursor while that pane has the focus (a pod's
+    namespace), else the one chosen there with enter (a chosen pod's namespace); "" when there is none."""
     node = tree.cursor_node
     if tree.has_focus and node is not None and node.data is not None:
         kind, name, _ = node.data
         return name if kind == "ns" else name.partition("/")[0]
+    if isinstance(selection, PodSelection):
+        return selection.namespace
     return ""
+
+
+def _same(judge: RolloutJudge, rollout: Rollout) -> bool:
+    """`judge` stages this proposal (or one made earlier from the same flows: the same policies)."""
+    return judge.source is rollout or (
+        judge.namespace == rollout.namespace and judge.source.yaml == rollout.yaml
+    )
 
 
 def _wl(w: WorkloadId) -> str:
@@ -141,6 +150,13 @@ def rollout_renderable(rollout: Rollout, staged_here: str, staged_other: str) ->
 
 
 class RolloutDialog(ModalScreen[None]):
+    class Proposed(Message):
+        """The worker's result: the proposal, with what each policy admits."""
+
+        def __init__(self, rollout: Rollout) -> None:
+            super().__init__()
+            self.rollout = rollout
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,P", "close", strings.KEYS["close"]),
         Binding("c", "copy", strings.ROLLOUT_BINDINGS["copy"]),
@@ -185,14 +201,17 @@ class RolloutDialog(ModalScreen[None]):
             self.namespace, self.flows, self.snapshot, cancelled=lambda: worker.is_cancelled
         )
         if rollout is not None and not worker.is_cancelled:
-            self.app.call_from_thread(self._show, rollout)
+            self.post_message(self.Proposed(rollout))  # thread-safe; dropped if the dialog is gone
 
     @property
     def ready(self) -> bool:
         """The proposal is computed and shown (tests wait on it)."""
         return self.rollout is not None
 
-    def _show(self, rollout: Rollout) -> None:
+    def on_rollout_dialog_proposed(self, m: Proposed) -> None:
+        self.show_rollout(m.rollout)
+
+    def show_rollout(self, rollout: Rollout) -> None:
         self.rollout = rollout
         self._show_rollout()
 
@@ -202,7 +221,7 @@ class RolloutDialog(ModalScreen[None]):
             return
         here = other = ""
         judge = staged_rollout(self.netpol.row_notes)
-        if judge is not None and judge.namespace == rollout.namespace and judge.source is rollout:
+        if judge is not None and _same(judge, rollout):
             here = strings.rollout_staged_now()
         elif judge is not None:
             other = strings.rollout_staged_other(judge.namespace)
@@ -247,7 +266,7 @@ class RolloutDialog(ModalScreen[None]):
         app = self.netpol
         notes = app.row_notes
         current = staged_rollout(notes)
-        if current is not None and current.source is self.rollout:
+        if current is not None and self.rollout is not None and _same(current, self.rollout):
             judge = unstage(notes, app.options)
             self.notify(strings.rollout_unstaged(app.options.staged_label))
         else:
