@@ -23,9 +23,9 @@ from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.diff import Change, ConnectionChange, diff, observed_connections, policy_objects
 from netpol_tui.core.history import DEFAULT_MAX_CHANGES, Attribution, ChangeHistory, PolicyEvent
 from netpol_tui.core.model import Flow
-from netpol_tui.ui.policy_delta import SpecDelta, spec_deltas, unified_spec_diff
+from netpol_tui.ui.policy_delta import Action, SpecDelta, spec_deltas, unified_spec_diff
 
-__all__ = ["WINDOW", "BrokenGroup", "ChangeImpact", "ChangeRow", "ChangesLog"]
+__all__ = ["WINDOW", "BrokenGroup", "Cause", "ChangeImpact", "ChangeRow", "ChangesLog"]
 
 WINDOW = 60.0  # seconds of drops counted before and after a change
 
@@ -63,12 +63,24 @@ class ChangeImpact:
     observed: int  # observed connections compared
 
 
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """The kept change that made a flow's verdict what it is now, for the explanation pane."""
+
+    event: PolicyEvent
+    seen_at: float  # the app's clock when it arrived (the time the timeline shows)
+    before: bool  # allowed just before it
+    side: str  # the end whose own verdict differs (egress, ingress, both)
+    deltas: tuple[SpecDelta, ...]  # what it did to the policy that matters here (removals for a new drop)
+
+
 @dataclass(slots=True)
 class _Record:
     seen_at: float
     total_at: int  # drops received when it was seen
     before: int
     after: int | None = None  # frozen once the window after it has passed
+    deltas: tuple[SpecDelta, ...] | None = None  # computed when first asked for
 
 
 class ChangesLog:
@@ -134,19 +146,42 @@ class ChangesLog:
                 out.append(ChangeRow(e, r.seen_at, r.before, after, r.after is not None))
             return out
 
+    def cause(self, flow: Flow | None) -> Cause | None:
+        """The kept change that made this flow's verdict what it is now (None when no kept change did)."""
+        if flow is None:
+            return None
+        with self._lock:
+            attr = self.history.attribute(flow)
+            if attr is None:
+                return None
+            record = self._records.get(attr.event)
+            if record is None:
+                return None
+            if record.deltas is None:
+                record.deltas = tuple(self._deltas(attr.event))
+            deltas = record.deltas
+        # a change that took access away did it by what it removed (or changed); one that gave it, by additions
+        wanted = (
+            (Action.REMOVED, Action.CHANGED)
+            if attr.before and not attr.now
+            else (Action.ADDED, Action.CHANGED)
+        )
+        relevant = tuple(d for d in deltas if d.action in wanted) or deltas
+        return Cause(attr.event, record.seen_at, attr.before, str(attr.side), relevant)
+
     def groups_by_change(self, groups: Iterable[DropGroup]) -> dict[PolicyEvent, list[BrokenGroup]]:
         """For each kept change, the drop groups whose verdict it made (biggest first)."""
         out: dict[PolicyEvent, list[BrokenGroup]] = {}
-        with self._lock:
-            for g in groups:
-                sample = g.sample
-                if sample is None:
-                    continue
+        for g in groups:
+            sample = g.sample
+            if sample is None:
+                continue
+            with self._lock:  # per group: the UI thread's `cause` never waits for the whole list
                 attr = self.history.attribute(sample)
-                if attr is None:
-                    continue
-                for e in (attr.event, *attr.also):
-                    out.setdefault(e, []).append(BrokenGroup(g, g.count, attr))
+            if attr is None:
+                continue
+            for e in (attr.event, *attr.also):
+                out.setdefault(e, []).append(BrokenGroup(g, g.count, attr))
         for found in out.values():
             found.sort(key=lambda b: -b.count)
         return out
@@ -160,11 +195,7 @@ class ChangesLog:
         if states is None:
             return ChangeImpact(event, False, (), (), broken, (), 0)
         before, after = states
-        pid = event.policy
-        old = policy_objects(before).get(pid) if event.change.change is not Change.CREATED else None
-        new = policy_objects(after).get(pid) if event.change.change is not Change.DELETED else None
-        raw_old = getattr(old, "raw", None) if old is not None else None
-        raw_new = getattr(new, "raw", None) if new is not None else None
+        raw_old, raw_new = _raws(event, before, after)
         kept = list(flows)
         ids = {id(f) for f in kept}
         samples = [g.sample for g in groups if g.sample is not None and id(g.sample) not in ids]
@@ -182,6 +213,12 @@ class ChangesLog:
             len(observed),
         )
 
+    def _deltas(self, event: PolicyEvent) -> list[SpecDelta]:
+        states = self.history.states(event)
+        if states is None:
+            return []
+        return spec_deltas(*_raws(event, *states))
+
     # ---- drop windows -----------------------------------------------------------------------------------------
     def _total_at(self, t: float) -> int:
         """Drops received up to time `t` (within the kept marks)."""
@@ -194,3 +231,14 @@ class ChangesLog:
         for r in self._records.values():
             if r.after is None and now >= r.seen_at + WINDOW:
                 r.after = self._total_at(r.seen_at + WINDOW) - r.total_at
+
+
+def _raws(event: PolicyEvent, before: ClusterSnapshot, after: ClusterSnapshot) -> tuple[object, object]:
+    """The changed policy's source object just before and just after the change (None where it did not exist)."""
+    pid = event.policy
+    old = policy_objects(before).get(pid) if event.change.change is not Change.CREATED else None
+    new = policy_objects(after).get(pid) if event.change.change is not Change.DELETED else None
+    return (
+        getattr(old, "raw", None) if old is not None else None,
+        getattr(new, "raw", None) if new is not None else None,
+    )

@@ -651,6 +651,15 @@ def change_opened_nothing() -> str:
     return "No observed connection gained access."
 
 
+def change_cause(policy: str, change: str, at: str, before: bool, deltas: list[str], more: int) -> str:
+    """Above a flow's or drop group's explanation: `allowed until shop/api-ingress was modified at 12:00:03 —
+    that change removed port 8080/TCP from ingress rule #1 (H: the changes timeline)`."""
+    was = "allowed" if before else "denied"
+    did = f" — that change {'; '.join(deltas)}" if deltas else ""
+    rest = f" and {more} more" if more else ""
+    return f"{was} until {policy} was {change} at {at}{did}{rest} (H: the changes timeline)"
+
+
 # ---- issue 14 point 7: the rollout pane (`P` on a namespace: deny-by-default proposed, staged, enforced) --------
 ROLLOUT_BINDINGS = {"rollout": "Rollout", "copy": "Copy all", "save": "Save", "stage": "Stage"}
 ROLLOUT_KEYS = (

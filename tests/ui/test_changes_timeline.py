@@ -149,6 +149,36 @@ async def test_the_timeline_lists_the_change_and_shows_its_diff_and_the_group_it
             await wait_until(pilot, lambda: app.screen is app.main)
 
 
+async def test_the_drop_and_its_group_name_the_change_that_caused_it(tmp_path):
+    with fake_cluster(tmp_path) as (srv, kubeconfig):
+        feed = MemoryFlowFeed([CONNECTED, OK], label="relay 127.0.0.1:4245")
+        app = make_app(
+            feed,
+            KubeFeed(kubeconfig, None, None),
+            clock=fixed_clock,
+            save_dir=tmp_path,
+            select_first_drop=True,
+        )
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.main.snapshot is not None and app.main.total_flows >= 1)
+            srv.put(fa.network_policy("prod", "api-ingress", PORT_9090))
+            await wait_until(pilot, lambda: len(app.changes.rows()) == 1)
+            feed.push([DROP])  # selected as the first drop
+            cause = (
+                "allowed until prod/api-ingress was modified at 10:01:00 — that change removed port 8080/TCP "
+                "from ingress rule #1 (H: the changes timeline)"
+            )
+            await wait_until(pilot, lambda: cause in " ".join(app.query_one("#explanation").text.split()))
+            # the grouped view: the drop group's explanation names it too
+            await pilot.press("g")
+            await wait_until(
+                pilot,
+                lambda: (
+                    "1 drop " in (t := " ".join(app.query_one("#explanation").text.split())) and cause in t
+                ),
+            )
+
+
 async def test_empty_timeline_of_a_live_cluster_says_nothing_changed_since_the_watch_started(tmp_path):
     with fake_cluster(tmp_path) as (_srv, kubeconfig):
         app, _feed = live_app(kubeconfig, tmp_path)

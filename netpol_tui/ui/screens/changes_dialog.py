@@ -39,7 +39,7 @@ from netpol_tui.ui.rendering import clock_text
 if TYPE_CHECKING:
     from netpol_tui.ui.app import NetpolApp
 
-__all__ = ["ChangesDialog"]
+__all__ = ["ChangesDialog", "cause_lines"]
 
 DELTA_STYLE = {Action.ADDED: "#5fd75f", Action.REMOVED: "#ff8787", Action.CHANGED: "#ffd75f"}
 
@@ -62,6 +62,28 @@ class ImpactFound(Message):
 
 def at_text(seconds: float) -> str:
     return clock_text(int(seconds * 1e9), ms=False)
+
+
+CAUSE_STYLE = "bold #ffd75f"
+CAUSE_DELTAS = 2  # what the change did, named in the line (the timeline has them all)
+
+
+def cause_lines(log: ChangesLog, flow: Flow | None) -> list[Text]:
+    """The line above a flow's or drop group's explanation naming the kept change its verdict is due to."""
+    cause = log.cause(flow)
+    if cause is None:
+        return []
+    p = cause.event.policy
+    name = f"{p.namespace}/{p.name}" if p.namespace else p.name
+    deltas = [
+        strings.spec_delta_text(str(d.action), str(d.part), d.section, d.rule, d.item, d.old)
+        for d in cause.deltas[:CAUSE_DELTAS]
+    ]
+    more = max(0, len(cause.deltas) - CAUSE_DELTAS)
+    line = strings.change_cause(
+        name, str(cause.event.change.change), at_text(cause.seen_at), cause.before, deltas, more
+    )
+    return [Text(inert(line), style=CAUSE_STYLE)]
 
 
 class ChangesDialog(ModalScreen[None]):
