@@ -84,6 +84,10 @@ class FilterError(ValueError):
 def parse_since(value: str, now_ns: int | None = None, flag: str = "--since") -> int:
     """`--since` value -> Unix ns: a duration before now (`5m`, `2h`) or an RFC 3339 time. Raises FilterError."""
     value = value.strip()
+    if any(c.isdigit() and not c.isascii() for c in value):  # '٥m' is not 5 minutes (`\d` takes it)
+        raise FilterError(
+            FilterMistake.BAD_SINCE, f"{flag} {value}" if flag.startswith("-") else f"{flag}:{value}"
+        )
     try:
         return parse_time_ns(value)
     except ValueError:
