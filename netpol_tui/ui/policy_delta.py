@@ -65,7 +65,8 @@ def unified_spec_diff(before: object, after: object, context: int = 2) -> list[s
 
 
 def spec_deltas(before: object, after: object) -> list[SpecDelta]:
-    """What changed from `before` to `after` (raw objects; None for a policy that did not exist)."""
+    """What changed from `before` to `after` (raw objects; None for a policy that did not exist). A created or
+    deleted policy names its rules only (its other fields are in the YAML diff)."""
     out: list[SpecDelta] = []
     b_specs = _specs(before)
     a_specs = _specs(after)
@@ -74,7 +75,8 @@ def spec_deltas(before: object, after: object) -> list[SpecDelta]:
         prefix = f"specs[{i + 1}]." if several else ""
         b = b_specs[i] if i < len(b_specs) else {}
         a = a_specs[i] if i < len(a_specs) else {}
-        out.extend(_fields(b, a, prefix))
+        if before is not None and after is not None:
+            out.extend(_fields(b, a, prefix))
         for section in RULE_SECTIONS:
             out.extend(_rules(_list(b.get(section)), _list(a.get(section)), prefix + section))
     return out

@@ -270,3 +270,59 @@ class TestChangesSnapshot:
                 )
 
             assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _snapshot(*policies):
+    from netpol_tui.core.cluster import ClusterSnapshot
+    from netpol_tui.core.manifests import parse_objects
+
+    objs = [
+        fa.namespace("prod", {"team": "shop"}),
+        fa.pod("prod", "web-1", {"app": "web"}, "10.0.1.10"),
+        fa.pod("prod", "api-1", {"app": "api"}, "10.0.1.5", ports=[(8080, "http")]),
+        *policies,
+    ]
+    return ClusterSnapshot.from_parse(parse_objects(objs))
+
+
+def test_drops_counted_before_and_after_a_change_and_a_deletion_as_the_cause():
+    from netpol_tui.ui.changes_log import WINDOW, ChangesLog
+
+    clock = Clock(1000.0)
+    log = ChangesLog(clock)
+    deny_all = fa.network_policy("prod", "deny-all", {"podSelector": {}, "policyTypes": ["Ingress"]})
+    log.observe(_snapshot(fa.network_policy("prod", "api-ingress", ALLOW_WEB), deny_all))
+    log.add_drops(5)  # long before: outside the window
+    clock.now += 100
+    log.add_drops(3)
+    clock.now += 10
+    log.observe(_snapshot(deny_all))  # api-ingress deleted: web -> api is denied by deny-all alone
+    log.add_drops(2)
+    clock.now += 30
+    log.add_drops(4)
+    [row] = log.rows()
+    assert (row.event.policy.name, str(row.event.change.change)) == ("api-ingress", "deleted")
+    assert (row.seen_at, row.drops_before, row.drops_after, row.after_complete) == (1110.0, 3, 6, False)
+    clock.now += WINDOW  # the window after it has passed: later drops do not count
+    log.add_drops(7)
+    [row] = log.rows()
+    assert (row.drops_after, row.after_complete) == (6, True)
+
+    cause = log.cause(DROP)
+    assert cause is not None and cause.before is True and cause.event == row.event
+    assert [(d.action, d.part, d.section, d.rule) for d in cause.deltas] == [
+        (Action.REMOVED, Part.RULE, "ingress", 1)
+    ]
+    impact = log.impact(row.event, [], [OK])
+    assert impact.kept and [(c.before, c.after) for c in impact.flipped] == [(True, False)]
+    assert "-  ingress:" in impact.unified
+    # an unrelated connection (api -> web) has no cause
+    assert log.cause(replace(DROP, source=API, destination=WEB)) is None
