@@ -296,3 +296,27 @@ def test_save_patch_never_replaces_a_file_it_did_not_write(tmp_path):
     third = save_patch(tmp_path, fix, "three\n", SavedFile(out.path, "two\n"))
     assert not third.updated and third.path != out.path and target.read_text() == "two\n"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_drop_chosen_before_the_cluster_changed_is_fixed_again_on_the_new_policy():
+    """The first patch was applied (a new snapshot); the second drop's patch builds on the applied policy and the
+    first drop, re-evaluated, stays allowed."""
+    from netpol_tui.cli.app_factory import demo_flows
+    from netpol_tui.core.explain import explain_flow
+    from netpol_tui.ui.chosen_fixes import ChosenFixes, chosen_drop, combine
+
+    flows = demo_flows(N)
+    a, b = flows[FRONTEND_API], flows[PROMETHEUS_API]
+    before = demo_snapshot()
+    first = chosen_drop(explain_flow(a, before), before)
+    chosen = ChosenFixes()
+    chosen.commit(combine([], [first], before))
+    applied = _applied([first.fixes[0].yaml])  # kubectl apply: a new snapshot arrives
+    assert _allowed(applied, a) and not _allowed(applied, b)
+    second = chosen_drop(explain_flow(b, applied), applied)
+    out = combine(chosen.earlier, [second], applied)
+    assert [p.policy for p in out.patches] == ["shop/api-ingress"] and out.unfixed == 0
+    patch = out.patches[0]
+    assert patch.earlier == 1 and patch.allows == 2
+    after = applied.with_changes(policies=[parse_network_policy(yaml.safe_load(patch.yaml))])
+    assert _allowed(after, a) and _allowed(after, b)
