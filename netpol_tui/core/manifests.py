@@ -270,10 +270,13 @@ def _container_ports(spec: Mapping[str, Any]) -> tuple[ContainerPort, ...]:
                 path = f"spec.{section}[{ci}].ports[{pi}]"
                 p = _map(p, path)
                 number = _int(p.get("containerPort"), f"{path}.containerPort")
+                if not 1 <= number <= 65535:
+                    raise _Bad(BadPort(field=f"{path}.containerPort", value=str(number)))
                 proto = _protocol(p.get("protocol"), f"{path}.protocol")
-                out.append(
-                    ContainerPort(port=number, protocol=proto, name=_str(p.get("name"), f"{path}.name"))
-                )
+                port_name = _str(p.get("name"), f"{path}.name")
+                if port_name and (fault := port_name_fault(port_name)) is not None:  # what named ports match
+                    raise _Bad(BadPortName(field=f"{path}.name", value=port_name, fault=fault))
+                out.append(ContainerPort(port=number, protocol=proto, name=port_name))
     return tuple(out)
 
 

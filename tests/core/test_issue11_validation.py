@@ -198,3 +198,39 @@ def test_a_port_filter_with_non_ascii_digits_is_refused() -> None:
         with pytest.raises(FilterError):
             FlowQuery.from_flags(**{flag: ["٨٠"]})
     assert FlowQuery.from_flags(ports=["80"]).whitelist
+
+
+def _pod(name: str, ports: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "prod", "labels": {"app": name}},
+        "spec": {"containers": [{"name": "c", "ports": ports}]},
+        "status": {"podIP": "10.0.0.9"},
+    }
+
+
+def test_container_ports_get_the_api_servers_checks() -> None:
+    """A pod's named ports are what a policy's named port resolves to: a name or number the API server refuses
+    makes the pod an object error naming the field (the rest loads)."""
+    from netpol_tui.core.problems import BadPort
+
+    bad = [
+        (
+            _pod("digits", [{"containerPort": 80, "name": "٨٠"}]),
+            BadPortName,
+            "spec.containers[0].ports[0].name",
+        ),
+        (
+            _pod("upper", [{"containerPort": 80, "name": "HTTP"}]),
+            BadPortName,
+            "spec.containers[0].ports[0].name",
+        ),
+        (_pod("zero", [{"containerPort": 0}]), BadPort, "spec.containers[0].ports[0].containerPort"),
+        (_pod("big", [{"containerPort": 70000}]), BadPort, "spec.containers[0].ports[0].containerPort"),
+    ]
+    good = _pod("good", [{"containerPort": 8080, "name": "http"}, {"containerPort": 9090}])
+    parsed = parse_objects([obj for obj, *_ in bad] + [good])
+    assert [p.name for p in parsed.pods] == ["good"]
+    assert [(type(p), p.field) for p in parsed.problems] == [(kind, field) for _, kind, field in bad]
+    assert [(c.port, c.name) for c in parsed.pods[0].ports] == [(8080, "http"), (9090, "")]
