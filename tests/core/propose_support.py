@@ -28,6 +28,8 @@ def pod(
     owner: tuple[str, str] | None = None,
     ports: list[tuple[int, str, str]] | tuple[tuple[int, str, str], ...] = (),
     host_network: bool = False,
+    node: str = "",
+    service_account: str = "",
 ) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": name, "namespace": namespace, "labels": dict(labels or {})}
     if owner is not None:
@@ -37,6 +39,8 @@ def pod(
         "kind": "Pod",
         "metadata": meta,
         "spec": {
+            **({"nodeName": node} if node else {}),
+            **({"serviceAccountName": service_account} if service_account else {}),
             "hostNetwork": host_network,
             "containers": [
                 {
@@ -142,6 +146,7 @@ def flow(
     is_reply: bool | None = False,
     source: Endpoint | None = None,
     destination: Endpoint | None = None,
+    names: tuple[str, ...] = (),
 ) -> Flow:
     return Flow(
         verdict=verdict,
@@ -152,6 +157,7 @@ def flow(
         source=source or endpoint(snap, src),
         destination=destination or endpoint(snap, dst),
         traffic_direction="EGRESS",
+        destination_names=names,
     )
 
 
@@ -176,3 +182,77 @@ def selectors_in(doc: Any) -> list[dict[str, Any]]:
         for v in doc:
             out.extend(selectors_in(v))
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cilium
+# ---------------------------------------------------------------------------------------------------------------
+def cnp(namespace: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
+
+
+def ccnp(name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumClusterwideNetworkPolicy",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
+
+
+def cilium_config(**data: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "cilium-config", "namespace": "kube-system"},
+        "data": {k.replace("_", "-"): v for k, v in data.items()},
+    }
+
+
+def node(name: str, ip: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
+        "status": {"addresses": [{"type": "InternalIP", "address": ip}]},
+    }
+
+
+def endpoints(namespace: str, name: str, ips: list[str], port: int = 6443) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": {"name": name, "namespace": namespace},
+        "subsets": [{"addresses": [{"ip": ip} for ip in ips], "ports": [{"port": port, "protocol": "TCP"}]}],
+    }
+
+
+def cilium_docs(proposal: Proposal) -> list[dict[str, Any]]:
+    """The proposal's YAML text read back (yaml.safe_load_all), one document per policy."""
+    docs = [d for d in yaml.safe_load_all(proposal.yaml()) if d is not None]
+    assert len(docs) == len(proposal.policies)
+    return docs
+
+
+def with_cilium_docs(snap: ClusterSnapshot, docs: list[dict[str, Any]]) -> ClusterSnapshot:
+    """The snapshot plus these Cilium policies, parsed by the project's Cilium parser (no problem allowed)."""
+    from netpol_tui.core.cilium.objects import CiliumObjects, collect
+
+    added = collect(docs)
+    assert not added.problems, added.problems
+    assert len(added.policies) == len(docs)
+    base = snap.cilium or CiliumObjects()
+    objs = CiliumObjects(
+        policies=[*base.policies, *added.policies],
+        groups=list(base.groups),
+        nodes=list(base.nodes),
+        services=list(base.services),
+        endpoints=list(base.endpoints),
+        config=base.config,
+    )
+    return snap.with_changes(cilium=objs)

@@ -1,7 +1,7 @@
 """Ordered pairs of distinct pods still allowed without having been observed, counted exactly but not naively.
 
-Pods that no policy can tell apart (same namespace, labels, container ports, hostNetwork, and the same addresses
-when some ipBlock contains them) form one class, judged through one representative. An allowed pair needs the
+Pods that no policy can tell apart (same namespace, labels, container ports, hostNetwork, service account, and
+the same addresses when some ipBlock contains them) form one class, judged through one representative. An allowed pair needs the
 source's egress and the destination's ingress:
 
 1. a source isolated for egress can only reach destinations some peer of its egress rules admits: those
@@ -59,6 +59,8 @@ class _Classes:
         self, snapshot: ClusterSnapshot, ev: Evaluator, proposed: frozenset[str], skip: set[str]
     ) -> None:
         nets = _ip_networks(snapshot)
+        # under Cilium a hostNetwork pod is its node: `host` to the pods of that node, `remote-node` to the others
+        by_node = snapshot.cilium is not None and any(p.host_network for p in snapshot.pods.values())
         groups: dict[tuple[Any, ...], list[Pod]] = {}
         addrs_of: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         for pod in snapshot.pods.values():
@@ -69,7 +71,16 @@ class _Classes:
                 parsed = [ipaddress.ip_address(ip) for ip in pod.ips]
                 if any(a.version == n.version and a in n for a in parsed for n in nets):
                     addrs = tuple(parsed)
-            key = (pod.namespace, frozenset(pod.labels.items()), pod.ports, pod.host_network, addrs)
+            # the service account is part of a Cilium identity (a CNP may select on it)
+            key = (
+                pod.namespace,
+                frozenset(pod.labels.items()),
+                pod.ports,
+                pod.host_network,
+                addrs,
+                pod.service_account,
+                pod.node_name if by_node else "",
+            )
             groups.setdefault(key, []).append(pod)
             addrs_of[key] = addrs
         self.items: list[_Class] = []
