@@ -92,6 +92,8 @@ async def test_tui_save_uses_a_safe_name_inside_the_folder(tmp_path: Path) -> No
         await pilot.press("s")
         await pilot.pause()
     name = f"{fix.kind}-{fix.namespace}-x_.._.._escaped-by-name.yaml"
-    assert {p.name for p in folder.iterdir()} == {name, name.replace(".yaml", "-1.yaml")}
+    # the second `s` updates the file the first one wrote, and says so (issue 15 point 1)
+    assert {p.name for p in folder.iterdir()} == {name}
+    assert any(str(n.message).startswith(f"Updated {folder.resolve() / name}") for n in app._notifications)
     assert (folder / name).read_text().startswith("apiVersion")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
