@@ -1139,13 +1139,13 @@ class _JWorkload(msgspec.Struct, gc=False):
 
 class _JEndpoint(msgspec.Struct, gc=False):
     identity: int = 0
+    cluster_name: str | msgspec.UnsetType = msgspec.UNSET
     namespace: str = ""
     labels: tuple[str, ...] = ()
     pod_name: str | msgspec.UnsetType = msgspec.UNSET  # UNSET, not None: null is refused, as by convert_json
-    pod_name_c: str = _camel("", "podName")
-    cluster_name: str | msgspec.UnsetType = msgspec.UNSET
-    cluster_name_c: str = _camel("", "clusterName")
     workloads: tuple[_JWorkload, ...] = ()
+    cluster_name_c: str = _camel("", "clusterName")
+    pod_name_c: str = _camel("", "podName")
 
 
 class _JHttp(msgspec.Struct, gc=False):
@@ -1177,67 +1177,72 @@ class _JService(msgspec.Struct, gc=False):
 
 
 class _JFlow(msgspec.Struct, gc=False):
+    # In the order Hubble prints them (the proto's declaration order): msgspec looks the next key up first at the
+    # field after the last one matched, so ordered keys cost one comparison each. lowerCamel spellings last.
     time: str = ""
     uuid: str = ""
     verdict: _Enum = None
-    IP: _JIP | None = None
-    l4: _JL4 | None = None
+    drop_reason: int | None = None
+    auth_type: Any = None
+    IP: msgspec.Raw = msgspec.Raw(b"")  # _JIP | None, decoded by _ip_fields once per distinct text
+    l4: msgspec.Raw = msgspec.Raw(b"")  # _JL4 | None, decoded by _l4_fields once per distinct text
     source: msgspec.Raw = msgspec.Raw(b"")
     destination: msgspec.Raw = msgspec.Raw(b"")
     Type: _Enum = None
     node_name: str | msgspec.UnsetType = msgspec.UNSET
-    node_name_c: str = _camel("", "nodeName")
-    reply: bool | None = None
-    is_reply: bool | None = None
-    is_reply_c: bool | None = _camel(None, "isReply")
-    event_type: _JEventType | None = None
-    event_type_c: _JEventType | None = _camel(None, "eventType")
-    traffic_direction: _Enum = None
-    traffic_direction_c: _Enum = _camel(None, "trafficDirection")
-    source_service: _JService | None = None
-    source_service_c: _JService | None = _camel(None, "sourceService")
-    destination_service: _JService | None = None
-    destination_service_c: _JService | None = _camel(None, "destinationService")
-    drop_reason_desc: _Enum = None
-    drop_reason_desc_c: _Enum = _camel(None, "dropReasonDesc")
-    drop_reason: int | None = None
-    drop_reason_c: int | None = _camel(None, "dropReason")
-    Summary: str = ""
-    trace_observation_point: _Enum = None
-    trace_observation_point_c: _Enum = _camel(None, "traceObservationPoint")
-    interface: _JInterface | None = None
-    policy_match_type: int | None = None
-    policy_match_type_c: int | None = _camel(None, "policyMatchType")
+    source_names: Any = None
+    destination_names: Any = None
     l7: _JL7 | None = None
+    reply: bool | None = None
+    event_type: _JEventType | None = None
+    source_service: _JService | None = None
+    destination_service: _JService | None = None
+    traffic_direction: _Enum = None
+    policy_match_type: int | None = None
+    trace_observation_point: _Enum = None
     # read through _json_rare() (dicts, snake_cased), only when one of them is present
     file: Any = None
-    auth_type: Any = None
-    auth_type_c: Any = _camel(None, "authType")
-    source_names: Any = None
-    source_names_c: Any = _camel(None, "sourceNames")
-    destination_names: Any = None
-    destination_names_c: Any = _camel(None, "destinationNames")
-    policy_log: Any = None
-    policy_log_c: Any = _camel(None, "policyLog")
+    drop_reason_desc: _Enum = None
+    is_reply: bool | None = None
+    interface: _JInterface | None = None
+    Summary: str = ""
     egress_allowed_by: Any = None
-    egress_allowed_by_c: Any = _camel(None, "egressAllowedBy")
     ingress_allowed_by: Any = None
-    ingress_allowed_by_c: Any = _camel(None, "ingressAllowedBy")
     egress_denied_by: Any = None
-    egress_denied_by_c: Any = _camel(None, "egressDeniedBy")
     ingress_denied_by: Any = None
+    policy_log: Any = None
+    # the lowerCamel spellings (other protobuf JSON printers), in the same order
+    drop_reason_c: int | None = _camel(None, "dropReason")
+    auth_type_c: Any = _camel(None, "authType")
+    node_name_c: str = _camel("", "nodeName")
+    source_names_c: Any = _camel(None, "sourceNames")
+    destination_names_c: Any = _camel(None, "destinationNames")
+    event_type_c: _JEventType | None = _camel(None, "eventType")
+    source_service_c: _JService | None = _camel(None, "sourceService")
+    destination_service_c: _JService | None = _camel(None, "destinationService")
+    traffic_direction_c: _Enum = _camel(None, "trafficDirection")
+    policy_match_type_c: int | None = _camel(None, "policyMatchType")
+    trace_observation_point_c: _Enum = _camel(None, "traceObservationPoint")
+    drop_reason_desc_c: _Enum = _camel(None, "dropReasonDesc")
+    is_reply_c: bool | None = _camel(None, "isReply")
+    egress_allowed_by_c: Any = _camel(None, "egressAllowedBy")
+    ingress_allowed_by_c: Any = _camel(None, "ingressAllowedBy")
+    egress_denied_by_c: Any = _camel(None, "egressDeniedBy")
     ingress_denied_by_c: Any = _camel(None, "ingressDeniedBy")
+    policy_log_c: Any = _camel(None, "policyLog")
 
 
 class _JResponse(msgspec.Struct, gc=False):
     flow: _JFlow | None = None
     node_name: str | None = None
-    node_name_c: str = _camel("", "nodeName")
     time: str = ""
+    node_name_c: str = _camel("", "nodeName")
 
 
 _RESPONSE_DECODER = msgspec.json.Decoder(_JResponse)
 _ENDPOINT_DECODER = msgspec.json.Decoder(_JEndpoint)
+_IP_DECODER = msgspec.json.Decoder(_JIP | None)
+_L4_DECODER = msgspec.json.Decoder(_JL4 | None)
 # (proto name, attribute of the proto spelling, attribute of the lowerCamel spelling)
 _RARE_FIELDS = tuple(
     (name, name, f"{name}_c" if f"{name}_c" in _JFlow.__struct_fields__ else name)
@@ -1260,7 +1265,6 @@ class _Fallback(Exception):
 
 
 _raw_ep_cache: dict[tuple[bytes, str, str], Endpoint] = {}
-_struct_flag_cache: dict[_JFlags, tuple[str, ...]] = {}
 
 
 def _struct_endpoint(raw: msgspec.Raw, ip: str, svc: _JService | None) -> Endpoint:
@@ -1292,13 +1296,101 @@ def _struct_endpoint(raw: msgspec.Raw, ip: str, svc: _JService | None) -> Endpoi
     return ep
 
 
-def _struct_flags(fl: _JFlags) -> tuple[str, ...]:
-    hit = _struct_flag_cache.get(fl)
-    if hit is None:
-        hit = tuple(n for n in _TCP_FLAGS if getattr(fl, n))
-        if len(_struct_flag_cache) < 1024:
-            _struct_flag_cache[fl] = hit
-    return hit
+# IP -> (raw endpoint, its Endpoint, the few other (raw, Endpoint) pairs seen at that IP lately)
+_IpEntry = tuple[msgspec.Raw, Endpoint, tuple[tuple[msgspec.Raw, Endpoint], ...]]
+_ip_ep_cache: dict[str, _IpEntry] = {}
+_IP_ALTERNATES = 4  # an IP is seen with a few endpoints (a pod, and host/world/remote-node around a restart)
+
+
+def _ip_endpoint(raw: msgspec.Raw, ip: str, entry: _IpEntry | None) -> _IpEntry:
+    """The entry of `ip` (no service) once `raw` is the endpoint last seen there (`entry`: the one before)."""
+    others = () if entry is None else ((entry[0], entry[1]), *entry[2])
+    ep: Endpoint | None = None
+    for i, (seen, known) in enumerate(others):
+        if seen == raw:
+            raw, ep = seen, known
+            others = others[:i] + others[i + 1 :]
+            break
+    if ep is None:
+        raw = raw.copy()  # a copy: not a view keeping the whole line alive
+        ep = _struct_endpoint(raw, ip, None)
+        others = others[: _IP_ALTERNATES - 1]
+    if len(_ip_ep_cache) > _CACHE_MAX:
+        _ip_ep_cache.clear()
+    got = _ip_ep_cache[ip] = (raw, ep, others)
+    return got
+
+
+# source, destination, ip_version, then the endpoints last seen with this pair: source raw text and Endpoint,
+# destination raw text and Endpoint (None: none yet)
+_IpFields = list[Any]
+# protocol, source port, destination port, TCP flags, ICMP type, ICMP code
+_L4Fields = tuple[str, int | None, int | None, tuple[str, ...], int | None, int | None]
+
+_NO_L4: _L4Fields = ("", None, None, (), None, None)
+_ip_cache: dict[bytes, _IpFields] = {}
+_l4_cache: dict[bytes, _L4Fields] = {b"": _NO_L4}
+
+
+def _ip_fields(text: bytes) -> _IpFields:
+    """The text of a flow's `IP` -> (source, destination, ip_version), checked; remembered."""
+    try:
+        ip = _IP_DECODER.decode(text) if text else None
+    except msgspec.MsgspecError:
+        raise _Fallback from None
+    if ip is None:
+        got: _IpFields = ["", "", "", None, None, None, None]
+    else:
+        ipv = ip.ipVersion
+        got = [
+            _check_ip(ip.source, "flow.IP.source"),
+            _check_ip(ip.destination, "flow.IP.destination"),
+            "" if ipv is None else ipv if isinstance(ipv, str) else _IP_VERSION.get(ipv, str(ipv)),
+            None,
+            None,
+            None,
+            None,
+        ]
+    if len(_ip_cache) > _CACHE_MAX:
+        _ip_cache.clear()
+    _ip_cache[text] = got
+    return got
+
+
+def _l4_fields(text: bytes) -> _L4Fields:
+    """The text of a flow's `l4` -> (protocol, ports, TCP flags, ICMP type and code), checked; remembered."""
+    try:
+        l4 = _L4_DECODER.decode(text)
+    except msgspec.MsgspecError:
+        raise _Fallback from None
+    got = _NO_L4
+    if l4 is not None:
+        m = l4.TCP
+        proto = "TCP"
+        if m is None:
+            m, proto = l4.UDP, "UDP"
+            if m is None:
+                m, proto = l4.SCTP, "SCTP"
+        if m is not None:
+            sport = m.source_port if m.source_port is not None else m.source_port_c
+            dport = m.destination_port if m.destination_port is not None else m.destination_port_c
+            flags = () if m.flags is None else tuple(n for n in _TCP_FLAGS if getattr(m.flags, n))
+            got = (proto, sport or None, dport or None, flags, None, None)
+        else:
+            icmp, proto = l4.ICMPv4, "ICMPv4"
+            if icmp is None:
+                icmp, proto = l4.ICMPv6, "ICMPv6"
+            if icmp is not None:
+                got = (proto, None, icmp.type, (), icmp.type, icmp.code)
+            elif l4.VRRP is not None:
+                got = ("VRRP", None, None, (), None, None)
+            elif l4.IGMP is not None:
+                got = ("IGMP", None, None, (), None, None)
+    if len(_l4_cache) > _CACHE_MAX:
+        _l4_cache.clear()
+        _l4_cache[b""] = _NO_L4
+    _l4_cache[text] = got
+    return got
 
 
 _second_ns: dict[
@@ -1306,14 +1398,17 @@ _second_ns: dict[
 ] = {}  # "2021-11-10T10:40:56" -> its Unix time in ns (flows of a capture share seconds)
 
 
+_FRACTION_SCALE = tuple(10 ** (9 - n) if n else 0 for n in range(10))  # digits of a fraction -> ns per unit
+
+
 def _time_ns(t: str) -> int:
     """RFC 3339 -> Unix ns; Hubble's own shape (UTC, 9 fraction digits) without a call into the general parser
     once its second is known. ValueError for a bad time."""
-    if len(t) == 30 and t[29] == "Z" and t[19] == ".":
+    if 21 < len(t) < 31 and t[-1] == "Z" and t[19] == ".":
         base = _second_ns.get(t[:19])
-        frac = t[20:29]
+        frac = t[20:-1]
         if base is not None and frac.isdigit() and frac.isascii():
-            return base + int(frac)
+            return base + int(frac) * _FRACTION_SCALE[len(frac)]
         ns = parse_time_ns(t)
         if len(_second_ns) > _CACHE_MAX:
             _second_ns.clear()
@@ -1323,103 +1418,104 @@ def _time_ns(t: str) -> int:
 
 
 def _fast_flow(resp: _JResponse, f: _JFlow) -> Flow:
-    # The hot path of file replay: a few calls are inlined (time, endpoint cache hits); ValueError and _Fallback
-    # send the line to the general converter, which names what is wrong.
+    # The hot path of file replay, written out flat (every call and attribute costs on 1M lines); ValueError,
+    # FlowFormatError and _Fallback send the line to the general converter, which names what is wrong.
     t = f.time or resp.time
-    if len(t) == 30 and t[29] == "Z" and t[19] == "." and t[:19] in _second_ns:  # Hubble's own shape
-        frac = t[20:29]
-        if not (frac.isdigit() and frac.isascii()):
-            raise _Fallback
-        time_ns = _second_ns[t[:19]] + int(frac)
+    # Hubble's own shape (UTC, a fraction of 1-9 digits) in a second already seen: no call into the parser
+    base = _second_ns.get(t[:19]) if 21 < len(t) < 31 else None
+    if base is not None and t[19] == "." and t[-1] == "Z" and t.isascii() and (frac := t[20:-1]).isdigit():
+        time_ns = base + int(frac) * _FRACTION_SCALE[len(frac)]
     else:
         time_ns = _time_ns(t) if t else 0
-    ip = f.IP
-    if ip is not None:
-        src_ip = ip.source
-        dst_ip = ip.destination
-        if src_ip and src_ip not in _ip_ok:
-            _check_ip(src_ip, "flow.IP.source")
-        if dst_ip and dst_ip not in _ip_ok:
-            _check_ip(dst_ip, "flow.IP.destination")
-        ipv = ip.ipVersion
-        ip_version = "" if ipv is None else ipv if isinstance(ipv, str) else _IP_VERSION.get(ipv, str(ipv))
-    else:
-        src_ip = dst_ip = ip_version = ""
-    proto = ""
-    sport: int | None = None
-    dport: int | None = None
-    icmp_type: int | None = None
-    icmp_code: int | None = None
-    flags: tuple[str, ...] = ()
-    l4 = f.l4
-    if l4 is not None:
-        m = l4.TCP
-        if m is not None:
-            proto = "TCP"
-        else:
-            m = l4.UDP
-            if m is not None:
-                proto = "UDP"
-            else:
-                m = l4.SCTP
-                if m is not None:
-                    proto = "SCTP"
-        if m is not None:
-            sport = (m.source_port if m.source_port is not None else m.source_port_c) or None
-            dport = (m.destination_port if m.destination_port is not None else m.destination_port_c) or None
-            if m.flags is not None:
-                flags = _struct_flags(m.flags)
-        else:
-            icmp = l4.ICMPv4
-            if icmp is not None:
-                proto = "ICMPv4"
-            else:
-                icmp = l4.ICMPv6
-                if icmp is not None:
-                    proto = "ICMPv6"
-            if icmp is not None:
-                icmp_type = dport = icmp.type
-                icmp_code = icmp.code
-            elif l4.VRRP is not None:
-                proto = "VRRP"
-            elif l4.IGMP is not None:
-                proto = "IGMP"
+    # IP and l4 repeat across flows (an IP pair, a connection's ports): converted once per distinct text
+    key = bytes(f.IP)
+    pair = _ip_cache.get(key)
+    if pair is None:
+        pair = _ip_fields(key)
+    key = bytes(f.l4)
+    l4f = _l4_cache.get(key)
+    if l4f is None:
+        l4f = _l4_fields(key)
+    o = _new_twin(_FlowTwin)  # filled field by field, then made a Flow (see _FlowTwin)
+    o.time_ns = time_ns
+    o.time = t
+    o.uuid = f.uuid
     v = f.verdict
-    verdict = v if type(v) is str else _enum(_VERDICT, v, "flow.verdict", "VERDICT_UNKNOWN")
-    v = f.traffic_direction if f.traffic_direction is not None else f.traffic_direction_c
-    direction = v if type(v) is str else _enum(_DIRECTION, v, "", "TRAFFIC_DIRECTION_UNKNOWN")
-    v = f.Type
-    flow_type = v if type(v) is str else _enum(_FLOW_TYPE, v, "", "")
-    et = f.event_type if f.event_type is not None else f.event_type_c
-    if et is not None:
-        etype = et.type
-        esub = et.sub_type if et.sub_type is not None else et.sub_type_c
-    else:
-        etype = esub = 0
-    is_reply = f.is_reply if f.is_reply is not None else f.is_reply_c
-    if is_reply is None:
-        is_reply = f.reply
+    o.verdict = v if type(v) is str else _enum(_VERDICT, v, "flow.verdict", "VERDICT_UNKNOWN")
     desc = f.drop_reason_desc if f.drop_reason_desc is not None else f.drop_reason_desc_c
     num = f.drop_reason if f.drop_reason is not None else f.drop_reason_c
-    reason, code = ("", 0) if desc is None and num is None else _json_drop_reason(desc, num)
-    v = f.trace_observation_point if f.trace_observation_point is not None else f.trace_observation_point_c
-    obs = v if type(v) is str else _enum(_OBS_POINT, v, "", "") if v else ""
-    iface = f.interface
-    interface = "" if iface is None else iface.name or (str(iface.index) if iface.index else "")
-    pmt = f.policy_match_type if f.policy_match_type is not None else f.policy_match_type_c
+    o.drop_reason, o.drop_reason_code = (
+        _NO_DROP if desc is None and num is None else _json_drop_reason(desc, num)
+    )
+    v = f.traffic_direction if f.traffic_direction is not None else f.traffic_direction_c
+    o.traffic_direction = v if type(v) is str else _enum(_DIRECTION, v, "", "TRAFFIC_DIRECTION_UNKNOWN")
+    et = f.event_type if f.event_type is not None else f.event_type_c
+    if et is not None:
+        o.event_type = et.type
+        o.event_sub_type = et.sub_type if et.sub_type is not None else et.sub_type_c
+    else:
+        o.event_type = o.event_sub_type = 0
+    is_reply = f.is_reply if f.is_reply is not None else f.is_reply_c
+    o.is_reply = f.reply if is_reply is None else is_reply
+    src_ip = pair[0]
+    dst_ip = pair[1]
+    o.ip_version = pair[2]
+    o.protocol, o.source_port, o.destination_port, o.tcp_flags, o.icmp_type, o.icmp_code = l4f
+    # The endpoints: the pair's entry remembers the last ones seen (compared by their raw text, no hashing)
+    raw = f.source
+    if f.source_service is not None or f.source_service_c is not None:
+        svc = f.source_service if f.source_service is not None else f.source_service_c
+        o.source = source = _struct_endpoint(raw, src_ip, svc)
+    elif pair[3] == raw:
+        o.source = source = pair[4]
+    else:
+        hit = _ip_ep_cache.get(src_ip)
+        if hit is None or hit[0] != raw:
+            hit = _ip_endpoint(raw, src_ip, hit)
+        pair[3] = hit[0]
+        o.source = pair[4] = source = hit[1]
+    raw = f.destination
+    if f.destination_service is not None or f.destination_service_c is not None:
+        svc = f.destination_service if f.destination_service is not None else f.destination_service_c
+        o.destination = destination = _struct_endpoint(raw, dst_ip, svc)
+    elif pair[5] == raw:
+        o.destination = destination = pair[6]
+    else:
+        hit = _ip_ep_cache.get(dst_ip)
+        if hit is None or hit[0] != raw:
+            hit = _ip_endpoint(raw, dst_ip, hit)
+        pair[5] = hit[0]
+        o.destination = pair[6] = destination = hit[1]
+    if not src_ip and not dst_ip and _blank(source) and _blank(destination):
+        raise _Fallback
+    v = f.Type
+    o.flow_type = v if type(v) is str else _enum(_FLOW_TYPE, v, "", "")
     l7 = f.l7
     if l7 is not None:
         v = l7.type
         h, d = l7.http, l7.dns
-        l7_summary = _l7_summary(
+        o.l7_summary = _l7_summary(
             "Kafka" if l7.kafka is not None else "",
             v if type(v) is str else _enum(_L7_TYPE, v, "", "") if v else "",
             None if h is None else (h.code, h.method, h.url),
             None if h is not None or d is None else (d.query, d.rcode),
         )
     else:
-        l7_summary = ""
-    extra = _EMPTY
+        o.l7_summary = ""
+    pmt = f.policy_match_type if f.policy_match_type is not None else f.policy_match_type_c
+    o.policy_match_type = pmt or 0
+    node = f.node_name if f.node_name is not msgspec.UNSET else f.node_name_c
+    if not node:
+        node = resp.node_name if resp.node_name is not None else resp.node_name_c
+    o.node_name = node
+    o.summary = f.Summary
+    iface = f.interface
+    o.interface = "" if iface is None else iface.name or (str(iface.index) if iface.index else "")
+    v = f.trace_observation_point if f.trace_observation_point is not None else f.trace_observation_point_c
+    o.trace_observation_point = v if type(v) is str else _enum(_OBS_POINT, v, "", "") if v else ""
+    o.egress_allowed_by = o.ingress_allowed_by = o.egress_denied_by = o.ingress_denied_by = ()
+    o.source_names = o.destination_names = o.policy_log = ()
+    o.drop_file = o.auth_type = ""
     if (
         f.file is not None
         or f.auth_type is not None
@@ -1439,53 +1535,46 @@ def _fast_flow(resp: _JResponse, f: _JFlow) -> Flow:
         or f.egress_denied_by_c is not None
         or f.ingress_denied_by_c is not None
     ):
-        extra = _json_rare(_struct_rare(f))
-    svc = f.source_service if f.source_service is not None else f.source_service_c
-    source = _raw_ep_cache.get((bytes(f.source), src_ip, "")) if svc is None else None
-    if source is None:
-        source = _struct_endpoint(f.source, src_ip, svc)
-    svc = f.destination_service if f.destination_service is not None else f.destination_service_c
-    destination = _raw_ep_cache.get((bytes(f.destination), dst_ip, "")) if svc is None else None
-    if destination is None:
-        destination = _struct_endpoint(f.destination, dst_ip, svc)
-    if not src_ip and not dst_ip and _blank(source) and _blank(destination):
-        raise _Fallback
-    node = f.node_name if f.node_name is not msgspec.UNSET else f.node_name_c
-    if not node:
-        node = resp.node_name if resp.node_name is not None else resp.node_name_c
-    flow: Flow = _make_fast_flow(  # in the order of _FAST_FIELDS
-        time_ns,
-        t,
-        f.uuid,
-        verdict,
-        reason,
-        code,
-        direction,
-        etype,
-        esub,
-        is_reply,
-        ip_version,
-        proto,
-        sport,
-        dport,
-        flags,
-        source,
-        destination,
-        flow_type,
-        node,
-        f.Summary,
-        icmp_type,
-        icmp_code,
-        obs,
-        interface,
-        l7_summary,
-        pmt or 0,
-    )
-    if extra:
-        flow = dataclasses.replace(flow, **extra)
-    return flow
+        for name, value in _json_rare(_struct_rare(f)).items():
+            setattr(o, name, value)
+    if _TWIN_IS_FLOW:
+        o.__class__ = Flow
+        return o  # type: ignore[no-any-return]
+    return _twin_to_flow(o)
 
 
+def _twin_class() -> tuple[Any, bool]:
+    """`Flow(...)` costs ~35 frozen-dataclass `object.__setattr__` calls (a third of the conversion time).
+
+    _fast_flow fills a plain class with Flow's exact slots (same names, same order, so the same memory layout)
+    by ordinary attribute stores, then makes the object a Flow by `__class__` assignment, which CPython allows
+    only between layout-compatible classes. Checked once at import against `Flow()`: anything unusual (a field
+    _fast_flow does not fill, a __post_init__, a refused class swap) gives a twin with _fast_flow's own slots,
+    turned into a Flow through its __init__ (`_twin_to_flow`).
+    """
+    filled = (*_FAST_FIELDS, *_FAST_DEFAULTED)
+    names = tuple(fd.name for fd in dataclasses.fields(Flow))
+    if getattr(Flow, "__slots__", None) == names and set(names) == set(filled):
+        twin = type("_FlowTwin", (), {"__slots__": names})
+        try:
+            probe: Any = object.__new__(twin)
+            for fd in dataclasses.fields(Flow):
+                setattr(probe, fd.name, fd.default)
+            probe.__class__ = Flow
+            if probe == Flow() and not hasattr(Flow, "__post_init__"):
+                return twin, True
+        except TypeError:  # layouts differ after all
+            pass
+    return type("_FlowTwin", (), {"__slots__": filled}), False
+
+
+def _twin_to_flow(o: Any) -> Flow:
+    fields = {fd.name for fd in dataclasses.fields(Flow)}
+    return Flow(**{name: getattr(o, name) for name in type(o).__slots__ if name in fields})
+
+
+_NO_DROP = ("", 0)
+# every Flow field _fast_flow fills from the line; and the ones it sets to their default (rare fields)
 _FAST_FIELDS = (
     "time_ns",
     "time",
@@ -1502,19 +1591,31 @@ _FAST_FIELDS = (
     "source_port",
     "destination_port",
     "tcp_flags",
+    "icmp_type",
+    "icmp_code",
     "source",
     "destination",
     "flow_type",
-    "node_name",
-    "summary",
-    "icmp_type",
-    "icmp_code",
-    "trace_observation_point",
-    "interface",
     "l7_summary",
     "policy_match_type",
+    "node_name",
+    "summary",
+    "interface",
+    "trace_observation_point",
 )
-_make_fast_flow = _compile_flow_maker(_FAST_FIELDS)
+_FAST_DEFAULTED = (
+    "egress_allowed_by",
+    "ingress_allowed_by",
+    "egress_denied_by",
+    "ingress_denied_by",
+    "source_names",
+    "destination_names",
+    "policy_log",
+    "drop_file",
+    "auth_type",
+)
+_FlowTwin, _TWIN_IS_FLOW = _twin_class()
+_new_twin = object.__new__
 
 
 def _struct_rare(f: _JFlow) -> dict[str, Any]:

@@ -47,7 +47,6 @@ _GZIP_MAGIC = b"\x1f\x8b"
 MAX_LINE_BYTES = 16 * 1024 * 1024
 _SKIP_CHUNK = 1 << 20
 _READ_BUFFER = 1 << 20
-_BLANK = frozenset(b" \t\r\n\x0b\x0c")
 
 
 class ReplayError(SourceError):
@@ -126,38 +125,44 @@ class ReplaySource:
         counted = self._compressed is None and self._is_pipe  # else _position() asks the file
         readline = self._raw.readline
         limit = MAX_LINE_BYTES
+        read_max = limit + 1
         closed = self._closed
-        line_no = 0
+        line_no = flows = 0
+        # The hot loop of every capture: per line only what must be (blank lines are found when they fail to
+        # decode; the counters are stored when an item is handed out and at the end)
         try:
             while not closed.is_set():
-                line = readline(limit + 1)
+                line = readline(read_max)
                 if not line:
                     break
                 line_no += 1
-                self.lines_read = line_no
                 if counted:
                     self._consumed += len(line)
                 if len(line) > limit and line[-1:] != b"\n":
                     self._problem(line_no, _line_too_long(limit))  # first: a stream may never end it
                     self._skip_rest_of_line()
                     continue
-                if line[0] in _BLANK and not line.strip():
-                    continue
                 try:
                     item = decode(line)
                 except conv.FlowFormatError as exc:
+                    if line.isspace():
+                        continue
                     self._problem(line_no, str(exc))
                     continue
                 if type(item) is Flow:
-                    self.flows_read += 1
+                    flows += 1
                     if query is not None and not query.matches(item):
                         continue
+                    self.flows_read = flows
+                self.lines_read = line_no
                 yield item
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             self.problems.append((line_no + 1, _truncated(self.name, line_no, str(exc))))
         except OSError as exc:
             self.problems.append((line_no + 1, _unreadable(self.name, str(exc))))
         finally:
+            self.lines_read = line_no
+            self.flows_read = flows
             if self.path != "-":
                 self._position()  # keep the last position before closing
                 self._raw.close()
