@@ -16,7 +16,7 @@ class HelpDialog(ModalScreen[None]):
     BINDINGS = [("escape,q,question_mark", "dismiss", strings.KEYS["close"])]
     DEFAULT_CSS = """
     HelpDialog { align: center middle; }
-    HelpDialog > VerticalScroll { width: 100; max-width: 95%; height: auto; max-height: 90%;
+    HelpDialog > VerticalScroll { width: 100; max-width: 95%; height: auto; max-height: 75%;
         border: round #87afd7; background: $panel; padding: 0 1; }
     """
 
