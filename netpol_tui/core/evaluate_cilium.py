@@ -35,7 +35,7 @@ from netpol_tui.core.evaluate import (
     check_peers,
     check_ports,
 )
-from netpol_tui.core.model import Direction, Namespace
+from netpol_tui.core.model import Direction, Namespace, Pod
 from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy, Rule
 
 ICMP_NAMES = {"ICMP": "ICMPv4", "ICMPV4": "ICMPv4", "ICMPV6": "ICMPv6"}
@@ -80,7 +80,8 @@ class CiliumEvaluator(Evaluator):
                 namespaces[ns.name] = ns
         self.objects = objects
         self.view = CiliumView(objects, namespaces, pods.values())
-        self._knp: dict[tuple[str, str], tuple[NetworkPolicy, ...]] = {}
+        self._knp_ingress: dict[str, tuple[Pod, tuple[NetworkPolicy, ...]]] = {}
+        self._knp_egress: dict[str, tuple[Pod, tuple[NetworkPolicy, ...]]] = {}
         # Nodes, Services or Endpoints alone do not make a Cilium cluster: then this is the plain evaluator
         self.active = objects.is_cilium
 
@@ -96,11 +97,12 @@ class CiliumEvaluator(Evaluator):
         pod = subject.pod
         if pod is None:
             return ()
+        cache = self._knp_ingress if direction == INGRESS else self._knp_egress
+        if subject.in_snapshot:
+            cached = cache.get(pod.key)
+            if cached is not None and cached[0] is pod:
+                return cached[1]
         cacheable = subject.in_snapshot and self.snapshot.pods.get(pod.key) is pod
-        if cacheable:
-            cached = self._knp.get((pod.key, direction))
-            if cached is not None:
-                return cached
         labels = view.identity_pod(pod, subject.namespace, cache=cacheable).labels
         found = tuple(
             p
@@ -108,7 +110,7 @@ class CiliumEvaluator(Evaluator):
             if direction in p.policy_types and p.pod_selector.matches(labels)
         )
         if cacheable:
-            self._knp[(pod.key, direction)] = found
+            cache[pod.key] = (pod, found)
         return found
 
     # --- evaluation -----------------------------------------------------------------------------------------
@@ -121,8 +123,12 @@ class CiliumEvaluator(Evaluator):
         if names and not dst.names:
             dst = replace(dst, names=names)  # the verdict's destination carries the names it was judged with
         names = names or subject_names(dst)
-        egress = self._cside(EGRESS, src, dst, port, protocol, names)
-        ingress = self._cside(INGRESS, dst, src, port, protocol, ())
+        # each end's party once for both sides (a pod's party does not depend on the names)
+        view = self.view
+        src_p = view.party(src)
+        dst_p = view.party(dst, names)
+        egress = self._cside(EGRESS, src, dst, port, protocol, src_p, dst_p)
+        ingress = self._cside(INGRESS, dst, src, port, protocol, dst_p, src_p)
         notes: list[Note] = []
         if src.pod is not None and dst.pod is not None and src.pod.key == dst.pod.key:
             notes.append(Note.SELF)
@@ -146,7 +152,8 @@ class CiliumEvaluator(Evaluator):
     ) -> DirectionResult:
         if not self.active:
             return super()._side(direction, me, other, port, protocol)
-        return self._cside(direction, me, other, port, canonical_protocol(protocol), ())
+        me_p, other_p = self._parties(me, other, ())
+        return self._cside(direction, me, other, port, canonical_protocol(protocol), me_p, other_p)
 
     def _side_allows(
         self, direction: Direction, me: Subject, other: Subject, port: int, protocol: str
@@ -165,15 +172,15 @@ class CiliumEvaluator(Evaluator):
         other: Subject,
         port: int,
         protocol: str,
-        names: tuple[str, ...],
+        me_p: Party,
+        other_p: Party,
     ) -> DirectionResult:
-        if me.pod is None:
+        pod = me.pod
+        if pod is None:
             return CiliumDirectionResult(direction, me, False, False, True, reason=NotEnforced.NOT_A_POD)
-        if me.pod.host_network:
+        if pod.host_network:
             return CiliumDirectionResult(direction, me, False, False, True, reason=NotEnforced.HOST_NETWORK)
         view = self.view
-        me_p = view.party(me)
-        other_p = view.party(other, names)
         cs = view.engine.side(direction, me_p, other_p, port, protocol)
         if not cs.enforced:
             reason = (
@@ -189,15 +196,17 @@ class CiliumEvaluator(Evaluator):
         knp_allows = False
         if knps:
             dst = other if direction is EGRESS else me
-            knp_other = view.identity_subject(other) if view.running else other
-            ipblock_ok = not view.running or view.cidr_selectable(other_p, me_p.node)
-            results = tuple(
-                [self._knp_policy(p, direction, knp_other, ipblock_ok, dst, port, protocol) for p in knps]
-            )
-            for r in results:
-                if r.allows:
-                    knp_allows = True
-                    break
+            if view.running:
+                knp_other = view.identity_subject(other)
+                ipblock_ok = view.cidr_selectable(other_p, me_p.node)
+            else:
+                knp_other, ipblock_ok = other, True
+            out = []
+            for p in knps:
+                r = self._knp_policy(p, direction, knp_other, ipblock_ok, dst, port, protocol)
+                knp_allows = knp_allows or r.allows
+                out.append(r)
+            results = tuple(out)
         allowed, drop = cs.combined(bool(knps), knp_allows)
         return CiliumDirectionResult(
             direction,
@@ -256,36 +265,56 @@ class CiliumEvaluator(Evaluator):
         """A NetworkPolicy's rules checked with the other end as Cilium sees it (`knp_other`: identity labels;
         `ipblock_ok`: whether an ipBlock may select it)."""
         rules = []
-        for rule in policy.rules(direction):
-            peer = _check_peers(rule, policy.namespace, knp_other, ipblock_ok)
+        ns = policy.namespace
+        plain = ipblock_ok or not _has_ipblock(policy)
+        allows = False
+        for rule in policy.ingress if direction is INGRESS else policy.egress:
+            peer = check_peers(rule, ns, knp_other) if plain else _check_peers(rule, ns, knp_other)
             ports = check_ports(rule, port, protocol, dst)
-            rules.append(RuleResult(rule, peer.ok and ports.ok, peer, ports))
-        return PolicyResult(policy, any(r.allows for r in rules), tuple(rules))
+            ok = peer.ok and ports.ok
+            allows = allows or ok
+            rules.append(RuleResult(rule, ok, peer, ports))
+        return PolicyResult(policy, allows, tuple(rules))
 
 
-def _check_peers(rule: Rule, policy_ns: str, other: Subject, ipblock_ok: bool) -> PeerResult:
-    if ipblock_ok or not _has_ipblock(rule):
-        return check_peers(rule, policy_ns, other)
-    checks: list[PeerCheck] = []
-    for m in rule.peer_matchers:
-        if m.kind is PeerKind.IPBLOCK:
-            checks.append(CiliumIpBlockCheck(m.index, False, PeerKind.IPBLOCK, failures=1))
-        else:
-            checks.append(m.check(other, policy_ns))
-    return PeerResult(any(c.ok for c in checks), tuple(checks))
+_IPBLOCK_MISSES: dict[int, CiliumIpBlockCheck] = {}
 
 
-_IPBLOCK_RULES: dict[int, tuple[Rule, bool]] = {}
+def _ipblock_miss(index: int) -> CiliumIpBlockCheck:
+    """The (shared) check of an ipBlock item that may not select the other end."""
+    found = _IPBLOCK_MISSES.get(index)
+    if found is None:
+        found = _IPBLOCK_MISSES[index] = CiliumIpBlockCheck(index, False, PeerKind.IPBLOCK, failures=1)
+    return found
 
 
-def _has_ipblock(rule: Rule) -> bool:
-    """Does the rule have an ipBlock peer (memoised per rule object)?"""
-    found = _IPBLOCK_RULES.get(id(rule))
-    if found is None or found[0] is not rule:
-        if len(_IPBLOCK_RULES) > 100_000:
-            _IPBLOCK_RULES.clear()
-        found = (rule, any(m.kind is PeerKind.IPBLOCK for m in rule.peer_matchers))
-        _IPBLOCK_RULES[id(rule)] = found
+def _check_peers(rule: Rule, policy_ns: str, other: Subject) -> PeerResult:
+    """`check_peers` where an ipBlock may not select the other end."""
+    checks = [
+        _ipblock_miss(m.index) if m.kind is _IPBLOCK_KIND else m.check(other, policy_ns)
+        for m in rule.peer_matchers
+    ]
+    for c in checks:
+        if c.ok:
+            return PeerResult(True, tuple(checks))
+    return PeerResult(False, tuple(checks))
+
+
+_IPBLOCK_KIND = PeerKind.IPBLOCK  # module-level: reading an Enum member off its class is slow
+
+
+_IPBLOCK: dict[int, tuple[NetworkPolicy | Rule, bool]] = {}
+
+
+def _has_ipblock(obj: NetworkPolicy | Rule) -> bool:
+    """Does the rule (or any rule of the policy) have an ipBlock peer (memoised per object)?"""
+    found = _IPBLOCK.get(id(obj))
+    if found is None or found[0] is not obj:
+        if len(_IPBLOCK) > 100_000:
+            _IPBLOCK.clear()
+        rules = (*obj.ingress, *obj.egress) if isinstance(obj, NetworkPolicy) else (obj,)
+        found = (obj, any(m.kind is PeerKind.IPBLOCK for r in rules for m in r.peer_matchers))
+        _IPBLOCK[id(obj)] = found
     return found[1]
 
 

@@ -230,7 +230,11 @@ class CiliumEngine:
                 else:
                     self._clusterwide.append(compiled)
         self._selecting: dict[str, _Selection] = {}
-        always = self.config.enable_policy is EnablePolicy.ALWAYS
+        self._pod_identities: dict[str, tuple[Party, Identity]] = {}
+        self._never = self.config.enable_policy is EnablePolicy.NEVER
+        self._always = self.config.enable_policy is EnablePolicy.ALWAYS
+        self._localhost = self.config.localhost_always_allowed
+        always = self._always
         self._unselected = {
             d: CiliumSide(d, True, isolated=always, always=always, audit=self.config.policy_audit_mode)
             for d in (Direction.INGRESS, Direction.EGRESS)
@@ -294,6 +298,16 @@ class CiliumEngine:
 
     def identity(self, party: Party, observer_node: str) -> Identity:
         return identity_of(party, observer_node, self.config)
+
+    def _identity(self, party: Party, observer_node: str) -> Identity:
+        """`identity`, a pod's made once (it does not depend on who looks)."""
+        if party.kind is not _POD or not party.pod_key:
+            return identity_of(party, observer_node, self.config)
+        found = self._pod_identities.get(party.pod_key)
+        if found is None or found[0] is not party:
+            found = (party, identity_of(party, observer_node, self.config))
+            self._pod_identities[party.pod_key] = found
+        return found[1]
 
     # --- selection ---------------------------------------------------------------------------------------
     def selecting(self, me: Party) -> tuple[CompiledRule, ...]:
@@ -366,24 +380,23 @@ class CiliumEngine:
     ) -> CiliumSide:
         """The Cilium verdict data of `me` for `direction` (`me` is the source for egress, the destination for
         ingress; `other` the other end). `detailed=False` stops at the first deciding item (fast path)."""
-        if me.kind is not PartyKind.POD:
+        if me.kind is not _POD:
             reason = NotEnforced.HOST_NETWORK if me.pod_key else NotEnforced.NOT_A_POD
             return CiliumSide(direction, False, reason)
         cfg = self.config
-        if cfg.enable_policy is EnablePolicy.NEVER:
+        if self._never:
             return CiliumSide(direction, False, NotEnforced.POLICY_NEVER)
         sel = self._selection(me)
-        always = cfg.enable_policy is EnablePolicy.ALWAYS
-        if not sel.rules and (direction is Direction.EGRESS or other.kind is PartyKind.POD):
+        always = self._always
+        ingress = direction is _INGRESS
+        if not sel.rules and (not ingress or other.kind is _POD):
             # the common case: no Cilium rule selects this pod (and the local host is not the peer)
             return self._unselected[direction]
-        other_id = identity_of(other, me.node, cfg)
-        ingress = direction is Direction.INGRESS
+        other_id = self._identity(other, me.node)
         dst = me if ingress else other
         ctx = PeerContext(other, other_id, cfg, True if ingress else sel.dns_visible)
-        allow_sec = Section.INGRESS if ingress else Section.EGRESS
-        deny_sec = Section.INGRESS_DENY if ingress else Section.EGRESS_DENY
-        localhost = ingress and Reserved.HOST in other_id.reserved and cfg.localhost_always_allowed
+        allow_sec, deny_sec = _SECTIONS[ingress]
+        localhost = ingress and self._localhost and _HOST in other_id.reserved
         groups = sel.ingress if ingress else sel.egress
         isolated = sel.isolated_ingress if ingress else sel.isolated_egress
         if not detailed:
@@ -418,15 +431,20 @@ class CiliumEngine:
             allows: list[ItemResult] = []
             denies: list[ItemResult] = []
             for r in g.rules:
-                for ci in r.items[deny_sec]:
-                    res = _check(r, ci, ctx, port, protocol, dst)
-                    denies.append(res)
-                    if res.ok:
+                items = r.items
+                for ci in items[deny_sec]:
+                    peer = check_item_peer(ci, ctx)
+                    port_check = check_port(ci.item, port, protocol, dst)
+                    ok = peer.ok and port_check.ok
+                    denies.append(ItemResult(r, ci, ok, peer, port_check))
+                    if ok:
                         denied.append(DenyRef(g.policy, ci.number, ci.item.path))
-                for ci in r.items[allow_sec]:
-                    res = _check(r, ci, ctx, port, protocol, dst)
-                    allows.append(res)
-                    allow_hit = allow_hit or res.ok
+                for ci in items[allow_sec]:
+                    peer = check_item_peer(ci, ctx)
+                    port_check = check_port(ci.item, port, protocol, dst)
+                    ok = peer.ok and port_check.ok
+                    allows.append(ItemResult(r, ci, ok, peer, port_check))
+                    allow_hit = allow_hit or ok
             if g.isolating or allows or denies:
                 sides.append(
                     PolicySide(
@@ -446,14 +464,13 @@ class CiliumEngine:
         )
 
 
+# module-level: reading an Enum member off its class is slow on this hot path
+_POD = PartyKind.POD
+_INGRESS = Direction.INGRESS
+_HOST = Reserved.HOST
+_SECTIONS = {True: (Section.INGRESS, Section.INGRESS_DENY), False: (Section.EGRESS, Section.EGRESS_DENY)}
+
+
 def _admits(ci: CompiledItem, ctx: PeerContext, port: int, protocol: str, dst: Party) -> bool:
     """The fast answer of `_check`: the same port and peer matchers, ports first (cheaper)."""
     return check_port(ci.item, port, protocol, dst).ok and check_item_peer(ci, ctx).ok
-
-
-def _check(
-    rule: CompiledRule, ci: CompiledItem, ctx: PeerContext, port: int, protocol: str, dst: Party
-) -> ItemResult:
-    peer = check_item_peer(ci, ctx)
-    port_check = check_port(ci.item, port, protocol, dst)
-    return ItemResult(rule, ci, peer.ok and port_check.ok, peer, port_check)

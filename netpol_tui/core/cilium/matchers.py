@@ -107,6 +107,60 @@ class PortCheck:
 
 ANY_PORT = PortCheck(True)
 
+# Result objects are immutable and most are one of a few per compiled entry: they are made once and shared
+# (a flyweight: building a frozen dataclass costs more than the check itself). Bounded.
+_FLYWEIGHT_MAX = 50_000
+_PEER_CHECKS: dict[tuple[object, ...], PeerCheck] = {}
+_PORT_CHECKS: dict[tuple[object, ...], PortCheck] = {}
+_PEER_RESULTS: dict[int, tuple[PeerCheck, PeerResult]] = {}
+
+
+def _pc(
+    ok: bool,
+    kind: PeerKind,
+    index: int = -1,
+    miss: PeerMiss = PeerMiss.NONE,
+    value: str = "",
+    failures: int = 0,
+) -> PeerCheck:
+    """`PeerCheck(...)` without selector misses, shared."""
+    key = (ok, kind, index, miss, value, failures)
+    found = _PEER_CHECKS.get(key)
+    if found is None:
+        if len(_PEER_CHECKS) > _FLYWEIGHT_MAX:
+            _PEER_CHECKS.clear()
+        found = _PEER_CHECKS[key] = PeerCheck(ok, kind, index, miss, (), value, failures)
+    return found
+
+
+def _portc(
+    ok: bool,
+    miss: PortMiss = PortMiss.NONE,
+    port_rule: int = -1,
+    port_index: int = -1,
+    icmp_index: int = -1,
+    resolved: int | None = None,
+    l7: tuple[L7Kind, ...] = (),
+) -> PortCheck:
+    """`PortCheck(...)`, shared."""
+    key = (ok, miss, port_rule, port_index, icmp_index, resolved, l7)
+    found = _PORT_CHECKS.get(key)
+    if found is None:
+        if len(_PORT_CHECKS) > _FLYWEIGHT_MAX:
+            _PORT_CHECKS.clear()
+        found = _PORT_CHECKS[key] = PortCheck(ok, miss, port_rule, port_index, icmp_index, resolved, l7)
+    return found
+
+
+def _single(check: PeerCheck) -> PeerResult:
+    """`PeerResult` of one shared check, shared too."""
+    found = _PEER_RESULTS.get(id(check))
+    if found is None or found[0] is not check:
+        if len(_PEER_RESULTS) > _FLYWEIGHT_MAX:
+            _PEER_RESULTS.clear()
+        found = _PEER_RESULTS[id(check)] = (check, PeerResult(check.ok, (check,)))
+    return found[1]
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # Compiled pieces
@@ -167,47 +221,55 @@ class PeerContext:
 # ---------------------------------------------------------------------------------------------------------------
 # Peer checks
 # ---------------------------------------------------------------------------------------------------------------
-ANY_PEER = PeerResult(True, (PeerCheck(True, PeerKind.NONE),))
-NOTHING_PEER = PeerResult(False, (PeerCheck(False, PeerKind.NONE, miss=PeerMiss.NOTHING, failures=1),))
+ANY_PEER = PeerResult(True, (_pc(True, PeerKind.NONE),))
+NOTHING_PEER = PeerResult(False, (_pc(False, PeerKind.NONE, miss=PeerMiss.NOTHING, failures=1),))
 
 
 def check_item_peer(ci: CompiledItem, ctx: PeerContext) -> PeerResult:
     item = ci.item
     kind = item.peer_kind
-    if kind is PeerKind.NONE:
+    if kind is _NONE:
         return NOTHING_PEER if item.selects_nothing else ANY_PEER
-    checks: tuple[PeerCheck, ...]
-    if kind is PeerKind.ENDPOINTS:
-        checks = tuple(_check_endpoint(e, ctx) for e in ci.endpoints)
-    elif kind is PeerKind.ENTITIES:
-        checks = tuple(_check_entity(i, e, ctx) for i, e in enumerate(item.entities))
-    elif kind is PeerKind.CIDR:
-        checks = tuple(_check_cidr(t, ctx) for t in ci.cidrs)
+    checks: list[PeerCheck]
+    if kind is _ENDPOINTS:
+        checks = [_check_endpoint(e, ctx) for e in ci.endpoints]
+    elif kind is _ENTITIES:
+        checks = [_check_entity(i, e, ctx) for i, e in enumerate(item.entities)]
+    elif kind is _CIDR:
+        checks = [_check_cidr(t, ctx) for t in ci.cidrs]
     elif kind is PeerKind.FQDNS:
-        checks = tuple(
-            _check_fqdn(i, p.match_name or p.match_pattern, ci, ctx) for i, p in enumerate(item.fqdns)
-        )
+        checks = [_check_fqdn(i, p.match_name or p.match_pattern, ci, ctx) for i, p in enumerate(item.fqdns)]
     elif kind is PeerKind.SERVICES:
-        checks = tuple(_check_service(t, ctx) for t in ci.services)
+        checks = [_check_service(t, ctx) for t in ci.services]
     elif kind is PeerKind.NODES:
-        checks = tuple(_check_node(e, ctx) for e in ci.nodes)
+        checks = [_check_node(e, ctx) for e in ci.nodes]
     else:
-        checks = (PeerCheck(False, kind, miss=PeerMiss.GROUPS, failures=1),)
+        checks = [_pc(False, kind, miss=PeerMiss.GROUPS, failures=1)]
     if not checks:
-        return PeerResult(False, (PeerCheck(False, kind, miss=PeerMiss.NOTHING, failures=1),))
-    return PeerResult(any(c.ok for c in checks), checks)
+        return _single(_pc(False, kind, miss=PeerMiss.NOTHING, failures=1))
+    if len(checks) == 1:
+        only = checks[0]
+        return _single(only) if not only.selector_misses else PeerResult(only.ok, (only,))
+    for c in checks:
+        if c.ok:
+            return PeerResult(True, tuple(checks))
+    return PeerResult(False, tuple(checks))
+
+
+# module-level: reading an Enum member off its class is slow on this hot path
+_NONE, _ENDPOINTS, _ENTITIES, _CIDR = PeerKind.NONE, PeerKind.ENDPOINTS, PeerKind.ENTITIES, PeerKind.CIDR
 
 
 def _check_endpoint(peer: EndpointPeer, ctx: PeerContext) -> PeerCheck:
     kind = PeerKind.ENDPOINTS
     if peer.invalid:
-        return PeerCheck(False, kind, peer.index, PeerMiss.INVALID_SELECTOR, failures=3)
+        return _pc(False, kind, peer.index, PeerMiss.INVALID_SELECTOR, failures=3)
     labels = ctx.identity.labels
     sel = peer.selector
     if sel.matches(labels):
-        return PeerCheck(True, kind, peer.index)
+        return _pc(True, kind, peer.index)
     if not ctx.identity.is_pod and not peer.has_reserved:
-        return PeerCheck(False, kind, peer.index, PeerMiss.NOT_AN_ENDPOINT, failures=2)
+        return _pc(False, kind, peer.index, PeerMiss.NOT_AN_ENDPOINT, failures=2)
     misses: tuple[SelectorMiss, ...] = sel.why_not(labels)
     written = tuple(m for m in misses if m.key not in peer.implicit)
     if written:
@@ -221,8 +283,8 @@ def _check_endpoint(peer: EndpointPeer, ctx: PeerContext) -> PeerCheck:
 
 def _check_entity(index: int, entity: Entity, ctx: PeerContext) -> PeerCheck:
     if entity_matches(entity, ctx.identity, ctx.config):
-        return PeerCheck(True, PeerKind.ENTITIES, index, value=entity.value)
-    return PeerCheck(False, PeerKind.ENTITIES, index, PeerMiss.ENTITY, value=entity.value, failures=1)
+        return _pc(True, PeerKind.ENTITIES, index, value=entity.value)
+    return _pc(False, PeerKind.ENTITIES, index, PeerMiss.ENTITY, value=entity.value, failures=1)
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -235,60 +297,58 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 def _check_cidr(target: CIDRTarget, ctx: PeerContext) -> PeerCheck:
     kind = PeerKind.CIDR
     if target.group_missing:
-        return PeerCheck(
-            False, kind, target.index, PeerMiss.CIDR_GROUP_MISSING, value=target.text, failures=2
-        )
+        return _pc(False, kind, target.index, PeerMiss.CIDR_GROUP_MISSING, value=target.text, failures=2)
     if not ctx.identity.cidr_selectable:
-        return PeerCheck(False, kind, target.index, PeerMiss.CIDR_ENDPOINT, value=target.text, failures=2)
+        return _pc(False, kind, target.index, PeerMiss.CIDR_ENDPOINT, value=target.text, failures=2)
     addr = _address(ctx.party.ip)
     if addr is None:
-        return PeerCheck(False, kind, target.index, PeerMiss.CIDR_OUTSIDE, value=target.text, failures=1)
+        return _pc(False, kind, target.index, PeerMiss.CIDR_OUTSIDE, value=target.text, failures=1)
     inside = any(addr.version == n.version and addr in n for n in target.networks)
     if not inside:
-        return PeerCheck(False, kind, target.index, PeerMiss.CIDR_OUTSIDE, value=target.text, failures=1)
+        return _pc(False, kind, target.index, PeerMiss.CIDR_OUTSIDE, value=target.text, failures=1)
     for text, net in target.excepts:
         if addr.version == net.version and addr in net:
-            return PeerCheck(False, kind, target.index, PeerMiss.CIDR_EXCEPTED, value=text, failures=1)
-    return PeerCheck(True, kind, target.index, value=target.text)
+            return _pc(False, kind, target.index, PeerMiss.CIDR_EXCEPTED, value=text, failures=1)
+    return _pc(True, kind, target.index, value=target.text)
 
 
 def _check_fqdn(index: int, text: str, ci: CompiledItem, ctx: PeerContext) -> PeerCheck:
     kind = PeerKind.FQDNS
     peer = ci.item.fqdns[index]
     if not ctx.identity.cidr_selectable or ctx.identity.is_pod:
-        return PeerCheck(False, kind, index, PeerMiss.FQDN_IN_CLUSTER, value=text, failures=2)
+        return _pc(False, kind, index, PeerMiss.FQDN_IN_CLUSTER, value=text, failures=2)
     names = ctx.party.names
     if not names:
-        return PeerCheck(False, kind, index, PeerMiss.FQDN_NO_NAMES, value=text, failures=1)
+        return _pc(False, kind, index, PeerMiss.FQDN_NO_NAMES, value=text, failures=1)
     if fqdn.first_match(peer, names) is None:
-        return PeerCheck(False, kind, index, PeerMiss.FQDN_MISMATCH, value=text, failures=1)
+        return _pc(False, kind, index, PeerMiss.FQDN_MISMATCH, value=text, failures=1)
     if not ctx.dns_visible:
-        return PeerCheck(False, kind, index, PeerMiss.FQDN_NO_DNS_RULE, value=text, failures=1)
-    return PeerCheck(True, kind, index, value=text)
+        return _pc(False, kind, index, PeerMiss.FQDN_NO_DNS_RULE, value=text, failures=1)
+    return _pc(True, kind, index, value=text)
 
 
 def _check_service(target: ServiceTarget, ctx: PeerContext) -> PeerCheck:
     kind = PeerKind.SERVICES
     if not target.found:
-        return PeerCheck(False, kind, target.index, PeerMiss.SERVICE_MISSING, value=target.name, failures=2)
+        return _pc(False, kind, target.index, PeerMiss.SERVICE_MISSING, value=target.name, failures=2)
     party = ctx.party
     if party.kind is PartyKind.POD:
         for ns, items in target.pod_selectors:
             if party.namespace == ns and all(party.pod_labels.get(k) == v for k, v in items):
-                return PeerCheck(True, kind, target.index, value=target.name)
+                return _pc(True, kind, target.index, value=target.name)
     elif ctx.identity.cidr_selectable and party.ip in target.addresses:
-        return PeerCheck(True, kind, target.index, value=target.name)
-    return PeerCheck(False, kind, target.index, PeerMiss.SERVICE_MISMATCH, value=target.name, failures=1)
+        return _pc(True, kind, target.index, value=target.name)
+    return _pc(False, kind, target.index, PeerMiss.SERVICE_MISMATCH, value=target.name, failures=1)
 
 
 def _check_node(peer: EndpointPeer, ctx: PeerContext) -> PeerCheck:
     kind = PeerKind.NODES
     if not ctx.config.enable_node_selector_labels:
-        return PeerCheck(False, kind, peer.index, PeerMiss.NODE_LABELS_DISABLED, failures=2)
+        return _pc(False, kind, peer.index, PeerMiss.NODE_LABELS_DISABLED, failures=2)
     if ctx.party.kind is not PartyKind.NODE:
-        return PeerCheck(False, kind, peer.index, PeerMiss.NOT_AN_ENDPOINT, failures=2)
+        return _pc(False, kind, peer.index, PeerMiss.NOT_AN_ENDPOINT, failures=2)
     if peer.selector.matches(ctx.identity.labels):
-        return PeerCheck(True, kind, peer.index)
+        return _pc(True, kind, peer.index)
     misses = peer.selector.why_not(ctx.identity.labels)
     return PeerCheck(
         False, kind, peer.index, PeerMiss.NODE_SELECTOR, selector_misses=misses, failures=len(misses)
@@ -327,32 +387,32 @@ _MISS_RANK = {PortMiss.PORT: 0, PortMiss.NAMED_PORT: 1, PortMiss.PROTOCOL: 2}
 
 def check_port(item: RuleItem, port: int, protocol: str, dst: Party) -> PortCheck:
     """Does the item's L4 / ICMP part admit (port, protocol)? For ICMP, `port` is the ICMP type."""
+    if not item.icmps and not item.to_ports:
+        return ANY_PORT
     family = family_of_protocol(protocol)
     if item.icmps:
         if family is None:
-            return PortCheck(False, PortMiss.NOT_ICMP)
+            return _portc(False, PortMiss.NOT_ICMP)
         best = PortMiss.ICMP_FAMILY
         for f in item.icmps:
             if f.family is family:
                 if f.type == port:
-                    return PortCheck(True, icmp_index=f.index)
+                    return _portc(True, icmp_index=f.index)
                 best = PortMiss.ICMP_TYPE
-        return PortCheck(False, best)
-    if not item.to_ports:
-        return ANY_PORT
+        return _portc(False, best)
     if family is not None:
-        return PortCheck(False, PortMiss.ICMP_NEEDS_ICMPS)
-    worst: tuple[int, PortCheck] | None = None
+        return _portc(False, PortMiss.ICMP_NEEDS_ICMPS)
+    worst: tuple[int, PortMiss, int, int, int | None] | None = None
     for pr in item.to_ports:
         if not pr.ports:
-            return PortCheck(True, port_rule=pr.index, l7=pr.l7)
+            return _portc(True, port_rule=pr.index, l7=pr.l7)
         for pp in pr.ports:
             ok, miss, resolved = _port_entry(pp, port, protocol, dst)
             if ok:
-                return PortCheck(True, port_rule=pr.index, port_index=pp.index, resolved=resolved, l7=pr.l7)
-            check = PortCheck(False, miss, pr.index, pp.index, resolved=resolved)
+                return _portc(True, PortMiss.NONE, pr.index, pp.index, resolved=resolved, l7=pr.l7)
             rank = _MISS_RANK.get(miss, 3)
             if worst is None or rank < worst[0]:
-                worst = (rank, check)
+                worst = (rank, miss, pr.index, pp.index, resolved)
     assert worst is not None
-    return worst[1]
+    _, miss, rule_index, port_index, resolved = worst
+    return _portc(False, miss, rule_index, port_index, resolved=resolved)
