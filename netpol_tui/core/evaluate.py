@@ -30,6 +30,7 @@ from netpol_tui.core.matchers import (
     PortCheck,
     resolve_named_port,
 )
+from netpol_tui.core.matchers.base import CheckResult
 from netpol_tui.core.model import Direction, EndpointKind, Namespace, Pod
 from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy, Rule
 from netpol_tui.core.subject import Subject, ip_subject, pod_subject
@@ -95,18 +96,10 @@ class SnapshotIndex(Protocol):
 # ---------------------------------------------------------------------------------------------------------------
 # Result data
 # ---------------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class PeerResult:
-    ok: bool
-    checks: tuple[PeerCheck, ...]
+class PeerResult(CheckResult[PeerCheck]):
+    """Every peer item of a rule checked (`ok`, `checks`, `best`)."""
 
-    @property
-    def best(self) -> PeerCheck:
-        """The matching check, else the one failing on the fewest clauses (first on ties)."""
-        for c in self.checks:
-            if c.ok:
-                return c
-        return min(self.checks, key=lambda c: c.failures)
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)

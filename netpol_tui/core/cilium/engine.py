@@ -45,6 +45,7 @@ from netpol_tui.core.cilium.model import (
     Section,
     Service,
 )
+from netpol_tui.core.matchers.base import best_check
 from netpol_tui.core.model import NS_NAME_LABEL, Namespace, Pod
 
 KUBERNETES_SERVICE = "default/kubernetes"
@@ -128,12 +129,7 @@ class PolicySide:
 
     @property
     def closest(self) -> ItemResult | None:
-        if not self.allows:
-            return None
-        for r in self.allows:
-            if r.ok:
-                return r
-        return min(self.allows, key=lambda r: r.failures)
+        return best_check(self.allows) if self.allows else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ the fast yes/no path reads `.ok` of the same result the explanation reads. Misse
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -27,6 +26,8 @@ from netpol_tui.core.cilium.model import (
     PortProtocol,
     RuleItem,
 )
+from netpol_tui.core.matchers.base import CheckResult
+from netpol_tui.core.matchers.peers import parse_ip
 from netpol_tui.core.selectors import LabelSelector, SelectorMiss
 
 NS_REQ_KEY = f"k8s:{NAMESPACE_KEY}"
@@ -81,17 +82,10 @@ class PeerCheck:
     failures: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class PeerResult:
-    ok: bool
-    checks: tuple[PeerCheck, ...]
+class PeerResult(CheckResult[PeerCheck]):
+    """Every peer entry of a rule item checked (`ok`, `checks`, `best`)."""
 
-    @property
-    def best(self) -> PeerCheck:
-        for c in self.checks:
-            if c.ok:
-                return c
-        return min(self.checks, key=lambda c: c.failures)
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,20 +281,13 @@ def _check_entity(index: int, entity: Entity, ctx: PeerContext) -> PeerCheck:
     return _pc(False, PeerKind.ENTITIES, index, PeerMiss.ENTITY, value=entity.value, failures=1)
 
 
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None
-
-
 def _check_cidr(target: CIDRTarget, ctx: PeerContext) -> PeerCheck:
     kind = PeerKind.CIDR
     if target.group_missing:
         return _pc(False, kind, target.index, PeerMiss.CIDR_GROUP_MISSING, value=target.text, failures=2)
     if not ctx.identity.cidr_selectable:
         return _pc(False, kind, target.index, PeerMiss.CIDR_ENDPOINT, value=target.text, failures=2)
-    addr = _address(ctx.party.ip)
+    addr = parse_ip(ctx.party.ip)
     if addr is None:
         return _pc(False, kind, target.index, PeerMiss.CIDR_OUTSIDE, value=target.text, failures=1)
     inside = any(addr.version == n.version and addr in n for n in target.networks)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Generic, Protocol, TypeVar
 
 from netpol_tui.core.selectors import SelectorMiss
 from netpol_tui.core.subject import Subject
@@ -95,3 +97,38 @@ class PortMatcher(ABC):
     @abstractmethod
     def check(self, port: int, protocol: str, dst: Subject) -> PortCheck:
         """The same answer as data: `ok` equals `admits(...)`; when not ok, protocol and/or port failed."""
+
+
+class Scored(Protocol):
+    """A check result: whether it matched, and how many clauses failed when not."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def failures(self) -> int: ...
+
+
+S = TypeVar("S", bound=Scored)
+
+
+def best_check(checks: Sequence[S]) -> S:
+    """The check that matches, else the one failing on the fewest clauses (first on ties). The one rule for
+    "closest" of every policy language's peer lists and rule items."""
+    for c in checks:
+        if c.ok:
+            return c
+    return min(checks, key=lambda c: c.failures)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult(Generic[S]):
+    """Every entry of a list (a rule's peers, an item's peers) checked: ok when one matches (OR)."""
+
+    ok: bool
+    checks: tuple[S, ...]
+
+    @property
+    def best(self) -> S:
+        """The matching check, else the one failing on the fewest clauses (first on ties)."""
+        return best_check(self.checks)
