@@ -53,7 +53,7 @@ HELP = (
     ("m  M", "mark / unmark the row's drop group (◆): c / s then fix every marked group; M or esc: clear"),
     ("C  S", "copy / save the alternative fix (the namespace-wide DNS allow of a DNS drop)"),
     ("y", "show the YAML of the policies involved"),
-    ("H", "live policy changes: the drops around each, its diff and what it broke"),
+    ("H", "live policy changes: drops around each, its diff, what it broke"),
     ("P", "rollout: deny-by-default for the chosen namespace from the flows seen; copy, save or stage it"),
     ("Marks", ""),
     ("↩", "a reply (Hubble's is_reply; a SYN-ACK is one): the connection goes the other way"),
