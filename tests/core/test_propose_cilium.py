@@ -588,3 +588,36 @@ def test_property_a_cilium_proposal_never_denies_an_observed_connection_and_has_
                 )
                 for c in in_scope
             ), f"{x.key} {field} #{j + 1} is not needed"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
+@given(cilium_cases())
+def test_property_networkpolicies_proposed_for_a_cilium_cluster_are_judged_the_cilium_way(case: Any) -> None:
+    """The NetworkPolicy dialect on the same clusters: verified and counted by the Cilium evaluator."""
+    from propose_support import parsed_back
+
+    docs, obs, chosen, prefix = case
+    snap = snapshot(docs)
+    r = reduce(*(_observed_flow(snap, s, d, port, proto) for s, d, port, proto in obs))
+    p = propose(snap, r, ProposeOptions(namespaces=chosen, cidr_prefix=prefix))
+    event("proposal" if p.ok else "no proposal")
+    if not p.ok:
+        return
+    after = snap.with_changes(policies=parsed_back(p))
+    ev = after.evaluator
+    for c in p.connections:
+        assert allowed(after, c.source, c.destination, c.port, c.protocol, OUTSIDE.get(c.destination, ())), c
+    seen = {(c.source, c.destination, c.protocol, c.port) for c in p.connections}
+    brute = 0
+    for a in snap.pods.values():
+        for b in snap.pods.values():
+            if a.key == b.key or (a.namespace not in p.namespaces and b.namespace not in p.namespaces):
+                continue
+            for proto, port in p.observed_ports:
+                if (a.key, b.key, proto, port) not in seen and ev.allows(
+                    ev.subject_for_pod(a), ev.subject_for_pod(b), port, proto
+                ):
+                    brute += 1
+    assert p.unobserved_allowed_pairs == brute

@@ -159,7 +159,10 @@ def count_allowed_pairs(
 
     total = 0
     if exhaustive:
-        return sum(judged(a, b) for a in classes.items for b in classes.items)
+        cilium = _CiliumCandidates.of(snapshot, ev, classes)
+        if cilium is None:
+            return sum(judged(a, b) for a in classes.items for b in classes.items)
+        return _count_with(classes, cilium.isolated, cilium.candidates, judged, len(port_list))
     for a in classes.items:  # 1. sources isolated for egress
         policies = isolated[(a.index, EGRESS)]
         if not policies:
@@ -189,6 +192,141 @@ def count_allowed_pairs(
                 pairs = a.members * (b.members - 1) if a is b else a.members * b.members
                 total += pairs * len(port_list)
     return total
+
+
+def _count_with(
+    classes: _Classes,
+    isolated: Callable[[_Class, Direction], bool],
+    candidates: Callable[[_Class, Direction], Iterable[_Class]],
+    judged: Callable[[_Class, _Class], int],
+    n_ports: int,
+) -> int:
+    """Steps 1-3 of the module docstring with the isolation and the candidates given."""
+    total = 0
+    for a in classes.items:  # 1. sources isolated for egress
+        if isolated(a, EGRESS):
+            total += sum(judged(a, b) for b in {b.index: b for b in candidates(a, EGRESS)}.values())
+    for b in classes.items:  # 2. destinations isolated for ingress, sources not isolated for egress
+        if isolated(b, INGRESS):
+            srcs = {a.index: a for a in candidates(b, INGRESS) if not isolated(a, EGRESS)}
+            total += sum(judged(a, b) for a in srcs.values())
+    open_src = [c for c in classes.items if not isolated(c, EGRESS)]  # 3. neither isolated
+    open_dst = [c for c in classes.items if not isolated(c, INGRESS)]
+    for a in open_src:
+        for b in open_dst:
+            if a.mine or b.mine:
+                pairs = a.members * (b.members - 1) if a is b else a.members * b.members
+                total += pairs * n_ports
+    return total
+
+
+class _CiliumCandidates:
+    """Isolation and candidate peers when Cilium policies take part (the Cilium evaluator), for `_count_with`.
+
+    Isolated: a Cilium rule selecting the pod isolates that direction, or a NetworkPolicy selects it (the
+    evaluator's `selecting`). Candidates, a superset that `allows` then decides: for each allow item of the
+    selecting Cilium rules, the classes of the namespaces its endpoint selectors pin (`io.kubernetes.pod.namespace`
+    In/=), every class when a selector pins none, for an item without peer, for `cluster`/`all` entities and for
+    Services; only hostNetwork classes (nodes) for other entities, CIDRs, nodes and groups; none for FQDNs (never
+    in-cluster); hostNetwork classes always for ingress (allow-localhost). NetworkPolicy rules give the classes of the namespaces their peers can select. Not used (None:
+    every pair is judged) when a deny item exists (denies apply where nothing isolates) or enable-policy is not
+    `default`.
+    """
+
+    def __init__(self, ev: Any, classes: _Classes) -> None:
+        self._ev = ev
+        self._engine = ev.view.engine
+        self._classes = classes
+        self._hosts = [c for c in classes.items if c.subject.pod is not None and c.subject.pod.host_network]
+        self._iso: dict[tuple[int, Direction], bool] = {}
+        self._rules: dict[int, tuple[Any, ...]] = {}
+
+    @classmethod
+    def of(cls, snapshot: ClusterSnapshot, ev: Evaluator, classes: _Classes) -> _CiliumCandidates | None:
+        from netpol_tui.core.cilium.model import EnablePolicy
+        from netpol_tui.core.evaluate_cilium import CiliumEvaluator
+
+        if not isinstance(ev, CiliumEvaluator) or not ev.active:
+            return None
+        engine = ev.view.engine
+        if engine.config.enable_policy is not EnablePolicy.DEFAULT:
+            return None
+        for pol in engine.context.policies:
+            if any(r.ingress_deny or r.egress_deny for r in pol.rules):
+                return None
+        return cls(ev, classes)
+
+    def _selecting(self, c: _Class) -> tuple[Any, ...]:
+        found = self._rules.get(c.index)
+        if found is None:
+            party = self._ev.view.party(c.subject)
+            found = self._rules[c.index] = tuple(self._engine.selecting(party))
+        return found
+
+    def isolated(self, c: _Class, d: Direction) -> bool:
+        key = (c.index, d)
+        found = self._iso.get(key)
+        if found is None:
+            if not c.subject.policy_pod:
+                found = False
+            else:
+                found = any(self._engine.isolates(r.rule, d) for r in self._selecting(c)) or bool(
+                    self._ev.selecting(c.subject, d)
+                )
+            self._iso[key] = found
+        return found
+
+    def candidates(self, c: _Class, d: Direction) -> Iterable[_Class]:
+        from netpol_tui.core.cilium.model import Entity, PeerKind, Section
+        from netpol_tui.core.cilium.parse_fields import split_key
+        from netpol_tui.core.selectors import Operator
+
+        classes = self._classes
+        every = classes.items
+        section = Section.INGRESS if d == INGRESS else Section.EGRESS
+        # allow-localhost: the local host (a hostNetwork pod of the node) reaches the pods of its node anyway
+        out: list[_Class] = list(self._hosts) if d == INGRESS else []
+        for rule in self._selecting(c):
+            for ci in rule.items[section]:
+                kind = ci.item.peer_kind
+                if kind is PeerKind.NONE:
+                    if not ci.item.selects_nothing:
+                        return every
+                elif kind is PeerKind.ENDPOINTS:
+                    for peer in ci.endpoints:
+                        pinned: tuple[str, ...] | None = None
+                        for req in peer.selector.requirements:
+                            if split_key(req.key)[1] == "io.kubernetes.pod.namespace" and req.operator in (
+                                Operator.EQUALS,
+                                Operator.IN,
+                            ):
+                                pinned = req.values
+                                break
+                        if pinned is None:
+                            return every
+                        for ns in pinned:
+                            out.extend(classes.by_ns.get(ns, ()))
+                elif kind is PeerKind.ENTITIES:
+                    if Entity.CLUSTER in ci.item.entities or Entity.ALL in ci.item.entities:
+                        return every
+                    out.extend(self._hosts)
+                elif kind is PeerKind.SERVICES:
+                    return every
+                elif kind is not PeerKind.FQDNS:
+                    out.extend(self._hosts)
+        for pol in self._ev.selecting(c.subject, d):
+            for r in pol.rules(d):
+                if not r.peers:
+                    return every
+                for peer in r.peers:
+                    if peer.ip_block is not None:
+                        return every
+                    if peer.namespace_selector is not None:
+                        for ns in classes._namespaces(peer.namespace_selector):
+                            out.extend(classes.by_ns.get(ns, ()))
+                    else:
+                        out.extend(classes.by_ns.get(pol.namespace, ()))
+        return out
 
 
 def count_unobserved_pairs(

@@ -501,9 +501,9 @@ def propose(
     if options.count_pairs:
         ghost_keys = {k for k, _ in ghosts}
         observed_pairs = [(c.source, c.destination, c.protocol, c.port) for c in conns]
-        # the index walks NetworkPolicy rules the Kubernetes way; with Cilium objects only the evaluator knows,
-        # and the candidates (from NetworkPolicy rules) are no longer enough: every pair of classes is judged
-        exhaustive = getattr(current, "cilium", None) is not None or index is None
+        # the index walks NetworkPolicy rules the Kubernetes way: with Cilium policies in force (the Cilium
+        # dialect, or a cluster running Cilium) the evaluator judges, over Cilium-aware candidates (pairs.py)
+        exhaustive = bool(getattr(ev, "active", False)) or index is None
         allows = ev.allows if exhaustive or index is None else index.allows
         pairs = count_unobserved_pairs(
             current, ev, allows, proposed, observed_pairs, observed_ports, ghost_keys, exhaustive=exhaustive
