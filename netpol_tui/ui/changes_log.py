@@ -92,7 +92,7 @@ class ChangesLog:
         self._lock = threading.Lock()
         self._records: dict[PolicyEvent, _Record] = {}
         self._total = 0  # drops received
-        self._marks: deque[tuple[float, int]] = deque()  # (time, total after that batch), the last WINDOW s
+        self._marks: deque[tuple[float, int]] = deque()  # (second, total at its end), the last WINDOW s
         self._base = 0  # the total before the oldest mark
 
     # ---- fed by the workers -----------------------------------------------------------------------------------
@@ -123,10 +123,11 @@ class ChangesLog:
             self._freeze(now)
             self._total += n
             marks = self._marks
-            if marks and marks[-1][0] == now:
-                marks[-1] = (now, self._total)
+            sec = float(int(now))  # one mark per second of the clock: at most WINDOW + 2 kept
+            if marks and marks[-1][0] == sec:
+                marks[-1] = (sec, self._total)
             else:
-                marks.append((now, self._total))
+                marks.append((sec, self._total))
             while len(marks) > 1 and marks[0][0] < now - WINDOW - 1:
                 self._base = marks.popleft()[1]
 

@@ -326,3 +326,20 @@ def test_drops_counted_before_and_after_a_change_and_a_deletion_as_the_cause():
     assert "-  ingress:" in impact.unified
     # an unrelated connection (api -> web) has no cause
     assert log.cause(replace(DROP, source=API, destination=WEB)) is None
+
+
+def test_drop_marks_stay_bounded_by_the_window():
+    from netpol_tui.ui.changes_log import WINDOW, ChangesLog
+
+    clock = Clock(5000.0)
+    log = ChangesLog(clock)
+    for _ in range(5000):  # 5,000 batches over 250 s
+        clock.now += 0.05
+        log.add_drops(1)
+    assert len(log._marks) <= WINDOW + 3
+    log.observe(_snapshot())
+    log.observe(_snapshot(fa.network_policy("prod", "api-ingress", ALLOW_WEB)))
+    [row] = log.rows()
+    assert (
+        abs(row.drops_before - WINDOW / 0.05) <= 20
+    )  # about 1,200 drops in the minute before (to the second)
