@@ -263,18 +263,64 @@ def _judge_cilium(
             s = subjects[key] = _subject(ends[key], ev)
         return s
 
+    # pods no policy can tell apart give the same verdict: judged once (see `_likeness`)
+    by_address = any(
+        peer.ip_block is not None
+        for pol in snapshot.policies
+        for r in (*pol.ingress, *pol.egress)
+        for peer in r.peers
+    )
+    likeness: dict[str, Any] = {}
+
+    def like(key: str) -> Any:
+        found = likeness.get(key)
+        if found is None:
+            found = likeness[key] = _likeness(ends[key], by_address)
+        return found
+
+    judged: dict[tuple[Any, Any, int, str], tuple[tuple[DirectionResult, ...], list[set[Element]]]] = {}
     out = _Judgement()
     for i, c in enumerate(conns):
-        verdict = ev.evaluate(subject(c.source), subject(c.destination), c.port, c.protocol)
-        if not verdict.allowed:
-            out.denied.append((i, verdict.denying))
+        jkey = (like(c.source), like(c.destination), c.port, c.protocol)
+        found = judged.get(jkey)
+        if found is None:
+            verdict = ev.evaluate(subject(c.source), subject(c.destination), c.port, c.protocol)
+            sets: list[set[Element]] = []
+            if verdict.allowed:
+                for side in (verdict.egress, verdict.ingress):
+                    admitting = cnp.admitting(side)
+                    if admitting:
+                        sets.append(admitting)
+            found = judged[jkey] = (() if verdict.allowed else verdict.denying, sets)
+        denying, sets = found
+        if denying:
+            out.denied.append((i, denying))
             continue
-        for side in (verdict.egress, verdict.ingress):
-            admitting = cnp.admitting(side)
-            if admitting:
-                out.sets.append(admitting)
-                out.owner.append(i)
+        for admitting in sets:
+            out.sets.append(admitting)
+            out.owner.append(i)
     return out, ev
+
+
+def _likeness(end: End, by_address: bool) -> Any:
+    """What a verdict can depend on for this end: a pod's namespace, labels, service account, node, ports and
+    hostNetwork (its addresses too when an ipBlock exists, or when it is a hostNetwork pod); else the address
+    with its kind and DNS names."""
+    pod = end.pod
+    if pod is None:
+        return ("address", end.key, end.kind, end.names)
+    ips = pod.ips if by_address or pod.host_network else ()
+    labels = frozenset(pod.labels.items())
+    return (
+        "pod",
+        pod.namespace,
+        labels,
+        pod.service_account,
+        pod.node_name,
+        pod.ports,
+        pod.host_network,
+        ips,
+    )
 
 
 def _with_proposal(
