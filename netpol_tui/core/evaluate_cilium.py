@@ -264,17 +264,33 @@ class CiliumEvaluator(Evaluator):
     ) -> PolicyResult:
         """A NetworkPolicy's rules checked with the other end as Cilium sees it (`knp_other`: identity labels;
         `ipblock_ok`: whether an ipBlock may select it)."""
+        section = policy.ingress if direction is INGRESS else policy.egress
+        if not section:
+            return _no_rules(policy)
         rules = []
         ns = policy.namespace
         plain = ipblock_ok or not _has_ipblock(policy)
         allows = False
-        for rule in policy.ingress if direction is INGRESS else policy.egress:
+        for rule in section:
             peer = check_peers(rule, ns, knp_other) if plain else _check_peers(rule, ns, knp_other)
             ports = check_ports(rule, port, protocol, dst)
             ok = peer.ok and ports.ok
             allows = allows or ok
             rules.append(RuleResult(rule, ok, peer, ports))
         return PolicyResult(policy, allows, tuple(rules))
+
+
+_NO_RULES: dict[int, PolicyResult] = {}
+
+
+def _no_rules(policy: NetworkPolicy) -> PolicyResult:
+    """The (shared) result of a policy without rules for the direction: it allows nothing."""
+    found = _NO_RULES.get(id(policy))
+    if found is None or found.policy is not policy:
+        if len(_NO_RULES) > 100_000:
+            _NO_RULES.clear()
+        found = _NO_RULES[id(policy)] = PolicyResult(policy, False, ())
+    return found
 
 
 _IPBLOCK_MISSES: dict[int, CiliumIpBlockCheck] = {}

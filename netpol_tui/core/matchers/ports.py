@@ -60,7 +60,7 @@ class ProtocolPort(PortMatcher):
 class RangePort(PortMatcher):
     """`port` .. `endPort` (inclusive) of one protocol; a single number is the range port..port."""
 
-    __slots__ = ("protocol", "first", "last", "_ok")
+    __slots__ = ("protocol", "first", "last", "_ok", "_misses")
 
     def __init__(self, index: int, protocol: str, first: int, last: int) -> None:
         super().__init__(index)
@@ -68,6 +68,11 @@ class RangePort(PortMatcher):
         self.first = first
         self.last = last
         self._ok = PortCheck(index, True)
+        # the three ways to miss, made once: (protocol ok, port ok)
+        self._misses = {
+            (p, q): PortCheck(index, False, protocol_ok=p, port_ok=q)
+            for p, q in ((True, False), (False, True), (False, False))
+        }
 
     def admits(self, port: int, protocol: str, dst: Subject) -> bool:
         return protocol == self.protocol and self.first <= port <= self.last
@@ -75,9 +80,7 @@ class RangePort(PortMatcher):
     def check(self, port: int, protocol: str, dst: Subject) -> PortCheck:
         if self.admits(port, protocol, dst):
             return self._ok
-        return PortCheck(
-            self.index, False, protocol_ok=protocol == self.protocol, port_ok=self.first <= port <= self.last
-        )
+        return self._misses[(protocol == self.protocol, self.first <= port <= self.last)]
 
 
 class NumberPort(RangePort):
