@@ -5,6 +5,9 @@ with except, toFQDNs with the DNS rule, deny rules), plus cilium-config, Nodes a
     python benchmarks/bench_cilium.py                  # 10k pods
     python benchmarks/bench_cilium.py --pods 2000
     python benchmarks/bench_cilium.py --profile        # cProfile of evaluate() (stderr)
+    python benchmarks/bench_cilium.py --compare /tmp/old --times 3
+        # old vs new in one run: this benchmark with the netpol_tui of /tmp/old (a tree holding netpol_tui/,
+        # e.g. `git archive REV netpol_tui | tar -x -C /tmp/old`) and with this tree, alternately
 
 Targets (issue 12, 10k pods / 2k policies): >= 20,000 evaluations/s uncached, load + compile <= 3 s on the JSON
 path. CPU time of this process (time.process_time).
@@ -202,7 +205,12 @@ def main() -> None:
     ap.add_argument("--pods", type=int, default=10_000)
     ap.add_argument("--pairs", type=int, default=50_000)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--compare", metavar="TREE", help="also run with the netpol_tui of TREE, alternately")
+    ap.add_argument("--times", type=int, default=2, help="with --compare: runs of each tree")
     args = ap.parse_args()
+    if args.compare:
+        compare(args)
+        return
     docs = ciliumize(generate(args.pods))
     kinds: dict[str, int] = {}
     for d in docs:
@@ -254,6 +262,21 @@ def main() -> None:
     )
     if prof:
         pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(20)
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Old (--compare TREE) and new (this tree) alternately, each in a fresh process; CPU time in each."""
+    import subprocess
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cmd = [sys.executable, os.path.abspath(__file__), "--pods", str(args.pods), "--pairs", str(args.pairs)]
+    for _ in range(args.times):
+        for label, tree in (("old", os.path.abspath(args.compare)), ("new", here)):
+            env = dict(os.environ, PYTHONPATH=tree)
+            out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+            for line in out.splitlines():
+                if not line.startswith("objects"):
+                    print(f"{label} ({tree}): {line}", flush=True)
 
 
 if __name__ == "__main__":
