@@ -250,6 +250,16 @@ def test_the_kube_apiserver_by_its_endpoints_addresses_in_networkpolicy_dialect(
     ]
 
 
+def test_the_kube_apiserver_is_not_named_when_the_cluster_already_allows_it() -> None:
+    from propose_support import np
+
+    allow = np("shop", "api-to-apiserver", {"podSelector": {}, "egress": [{"ports": [{"port": 6443}]}]})
+    snap = snapshot([d for d in shop_docs(allow) if d["kind"] != "ConfigMap"])
+    p = propose(snap, reduce(flow(snap, API, "", 6443, destination=outside("172.18.0.11"))), CILIUM)
+    assert p.ok and p.rules_removed == 1 and p.apiserver == ()
+    assert "shop/api-egress" not in by_name(p)
+
+
 def test_the_kube_apiserver_hubble_names_is_the_entity_without_endpoints() -> None:
     snap = snapshot([d for d in shop_docs() if d["kind"] != "Endpoints"])
     api = outside("172.18.0.11", EndpointKind.KUBE_APISERVER)

@@ -562,8 +562,22 @@ def propose(
         ingress_controllers=tuple(sorted(controllers)),
         rules_removed=removed_total,
         unobserved_allowed_pairs=pairs,
-        apiserver=apiserver if used_apiserver else (),
+        apiserver=apiserver if used_apiserver and _names_apiserver(final_policies, apiserver) else (),
     )
+
+
+def _names_apiserver(policies: Iterable[ProposedPolicy], addresses: tuple[str, ...]) -> bool:
+    """Does a rule of the proposal name the kube-apiserver (the entity, or every address of its Endpoints)?"""
+    blocks = [{"ipBlock": {"cidr": build.host_network(ip)}} for ip in addresses]
+    for p in policies:
+        if p.role not in (PolicyRole.INGRESS, PolicyRole.EGRESS):
+            continue
+        for item in p.manifest["spec"].get(p.role.value, ()):
+            if build.KUBE_APISERVER in (*item.get("toEntities", ()), *item.get("fromEntities", ())):
+                return True
+            if blocks and blocks in (item.get("to"), item.get("from")):
+                return True
+    return False
 
 
 def _unneeded(policies: list[ProposedPolicy], judged: _Judgement) -> set[Element]:
