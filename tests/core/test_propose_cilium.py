@@ -631,3 +631,17 @@ def test_property_networkpolicies_proposed_for_a_cilium_cluster_are_judged_the_c
                 ):
                     brute += 1
     assert p.unobserved_allowed_pairs == brute
+
+
+def test_a_name_that_is_no_plain_dns_name_falls_back_to_the_address(shop: ClusterSnapshot) -> None:
+    r = reduce(
+        flow(shop, API, "", 443, destination=outside("203.0.113.7"), names=("bad name\x1b", "*.x.io")),
+        flow(shop, API, "", 443, destination=outside("203.0.113.8"), names=("\x1b", "Second.Example.org.")),
+    )
+    p = propose(shop, r, CILIUM)
+    assert p.ok
+    port = [{"ports": [{"port": "443", "protocol": "TCP"}]}]
+    assert by_name(p)["shop/api-egress"]["spec"]["egress"] == [
+        {"toFQDNs": [{"matchName": "second.example.org"}], "toPorts": port},
+        {"toCIDR": ["203.0.113.7/32"], "toPorts": port},
+    ]

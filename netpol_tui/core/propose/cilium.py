@@ -17,6 +17,7 @@ allow items (CNP/CCNP) and NetworkPolicy rules that admit it, as the NetworkPoli
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -74,6 +75,16 @@ def apiserver_addresses(snapshot: ClusterSnapshot) -> tuple[str, ...]:
 # ---------------------------------------------------------------------------------------------------------------
 # Peers
 # ---------------------------------------------------------------------------------------------------------------
+_LABEL = r"[a-z0-9_]([-a-z0-9_]{0,61}[a-z0-9_])?"
+_FQDN = re.compile(rf"{_LABEL}(\.{_LABEL})*")
+
+
+def fqdn_name(name: str) -> str:
+    """A DNS name Hubble reported as a `matchName` (lower case, no final dot); "" when it is not a plain name."""
+    text = name.rstrip(".").lower()
+    return text if len(text) <= 253 and _FQDN.fullmatch(text) else ""
+
+
 def peer_for(
     view: CiliumView, me: Party, other: Subject, direction: Direction, cidr_prefix: int | None
 ) -> PeerKey | None:
@@ -85,8 +96,10 @@ def peer_for(
         return PeerKey(entity=entity.value)
     if party.kind is PartyKind.POD:  # a pod's address: the caller names pods by workload
         return None
-    if direction == Direction.EGRESS and party.names and view.config.enable_l7_proxy:
-        return PeerKey(fqdn=party.names[0].rstrip(".").lower())
+    if direction == Direction.EGRESS and view.config.enable_l7_proxy:
+        name = next((n for n in (fqdn_name(x) for x in party.names) if n), "")
+        if name:
+            return PeerKey(fqdn=name)
     if party.ip:
         return PeerKey(cidr=build.network_for(party.ip, cidr_prefix))
     return PeerKey(entity=Entity.WORLD.value)
