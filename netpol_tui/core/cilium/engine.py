@@ -429,18 +429,18 @@ class CiliumEngine:
             for r in g.rules:
                 items = r.items
                 for ci in items[deny_sec]:
-                    peer = check_item_peer(ci, ctx)
-                    port_check = check_port(ci.item, port, protocol, dst)
-                    ok = peer.ok and port_check.ok
-                    denies.append(ItemResult(r, ci, ok, peer, port_check))
-                    if ok:
+                    res = _item_result(
+                        r, ci, check_item_peer(ci, ctx), check_port(ci.item, port, protocol, dst)
+                    )
+                    denies.append(res)
+                    if res.ok:
                         denied.append(DenyRef(g.policy, ci.number, ci.item.path))
                 for ci in items[allow_sec]:
-                    peer = check_item_peer(ci, ctx)
-                    port_check = check_port(ci.item, port, protocol, dst)
-                    ok = peer.ok and port_check.ok
-                    allows.append(ItemResult(r, ci, ok, peer, port_check))
-                    allow_hit = allow_hit or ok
+                    res = _item_result(
+                        r, ci, check_item_peer(ci, ctx), check_port(ci.item, port, protocol, dst)
+                    )
+                    allows.append(res)
+                    allow_hit = allow_hit or res.ok
             if g.isolating or allows or denies:
                 sides.append(
                     PolicySide(
@@ -465,6 +465,24 @@ _POD = PartyKind.POD
 _INGRESS = Direction.INGRESS
 _HOST = Reserved.HOST
 _SECTIONS = {True: (Section.INGRESS, Section.INGRESS_DENY), False: (Section.EGRESS, Section.EGRESS_DENY)}
+
+
+_ITEM_RESULTS: dict[tuple[int, int, int], ItemResult] = {}
+
+
+def _item_result(rule: CompiledRule, ci: CompiledItem, peer: PeerResult, port: PortCheck) -> ItemResult:
+    """`ItemResult(...)`, shared when its peer result is (one check without selector misses: the matchers share
+    those, and their port checks)."""
+    if len(peer.checks) != 1 or peer.checks[0].selector_misses:
+        return ItemResult(rule, ci, peer.ok and port.ok, peer, port)
+    key = (id(ci), id(peer), id(port))
+    found = _ITEM_RESULTS.get(key)
+    # the entry holds ci, peer and port alive, so an id match with the same objects is the same key
+    if found is None or found.compiled is not ci or found.peer is not peer or found.port is not port:
+        if len(_ITEM_RESULTS) > 50_000:
+            _ITEM_RESULTS.clear()
+        found = _ITEM_RESULTS[key] = ItemResult(rule, ci, peer.ok and port.ok, peer, port)
+    return found
 
 
 def _admits(ci: CompiledItem, ctx: PeerContext, port: int, protocol: str, dst: Party) -> bool:
