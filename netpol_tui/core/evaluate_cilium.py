@@ -113,6 +113,24 @@ class CiliumEvaluator(Evaluator):
             cache[pod.key] = (pod, found)
         return found
 
+    def unlisted(self, subject: Subject, direction: Direction) -> tuple[NetworkPolicy, ...]:
+        """NetworkPolicies selecting the pod (the Cilium way) with rules for `direction` that their policyTypes
+        leave out (reference §9, #48703): not applied, but worth saying."""
+        pod = subject.pod
+        view = self.view
+        if pod is None or pod.host_network or not (self.active and view.running and view.knp_enabled):
+            return ()
+        candidates = [
+            p
+            for p in self.snapshot.policies_in(pod.namespace)
+            if direction not in p.policy_types and (p.ingress if direction is INGRESS else p.egress)
+        ]
+        if not candidates:
+            return ()
+        labels = view.identity_subject(subject).pod
+        assert labels is not None
+        return tuple(p for p in candidates if p.pod_selector.matches(labels.labels))
+
     # --- evaluation -----------------------------------------------------------------------------------------
     def evaluate(
         self, src: Subject, dst: Subject, port: int, protocol: str = "TCP", *, names: tuple[str, ...] = ()

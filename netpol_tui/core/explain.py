@@ -18,8 +18,9 @@ from netpol_tui.core.cilium.attribution import (
     compare_denied_by,
     hubble_identity,
 )
+from netpol_tui.core.cilium.model import PolicyKind
 from netpol_tui.core.cilium.nearmiss import l7_caveats, near_misses
-from netpol_tui.core.cilium.versions import version_assumptions
+from netpol_tui.core.cilium.versions import VersionAssumption, VersionRule, version_assumptions
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import (
     DirectionResult,
@@ -394,6 +395,18 @@ def _cilium_findings(verdict: Verdict, snapshot: ClusterSnapshot, flow: Flow | N
         else:
             out.extend(CiliumL7(m) for m in l7_caveats(cs))
         knp_allowing = side.allowing
+        out.extend(
+            CiliumVersion(
+                side.direction,
+                VersionAssumption(
+                    VersionRule.KNP_POLICY_TYPES,
+                    PolicyKind.NETWORK_POLICY,
+                    p.key,
+                    f"spec.{side.direction.lower()}",
+                ),
+            )
+            for p in ev.unlisted(me, side.direction)
+        )
         if verdict.allowed:
             # the rules assumed all allow: their version decides only when nothing else denies the connection
             other_p = ev.view.party(other, other.names)

@@ -10,6 +10,9 @@ Judged per side, from the detailed engine result:
 * an allow that only a `matchPattern: "**.…"` gives for a name deeper than one label (1.19+; before, `**` was `*`).
 * an allow that only a CNP peer naming `io.cilium.k8s.namespace.labels.*` gives to a pod of another namespace
   (newer agents drop the implicit namespace for such a peer; older documentation says those keys are ignored).
+* a NetworkPolicy selecting the endpoint with rules for a direction its `policyTypes` leave out: judged as the
+  API says (ignored), named because an open report (#48703) says some versions still apply them (the caller finds
+  these: `CiliumEvaluator.unlisted`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ class VersionRule(StrEnum):
     SERVICES_SELECTOR = "to_services_selector"
     FQDN_DOUBLE_STAR = "fqdn_double_star"
     NAMESPACE_LABELS_PEER = "namespace_labels_peer"
+    # a NetworkPolicy with rules for a direction its policyTypes leave out: ignored (the API), but an open
+    # upstream report (#48703) says some versions still apply them
+    KNP_POLICY_TYPES = "knp_policy_types"
 
 
 # the first release with the behaviour assumed
@@ -37,6 +43,7 @@ SINCE: dict[VersionRule, str] = {
     VersionRule.SERVICES_SELECTOR: "1.17",
     VersionRule.FQDN_DOUBLE_STAR: "1.19",
     VersionRule.NAMESPACE_LABELS_PEER: "1.16",
+    VersionRule.KNP_POLICY_TYPES: "",  # no fixed release: an open report
 }
 
 

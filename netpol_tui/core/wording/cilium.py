@@ -373,6 +373,12 @@ def version_text(direction: Direction, a: VersionAssumption) -> str:
     kind = "ingress" if direction is Direction.INGRESS else "egress"
     label = f"{KIND_SHORT[a.policy_kind]} {a.policy}"
     item = f"{label} {a.section.value} rule #{a.number + 1}" if a.section is not None else label
+    if a.rule is VersionRule.KNP_POLICY_TYPES:
+        return (
+            f"NetworkPolicy {a.policy} has {kind} rules but its policyTypes leave {kind} out: they are ignored, "
+            "as the API says and as judged here; an open Cilium report (#48703) says some versions still apply "
+            "them. Add the direction to policyTypes, or remove the rules."
+        )
     head = f"Assumes Cilium {a.since} or later:"
     if a.rule is VersionRule.DEFAULT_DENY_FALSE:
         return (

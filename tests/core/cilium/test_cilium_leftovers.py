@@ -269,3 +269,27 @@ def test_new_findings_in_the_json_contract() -> None:
     versioned = explanation_json(_trace(world("to-fqdns-double-star"), "client", "deep"))
     validator.validate(versioned)
     assert [f["code"] for f in versioned["findings"]] == ["cilium_version"]
+
+
+def test_knp_rules_for_a_direction_its_policy_types_leave_out_are_named() -> None:
+    from cilium_kit import knp
+
+    egress_only = knp(
+        "echo-egress-only",
+        {
+            "podSelector": {"matchLabels": {"kind": "echo"}},
+            "policyTypes": ["Egress"],
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"kind": "nobody"}}}]}],
+            "egress": [{}],
+        },
+    )
+    w = EvaluatorWorld(base_cluster() + [egress_only])
+    expl = _trace(w, "client", "es")
+    assert expl.verdict.allowed  # the ingress rules are ignored, as the API says
+    (v,) = expl.found(CiliumVersion)
+    assert v.direction is Direction.INGRESS
+    assert (v.assumption.rule, v.assumption.policy) == (
+        VersionRule.KNP_POLICY_TYPES,
+        "cilium-test/echo-egress-only",
+    )
+    assert "#48703" in wording.finding_text(v) and "policyTypes leave ingress out" in wording.finding_text(v)
