@@ -407,8 +407,10 @@ def _cilium_findings(verdict: Verdict, snapshot: ClusterSnapshot, flow: Flow | N
             )
             for p in ev.unlisted(me, side.direction)
         )
-        if verdict.allowed:
+        observed_allowed = flow is not None and flow.verdict in ("FORWARDED", "REDIRECTED")
+        if verdict.allowed and not observed_allowed:
             # the rules assumed all allow: their version decides only when nothing else denies the connection
+            # (and when Hubble saw it pass, the agent's version agrees: nothing to say)
             other_p = ev.view.party(other, other.names)
             assumed = version_assumptions(
                 cs, other_p, knp_isolated=bool(side.policies), knp_allows=bool(knp_allowing)

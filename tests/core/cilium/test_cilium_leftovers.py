@@ -293,3 +293,14 @@ def test_knp_rules_for_a_direction_its_policy_types_leave_out_are_named() -> Non
         "cilium-test/echo-egress-only",
     )
     assert "#48703" in wording.finding_text(v) and "policyTypes leave ingress out" in wording.finding_text(v)
+
+
+def test_version_not_said_when_hubble_saw_it_pass() -> None:
+    w = world("deny-only-default-deny-off")
+    flow = _to_echo(pod("client", "10.0.1.10"), verdict="FORWARDED", drop_reason="")
+    expl = explain_flow(flow, w.snapshot)
+    assert expl.verdict.allowed and not expl.has(CiliumVersion)
+    # dropped for policy while we allow it: the version assumed may be why
+    dropped = explain_flow(_to_echo(pod("client", "10.0.1.10")), w.snapshot)
+    assert dropped.case is Case.POLICY_DROP_UNEXPLAINED
+    assert [v.assumption.rule for v in dropped.found(CiliumVersion)] == [VersionRule.DEFAULT_DENY_FALSE]
