@@ -351,7 +351,7 @@ def _label_key(key: str) -> str:
 
 def _label_diff(d: LabelDiff) -> str:
     key = _label_key(d.key)
-    sep = " " if key != d.key else "="
+    sep = " " if d.key == SERVICE_ACCOUNT_KEY else "="
     if d.hubble is None:
         return f"{key}{sep}{d.snapshot} only in the snapshot"
     if d.snapshot is None:
