@@ -4,6 +4,7 @@
     python benchmarks/bench_propose.py --flows 1000000       # fewer in-process flows
     python benchmarks/bench_propose.py --disk-flows 0        # skip the on-disk run
     python benchmarks/bench_propose.py --profile             # cProfile of propose() (top 25)
+    python benchmarks/bench_propose.py --dialect cilium      # CiliumNetworkPolicies (judged by the Cilium evaluator)
 
 A synthetic shop per namespace (200 namespaces by default): an ingress controller -> frontend (3 pods) -> api
 (3) -> db (StatefulSet, 2) and cache; workers -> api and to the outside; a CronJob -> db; every pod -> kube-dns;
@@ -38,7 +39,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from netpol_tui.core.cluster import ClusterSnapshot  # noqa: E402
 from netpol_tui.core.manifests import parse_objects  # noqa: E402
 from netpol_tui.core.model import Endpoint, EndpointKind, Flow  # noqa: E402
-from netpol_tui.core.propose import ConnectionReducer, ProposeOptions, propose  # noqa: E402
+from netpol_tui.core.propose import ConnectionReducer, Dialect, ProposeOptions, propose  # noqa: E402
 
 SEED = 20261129
 clock = time.perf_counter
@@ -230,7 +231,7 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def in_process(n_ns: int, n_flows: int, profile: bool) -> None:
+def in_process(n_ns: int, n_flows: int, profile: bool, dialect: str = "networkpolicy") -> None:
     rng = random.Random(SEED)
     t0 = clock()
     objs, conns = generate(n_ns)
@@ -254,7 +255,7 @@ def in_process(n_ns: int, n_flows: int, profile: bool) -> None:
     if profile:
         prof = cProfile.Profile()
         prof.enable()
-    proposal = propose(snap, reducer, ProposeOptions())
+    proposal = propose(snap, reducer, ProposeOptions(dialect=Dialect(dialect)))
     t_prop = clock() - t2
     if profile:
         prof.disable()
@@ -300,7 +301,7 @@ def _jsonpb(f: Flow, t: int) -> str:
     return json.dumps({"flow": flow, "node_name": "node-1"})
 
 
-def on_disk(n_ns: int, n_flows: int) -> None:
+def on_disk(n_ns: int, n_flows: int, dialect: str = "networkpolicy") -> None:
     import yaml
 
     rng = random.Random(SEED + 1)
@@ -330,6 +331,8 @@ def on_disk(n_ns: int, n_flows: int) -> None:
                 cluster,
                 "--out",
                 out,
+                "--dialect",
+                dialect,
             ],
             capture_output=True,
             text=True,
@@ -357,11 +360,13 @@ def main() -> None:
     ap.add_argument("--flows", type=int, default=10_000_000)
     ap.add_argument("--disk-flows", type=int, default=200_000)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--dialect", choices=[d.value for d in Dialect], default="networkpolicy")
     args = ap.parse_args()
     if args.disk_flows:
-        on_disk(args.namespaces, args.disk_flows)  # first: the child's RSS is not mixed with ours
+        # first: the child's RSS is not mixed with ours
+        on_disk(args.namespaces, args.disk_flows, args.dialect)
     if args.flows:
-        in_process(args.namespaces, args.flows, args.profile)
+        in_process(args.namespaces, args.flows, args.profile, args.dialect)
 
 
 if __name__ == "__main__":
