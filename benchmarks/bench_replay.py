@@ -2,8 +2,8 @@
 
     python benchmarks/bench_replay.py [--lines 200000] [--repeat 3] [--capture PATH]
 
-Writes the real 400-flow TCP capture (~1.4 KB lines, `../shared/data/flows/`) repeated to --lines lines into a
-temporary directory, then measures, on the same lines in the same run (best of --repeat):
+Writes the real 400-flow TCP capture (~1.4 KB lines, `../shared/data/flows/`) repeated to --lines lines (each
+repetition with other client ports and times, see `distinct_lines`) into a temporary directory, then measures, on the same lines in the same run (best of --repeat):
 
 1. `json.loads` alone, over the lines already in memory (the floor of any dict-based decoder);
 2. old-style full decode: `json.loads` + `flows.convert_json` (the general converter) over the same lines;
@@ -41,6 +41,31 @@ def _best(fn: Callable[[], int], repeat: int) -> tuple[float, float, int]:
     return wall, cpu, count
 
 
+def distinct_lines(base: list[bytes], count: int) -> list[bytes]:
+    """`count` lines: the capture's, repeated; each repetition with other client ports (as new connections
+    have) and later times, so that nothing keyed by a line's text (or its l4 part) is reused across them. The
+    lines keep Hubble's compact form and key order."""
+    objs = [json.loads(line) for line in base]
+    out: list[bytes] = []
+    for rep in range(count // len(base) + 1):
+        for obj in objs:
+            if len(out) == count:
+                return out
+            if rep:
+                obj = json.loads(json.dumps(obj))
+                flow = obj.get("flow", obj)
+                for l4 in (flow.get("l4") or {}).values():
+                    for side in ("source_port", "destination_port"):
+                        if isinstance(l4, dict) and l4.get(side, 0) > 1024:  # the client's ephemeral port
+                            l4[side] = 32768 + (l4[side] + rep * 7919) % 28000
+                for holder in (flow, obj):
+                    if isinstance(holder.get("time"), str) and len(holder["time"]) == 30:
+                        t = holder["time"]
+                        holder["time"] = f"{t[:14]}{(int(t[14:16]) + rep) % 60:02d}{t[16:]}"
+            out.append(json.dumps(obj, separators=(",", ":")).encode())
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=200_000)
@@ -53,7 +78,7 @@ def main() -> None:
     from netpol_tui.sources.replay import ReplaySource
 
     base = [line for line in args.capture.read_bytes().splitlines() if line.strip()]
-    lines = (base * (args.lines // len(base) + 1))[: args.lines]
+    lines = distinct_lines(base, args.lines)
     avg = sum(map(len, lines)) / len(lines)
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1100,9 +1100,9 @@ class _JFlags(msgspec.Struct, frozen=True, gc=False):
 class _JPorted(msgspec.Struct, gc=False):
     source_port: _Port | None = None
     destination_port: _Port | None = None
+    flags: msgspec.Raw = msgspec.Raw(b"")  # _JFlags | None, converted once per distinct text (_tcp_flags)
     source_port_c: _Port | None = _camel(None, "sourcePort")
     destination_port_c: _Port | None = _camel(None, "destinationPort")
-    flags: _JFlags | None = None
 
 
 class _JIcmp(msgspec.Struct, gc=False):
@@ -1185,7 +1185,7 @@ class _JFlow(msgspec.Struct, gc=False):
     drop_reason: int | None = None
     auth_type: Any = None
     IP: msgspec.Raw = msgspec.Raw(b"")  # _JIP | None, decoded by _ip_fields once per distinct text
-    l4: msgspec.Raw = msgspec.Raw(b"")  # _JL4 | None, decoded by _l4_fields once per distinct text
+    l4: _JL4 | None = None
     source: msgspec.Raw = msgspec.Raw(b"")
     destination: msgspec.Raw = msgspec.Raw(b"")
     Type: _Enum = None
@@ -1242,7 +1242,7 @@ class _JResponse(msgspec.Struct, gc=False):
 _RESPONSE_DECODER = msgspec.json.Decoder(_JResponse)
 _ENDPOINT_DECODER = msgspec.json.Decoder(_JEndpoint)
 _IP_DECODER = msgspec.json.Decoder(_JIP | None)
-_L4_DECODER = msgspec.json.Decoder(_JL4 | None)
+_FLAGS_DECODER = msgspec.json.Decoder(_JFlags | None)
 # (proto name, attribute of the proto spelling, attribute of the lowerCamel spelling)
 _RARE_FIELDS = tuple(
     (name, name, f"{name}_c" if f"{name}_c" in _JFlow.__struct_fields__ else name)
@@ -1324,12 +1324,8 @@ def _ip_endpoint(raw: msgspec.Raw, ip: str, entry: _IpEntry | None) -> _IpEntry:
 # source, destination, ip_version, then the endpoints last seen with this pair: source raw text and Endpoint,
 # destination raw text and Endpoint (None: none yet)
 _IpFields = list[Any]
-# protocol, source port, destination port, TCP flags, ICMP type, ICMP code
-_L4Fields = tuple[str, int | None, int | None, tuple[str, ...], int | None, int | None]
-
-_NO_L4: _L4Fields = ("", None, None, (), None, None)
 _ip_cache: dict[bytes, _IpFields] = {}
-_l4_cache: dict[bytes, _L4Fields] = {b"": _NO_L4}
+_flags_cache: dict[bytes, tuple[str, ...]] = {b"": ()}
 
 
 def _ip_fields(text: bytes) -> _IpFields:
@@ -1357,39 +1353,15 @@ def _ip_fields(text: bytes) -> _IpFields:
     return got
 
 
-def _l4_fields(text: bytes) -> _L4Fields:
-    """The text of a flow's `l4` -> (protocol, ports, TCP flags, ICMP type and code), checked; remembered."""
+def _tcp_flags(text: bytes) -> tuple[str, ...]:
+    """The text of `l4.TCP.flags` -> the names of the flags set, checked; remembered (a few distinct texts)."""
     try:
-        l4 = _L4_DECODER.decode(text)
+        fl = _FLAGS_DECODER.decode(text) if text else None
     except msgspec.MsgspecError:
         raise _Fallback from None
-    got = _NO_L4
-    if l4 is not None:
-        m = l4.TCP
-        proto = "TCP"
-        if m is None:
-            m, proto = l4.UDP, "UDP"
-            if m is None:
-                m, proto = l4.SCTP, "SCTP"
-        if m is not None:
-            sport = m.source_port if m.source_port is not None else m.source_port_c
-            dport = m.destination_port if m.destination_port is not None else m.destination_port_c
-            flags = () if m.flags is None else tuple(n for n in _TCP_FLAGS if getattr(m.flags, n))
-            got = (proto, sport or None, dport or None, flags, None, None)
-        else:
-            icmp, proto = l4.ICMPv4, "ICMPv4"
-            if icmp is None:
-                icmp, proto = l4.ICMPv6, "ICMPv6"
-            if icmp is not None:
-                got = (proto, None, icmp.type, (), icmp.type, icmp.code)
-            elif l4.VRRP is not None:
-                got = ("VRRP", None, None, (), None, None)
-            elif l4.IGMP is not None:
-                got = ("IGMP", None, None, (), None, None)
-    if len(_l4_cache) > _CACHE_MAX:
-        _l4_cache.clear()
-        _l4_cache[b""] = _NO_L4
-    _l4_cache[text] = got
+    got = () if fl is None else tuple(n for n in _TCP_FLAGS if getattr(fl, n))
+    if len(_flags_cache) < 1024:
+        _flags_cache[text] = got
     return got
 
 
@@ -1432,10 +1404,6 @@ def _fast_flow(resp: _JResponse, f: _JFlow) -> Flow:
     pair = _ip_cache.get(key)
     if pair is None:
         pair = _ip_fields(key)
-    key = bytes(f.l4)
-    l4f = _l4_cache.get(key)
-    if l4f is None:
-        l4f = _l4_fields(key)
     o = _new_twin(_FlowTwin)  # filled field by field, then made a Flow (see _FlowTwin)
     o.time_ns = time_ns
     o.time = t
@@ -1460,7 +1428,45 @@ def _fast_flow(resp: _JResponse, f: _JFlow) -> Flow:
     src_ip = pair[0]
     dst_ip = pair[1]
     o.ip_version = pair[2]
-    o.protocol, o.source_port, o.destination_port, o.tcp_flags, o.icmp_type, o.icmp_code = l4f
+    l4 = f.l4
+    if l4 is None:
+        o.protocol = ""
+        o.source_port = o.destination_port = o.icmp_type = o.icmp_code = None
+        o.tcp_flags = ()
+    else:  # a oneof: the first one set, in the proto's order
+        m = l4.TCP
+        if m is not None:
+            o.protocol = "TCP"
+            key = bytes(m.flags)
+            flags = _flags_cache.get(key)
+            o.tcp_flags = _tcp_flags(key) if flags is None else flags
+        else:
+            o.tcp_flags = ()
+            m = l4.UDP
+            if m is not None:
+                o.protocol = "UDP"
+            else:
+                m = l4.SCTP
+                o.protocol = "SCTP"
+        if m is not None:
+            v = m.source_port
+            o.source_port = (m.source_port_c if v is None else v) or None  # 0: jsonpb omits it, unknown
+            v = m.destination_port
+            o.destination_port = (m.destination_port_c if v is None else v) or None
+            o.icmp_type = o.icmp_code = None
+        else:
+            o.source_port = None
+            icmp = l4.ICMPv4
+            o.protocol = "ICMPv4"
+            if icmp is None:
+                icmp = l4.ICMPv6
+                o.protocol = "ICMPv6"
+            if icmp is not None:
+                o.icmp_type = o.destination_port = icmp.type
+                o.icmp_code = icmp.code
+            else:
+                o.icmp_type = o.icmp_code = o.destination_port = None
+                o.protocol = "VRRP" if l4.VRRP is not None else "IGMP" if l4.IGMP is not None else ""
     # The endpoints: the pair's entry remembers the last ones seen (compared by their raw text, no hashing)
     raw = f.source
     if f.source_service is not None or f.source_service_c is not None:
