@@ -6,8 +6,7 @@ no floats); what msgspec refuses (a lone surrogate, an int beyond 64 bits) falls
 
 `ExplanationLines(maxsize)` turns (flow, explanation) into one line: identical flows share an explanation
 (core ExplanationCache), so the text of everything but the `flow` block is encoded once per explanation and
-kept in an LRU of at most `maxsize` explanations — never one entry per distinct drop for the whole run. The
-text of a flow block is kept too (bounded), with the flow's time and uuid spliced in.
+kept in an LRU of at most `maxsize` explanations — never one entry per distinct drop for the whole run.
 """
 
 from __future__ import annotations
@@ -29,21 +28,6 @@ DEFAULT_MAXSIZE = 4096  # explanations whose JSON text is kept (a few KB each)
 _FLOW_HEAD = '{"flow": '
 
 
-# A flow block's `time`/`uuid` while its text is cached: control characters, so that dumps escapes them into a
-# text no flow's value gives unless it holds these exact characters (then the block is not cached, see _block)
-_MARK = "\x00\x01flow-block\x01\x00"
-_MARK_TEXT = json.dumps(_MARK)
-_MAX_BLOCKS = 8192
-
-
-def _scalar(value: Any) -> str:
-    """`json.dumps(value, ensure_ascii=False)` of a string or None."""
-    try:
-        return _encode(value).decode()
-    except (TypeError, ValueError, OverflowError, msgspec.EncodeError):  # a lone surrogate
-        return json.dumps(value, ensure_ascii=False)
-
-
 def dumps(obj: Any) -> str:
     """`json.dumps(obj, ensure_ascii=False)`, byte for byte, through msgspec."""
     try:
@@ -59,7 +43,6 @@ class ExplanationLines:
         self.maxsize = DEFAULT_MAXSIZE if maxsize is None else maxsize
         # id(explanation) -> (the explanation, kept so that its id is not reused; the text after the flow block)
         self._parts: OrderedDict[int, tuple[Explanation, str]] = OrderedDict()
-        self._blocks: dict[tuple[tuple[str, Any], ...], tuple[str, ...]] = {}  # see _block
 
     def __len__(self) -> int:
         return len(self._parts)
@@ -88,34 +71,7 @@ class ExplanationLines:
             obj = explanation_json(expl)
             obj["flow"] = flow_block(flow, expl)
             return dumps(obj)
-        return _FLOW_HEAD + self._block(flow_block(flow, expl)) + rest
-
-    def _block(self, block: dict[str, Any]) -> str:
-        """`dumps(block)`, from the text of the same block with other `time` and `uuid` values (the flows of one
-        connection differ in little else), kept in a bounded dictionary."""
-        time, uuid = block.get("time"), block.get("uuid")
-        block["time"] = _MARK
-        if uuid is not None:
-            block["uuid"] = _MARK
-        try:
-            key = tuple(block.items())
-            parts = self._blocks.get(key)
-        except TypeError:  # an unhashable value (a list): not cached
-            parts, key = None, None
-        if parts is None:
-            parts = tuple(dumps(block).split(_MARK_TEXT))
-            if len(parts) != (3 if uuid is not None else 2):  # the mark's text was in a value too
-                block["time"] = time
-                if uuid is not None:
-                    block["uuid"] = uuid
-                return dumps(block)
-            if key is not None:
-                if len(self._blocks) >= _MAX_BLOCKS:
-                    self._blocks.clear()
-                self._blocks[key] = parts
-        if uuid is None:
-            return parts[0] + _scalar(time) + parts[1]
-        return parts[0] + _scalar(time) + parts[1] + _scalar(uuid) + parts[2]
+        return _FLOW_HEAD + dumps(flow_block(flow, expl)) + rest
 
 
 __all__ = ["DEFAULT_MAXSIZE", "ExplanationLines", "dumps"]
