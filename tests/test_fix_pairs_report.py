@@ -45,7 +45,9 @@ def every_opened_pair(
     snap: ClusterSnapshot, fixes: tuple[Fix, ...], fix: Fix, verdicts: list[Verdict]
 ) -> set[tuple[str, str]]:
     """By brute force: every ordered pair of distinct pods that `fix` newly allows (all fixes vs all but it) on the
-    port/protocol of a connection it covers, the covered connections left out."""
+    port/protocol of a connection it covers, the covered connections left out. (merge_verified counts the pairs newly
+    allowed whose enforcing end the fix governs: for these connections, where no two fixes open the same pair on
+    their own, the same set.)"""
     after = apply_fixes(snap, fixes)
     without = apply_fixes(snap, [f for f in fixes if f is not fix])
 

@@ -48,7 +48,15 @@ def merge_groups(groups: Iterable[DropGroup], snapshot: ClusterSnapshot) -> Grou
         for key in {fix_key(f) for f in expl.fixes}:
             per_policy[key] = per_policy.get(key, 0) + 1
     merged = merge_verified(snapshot, chosen)
-    opening = [f for f in merged.fixes if opens_metadata(snapshot, f, merged.fixes)]
+    opening: list[Fix] = []
+    reaching = _newly_reaching_metadata(snapshot, apply_fixes(snapshot, merged.fixes))
+    if reaching:  # rare: then find the patches that do it (each one against all the others)
+        opening = [
+            f
+            for f in merged.fixes
+            if any(not f.namespace or f.namespace == ns for ns in reaching)
+            and opens_metadata(snapshot, f, merged.fixes)
+        ]
     if opening:
         merged = replace(merged, fixes=tuple(f for f in merged.fixes if f not in opening))
     return GroupFixes(merged, tuple(withheld), per_policy, tuple(opening))
@@ -57,23 +65,33 @@ def merge_groups(groups: Iterable[DropGroup], snapshot: ClusterSnapshot) -> Grou
 METADATA_PORT = 80  # the metadata service's port (HTTP)
 
 
+def _newly_reaching_metadata(
+    before: ClusterSnapshot, after: ClusterSnapshot, namespace: str = ""
+) -> set[str]:
+    """The namespaces of the pods (of `namespace` only, when given) that reach the cloud metadata address in
+    `after` and not in `before`."""
+    ev_before, ev_after = before.evaluator, after.evaluator
+    out: set[str] = set()
+    for pod in after.pods.values():
+        if (namespace and pod.namespace != namespace) or pod.namespace in out:
+            continue
+        for ip in sorted(METADATA_IPS):
+            if ev_after.allows(
+                ev_after.subject_for_pod(pod), ev_after.subject_for_ip(ip), METADATA_PORT, "TCP"
+            ) and not ev_before.allows(
+                ev_before.subject_for_pod(pod), ev_before.subject_for_ip(ip), METADATA_PORT, "TCP"
+            ):
+                out.add(pod.namespace)
+                break
+    return out
+
+
 def opens_metadata(snapshot: ClusterSnapshot, fix: Fix, fixes: Sequence[Fix]) -> bool:
     """Whether `fix` (one of `fixes`, applied together) lets a pod of its namespace (any pod for a cluster-wide
     policy) reach the cloud metadata address that it could not reach with all of `fixes` but this one."""
     after = apply_fixes(snapshot, fixes)
     without = apply_fixes(snapshot, [f for f in fixes if f is not fix])
-    ev_after, ev_without = after.evaluator, without.evaluator
-    for pod in after.pods.values():
-        if fix.namespace and pod.namespace != fix.namespace:
-            continue
-        for ip in sorted(METADATA_IPS):
-            if ev_after.allows(
-                ev_after.subject_for_pod(pod), ev_after.subject_for_ip(ip), METADATA_PORT, "TCP"
-            ) and not ev_without.allows(
-                ev_without.subject_for_pod(pod), ev_without.subject_for_ip(ip), METADATA_PORT, "TCP"
-            ):
-                return True
-    return False
+    return bool(_newly_reaching_metadata(without, after, fix.namespace))
 
 
 def write_fixes(directory: str, fixes: Iterable[Fix], force: bool) -> list[Path]:

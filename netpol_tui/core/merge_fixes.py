@@ -31,7 +31,7 @@ from netpol_tui.core.cilium.objects import CiliumObjects
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import Verdict
 from netpol_tui.core.manifests import parse_network_policy
-from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy
+from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy, Rule
 from netpol_tui.core.suggest import PAIRS_NAMED, Fix, FixAction, FixSide, opened_pairs
 from netpol_tui.core.suggest_cilium import suggest as suggest_any
 from netpol_tui.core.suggest_cilium import with_objects
@@ -235,36 +235,56 @@ def _recount(
     snapshot: ClusterSnapshot,
     after: ClusterSnapshot,
     fix: Fix,
-    merged: Sequence[Fix],
-    verdicts: Sequence[Verdict],
+    fixed: Sequence[Verdict],
+    own: set[tuple[str, str, int, str]],
 ) -> Fix:
-    """`opens_other_pairs` and `other_pairs` of a merged fix: the ordered pairs of distinct snapshot pods, on the
-    ports/protocols of the connections it covers, that are allowed with every merged fix applied and not with all of
-    them but this one (judged by the snapshot's own evaluator), other than the covered connections themselves; each
-    pair once."""
-    without = apply_fixes(snapshot, [f for f in merged if f is not fix])
-    covered = [v for v in verdicts if _allowed(after, v).allowed and not _allowed(without, v).allowed]
-    own = {(v.source.key, v.destination.key, v.port, v.protocol) for v in covered}
+    """`opens_other_pairs` and `other_pairs` of a merged fix: the ordered pairs of distinct snapshot pods that are
+    allowed with every merged fix applied and were not before, on the port/protocol of each connection it fixes,
+    whose end enforcing that direction is one the fix governs (selected by its NetworkPolicy; in its namespace, or
+    anywhere for a cluster-wide policy, for a Cilium fix), other than the fixed connections (`own`); each pair
+    once. `fixed`: the connections this policy's fixes were computed for, allowed with every merged fix applied."""
     policy = parse_network_policy(fix.manifest) if fix.kind == NETWORK_POLICY else None
+    added: dict[str, tuple[Rule, ...]] = {}
     pairs: dict[tuple[str, str], None] = {}
     seen: set[tuple[str, int, str]] = set()
-    for verdict in covered:
+    for verdict in fixed:
         for side in verdict.denying:
             direction = side.direction
-            if (direction, verdict.port, verdict.protocol) in seen:
+            pod = side.subject.pod
+            if pod is None or (direction, verdict.port, verdict.protocol) in seen:
                 continue
-            seen.add((direction, verdict.port, verdict.protocol))
             if policy is not None:
-                if direction not in policy.policy_types:
+                if (
+                    direction not in policy.policy_types
+                    or pod.namespace != policy.namespace
+                    or not policy.pod_selector.matches(pod.labels)
+                ):
                     continue
-                found = opened_pairs(without, after, policy, direction, verdict)
+                seen.add((direction, verdict.port, verdict.protocol))
+                if direction not in added:
+                    added[direction] = _added(snapshot, fix, policy, direction)
+                found = opened_pairs(snapshot, after, policy, direction, verdict, added[direction])
             else:
-                found = _cilium_opened(without, after, fix.namespace, direction, verdict)
+                if fix.namespace and pod.namespace != fix.namespace:
+                    continue
+                seen.add((direction, verdict.port, verdict.protocol))
+                found = _cilium_opened(snapshot, after, fix.namespace, direction, verdict)
             for src, dst in found:
                 if (src, dst, verdict.port, verdict.protocol) not in own:
                     pairs[(src, dst)] = None
     named = tuple(pairs)
     return replace(fix, opens_other_pairs=len(named), other_pairs=named[:PAIRS_NAMED])
+
+
+def _added(snapshot: ClusterSnapshot, fix: Fix, policy: NetworkPolicy, direction: str) -> tuple[Rule, ...]:
+    """The rules a merged NetworkPolicy fix (`policy`, parsed) adds in `direction` to the snapshot's policy (all of
+    a new one's)."""
+    key = "ingress" if direction == INGRESS else "egress"
+    raw = _rules(fix.manifest.get("spec") or {}, key)
+    original = existing_raw(snapshot, fix.kind, fix.namespace, fix.name)
+    base = _rules(original.get("spec") or {}, key) if original is not None else []
+    rules = policy.rules(direction)
+    return tuple(rules[i] for i, r in enumerate(raw) if r not in base and i < len(rules))
 
 
 def _cilium_opened(
@@ -274,19 +294,20 @@ def _cilium_opened(
     `direction` in `namespace` (anywhere for a cluster-wide policy: namespace "")."""
     ev_before, ev_after = before.evaluator, after.evaluator
     pods = sorted(after.pods.items())
-    enforcing = [pod for _, pod in pods if not namespace or pod.namespace == namespace]
+    was = {key: ev_before.subject_for_pod(pod) for key, pod in pods}
+    now = {key: ev_after.subject_for_pod(pod) for key, pod in pods}
     out: list[tuple[str, str]] = []
-    for mine in enforcing:
-        for _, other in pods:
-            if other.key == mine.key:
+    for mine, pod in pods:
+        if namespace and pod.namespace != namespace:
+            continue
+        for other in now:
+            if other == mine:
                 continue
             src, dst = (other, mine) if direction == INGRESS else (mine, other)
-            if ev_after.allows(
-                ev_after.subject_for_pod(src), ev_after.subject_for_pod(dst), verdict.port, verdict.protocol
-            ) and not ev_before.allows(
-                ev_before.subject_for_pod(src), ev_before.subject_for_pod(dst), verdict.port, verdict.protocol
+            if ev_after.allows(now[src], now[dst], verdict.port, verdict.protocol) and not ev_before.allows(
+                was[src], was[dst], verdict.port, verdict.protocol
             ):
-                out.append((src.key, dst.key))
+                out.append((src, dst))
     return out
 
 
@@ -308,6 +329,10 @@ def merge_verified(
     that leaves the same connections denied ends it)."""
     verdicts = [v for v, _ in chosen]
     merged = _one_per_policy(merge_fixes(snapshot, [f for _, fixes in chosen for f in fixes]))
+    claims: dict[FixKey, list[Verdict]] = {}  # the connections each policy's fixes were computed for
+    for verdict, fixes in chosen:
+        for key in dict.fromkeys(fix_key(f) for f in fixes):
+            claims.setdefault(key, []).append(verdict)
     denied_before: list[Verdict] | None = None
     for _ in range(rounds if rounds is not None else max(3, min(len(verdicts) + 1, MAX_ROUNDS))):
         after = apply_fixes(snapshot, merged)
@@ -317,7 +342,10 @@ def merge_verified(
         denied_before = denied
         more: list[Fix] = []
         for verdict in denied:
-            more.extend(suggest_any(_allowed(after, verdict), after))
+            found = suggest_any(_allowed(after, verdict), after)
+            for key in dict.fromkeys(fix_key(f) for f in found):
+                claims.setdefault(key, []).append(verdict)
+            more.extend(found)
         if not more:
             break
         # a fix computed on `after` patches the merged version: it replaces it, rules included
@@ -332,7 +360,12 @@ def merge_verified(
         merged = list(by_key.values())
     after = apply_fixes(snapshot, merged)
     unfixed = tuple(v for v in verdicts if not _allowed(after, v).allowed)
-    fixes = tuple(_recount(snapshot, after, f, merged, verdicts) for f in merged)
+    still = {id(v) for v in unfixed}
+    own = {(v.source.key, v.destination.key, v.port, v.protocol) for v in verdicts if id(v) not in still}
+    fixes = tuple(
+        _recount(snapshot, after, f, [v for v in claims.get(fix_key(f), []) if id(v) not in still], own)
+        for f in merged
+    )
     return MergedFixes(fixes, unfixed)
 
 
