@@ -30,6 +30,7 @@ from netpol_tui.core.filenames import fix_file_name, write_new_file
 from netpol_tui.core.merge_fixes import FixKey, fix_key, merge_verified
 from netpol_tui.core.model import Flow
 from netpol_tui.core.suggest import Fix
+from netpol_tui.ui import strings
 from netpol_tui.ui.rendering import metadata_opened
 
 MARKABLE_VERDICTS = ("DROPPED", "AUDIT")
@@ -43,8 +44,10 @@ def policy_name(key: FixKey) -> str:
 
 def group_label(key: GroupKey) -> str:
     """`source → destination port/protocol` of a drop group."""
-    source, destination, port, protocol = key[0], key[1], key[2], key[3]
+    source, destination, port, protocol, reply = key[0], key[1], key[2], key[3], key[6]
     where = f"{port}/{protocol}" if port else protocol
+    if reply:  # a reply group is keyed by the server's port, the replies' source port
+        where = f"{strings.REPLY_MARK}{where}"
     return f"{source} → {destination} {where}".rstrip()
 
 

@@ -13,7 +13,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from netpol_tui.core import wording, yamlout
-from netpol_tui.core.aggregate import DropGroup, workload_key
+from netpol_tui.core.aggregate import DropGroup, flow_is_reply, workload_key
 from netpol_tui.core.cilium.engine import CiliumSide
 from netpol_tui.core.cilium.model import CiliumPolicy
 from netpol_tui.core.cluster import ClusterSnapshot
@@ -89,10 +89,8 @@ def tcp_flags_label(flags: tuple[str, ...]) -> str:
 
 
 def is_reply(flow: Flow) -> bool:
-    """A reply of a connection: Hubble says so, or (Hubble does not say) a SYN-ACK, which only a server sends."""
-    if flow.is_reply is not None:
-        return flow.is_reply
-    return "SYN" in flow.tcp_flags and "ACK" in flow.tcp_flags
+    """A reply of a connection (the drop groups' rule: core.aggregate.flow_is_reply)."""
+    return flow_is_reply(flow)
 
 
 def connection_mark(flow: Flow) -> str:
