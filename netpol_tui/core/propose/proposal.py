@@ -14,7 +14,7 @@ the same.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -202,6 +202,19 @@ def _subject(end: End, ev: Evaluator) -> Subject:
     return replace(subject, names=end.names) if end.names and subject.pod is None else subject
 
 
+def _subjects(ends: Mapping[str, End], ev: Evaluator) -> Callable[[str], Subject]:
+    """The subject of each end key, made once."""
+    made: dict[str, Subject] = {}
+
+    def subject(key: str) -> Subject:
+        s = made.get(key)
+        if s is None:
+            s = made[key] = _subject(ends[key], ev)
+        return s
+
+    return subject
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Judging
 # ---------------------------------------------------------------------------------------------------------------
@@ -218,13 +231,7 @@ def _judge(
     """
     ev = snapshot.evaluator
     index = RuleIndex(snapshot, ev)
-    subjects: dict[str, Subject] = {}
-
-    def subject(key: str) -> Subject:
-        s = subjects.get(key)
-        if s is None:
-            s = subjects[key] = _subject(ends[key], ev)
-        return s
+    subject = _subjects(ends, ev)
 
     out = _Judgement()
     for i, c in enumerate(conns):
@@ -255,13 +262,7 @@ def _judge_cilium(
     """`_judge` for the Cilium dialect: the snapshot's evaluator gives each connection's full verdict, and each
     isolated side the allow items (and NetworkPolicy rules) that admit it (`cilium.admitting`)."""
     ev = snapshot.evaluator
-    subjects: dict[str, Subject] = {}
-
-    def subject(key: str) -> Subject:
-        s = subjects.get(key)
-        if s is None:
-            s = subjects[key] = _subject(ends[key], ev)
-        return s
+    subject = _subjects(ends, ev)
 
     # pods no policy can tell apart give the same verdict: judged once (see `_likeness`)
     by_address = any(
