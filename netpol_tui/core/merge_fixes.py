@@ -231,6 +231,13 @@ def _allowed(snapshot: ClusterSnapshot, verdict: Verdict) -> Verdict:
     return snapshot.evaluator.evaluate(verdict.source, verdict.destination, verdict.port, verdict.protocol)
 
 
+def _allows(snapshot: ClusterSnapshot, verdict: Verdict) -> bool:
+    """`_allowed(...).allowed` by the evaluator's fast path (the same answer: one matcher per rule kind), without
+    building the explanation: a merged policy can hold hundreds of rules, and every connection is judged again
+    after every round."""
+    return snapshot.evaluator.allows(verdict.source, verdict.destination, verdict.port, verdict.protocol)
+
+
 def _recount(
     snapshot: ClusterSnapshot,
     after: ClusterSnapshot,
@@ -336,7 +343,7 @@ def merge_verified(
     denied_before: list[Verdict] | None = None
     for _ in range(rounds if rounds is not None else max(3, min(len(verdicts) + 1, MAX_ROUNDS))):
         after = apply_fixes(snapshot, merged)
-        denied = [v for v in verdicts if not _allowed(after, v).allowed]
+        denied = [v for v in verdicts if not _allows(after, v)]
         if not denied or denied == denied_before:
             break
         denied_before = denied
@@ -359,7 +366,7 @@ def merge_verified(
             by_key[fix_key(fix)] = fix
         merged = list(by_key.values())
     after = apply_fixes(snapshot, merged)
-    unfixed = tuple(v for v in verdicts if not _allowed(after, v).allowed)
+    unfixed = tuple(v for v in verdicts if not _allows(after, v))
     still = {id(v) for v in unfixed}
     own = {(v.source.key, v.destination.key, v.port, v.protocol) for v in verdicts if id(v) not in still}
     fixes = tuple(
