@@ -23,7 +23,7 @@ from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.diff import Change, ConnectionChange, diff, observed_connections, policy_objects
 from netpol_tui.core.history import DEFAULT_MAX_CHANGES, Attribution, ChangeHistory, PolicyEvent
 from netpol_tui.core.model import Flow
-from netpol_tui.ui.policy_delta import Action, SpecDelta, spec_deltas, unified_spec_diff
+from netpol_tui.core.policy_delta import Action, SpecDelta, spec_deltas, unified_spec_diff
 
 __all__ = ["WINDOW", "BrokenGroup", "Cause", "ChangeImpact", "ChangeRow", "ChangesLog"]
 

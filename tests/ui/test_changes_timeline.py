@@ -12,9 +12,9 @@ from textual.widgets import DataTable
 
 from netpol_tui.cli.app_factory import KubeFeed, make_app
 from netpol_tui.core.model import Endpoint, EndpointKind, Flow
+from netpol_tui.core.policy_delta import Action, Part, SpecDelta, spec_deltas, unified_spec_diff
 from netpol_tui.demo import demo_snapshot
 from netpol_tui.ui.feeds import MemoryFlowFeed, StaticCluster
-from netpol_tui.ui.policy_delta import Action, Part, SpecDelta, spec_deltas, unified_spec_diff
 from netpol_tui.ui.screens.changes_dialog import ChangesDialog
 
 from .conftest import CONNECTED, fixed_clock, wait_until

@@ -28,12 +28,12 @@ from netpol_tui.core.aggregate import DropGroup
 from netpol_tui.core.diff import ConnectionChange
 from netpol_tui.core.history import PolicyEvent
 from netpol_tui.core.model import Flow
+from netpol_tui.core.policy_delta import Action
 from netpol_tui.core.wording.explanations import group_line
 from netpol_tui.core.wording.inert import inert
 from netpol_tui.ui import strings
 from netpol_tui.ui.changes_log import WINDOW, BrokenGroup, ChangeImpact, ChangeRow, ChangesLog
 from netpol_tui.ui.feeds import StaticCluster
-from netpol_tui.ui.policy_delta import Action
 from netpol_tui.ui.rendering import clock_text
 
 if TYPE_CHECKING:

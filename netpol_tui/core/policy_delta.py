@@ -1,6 +1,6 @@
 """What a policy change did to the policy, as data: rules, ports and peers added or removed, other spec fields
-changed; and a unified diff of the spec as YAML. For the changes timeline (ui/screens/changes_dialog.py); the
-sentences are in ui/strings.py (`spec_delta_text`).
+changed; and a unified diff of the spec as YAML (data from policy objects: core). Used by the changes timeline
+(ui/screens/changes_dialog.py); the sentences are in ui/strings.py (`spec_delta_text`).
 
 It reads the objects' plain source (`raw`), so every kind reads the same way: NetworkPolicy (`ingress`/`egress`
 rules with `from`/`to` peers and `ports`) and Cilium's (`ingress`, `egress`, `ingressDeny`, `egressDeny` rules with
