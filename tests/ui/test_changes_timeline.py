@@ -343,3 +343,42 @@ def test_drop_marks_stay_bounded_by_the_window():
     assert (
         abs(row.drops_before - WINDOW / 0.05) <= 20
     )  # about 1,200 drops in the minute before (to the second)
+
+
+async def test_the_open_timeline_follows_new_changes_and_drops(tmp_path):
+    """Left open during an incident, the timeline lists a change that arrives meanwhile (newest first, the
+    highlighted change stays highlighted), counts the drops after it and the drop group it caused."""
+    with fake_cluster(tmp_path) as (srv, kubeconfig):
+        app, feed = live_app(kubeconfig, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.main.snapshot is not None and app.main.total_flows >= 1)
+            srv.put(fa.network_policy("prod", "db-ingress", DB_INGRESS))  # harmless
+            await wait_until(pilot, lambda: len(app.changes.rows()) == 1)
+            dialog = await _open(pilot, app)
+            assert [r[2] for r in _cells(dialog)] == ["prod/db-ingress"]
+            # while it is open: api-ingress loses port 8080, and the next flow is dropped
+            srv.put(fa.network_policy("prod", "api-ingress", PORT_9090))
+            await wait_until(pilot, lambda: len(_cells(dialog)) == 2, timeout=15)
+            rows = _cells(dialog)
+            assert [r[2] for r in rows] == ["prod/api-ingress", "prod/db-ingress"]
+            assert dialog.query_one(DataTable).cursor_row == 1  # still on db-ingress, the change shown
+            assert dialog.shown is not None and dialog.shown.policy.name == "db-ingress"
+            feed.push([DROP])
+            await wait_until(pilot, lambda: _cells(dialog)[0][4:] == ["0", "1+", "1"], timeout=15)
+            assert _cells(dialog)[1][4:] == ["0", "1+", "0"]
+
+
+async def test_an_empty_open_timeline_shows_the_first_change_when_it_comes(tmp_path):
+    with fake_cluster(tmp_path) as (srv, kubeconfig):
+        app, _feed = live_app(kubeconfig, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.main.snapshot is not None)
+            await pilot.press("H")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChangesDialog))
+            dialog = app.screen
+            assert dialog.rows == [] and not dialog.query_one(DataTable).display
+            srv.put(fa.network_policy("prod", "db-ingress", DB_INGRESS))
+            await wait_until(pilot, lambda: dialog.impact is not None, timeout=15)
+            assert dialog.query_one(DataTable).display and not dialog.query_one("#changes-empty").display
+            assert [r[1:4] for r in _cells(dialog)] == [["NetworkPolicy", "prod/db-ingress", "created"]]
+            assert "NetworkPolicy prod/db-ingress created at 10:01:00" in dialog.detail_text

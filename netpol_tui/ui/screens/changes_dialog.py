@@ -10,7 +10,7 @@ messages (only the UI thread changes what is shown).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group, RenderableType
@@ -64,6 +64,7 @@ def at_text(seconds: float) -> str:
     return clock_text(int(seconds * 1e9), ms=False)
 
 
+REFRESH = 1.0  # seconds between the open timeline's updates
 CAUSE_STYLE = "bold #ffd75f"
 CAUSE_DELTAS = 2  # what the change did, named in the line (the timeline has them all)
 
@@ -106,12 +107,14 @@ class ChangesDialog(ModalScreen[None]):
         live: bool,
         groups: Sequence[DropGroup] = (),
         flows: Sequence[Flow] = (),
+        seen: Callable[[], tuple[Sequence[DropGroup], Sequence[Flow]]] | None = None,
     ) -> None:
         super().__init__()
         self.changes_log = log
         self.live = live
         self.groups = list(groups)
         self.flows = list(flows)
+        self.seen = seen  # the drop groups and flows now (the timeline follows them while open)
         self.rows: list[ChangeRow] = []
         self.broken: dict[PolicyEvent, list[BrokenGroup]] | None = None  # None: being counted
         self.impact: ChangeImpact | None = None  # of the shown change
@@ -126,6 +129,7 @@ class ChangesDialog(ModalScreen[None]):
             live=not isinstance(app.cluster_feed, StaticCluster),
             groups=app.groups_by_count(),
             flows=list(app.main.ring),
+            seen=lambda: (app.groups_by_count(), list(app.main.ring)),
         )
 
     def compose(self) -> ComposeResult:
@@ -139,6 +143,7 @@ class ChangesDialog(ModalScreen[None]):
                 yield Static("", id="change-detail", markup=False)
 
     def on_mount(self) -> None:
+        self.set_interval(REFRESH, self.refresh_rows)
         self.rows = self.changes_log.rows()
         table = self.query_one(DataTable)
         empty = self.query_one("#changes-empty", Static)
@@ -162,6 +167,46 @@ class ChangesDialog(ModalScreen[None]):
         table.focus()
         self.count_groups()
         self._show(0)
+
+    def refresh_rows(self) -> None:
+        """While open, the timeline follows: a new change is listed (the highlighted one stays highlighted) and
+        the drop counts around each change move; drop groups are counted again on the groups seen now."""
+        rows = self.changes_log.rows()
+        if self.seen is not None:
+            groups, flows = self.seen()
+            self.groups, self.flows = list(groups), list(flows)
+        if [r.event for r in rows] != [r.event for r in self.rows]:
+            if not self.rows:  # was the empty state: show the table
+                self.query_one("#changes-empty", Static).display = False
+                self.query_one(DataTable).display = True
+                self.query_one("#changes-detail").display = True
+                for title in strings.CHANGES_COLUMNS:
+                    self.query_one(DataTable).add_column(title, key=title)
+            self.rows = rows
+            table = self.query_one(DataTable)
+            table.clear()
+            for i, row in enumerate(rows):
+                table.add_row(*self._cells(row), key=str(i))
+            keep = next((i for i, r in enumerate(rows) if r.event == self.shown), 0)
+            table.move_cursor(row=keep)
+            table.focus()
+            if self.shown is None:
+                self._show(0)
+        else:
+            table = self.query_one(DataTable)
+            before, after = strings.CHANGES_COLUMNS[4], strings.CHANGES_COLUMNS[5]
+            for i, (old, new) in enumerate(zip(self.rows, rows, strict=True)):
+                if (old.drops_before, old.drops_after, old.after_complete) != (
+                    new.drops_before,
+                    new.drops_after,
+                    new.after_complete,
+                ):
+                    cells = self._cells(new)
+                    table.update_cell(str(i), before, cells[4])
+                    table.update_cell(str(i), after, cells[5])
+            self.rows = rows
+        if self.rows:
+            self.count_groups()
 
     def _cells(self, row: ChangeRow) -> tuple[str, ...]:
         p = row.event.policy
