@@ -4,27 +4,21 @@ API server changing a policy mid-stream."""
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import replace
 
 from support import fake_apiserver as fa
 from textual.widgets import DataTable
 
 from netpol_tui.cli.app_factory import KubeFeed, make_app
-from netpol_tui.core.model import Endpoint, EndpointKind, Flow
+from netpol_tui.core.model import Flow
 from netpol_tui.core.policy_delta import Action, Part, SpecDelta, spec_deltas, unified_spec_diff
 from netpol_tui.demo import demo_snapshot
 from netpol_tui.ui.feeds import MemoryFlowFeed, StaticCluster
 from netpol_tui.ui.screens.changes_dialog import ChangesDialog
 
 from .conftest import CONNECTED, fixed_clock, wait_until
+from .prod_cluster import API, WEB, fake_prod_cluster
 
-WEB = Endpoint(
-    ip="10.0.1.10", kind=EndpointKind.POD, namespace="prod", pod_name="web-1", labels={"app": "web"}
-)
-API = Endpoint(
-    ip="10.0.1.5", kind=EndpointKind.POD, namespace="prod", pod_name="api-1", labels={"app": "api"}
-)
 OK = Flow(
     time_ns=1_764_151_200_000_000_000,
     verdict="FORWARDED",
@@ -53,19 +47,8 @@ DB_INGRESS = {"podSelector": {"matchLabels": {"app": "db"}}, "policyTypes": ["In
 SIZE = (160, 48)
 
 
-@contextlib.contextmanager
 def fake_cluster(tmp_path):
-    srv = fa.FakeApiServer().start()
-    try:
-        srv.put(
-            fa.namespace("prod", {"team": "shop"}),
-            fa.pod("prod", "web-1", {"app": "web"}, "10.0.1.10"),
-            fa.pod("prod", "api-1", {"app": "api"}, "10.0.1.5", ports=[(8080, "http")]),
-            fa.network_policy("prod", "api-ingress", ALLOW_WEB),
-        )
-        yield srv, srv.write_kubeconfig(str(tmp_path / "kubeconfig"))
-    finally:
-        srv.stop()
+    return fake_prod_cluster(tmp_path, ALLOW_WEB)
 
 
 def live_app(kubeconfig: str, tmp_path):

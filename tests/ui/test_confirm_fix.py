@@ -4,37 +4,18 @@ with the real KubeFeed against the in-process fake API server changing the polic
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import replace
 
 from support import fake_apiserver as fa
 
 from netpol_tui.cli.app_factory import KubeFeed, make_app
-from netpol_tui.core.model import Endpoint, EndpointKind, Flow
 from netpol_tui.ui.feeds import MemoryFlowFeed
 from netpol_tui.ui.rendering import clock_text
 from netpol_tui.ui.tracking import TrackingLine
 
 from .conftest import CONNECTED, fixed_clock, wait_for_explanations, wait_until
+from .prod_cluster import DROP, fake_prod_cluster
 
-WEB = Endpoint(
-    ip="10.0.1.10", kind=EndpointKind.POD, namespace="prod", pod_name="web-1", labels={"app": "web"}
-)
-API = Endpoint(
-    ip="10.0.1.5", kind=EndpointKind.POD, namespace="prod", pod_name="api-1", labels={"app": "api"}
-)
-DROP = Flow(
-    time_ns=1_764_151_200_000_000_000,
-    verdict="DROPPED",
-    drop_reason="POLICY_DENIED",
-    traffic_direction="INGRESS",
-    protocol="TCP",
-    source_port=40000,
-    destination_port=8080,
-    source=WEB,
-    destination=API,
-    node_name="node-1",
-)
 API_INGRESS = {
     "podSelector": {"matchLabels": {"app": "api"}},
     "policyTypes": ["Ingress"],
@@ -51,19 +32,8 @@ WRONG_PORT = {
 LATER = 5_000_000_000  # 5 s after the drop
 
 
-@contextlib.contextmanager
 def fake_cluster(tmp_path):
-    srv = fa.FakeApiServer().start()
-    try:
-        srv.put(
-            fa.namespace("prod", {"team": "shop"}),
-            fa.pod("prod", "web-1", {"app": "web"}, "10.0.1.10"),
-            fa.pod("prod", "api-1", {"app": "api"}, "10.0.1.5", ports=[(8080, "http")]),
-            fa.network_policy("prod", "api-ingress", API_INGRESS),
-        )
-        yield srv, srv.write_kubeconfig(str(tmp_path / "kubeconfig"))
-    finally:
-        srv.stop()
+    return fake_prod_cluster(tmp_path, API_INGRESS)
 
 
 def live_app(kubeconfig: str, tmp_path):
