@@ -94,3 +94,47 @@ def test_the_probe_would_notice_a_leak() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "yaml" in json.loads(proc.stdout.strip().splitlines()[-1])["leaked"]
+
+
+FILE_IO_MODULES = {"os", "pathlib", "shutil", "io", "tempfile"}
+
+
+def _file_io(tree: object) -> list[str]:
+    """What in a module's syntax tree reaches the file system: imports of FILE_IO_MODULES, calls of `open`."""
+    import ast
+
+    assert isinstance(tree, ast.AST)
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] in FILE_IO_MODULES]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in FILE_IO_MODULES:
+            found.append(str(node.module))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open":
+            found.append("open()")
+    return found
+
+
+def test_core_does_no_file_io() -> None:
+    """Core judges and words; reading and writing files is the sources' (and the edges') job (rule 1)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(netpol_tui.core.__file__).parent
+    offenders = {
+        str(path.relative_to(root)): found
+        for path in sorted(root.rglob("*.py"))
+        if (found := _file_io(ast.parse(path.read_text(encoding="utf-8"))))
+    }
+    assert offenders == {}
+
+
+def test_the_file_io_probe_would_notice_a_write() -> None:
+    import ast
+
+    assert _file_io(ast.parse("import os\nfrom pathlib import Path\nopen('x', 'w')")) == [
+        "os",
+        "pathlib",
+        "open()",
+    ]
+    assert _file_io(ast.parse("import re\nx = re.compile('a')")) == []

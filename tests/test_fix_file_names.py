@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from netpol_tui.core.filenames import MAX_NAME, OutsideDirectory, fix_file_name, write_new_file
+from netpol_tui.core.filenames import MAX_NAME, fix_file_name
+from netpol_tui.sources.output_files import OutsideDirectory, write_new_file
 
 HOSTILE = "x/../../escaped-by-name"
 

@@ -17,11 +17,12 @@ from netpol_tui.cli.errors import CliError
 from netpol_tui.core.aggregate import DropGroup
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.explain import METADATA_IPS
-from netpol_tui.core.filenames import OutsideDirectory, fix_file_name, write_new_file
+from netpol_tui.core.filenames import fix_file_name
 from netpol_tui.core.findings import MetadataAddress
 from netpol_tui.core.merge_fixes import MergedFixes, apply_fixes, fix_key, merge_verified
 from netpol_tui.core.suggest import Fix
 from netpol_tui.core.wording.inert import inert
+from netpol_tui.sources.output_files import OutsideDirectory, write_new_file
 
 
 @dataclass(frozen=True, slots=True)

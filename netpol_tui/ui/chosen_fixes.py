@@ -26,10 +26,11 @@ from netpol_tui.core.aggregate import DropGroup, GroupKey, group_key
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import Verdict
 from netpol_tui.core.explain import Explanation
-from netpol_tui.core.filenames import fix_file_name, write_new_file
+from netpol_tui.core.filenames import fix_file_name
 from netpol_tui.core.merge_fixes import FixKey, fix_key, merge_verified
 from netpol_tui.core.model import Flow
 from netpol_tui.core.suggest import Fix
+from netpol_tui.sources.output_files import write_new_file
 from netpol_tui.ui import strings
 from netpol_tui.ui.rendering import metadata_opened
 
@@ -234,7 +235,7 @@ def save_patch(
 ) -> SaveOutcome:
     """Save one policy's patch: into the file saved for that policy before (it is updated, and said so) when it
     still holds what we wrote; else a new file (`write_new_file`: never over an existing one). Raises OSError or
-    ValueError (filenames.OutsideDirectory) like write_new_file."""
+    ValueError (output_files.OutsideDirectory) like write_new_file."""
     if saved is not None and _unchanged(saved):
         _replace_file(saved.path, text)
         return SaveOutcome(saved.path, updated=True)

@@ -26,7 +26,7 @@ from netpol_tui.core import yamlout
 from netpol_tui.core.aggregate import group_key
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.explain import Explanation
-from netpol_tui.core.filenames import fix_file_name, write_new_file
+from netpol_tui.core.filenames import fix_file_name
 from netpol_tui.core.flowquery import FilterError
 from netpol_tui.core.merge_fixes import fix_key
 from netpol_tui.core.model import Flow, KubeStatus, LostEvents, NodeStatus, StreamPhase, StreamState
@@ -34,6 +34,7 @@ from netpol_tui.core.policy import EGRESS, INGRESS
 from netpol_tui.core.suggest import Fix
 from netpol_tui.core.wording.events import node_status_text
 from netpol_tui.core.wording.inert import inert_lines
+from netpol_tui.sources.output_files import write_new_file
 from netpol_tui.ui import strings
 from netpol_tui.ui.chosen_fixes import (
     ChosenFixes,

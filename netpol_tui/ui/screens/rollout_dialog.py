@@ -26,9 +26,10 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from netpol_tui.core.cluster import ClusterSnapshot
-from netpol_tui.core.filenames import safe_component, write_new_file
+from netpol_tui.core.filenames import safe_component
 from netpol_tui.core.model import Direction, Flow
 from netpol_tui.core.propose import PolicyRole, WorkloadId
+from netpol_tui.sources.output_files import write_new_file
 from netpol_tui.ui import strings
 from netpol_tui.ui.rendering import yaml_renderable
 from netpol_tui.ui.rollout import (
