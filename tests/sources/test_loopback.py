@@ -31,6 +31,7 @@ def test_follow_server_status_and_server_side_filters() -> None:
     try:
         assert a.wait(lambda items: any(getattr(i, "state", "") == "connected" for i in items))
         assert b.wait(lambda items: any(getattr(i, "state", "") == "connected" for i in items))
+        assert server.wait_for_followers(2)  # both requests taken by the server: every push reaches both
         objs = demo_objects(60)
         server.push(*objs)
         assert a.wait(lambda items: sum(1 for i in items if type(i) is Flow) == 60)

@@ -74,16 +74,22 @@ class _Observer(observer_pb2_grpc.ObserverServicer):  # type: ignore[misc]  # ge
         match = _matcher(request)
         with o._cond:
             cursor = o._pushed
-        while context.is_active() and not o._stopped.is_set():
+            o._followers += 1  # from here on every push reaches this stream
+            o._cond.notify_all()
+        try:
+            while context.is_active() and not o._stopped.is_set():
+                with o._cond:
+                    while o._pushed == cursor and context.is_active() and not o._stopped.is_set():
+                        o._cond.wait(0.2)
+                    missed = o._pushed - cursor
+                    new = o._recent[-missed:] if 0 < missed <= len(o._recent) else list(o._recent)
+                    cursor = o._pushed
+                for resp in new:
+                    if match is None or match(resp):
+                        yield resp
+        finally:
             with o._cond:
-                while o._pushed == cursor and context.is_active() and not o._stopped.is_set():
-                    o._cond.wait(0.2)
-                missed = o._pushed - cursor
-                new = o._recent[-missed:] if 0 < missed <= len(o._recent) else list(o._recent)
-                cursor = o._pushed
-            for resp in new:
-                if match is None or match(resp):
-                    yield resp
+                o._followers -= 1
 
     def ServerStatus(self, request: Any, context: Any) -> Any:  # noqa: N802
         o = self.owner
@@ -114,6 +120,7 @@ class LoopbackHubble:
         self._cond = threading.Condition()
         self._recent: list[Any] = []
         self._pushed = 0
+        self._followers = 0  # follow streams being served
         self._stopped = threading.Event()
         self._server: grpc.Server | None = None
         self._started_ns = time.monotonic_ns()
@@ -136,6 +143,18 @@ class LoopbackHubble:
         self._server = server
         self._started_ns = time.monotonic_ns()
         return self.address
+
+    def wait_for_followers(self, count: int, timeout: float = 10.0) -> bool:
+        """Wait until `count` follow streams are being served (a client may say it is connected before the server
+        has taken its request: what is pushed before that does not reach it). False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._followers < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+            return True
 
     def push(self, *objects: Mapping[str, Any]) -> None:
         """Send jsonpb objects (`{"flow": {...}, "node_name", "time"}`, or a bare flow) to every follower."""
