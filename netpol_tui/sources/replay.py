@@ -10,6 +10,7 @@ How to use it::
     for batch in src.batches(max_batch=512, max_wait=0.05): ...   # like HubbleSource.batches()
     src.flows()                          # Flows only
     src.problems                         # [(line_no, sentence)] for every line skipped; reading goes on
+    ReplaySource(path, on_problem=lambda line_no, sentence: ...)   # told of each problem in its place
     src.lines_read, src.flows_read
 
 Accepted lines: the GetFlowsResponse wrapper `{"flow": {...}, "node_name": ..., "time": ...}`, the legacy bare Flow
@@ -32,7 +33,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -45,7 +46,6 @@ Item = conv.Item
 _GZIP_MAGIC = b"\x1f\x8b"
 # A longer line is reported and skipped up to its newline, so memory stays bounded (`--flows /dev/zero`).
 MAX_LINE_BYTES = 16 * 1024 * 1024
-_SKIP_CHUNK = 1 << 20
 _READ_BUFFER = 1 << 20
 
 
@@ -61,11 +61,14 @@ class ReplaySource:
         query: FlowQuery | None = None,
         stdin: IO[bytes] | None = None,
         name: str | None = None,
+        on_problem: Callable[[int, str], None] | None = None,
     ) -> None:
         self.path = str(path)
         self.name = name or ("stdin" if self.path == "-" else self.path)
         self.query = query if query is not None and not query.is_empty else None
         self.problems: list[tuple[int, str]] = []
+        # called with (line number, sentence) as each problem is found, before the items after it are handed out
+        self._on_problem = on_problem
         self.lines_read = 0
         self.flows_read = 0
         self._closed = threading.Event()
@@ -76,7 +79,7 @@ class ReplaySource:
         )
         self._raw = self._open(stdin)
 
-    def _open(self, stdin: IO[bytes] | None) -> IO[bytes]:
+    def _open(self, stdin: IO[bytes] | None) -> io.BufferedIOBase:
         if self.path == "-":
             raw = stdin if stdin is not None else sys.stdin.buffer
             self._is_pipe = True
@@ -95,7 +98,7 @@ class ReplaySource:
             raise ReplayError(_unreadable(self.name, str(exc))) from None
         if head == _GZIP_MAGIC:
             self._compressed = buffered
-            return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
+            return gzip.GzipFile(fileobj=buffered, mode="rb")
         return buffered
 
     @property
@@ -123,43 +126,72 @@ class ReplaySource:
         decode = conv.LineDecoder().decode
         query = self.query
         counted = self._compressed is None and self._is_pipe  # else _position() asks the file
-        readline = self._raw.readline
+        # At most one read of the source per call: a pipe's lines are handed out as they arrive.
+        readinto = self._raw.readinto1
         limit = MAX_LINE_BYTES
-        read_max = limit + 1
         closed = self._closed
         line_no = flows = 0
-        # The hot loop of every capture: per line only what must be (blank lines are found when they fail to
-        # decode; the counters are stored when an item is handed out and at the end)
+        # Lines are memoryview slices of one reused buffer, decoded where they lie: no bytes object per line (a
+        # tenth of the per-line cost). Nothing keeps a slice: the decoder copies what it remembers.
+        buf = bytearray(min(_READ_BUFFER, limit + 1))  # a line longer than the limit never fits whole
+        view = memoryview(buf)
+        find = buf.find
+        start = end = 0  # buf[start:end]: read, not yet handed out (the start of a line with no newline yet)
+        skipping = False  # inside a line longer than the limit: dropped up to its newline
         try:
             while not closed.is_set():
-                line = readline(read_max)
-                if not line:
-                    break
-                line_no += 1
+                if start:  # the partial line to the front
+                    buf[: end - start] = buf[start:end]
+                    end -= start
+                    start = 0
+                if end == len(buf):  # a full buffer and no newline: a longer one, up to the limit + 1
+                    bigger = bytearray(min(2 * len(buf), limit + 1))
+                    bigger[:end] = buf
+                    buf, view, find = bigger, memoryview(bigger), bigger.find
+                got = readinto(view[end:])
                 if counted:
-                    self._consumed += len(line)
-                if len(line) > limit and line[-1:] != b"\n":
-                    self._problem(line_no, _line_too_long(limit))  # first: a stream may never end it
-                    self._skip_rest_of_line()
-                    continue
-                try:
-                    item = decode(line)
-                except conv.FlowFormatError as exc:
-                    if line.isspace():
+                    self._consumed += got
+                if not got:  # the end: a last line with no newline
+                    if skipping or end == start:
+                        break
+                    nl = end
+                else:
+                    nl = find(b"\n", end, end + got)
+                    end += got
+                while nl >= 0:
+                    line = view[start:nl]
+                    start = nl + 1
+                    nl = find(b"\n", start, end)  # the next one first: the steps below may `continue`
+                    if skipping:  # the rest of a line already reported
+                        skipping = False
                         continue
-                    self._problem(line_no, str(exc))
-                    continue
-                if type(item) is Flow:
-                    flows += 1
-                    if query is not None and not query.matches(item):
+                    line_no += 1
+                    try:
+                        item = decode(line)
+                    except conv.FlowFormatError as exc:
+                        if bytes(line).strip():  # blank lines are found when they fail to decode
+                            self._problem(line_no, str(exc))
                         continue
-                    self.flows_read = flows
-                self.lines_read = line_no
-                yield item
+                    if type(item) is Flow:
+                        flows += 1
+                        if query is not None and not query.matches(item):
+                            continue
+                        self.flows_read = flows
+                    self.lines_read = line_no
+                    yield item
+                if not got:
+                    break
+                if skipping:
+                    start = end  # dropped, a chunk at a time: memory stays bounded
+                elif end - start > limit:  # first: a stream may never end it
+                    line_no += 1
+                    self._problem(line_no, _line_too_long(limit))
+                    skipping = True
+                    start = end
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            self.problems.append((line_no + 1, _truncated(self.name, line_no, str(exc))))
+            self._record(line_no + 1, _truncated(self.name, line_no, str(exc)))
         except OSError as exc:
-            self.problems.append((line_no + 1, _unreadable(self.name, str(exc))))
+            self._record(line_no + 1, _unreadable(self.name, str(exc)))
         finally:
             self.lines_read = line_no
             self.flows_read = flows
@@ -167,18 +199,13 @@ class ReplaySource:
                 self._position()  # keep the last position before closing
                 self._raw.close()
 
-    def _skip_rest_of_line(self) -> None:
-        """Read and drop bytes up to the next newline, a chunk at a time (memory stays bounded)."""
-        readline = self._raw.readline
-        while not self._closed.is_set():
-            chunk = readline(_SKIP_CHUNK)
-            if self._compressed is None and self._is_pipe:
-                self._consumed += len(chunk)
-            if not chunk or chunk[-1:] == b"\n":
-                return
-
     def _problem(self, line_no: int, detail: str) -> None:
-        self.problems.append((line_no, _line_problem(self.name, line_no, detail)))
+        self._record(line_no, _line_problem(self.name, line_no, detail))
+
+    def _record(self, line_no: int, sentence: str) -> None:
+        self.problems.append((line_no, sentence))
+        if self._on_problem is not None:
+            self._on_problem(line_no, sentence)
 
     def flows(self) -> Iterator[Flow]:
         for item in self.items():

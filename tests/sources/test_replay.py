@@ -458,3 +458,89 @@ def test_dev_zero_is_reported_at_once_and_reading_stops_on_close() -> None:
     assert src.problems and "longer than 16 MiB" in src.problems[0][1] and src.problems[0][0] == 1
     src.close()
     assert done.wait(deadline)
+
+
+def _one_by_one(lines: list[bytes]) -> list[object]:
+    """What each line decodes to on its own (the reference for the chunked reader)."""
+    from netpol_tui.sources.flows import LineDecoder
+
+    decode = LineDecoder().decode
+    return [decode(line) for line in lines if line.strip()]
+
+
+def test_lines_across_buffer_boundaries_decode_as_each_line_alone(tmp_path) -> None:
+    """The reader hands out slices of a reused 1 MiB buffer: thousands of lines cross its edges, CRLF ends, a
+    blank line, and a last line with no newline all give what each line gives alone, with the right numbers."""
+    good = [line.encode() for line in _good_lines("hubble-otel__basic-sample-400-tcp-flows.json")]
+    lines = [good[i % len(good)] for i in range(3000)]  # ~4 MiB: the buffer is refilled several times
+    lines[1234] = b""
+    lines[2000] = b"{not json"
+    raw = b"".join(line + (b"\r\n" if i % 7 == 0 else b"\n") for i, line in enumerate(lines[:-1])) + lines[-1]
+    path = tmp_path / "cap.json"
+    path.write_bytes(raw)
+    src = ReplaySource(path)
+    items = list(src)
+    expected = _one_by_one([line for i, line in enumerate(lines) if i != 2000])
+    assert items == expected and len(items) == 2998
+    assert [n for n, _ in src.problems] == [2001]
+    assert src.lines_read == 3000 and src.flows_read == 2998
+
+
+def test_a_long_line_under_the_cap_grows_the_buffer_and_is_decoded(tmp_path) -> None:
+    """A 3 MiB line (a huge l7 summary) is longer than the read buffer but under the cap: it is read whole."""
+    good = _good_lines()
+    big = json.loads(good[0])
+    big["flow"]["Summary"] = "x" * (3 * 1024 * 1024)
+    path = tmp_path / "cap.json"
+    path.write_text(good[1] + "\n" + json.dumps(big) + "\n" + good[2] + "\n")
+    src = ReplaySource(path)
+    items = list(src)
+    assert src.problems == []
+    assert [len(i.summary) for i in items][1] == 3 * 1024 * 1024
+    assert (
+        items[0].time == json.loads(good[1])["flow"]["time"]
+        and items[2].time == json.loads(good[2])["flow"]["time"]
+    )
+
+
+def test_a_pipe_delivering_a_few_bytes_at_a_time_loses_and_doubles_nothing() -> None:
+    """Partial reads (a slow pipe) split lines anywhere: every line comes out once, in order."""
+    good = [line.encode() for line in _good_lines("hubble-otel__basic-sample-400-tcp-flows.json")[:60]]
+    data = b"\n".join(good) + b"\n"
+
+    class Trickle(io.RawIOBase):
+        def __init__(self) -> None:
+            self.pos = 0
+            self.step = 0
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buf) -> int:  # type: ignore[no-untyped-def]
+            self.step = self.step % 13 + 1  # 1..13 bytes a read
+            n = min(len(buf), self.step, len(data) - self.pos)
+            buf[:n] = data[self.pos : self.pos + n]
+            self.pos += n
+            return n
+
+    src = ReplaySource("-", stdin=io.BufferedReader(Trickle(), buffer_size=16))
+    items = list(src)
+    assert items == _one_by_one(good) and len(items) == 60
+    assert src.problems == [] and src.bytes_read == len(data)
+
+
+def test_the_line_cap_holds_for_a_line_that_ends_inside_the_buffer(tmp_path, monkeypatch) -> None:
+    """A line longer than the cap is refused even when its newline was read with it (the buffer is never
+    larger than the cap + 1); the lines around it go on."""
+    from netpol_tui.sources import replay
+
+    good = _good_lines()
+    monkeypatch.setattr(replay, "MAX_LINE_BYTES", 4096)
+    long_line = json.loads(good[0])
+    long_line["flow"]["Summary"] = "y" * 5000
+    path = tmp_path / "cap.json"
+    path.write_text("\n".join([good[1], json.dumps(long_line), good[2]]) + "\n")
+    src = ReplaySource(path)
+    items = list(src)
+    assert len(items) == 2 and [n for n, _ in src.problems] == [2]
+    assert "longer than 4096 bytes" in src.problems[0][1]
