@@ -31,34 +31,45 @@ T0 = 1_764_151_200_000_000_000
 POOL = 20_000
 
 
-def write_inputs(directory: Path, flows: int, ports: int) -> tuple[Path, Path]:
+def write_inputs(directory: Path, flows: int, ports: int, drop_share: float | None) -> tuple[Path, Path]:
     import yaml
 
     from netpol_tui.demo import scenario
 
     cluster = directory / "cluster.yaml"
-    capture = directory / f"flows-{flows}-{ports}.jsonl"
+    share = "" if drop_share is None else f"-{drop_share:g}"
+    capture = directory / f"flows-{flows}-{ports}{share}.jsonl"
     if not cluster.exists():
         cluster.write_text(yaml.safe_dump_all(scenario.cluster_objects()))
     if capture.exists():
         return cluster, capture
     t = time.perf_counter()
     objs = [obj for _, obj in scenario.flows(T0, count=POOL)]
+    drops = [i for i, obj in enumerate(objs) if obj["flow"].get("verdict") in ("DROPPED", "AUDIT")]
+    others = [i for i, obj in enumerate(objs) if obj["flow"].get("verdict") not in ("DROPPED", "AUDIT")]
     pool = [json.dumps(obj) + "\n" for obj in objs]
+    taken_drops = taken_others = dropped = 0
     with open(capture, "w", encoding="utf-8") as f:
         for i in range(flows):
-            obj = objs[i % POOL]
+            if drop_share is None:
+                k = i % POOL
+            elif int((i + 1) * drop_share) > int(i * drop_share):  # exactly `drop_share` of the lines, spread
+                k, taken_drops = drops[taken_drops % len(drops)], taken_drops + 1
+            else:
+                k, taken_others = others[taken_others % len(others)], taken_others + 1
+            obj = objs[k]
             l4s = obj["flow"].get("l4", {}).values() if obj["flow"].get("verdict") == "DROPPED" else ()
             ports_of = [l4 for l4 in l4s if "destination_port" in l4]
-            if ports > 1 and ports_of:  # the i-th line's port: `ports` distinct drops over the whole file
+            if ports > 1 and ports_of:  # the n-th drop's port: `ports` distinct drops over the whole file
                 saved = [l4["destination_port"] for l4 in ports_of]
                 for l4 in ports_of:
-                    l4["destination_port"] = 20_000 + i % ports
+                    l4["destination_port"] = 20_000 + dropped % ports
+                dropped += 1
                 f.write(json.dumps(obj) + "\n")
                 for l4, port in zip(ports_of, saved, strict=True):
                     l4["destination_port"] = port
             else:
-                f.write(pool[i % POOL])
+                f.write(pool[k])
     size = capture.stat().st_size
     print(
         f"capture: {flows:,} lines, {size / 1e9:.2f} GB, written in {time.perf_counter() - t:.0f} s",
@@ -100,6 +111,11 @@ def main() -> None:
     ap.add_argument(
         "--ports", type=int, default=400, help="destination ports the drops are spread over (at most 45535)"
     )
+    ap.add_argument(
+        "--drop-share",
+        type=float,
+        help="the share of dropped lines (the issue's capture: 0.35); default: the demo's own, about 0.47",
+    )
     ap.add_argument("--modes", nargs="+", default=["json", "text"], choices=["json", "text"])
     ap.add_argument("--tree", action="append", type=Path, help="checkout(s) to run (default: this one)")
     ap.add_argument("--dir", type=Path, help="where the inputs are written (default: a temporary directory)")
@@ -107,7 +123,7 @@ def main() -> None:
     args = ap.parse_args()
     directory = args.dir or Path(tempfile.mkdtemp(prefix="bench-explain-cli-"))
     directory.mkdir(parents=True, exist_ok=True)
-    cluster, capture = write_inputs(directory, args.flows, args.ports)
+    cluster, capture = write_inputs(directory, args.flows, args.ports, args.drop_share)
     try:
         for tree in args.tree or [ROOT]:
             for mode in args.modes:
