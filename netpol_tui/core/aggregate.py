@@ -40,10 +40,15 @@ def group_key(flow: Flow) -> GroupKey:
     """The drop group of a flow. A request is keyed by its destination port (the server's); a reply by its source
     port — the server's too: a reply's destination port is the client's ephemeral one, different for every
     connection — and the reply mark, so the replies of one service pair make one group, apart from its requests."""
+    return _group_key(flow, workload_key(flow.source), workload_key(flow.destination))
+
+
+def _group_key(flow: Flow, source: str, destination: str) -> GroupKey:
+    """group_key() with the two workload keys already known."""
     reply = flow_is_reply(flow)
     return (
-        workload_key(flow.source),
-        workload_key(flow.destination),
+        source,
+        destination,
         flow.source_port if reply else flow.destination_port,
         flow.protocol,
         flow.traffic_direction,
@@ -198,6 +203,9 @@ class DropGroup:
         return key in (s.source.key, s.destination.key) or any(key in pair for pair in self.pods)
 
 
+_SIDES_KEPT = 4096
+
+
 class DropAggregator:
     """Groups dropped (and audited) flows; bounded by an LRU on distinct keys."""
 
@@ -207,11 +215,21 @@ class DropAggregator:
         self.cache = cache or ExplanationCache()
         self.total = 0
         self.evicted = 0
+        # (id(source), id(destination)) -> (source, destination, their workload keys, their pod keys)
+        self._sides: dict[tuple[int, int], tuple[Endpoint, Endpoint, str, str, tuple[str, str]]] = {}
 
     def add(self, flow: Flow, snapshot: ClusterSnapshot | None) -> DropGroup | None:
         if flow.verdict not in ("DROPPED", "AUDIT"):
             return None
-        key = group_key(flow)
+        # a storm of drops between the same two endpoints: their keys are made once (decoders share Endpoints)
+        src, dst = flow.source, flow.destination
+        sides = self._sides.get((id(src), id(dst)))
+        if sides is None or sides[0] is not src or sides[1] is not dst:  # held, so an id is never reused
+            if len(self._sides) >= _SIDES_KEPT:
+                self._sides.clear()
+            sides = (src, dst, workload_key(src), workload_key(dst), (src.key, dst.key))
+            self._sides[(id(src), id(dst))] = sides
+        key = _group_key(flow, sides[2], sides[3])
         group = self.groups.get(key)
         if group is None:
             group = DropGroup(key, first_ns=flow.time_ns)
@@ -229,7 +247,7 @@ class DropAggregator:
             group.first_ns = flow.time_ns
         group.sample = flow
         if len(group.pods) < 64:
-            group.pods.add((flow.source.key, flow.destination.key))
+            group.pods.add(sides[4])
         if snapshot is not None and (group.explanation is None or group.explained_with is not snapshot):
             # one explanation per group and snapshot: the pods of one workload pair share it
             group.explanation = self.cache.explain(flow, snapshot)

@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netpol_tui.cli import wording as words
 from netpol_tui.cli.changes import watch_for_changes, with_changed
@@ -32,7 +32,13 @@ from netpol_tui.core.wording.events import lost_events_text, node_status_text
 from netpol_tui.core.wording.explanations import other_pairs_text
 from netpol_tui.core.wording.inert import inert
 
+if TYPE_CHECKING:
+    from netpol_tui.cli.console import ReportLines
+
 DROP_VERDICTS = ("DROPPED", "AUDIT")
+# Explanations kept for reuse. A headless run needs one only until its line is written: a few thousand cover an
+# incident's distinct drops, and a run over a million distinct ones stays flat (~7 KB each with its fixes).
+EXPLANATIONS_KEPT = 8_192
 
 
 class _Error:
@@ -43,29 +49,17 @@ class _Error:
         self.message = message
 
 
-def _capture(path: str, query: FlowQuery) -> tuple[Iterator[Any], object]:
+def _capture(path: str, query: FlowQuery, errors: list[_Error]) -> tuple[Iterator[Any], object]:
+    """The capture's items; each line's problem is put in `errors` as it is found, before the items after it."""
     from netpol_tui.sources.replay import ReplayError, ReplaySource
 
     try:
-        src = ReplaySource(path, query=query)
+        src = ReplaySource(
+            path, query=query, on_problem=lambda line, message: errors.append(_Error(line, message))
+        )
     except ReplayError as exc:
         raise CliError(str(exc)) from None
-
-    def items() -> Iterator[Any]:
-        seen = 0
-        for item in src.items():
-            # problems found before this item are reported in their place
-            while seen < len(src.problems):
-                line, message = src.problems[seen]
-                seen += 1
-                yield _Error(line, message)
-            yield item
-        while seen < len(src.problems):
-            line, message = src.problems[seen]
-            seen += 1
-            yield _Error(line, message)
-
-    return items(), src
+    return src.items(), src
 
 
 def _live(args: argparse.Namespace, query: FlowQuery) -> tuple[Iterator[Any], object]:
@@ -131,48 +125,54 @@ def run(args: argparse.Namespace) -> int:
     snapshot = cluster_state.load(args)  # ClusterUnusable / KubeError: one line, exit 2
     for problem in snapshot.problems:
         print(f"netpol-tui: {wording.problem_text(problem)}", file=sys.stderr)
+    pending: list[_Error] = []  # the capture's line problems, told in their place among the lines
     if args.flows:
-        items, source = _capture(str(args.flows), query)
+        items, source = _capture(str(args.flows), query, pending)
     else:
         items, source = _live(args, query)
     watched = watch_for_changes(args, snapshot)  # --follow --json live: policy changes named in `changed`
 
-    cache = ExplanationCache()
+    cache = ExplanationCache(maxsize=EXPLANATIONS_KEPT)
     groups = DropAggregator(cache=cache)
     out = sys.stdout
     flows = errors = lost = denied = 0
     exit_code = bool(getattr(args, "exit_code", False))
     fixes_out = getattr(args, "fixes_out", None)
     lines = ExplanationLines()  # the explanation part of each JSON line, LRU-bounded
+    as_json, drops_only, follow = bool(args.json), bool(args.drops_only), bool(args.follow)
+
+    def tell_problems() -> int:
+        for problem in pending:
+            if as_json:
+                out.write(
+                    json.dumps({"error": problem.message, "line": problem.line}, ensure_ascii=False) + "\n"
+                )
+            else:
+                print(f"netpol-tui: {inert(problem.message)}", file=sys.stderr)
+        told = len(pending)
+        pending.clear()
+        return told
+
     try:
         for item in items:
-            if type(item) is _Error:
-                errors += 1
-                if args.json:
-                    out.write(
-                        json.dumps({"error": item.message, "line": item.line}, ensure_ascii=False) + "\n"
+            if pending:
+                errors += tell_problems()
+            if type(item) is not Flow:
+                if isinstance(item, LostEvents):
+                    lost += item.count
+                    shown = replace(item, node_name=inert(item.node_name))
+                    print(f"netpol-tui: {lost_events_text(shown)}", file=sys.stderr)
+                elif isinstance(item, NodeStatus):  # Relay: a node connected, unavailable, gone, in error
+                    node = replace(
+                        item, node_names=tuple(map(inert, item.node_names)), message=inert(item.message)
                     )
-                else:
-                    print(f"netpol-tui: {inert(item.message)}", file=sys.stderr)
-                continue
-            if isinstance(item, LostEvents):
-                lost += item.count
-                shown = replace(item, node_name=inert(item.node_name))
-                print(f"netpol-tui: {lost_events_text(shown)}", file=sys.stderr)
-                continue
-            if isinstance(item, NodeStatus):  # Relay: a node connected, unavailable, gone, in error
-                node = replace(
-                    item, node_names=tuple(map(inert, item.node_names)), message=inert(item.message)
-                )
-                print(f"netpol-tui: {node_status_text(node)}", file=sys.stderr)
-                continue
-            if not isinstance(item, Flow):
+                    print(f"netpol-tui: {node_status_text(node)}", file=sys.stderr)
                 continue
             flows += 1
             is_drop = item.verdict in DROP_VERDICTS
-            if args.drops_only and not is_drop:
+            if drops_only and not is_drop:
                 continue
-            if args.json:
+            if as_json:
                 if watched is not None:
                     snapshot = watched.snapshot or snapshot
                 # the explanation part is shared by identical flows; only the flow block differs
@@ -181,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
                 if watched is not None:
                     line = with_changed(line, watched.attribute(item))
                 out.write(line + "\n")
-                if args.follow:
+                if follow:
                     out.flush()
                 if exit_code and not expl.verdict.allowed:
                     denied += 1
@@ -200,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if watched is not None:
             watched.stop()
+    errors += tell_problems()  # the problems after the last item
     merged = merge_groups(groups.by_count(), snapshot) if (fixes_out or not args.json) else None
     if not args.json:
         _report(groups, flows, errors, lost, snapshot, merged)
@@ -218,46 +219,37 @@ def run(args: argparse.Namespace) -> int:
 def _report(
     groups: DropAggregator, flows: int, errors: int, lost: int, snapshot: Any, merged: GroupFixes | None
 ) -> None:
-    from rich.text import Text
+    from netpol_tui.cli.console import ReportLines
 
-    from netpol_tui.cli.console import report_console, yaml_block
-
-    console = report_console()  # to a pipe or file: not wrapped at 80 columns, no trailing spaces
-    console.print(
-        Text(
-            wording.explain_report_heading(flows, groups.total, len(groups.groups), errors, lost),
-            style="bold",
-        )
-    )
+    out = ReportLines()  # to a pipe or file: not wrapped at 80 columns, no trailing spaces
+    out.line(wording.explain_report_heading(flows, groups.total, len(groups.groups), errors, lost), "bold")
     if snapshot.coverage.not_evaluated:
-        console.print(Text(wording.not_evaluated_text(snapshot.coverage.not_evaluated), style="magenta"))
+        out.line(wording.not_evaluated_text(snapshot.coverage.not_evaluated), "magenta")
     for group in groups.by_count():
         expl = group.explanation
-        console.print()
-        console.print(
-            Text(wording.group_line(group), style="bold red" if group.reason != "AUDIT" else "bold yellow")
-        )
+        out.line()
+        out.line(wording.group_line(group), "bold red" if group.reason != "AUDIT" else "bold yellow")
         if expl is None:
             continue
-        console.print(Text("  " + wording.explanation_summary(expl)))
+        out.line("  " + wording.explanation_summary(expl))
         for f in expl.findings:
-            console.print(Text("  • " + wording.finding_text(f), style="yellow"))
+            out.line("  • " + wording.finding_text(f), "yellow")
             manifest = finding_manifest(f)
             if manifest is not None:
-                console.print(yaml_block(yamlout.dump(manifest), indent=4))
+                out.yaml(yamlout.dump(manifest), indent=4)
         withheld = merged is not None and group in merged.withheld
         for fix in expl.fixes:
-            console.print(Text("  " + _fix_heading(fix, snapshot), style="cyan"))
+            out.line("  " + _fix_heading(fix, snapshot), "cyan")
             if merged is None or withheld:
-                _other_pairs(console, fix)
+                _other_pairs(out, fix)
                 if withheld:
-                    console.print(Text(words.fix_withheld(), style="magenta"))
-                console.print(yaml_block(fix.yaml, indent=4))
+                    out.line(words.fix_withheld(), "magenta")
+                out.yaml(fix.yaml, indent=4)
             else:
-                console.print(Text(words.fix_is_below(inert(fix.kind), inert(fix.target)), style="cyan"))
+                out.line(words.fix_is_below(inert(fix.kind), inert(fix.target)), "cyan")
     if merged is None or not (merged.merged.fixes or merged.withheld_fixes):
         return
-    console.print()
+    out.line()
     held = {fix_key(f) for f in merged.withheld_fixes}  # groups of a withheld merged patch are not allowed
     covered = sum(
         1
@@ -267,33 +259,31 @@ def _report(
         and g not in merged.withheld
         and not any(fix_key(f) in held for f in g.explanation.fixes)
     )
-    console.print(Text(words.merged_fixes_heading(len(merged.merged.fixes), covered), style="bold"))
+    out.line(words.merged_fixes_heading(len(merged.merged.fixes), covered), "bold")
     if merged.merged.unfixed:
-        console.print(Text(words.fixes_unfixed(len(merged.merged.unfixed)), style="magenta"))
+        out.line(words.fixes_unfixed(len(merged.merged.unfixed)), "magenta")
     for fix in merged.merged.fixes:
-        console.print()
-        console.print(Text("  " + _fix_heading(fix, snapshot), style="cyan"))
+        out.line()
+        out.line("  " + _fix_heading(fix, snapshot), "cyan")
         note = words.merged_fix_note(merged.groups_per_policy.get(fix_key(fix), 0))
         if note:
-            console.print(Text("  " + note, style="cyan"))
-        _other_pairs(console, fix)
-        console.print(yaml_block(fix.yaml, indent=4))
+            out.line("  " + note, "cyan")
+        _other_pairs(out, fix)
+        out.yaml(fix.yaml, indent=4)
     # a merged patch that would open the metadata address: shown, not written
     for fix in merged.withheld_fixes:
-        console.print()
-        console.print(Text("  " + _fix_heading(fix, snapshot), style="cyan"))
-        _other_pairs(console, fix)
-        console.print(Text(words.merged_fix_withheld(), style="magenta"))
-        console.print(yaml_block(fix.yaml, indent=4))
+        out.line()
+        out.line("  " + _fix_heading(fix, snapshot), "cyan")
+        _other_pairs(out, fix)
+        out.line(words.merged_fix_withheld(), "magenta")
+        out.yaml(fix.yaml, indent=4)
 
 
-def _other_pairs(console: Any, fix: Fix) -> None:
+def _other_pairs(out: ReportLines, fix: Fix) -> None:
     """The other pod pairs a fix opens, named (the first few, then how many more), under its heading."""
-    from rich.text import Text
-
     named = other_pairs_text(fix)
     if named:
-        console.print(Text("    " + named, style="yellow"))
+        out.line("    " + named, "yellow")
 
 
 def _deny_items(doc: dict[str, Any] | None) -> list[Any]:
