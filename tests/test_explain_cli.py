@@ -209,6 +209,30 @@ def test_report_lists_groups_by_count_with_explanation_and_fix(capsys, tmp_path,
     assert "SERVICE_BACKEND_NOT_FOUND" in out and "No policy change will fix it" in out
 
 
+def test_plain_report_is_what_rich_prints_to_a_pipe(capsys, monkeypatch, tmp_path, cluster) -> None:
+    """To a pipe the report's lines are written directly (no rich rendering, no YAML lexing): the same bytes
+    rich itself prints there, findings, fixes, merged patches and all; on a terminal rich still styles them."""
+    from netpol_tui.cli import console
+
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(demo_lines(count=400)) + "\n")
+    code, plain, _ = run(capsys, "--flows", str(path), "--cluster", cluster)
+    assert code == 0 and "Fix (egress)" in plain and "    kind: NetworkPolicy" in plain
+    made: list[console.ReportLines] = []
+    original = console.ReportLines.__init__
+
+    def through_rich(self, file=None) -> None:  # type: ignore[no-untyped-def]
+        original(self, file)
+        assert self.plain  # capsys is not a terminal
+        self.plain = False
+        made.append(self)
+
+    monkeypatch.setattr(console.ReportLines, "__init__", through_rich)
+    code, rendered, _ = run(capsys, "--flows", str(path), "--cluster", cluster)
+    assert made and code == 0
+    assert rendered == plain
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Live: the in-process Hubble-compatible server
 # ---------------------------------------------------------------------------------------------------------------
