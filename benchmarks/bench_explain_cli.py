@@ -1,14 +1,16 @@
 """Benchmark of `netpol-tui explain` as users run it (run by hand, not a test): flows/s and peak RSS.
 
-    python benchmarks/bench_explain_cli.py                          # 1,000,000 flows, --json and text
-    python benchmarks/bench_explain_cli.py --flows 200000 --modes json
+    python benchmarks/bench_explain_cli.py --ports 36 --drop-share 0.35   # issue 11's capture: 1M flows, 35% drops, ~434 groups
+    python benchmarks/bench_explain_cli.py                          # 1,000,000 flows, 47% drops, 400 ports (~2,560 groups)
+    python benchmarks/bench_explain_cli.py --ports 45000 --drop-share 1 --modes json   # ~1M distinct drops: RSS
     python benchmarks/bench_explain_cli.py --tree /path/to/other/checkout   # the same run on another tree
 
 The capture is the demo's flow generator (jsonpb lines of ~1.4 KB, about 47% drops): a pool of 20,000 generated
-lines repeated to `--flows` lines, with the destination port of the drop on line i set to 20000 + i % `--ports`,
-so that there are up to that many distinct drop explanations (--ports 45000: about every drop distinct). The
-cluster is the demo's (`cluster_objects()`). Both are written once to a temporary directory (kept with --keep).
-Each tree is run as a child process
+lines repeated to `--flows` lines (with --drop-share, drop and other lines of the pool interleaved so that exactly
+that share of the lines are drops), the destination port of the n-th drop set to 20000 + n % `--ports`, so that
+there are about 12 x `--ports` distinct drop explanations (the demo's 12 kinds of drop; --ports 45000 over a
+million drops: ~540,000 distinct, each seen again only ~540,000 lines later, a miss for any bounded cache). The cluster is the demo's (`cluster_objects()`). Both are
+written once to a temporary directory (kept with --keep, reused with --dir). Each tree is run as a child process
 (`python -m netpol_tui explain --flows F --cluster C [--json] > /dev/null`, PYTHONPATH = the tree): wall-clock
 flows/s, CPU-time flows/s (user+system: holds on a busy machine) and the child's peak RSS.
 """
