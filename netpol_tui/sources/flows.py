@@ -1652,13 +1652,12 @@ class LineDecoder:
         # line). That is a safe bound at the default limit; if someone raised it, check every line first.
         self._precheck = sys.getrecursionlimit() > _TRUSTED_RECURSION_LIMIT
 
-    def __call__(self, line: bytes | memoryview) -> Item:
+    def __call__(self, line: bytes) -> Item:
         return self.decode(line)
 
-    def decode(self, line: bytes | memoryview) -> Item:
-        """The same as calling the decoder (a plain method: cheaper to call in a loop). `line` may be a view into
-        a reader's buffer: nothing decoded from it is kept beyond the call without a copy."""
-        if self._precheck and nesting_exceeds(bytes(line)):
+    def decode(self, line: bytes) -> Item:
+        """The same as calling the decoder (a plain method: cheaper to call in a loop)."""
+        if self._precheck and nesting_exceeds(line):
             raise FlowFormatError(_too_deep(MAX_DEPTH))
         try:
             resp = self._decode(line)
@@ -1672,7 +1671,7 @@ class LineDecoder:
             # the line against MAX_DEPTH before decoding and names the problem
             pass
         self.fallbacks += 1
-        return decode_general(line if type(line) is bytes else bytes(line))
+        return decode_general(line)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ Item = conv.Item
 _GZIP_MAGIC = b"\x1f\x8b"
 # A longer line is reported and skipped up to its newline, so memory stays bounded (`--flows /dev/zero`).
 MAX_LINE_BYTES = 16 * 1024 * 1024
+_SKIP_CHUNK = 1 << 20
 _READ_BUFFER = 1 << 20
 
 
@@ -79,7 +80,7 @@ class ReplaySource:
         )
         self._raw = self._open(stdin)
 
-    def _open(self, stdin: IO[bytes] | None) -> io.BufferedIOBase:
+    def _open(self, stdin: IO[bytes] | None) -> IO[bytes]:
         if self.path == "-":
             raw = stdin if stdin is not None else sys.stdin.buffer
             self._is_pipe = True
@@ -98,7 +99,7 @@ class ReplaySource:
             raise ReplayError(_unreadable(self.name, str(exc))) from None
         if head == _GZIP_MAGIC:
             self._compressed = buffered
-            return gzip.GzipFile(fileobj=buffered, mode="rb")
+            return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
         return buffered
 
     @property
@@ -126,68 +127,39 @@ class ReplaySource:
         decode = conv.LineDecoder().decode
         query = self.query
         counted = self._compressed is None and self._is_pipe  # else _position() asks the file
-        # At most one read of the source per call: a pipe's lines are handed out as they arrive.
-        readinto = self._raw.readinto1
+        readline = self._raw.readline
         limit = MAX_LINE_BYTES
+        read_max = limit + 1
         closed = self._closed
         line_no = flows = 0
-        # Lines are memoryview slices of one reused buffer, decoded where they lie: no bytes object per line (a
-        # tenth of the per-line cost). Nothing keeps a slice: the decoder copies what it remembers.
-        buf = bytearray(min(_READ_BUFFER, limit + 1))  # a line longer than the limit never fits whole
-        view = memoryview(buf)
-        find = buf.find
-        start = end = 0  # buf[start:end]: read, not yet handed out (the start of a line with no newline yet)
-        skipping = False  # inside a line longer than the limit: dropped up to its newline
+        # The hot loop of every capture: per line only what must be (blank lines are found when they fail to
+        # decode; the counters are stored when an item is handed out and at the end)
         try:
             while not closed.is_set():
-                if start:  # the partial line to the front
-                    buf[: end - start] = buf[start:end]
-                    end -= start
-                    start = 0
-                if end == len(buf):  # a full buffer and no newline: a longer one, up to the limit + 1
-                    bigger = bytearray(min(2 * len(buf), limit + 1))
-                    bigger[:end] = buf
-                    buf, view, find = bigger, memoryview(bigger), bigger.find
-                got = readinto(view[end:])
-                if counted:
-                    self._consumed += got
-                if not got:  # the end: a last line with no newline
-                    if skipping or end == start:
-                        break
-                    nl = end
-                else:
-                    nl = find(b"\n", end, end + got)
-                    end += got
-                while nl >= 0:
-                    line = view[start:nl]
-                    start = nl + 1
-                    nl = find(b"\n", start, end)  # the next one first: the steps below may `continue`
-                    if skipping:  # the rest of a line already reported
-                        skipping = False
-                        continue
-                    line_no += 1
-                    try:
-                        item = decode(line)
-                    except conv.FlowFormatError as exc:
-                        if bytes(line).strip():  # blank lines are found when they fail to decode
-                            self._problem(line_no, str(exc))
-                        continue
-                    if type(item) is Flow:
-                        flows += 1
-                        if query is not None and not query.matches(item):
-                            continue
-                        self.flows_read = flows
-                    self.lines_read = line_no
-                    yield item
-                if not got:
+                line = readline(read_max)
+                if not line:
                     break
-                if skipping:
-                    start = end  # dropped, a chunk at a time: memory stays bounded
-                elif end - start > limit:  # first: a stream may never end it
-                    line_no += 1
-                    self._problem(line_no, _line_too_long(limit))
-                    skipping = True
-                    start = end
+                line_no += 1
+                if counted:
+                    self._consumed += len(line)
+                if len(line) > limit and line[-1:] != b"\n":
+                    self._problem(line_no, _line_too_long(limit))  # first: a stream may never end it
+                    self._skip_rest_of_line()
+                    continue
+                try:
+                    item = decode(line)
+                except conv.FlowFormatError as exc:
+                    if line.isspace():
+                        continue
+                    self._problem(line_no, str(exc))
+                    continue
+                if type(item) is Flow:
+                    flows += 1
+                    if query is not None and not query.matches(item):
+                        continue
+                    self.flows_read = flows
+                self.lines_read = line_no
+                yield item
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             self._record(line_no + 1, _truncated(self.name, line_no, str(exc)))
         except OSError as exc:
@@ -198,6 +170,16 @@ class ReplaySource:
             if self.path != "-":
                 self._position()  # keep the last position before closing
                 self._raw.close()
+
+    def _skip_rest_of_line(self) -> None:
+        """Read and drop bytes up to the next newline, a chunk at a time (memory stays bounded)."""
+        readline = self._raw.readline
+        while not self._closed.is_set():
+            chunk = readline(_SKIP_CHUNK)
+            if self._compressed is None and self._is_pipe:
+                self._consumed += len(chunk)
+            if not chunk or chunk[-1:] == b"\n":
+                return
 
     def _problem(self, line_no: int, detail: str) -> None:
         self._record(line_no, _line_problem(self.name, line_no, detail))
