@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -41,22 +41,15 @@ DROP_VERDICTS = ("DROPPED", "AUDIT")
 EXPLANATIONS_KEPT = 8_192
 
 
-class _Error:
-    __slots__ = ("line", "message")
-
-    def __init__(self, line: int, message: str) -> None:
-        self.line = line
-        self.message = message
-
-
-def _capture(path: str, query: FlowQuery, errors: list[_Error]) -> tuple[Iterator[Any], object]:
-    """The capture's items; each line's problem is put in `errors` as it is found, before the items after it."""
+def _capture(
+    path: str, query: FlowQuery, on_problem: Callable[[int, str], None]
+) -> tuple[Iterator[Any], object]:
+    """The capture's items; `on_problem(line, sentence)` is called for each bad line as it is found (before the
+    items after it are handed out)."""
     from netpol_tui.sources.replay import ReplayError, ReplaySource
 
     try:
-        src = ReplaySource(
-            path, query=query, on_problem=lambda line, message: errors.append(_Error(line, message))
-        )
+        src = ReplaySource(path, query=query, on_problem=on_problem)
     except ReplayError as exc:
         raise CliError(str(exc)) from None
     return src.items(), src
@@ -125,38 +118,36 @@ def run(args: argparse.Namespace) -> int:
     snapshot = cluster_state.load(args)  # ClusterUnusable / KubeError: one line, exit 2
     for problem in snapshot.problems:
         print(f"netpol-tui: {wording.problem_text(problem)}", file=sys.stderr)
-    pending: list[_Error] = []  # the capture's line problems, told in their place among the lines
+    out = sys.stdout
+    as_json, drops_only, follow = bool(args.json), bool(args.drops_only), bool(args.follow)
+    errors = 0
+
+    def tell_problem(line: int, message: str) -> None:
+        """A capture line that could not be read: in its place among the JSON lines, else on stderr."""
+        nonlocal errors
+        errors += 1
+        if as_json:
+            out.write(json.dumps({"error": message, "line": line}, ensure_ascii=False) + "\n")
+            if follow:
+                out.flush()
+        else:
+            print(f"netpol-tui: {inert(message)}", file=sys.stderr)
+
     if args.flows:
-        items, source = _capture(str(args.flows), query, pending)
+        items, source = _capture(str(args.flows), query, tell_problem)
     else:
         items, source = _live(args, query)
     watched = watch_for_changes(args, snapshot)  # --follow --json live: policy changes named in `changed`
 
     cache = ExplanationCache(maxsize=EXPLANATIONS_KEPT)
     groups = DropAggregator(cache=cache)
-    out = sys.stdout
-    flows = errors = lost = denied = 0
+    flows = lost = denied = 0
     exit_code = bool(getattr(args, "exit_code", False))
     fixes_out = getattr(args, "fixes_out", None)
     lines = ExplanationLines()  # the explanation part of each JSON line, LRU-bounded
-    as_json, drops_only, follow = bool(args.json), bool(args.drops_only), bool(args.follow)
-
-    def tell_problems() -> int:
-        for problem in pending:
-            if as_json:
-                out.write(
-                    json.dumps({"error": problem.message, "line": problem.line}, ensure_ascii=False) + "\n"
-                )
-            else:
-                print(f"netpol-tui: {inert(problem.message)}", file=sys.stderr)
-        told = len(pending)
-        pending.clear()
-        return told
 
     try:
         for item in items:
-            if pending:
-                errors += tell_problems()
             if type(item) is not Flow:
                 if isinstance(item, LostEvents):
                     lost += item.count
@@ -200,7 +191,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if watched is not None:
             watched.stop()
-    errors += tell_problems()  # the problems after the last item
     merged = merge_groups(groups.by_count(), snapshot) if (fixes_out or not args.json) else None
     if not args.json:
         _report(groups, flows, errors, lost, snapshot, merged)
