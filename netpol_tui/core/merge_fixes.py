@@ -33,8 +33,8 @@ from netpol_tui.core.evaluate import Verdict
 from netpol_tui.core.manifests import parse_network_policy
 from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy, Rule
 from netpol_tui.core.suggest import PAIRS_NAMED, Fix, FixAction, FixSide, opened_pairs
+from netpol_tui.core.suggest_cilium import newly_allowed_pairs, with_objects
 from netpol_tui.core.suggest_cilium import suggest as suggest_any
-from netpol_tui.core.suggest_cilium import with_objects
 
 NETWORK_POLICY = "NetworkPolicy"
 RULE_LISTS = ("ingress", "egress")
@@ -299,23 +299,15 @@ def _cilium_opened(
 ) -> list[tuple[str, str]]:
     """The pairs on the verdict's port/protocol allowed in `after` and not in `before`, the end enforcing
     `direction` in `namespace` (anywhere for a cluster-wide policy: namespace "")."""
-    ev_before, ev_after = before.evaluator, after.evaluator
-    pods = sorted(after.pods.items())
-    was = {key: ev_before.subject_for_pod(pod) for key, pod in pods}
-    now = {key: ev_after.subject_for_pod(pod) for key, pod in pods}
-    out: list[tuple[str, str]] = []
-    for mine, pod in pods:
-        if namespace and pod.namespace != namespace:
-            continue
-        for other in now:
-            if other == mine:
-                continue
-            src, dst = (other, mine) if direction == INGRESS else (mine, other)
-            if ev_after.allows(now[src], now[dst], verdict.port, verdict.protocol) and not ev_before.allows(
-                was[src], was[dst], verdict.port, verdict.protocol
-            ):
-                out.append((src, dst))
-    return out
+    return newly_allowed_pairs(
+        before.evaluator,
+        after.evaluator,
+        after.pods.values(),
+        namespace or None,
+        direction,
+        verdict.port,
+        verdict.protocol,
+    )
 
 
 def _one_per_policy(fixes: Sequence[Fix]) -> list[Fix]:

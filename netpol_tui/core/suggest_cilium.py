@@ -22,10 +22,10 @@ from netpol_tui.core.cilium.model import CiliumPolicy, PolicyKind
 from netpol_tui.core.cilium.objects import CiliumObjects
 from netpol_tui.core.cilium.parse import parse_cilium_object
 from netpol_tui.core.cluster import ClusterSnapshot
-from netpol_tui.core.evaluate import DirectionResult, Verdict
+from netpol_tui.core.evaluate import DirectionResult, Evaluator, Verdict
 from netpol_tui.core.evaluate_cilium import CiliumDirectionResult, CiliumEvaluator
 from netpol_tui.core.manifests import parse_network_policy
-from netpol_tui.core.model import Direction
+from netpol_tui.core.model import Direction, Pod
 from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy
 from netpol_tui.core.suggest import PAIRS_NAMED, Fix, FixAction, FixSide, _candidate, suggest_fixes
 
@@ -223,26 +223,99 @@ def _opens_other_pairs(
     """Ordered pairs of distinct snapshot pods, other than this flow's, on this port/protocol, newly allowed by
     the fixes of `direction`. Only the enforcing end's verdict can change, and a namespaced policy only changes
     the pods of its namespace (`everywhere` is "" when a cluster-wide policy is among the fixes)."""
-    own = (verdict.source.key, verdict.destination.key)
     me = verdict.source if direction is EGRESS else verdict.destination
     namespace = me.pod.namespace if me.pod is not None else ""
-    pods = sorted(snapshot.pods.items())
-    subjects = {key: before.subject_for_pod(pod) for key, pod in pods}
-    enforcing = [k for k, p in pods if everywhere is not None or p.namespace == namespace]
+    return newly_allowed_pairs(
+        before,
+        after,
+        snapshot.pods.values(),
+        None if everywhere is not None else namespace,
+        direction,
+        verdict.port,
+        verdict.protocol,
+        own=(verdict.source.key, verdict.destination.key),
+    )
+
+
+def newly_allowed_pairs(
+    before: Evaluator,
+    after: Evaluator,
+    pods: Iterable[Pod],
+    namespace: str | None,
+    direction: str,
+    port: int,
+    protocol: str,
+    *,
+    own: tuple[str, str] | None = None,
+) -> list[tuple[str, str]]:
+    """The ordered pairs (source key, destination key) of distinct `pods`, on port/protocol, that `after` allows and
+    `before` does not, whose end enforcing `direction` is in `namespace` (None: anywhere); `own` left out. In the
+    order of the enforcing end's key, then the other's.
+
+    Only pairs with an end that `changed_pods` names are judged: the verdict of any other pair is the same in both.
+    """
+    ordered = sorted((p.key, p) for p in pods)
+    changed = changed_pods(before, after, (p for _, p in ordered))
+    was = {key: before.subject_for_pod(pod) for key, pod in ordered}
+    now = {key: after.subject_for_pod(pod) for key, pod in ordered}
+    keys = [key for key, _ in ordered]
+    touched = keys if changed is None else [key for key in keys if key in changed]
     out: list[tuple[str, str]] = []
-    for a_key in enforcing:
-        a = subjects[a_key]
-        for b_key, b in subjects.items():
-            if a_key == b_key:
+    for mine, pod in ordered:
+        if namespace is not None and pod.namespace != namespace:
+            continue
+        for other in keys if changed is None or mine in changed else touched:
+            if other == mine:
                 continue
-            src, dst = (a, b) if direction is EGRESS else (b, a)
-            if (src.key, dst.key) == own:
+            src, dst = (other, mine) if direction == INGRESS else (mine, other)
+            if (src, dst) == own:
                 continue
-            if after.allows(src, dst, verdict.port, verdict.protocol) and not before.allows(
-                src, dst, verdict.port, verdict.protocol
+            if after.allows(now[src], now[dst], port, protocol) and not before.allows(
+                was[src], was[dst], port, protocol
             ):
-                out.append((src.key, dst.key))
+                out.append((src, dst))
     return out
+
+
+def changed_pods(before: Evaluator, after: Evaluator, pods: Iterable[Pod]) -> frozenset[str] | None:
+    """The keys of the `pods` that a policy differing between `before` and `after` selects, in either (CNP/CCNP
+    rules and NetworkPolicies, compared by object: a fix replaces only the policies it changes). A side is judged by the rules selecting its pod, the peer's identity and the configuration,
+    and a fix changes neither of the last two: a pair with no end named here is judged the same by both. None when
+    that cannot be told (not two active Cilium evaluators on one configuration): every pod may have changed."""
+    if not (isinstance(before, CiliumEvaluator) and isinstance(after, CiliumEvaluator)):
+        return None
+    if not (before.active and after.active) or before.view.config != after.view.config:
+        return None
+    was = {id(p): p for p in before.objects.policies}
+    now = {id(p): p for p in after.objects.policies}
+    gone = {i for i in was if i not in now}
+    new = {i for i in now if i not in was}
+    # the namespaces a changed CNP can touch ("": a changed CCNP touches every one)
+    scope = {was[i].namespace for i in gone} | {now[i].namespace for i in new}
+    knps: dict[
+        str, list[tuple[CiliumEvaluator, NetworkPolicy]]
+    ] = {}  # namespace -> its changed NetworkPolicies
+    out: set[str] = set()
+    for pod in pods:
+        ns = pod.namespace
+        if ns not in knps:
+            b = {id(p): p for p in before.snapshot.policies_in(ns)}
+            a = {id(p): p for p in after.snapshot.policies_in(ns)}
+            knps[ns] = [(before, p) for i, p in b.items() if i not in a] + [
+                (after, p) for i, p in a.items() if i not in b
+            ]
+        if any(
+            p.pod_selector.matches(ev.view.identity_pod(pod, ev.snapshot.namespace(ns), cache=False).labels)
+            for ev, p in knps[ns]
+        ) or (
+            ("" in scope or ns in scope)
+            and (
+                before.view.engine.selected_by_any(before.view.party(before.subject_for_pod(pod)), gone)
+                or after.view.engine.selected_by_any(after.view.party(after.subject_for_pod(pod)), new)
+            )
+        ):
+            out.add(pod.key)
+    return frozenset(out)
 
 
 def suggest(verdict: Verdict, snapshot: ClusterSnapshot, *, names: tuple[str, ...] = ()) -> list[Fix]:

@@ -10,6 +10,7 @@ which allow items match, and the verdict of the Cilium policies alone. NetworkPo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -309,6 +310,18 @@ class CiliumEngine:
     def selecting(self, me: Party) -> tuple[CompiledRule, ...]:
         """Every endpoint rule (CNP of its namespace, every CCNP) whose endpointSelector selects this pod."""
         return self._selection(me).rules
+
+    def selected_by_any(self, me: Party, policies: AbstractSet[int]) -> bool:
+        """Does an endpoint rule of one of these policies (by `id`) select this pod? (`selecting`, restricted.)"""
+        if me.kind is not PartyKind.POD or not policies:
+            return False
+        rules = [
+            r for r in (*self._by_ns.get(me.namespace, ()), *self._clusterwide) if id(r.policy) in policies
+        ]
+        if not rules:
+            return False
+        labels = identity_of(me, me.node, self.config).labels
+        return any(r.subject is not None and r.subject.matches(labels) for r in rules)
 
     def _selection(self, me: Party) -> _Selection:
         if me.kind is not PartyKind.POD:
