@@ -181,22 +181,34 @@ def _merge_group(snapshot: ClusterSnapshot, fixes: Sequence[Fix]) -> Fix:
     )
 
 
+def _frozen(value: Any) -> Any:
+    """A hashable form of a manifest: equal exactly when the manifests are equal (`==`: key order aside)."""
+    if isinstance(value, dict):
+        return frozenset((k, _frozen(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
 def _group(snapshot: ClusterSnapshot, fixes: Iterable[Fix]) -> dict[FixKey, list[list[Fix]]]:
     """Fixes by policy; within a policy, the fixes that can be merged together (usually one bucket)."""
     groups: dict[FixKey, list[list[Fix]]] = {}
+    seen: dict[int, set[Any]] = {}  # id(bucket) -> the manifests in it, frozen (hundreds of fixes per policy)
     for fix in fixes:
         buckets = groups.setdefault(fix_key(fix), [])
+        frozen = _frozen(fix.manifest)
         for bucket in buckets:
-            if any(f.manifest == fix.manifest for f in bucket):
+            if frozen in seen[id(bucket)]:
                 break  # the same fix again
-            if fix.kind == NETWORK_POLICY and _mergeable(bucket[0], fix):
+            if (fix.kind == NETWORK_POLICY and _mergeable(bucket[0], fix)) or (
+                fix.kind != NETWORK_POLICY and _cilium_mergeable(snapshot, bucket[0], fix)
+            ):
                 bucket.append(fix)
-                break
-            if fix.kind != NETWORK_POLICY and _cilium_mergeable(snapshot, bucket[0], fix):
-                bucket.append(fix)
+                seen[id(bucket)].add(frozen)
                 break
         else:
             buckets.append([fix])
+            seen[id(buckets[-1])] = {frozen}
     return groups
 
 
