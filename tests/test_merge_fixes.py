@@ -319,3 +319,33 @@ def test_explain_report_names_a_demo_cilium_fix_once_with_its_real_kind(capsys, 
     } <= files
     text = (out_dir / "CiliumClusterwideNetworkPolicy-no-external-dns.yaml").read_text()
     assert yaml.safe_load(text)["kind"] == "CiliumClusterwideNetworkPolicy"
+
+
+def test_the_same_fix_twice_is_merged_once_whatever_its_key_order() -> None:
+    """A fix seen again (the same manifest, its keys in another order) adds nothing; a different one is merged."""
+    snap = demo_snapshot()
+    (first,) = suggest_fixes(verdict(snap, FRONTEND, API, 8080), snap)
+    (other,) = suggest_fixes(verdict(snap, PROMETHEUS, API, 9090), snap)
+
+    def reordered(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, dict):
+            return {k: reordered(value[k]) for k in reversed(list(value))}
+        if isinstance(value, list):
+            return [reordered(v) for v in value]
+        return value
+
+    again = Fix(
+        first.side,
+        first.action,
+        first.namespace,
+        first.name,
+        reordered(first.manifest),
+        first.opens_other_pairs,
+    )
+    assert again.manifest == first.manifest and list(again.manifest) != list(first.manifest)
+    (alone,) = merge_fixes(snap, [first, again])
+    assert alone.manifest == first.manifest
+    (both,) = merge_fixes(snap, [first, again, other])
+    rules = both.manifest["spec"]["ingress"]
+    base = snap.policy("shop", "api-ingress").raw["spec"]["ingress"]
+    assert len(rules) == len(base) + 2
