@@ -14,7 +14,7 @@ A matrix has one row per source and one column per probe. Cells: `.` allowed, `x
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -386,3 +386,29 @@ class EvaluatorWorld:
 
 def evaluator_judge(docs: list[dict[str, Any]]) -> Callable[[End, Probe], str]:
     return EvaluatorWorld(docs).cell
+
+
+@dataclass(frozen=True)
+class DeniedCell:
+    """A cell of a set that is not allowed, with the fixes `suggest_cilium_fixes` proposes for it."""
+
+    world: EvaluatorWorld
+    source: str
+    probe: str
+    cell: str
+    verdict: Any
+    fixes: list[Any]
+
+
+def denied_cells(ps: Any) -> Iterator[DeniedCell]:
+    """Every not-allowed cell of a policy set (in matrix order) on the Cilium evaluator, with its fixes."""
+    from netpol_tui.core.suggest_cilium import suggest_cilium_fixes
+
+    world = EvaluatorWorld(base_cluster(ps.config) + copy.deepcopy(ps.objects))
+    for (src, probe), cell in sorted(parse_matrix(ps.expect)[1].items()):
+        if cell == ".":
+            continue
+        pr = PROBES[probe]
+        verdict = world.verdict(SOURCES[src], pr)
+        fixes = suggest_cilium_fixes(verdict, world.snapshot, world.evaluator, names=pr.dst.names)
+        yield DeniedCell(world, src, probe, cell, verdict, fixes)

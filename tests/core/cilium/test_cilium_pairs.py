@@ -6,19 +6,18 @@ selects, before or after): the others cannot change. Both claims are checked her
 
 from __future__ import annotations
 
-import copy
 import itertools
 from typing import Any
 
 import pytest
-from cilium_kit import PROBES, SOURCES, EvaluatorWorld, base_cluster, parse_matrix
+from cilium_kit import EvaluatorWorld, base_cluster, denied_cells
 from cilium_sets import MIXED_SETS, SETS
 
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.explain import explain_flow
 from netpol_tui.core.merge_fixes import apply_fixes
 from netpol_tui.core.suggest import PAIRS_NAMED, Fix
-from netpol_tui.core.suggest_cilium import changed_pods, suggest_cilium_fixes
+from netpol_tui.core.suggest_cilium import changed_pods
 from netpol_tui.demo import scenario
 
 ALL = SETS + MIXED_SETS
@@ -67,17 +66,10 @@ def _check_fixes(snapshot: ClusterSnapshot, verdict: Any, fixes: list[Fix]) -> i
 
 @pytest.mark.parametrize("ps", ALL, ids=[s.name for s in ALL])
 def test_cilium_fix_pairs_are_the_brute_force_ones(ps: Any) -> None:
-    docs = base_cluster(ps.config) + copy.deepcopy(ps.objects)
-    world = EvaluatorWorld(docs)
-    for (src, probe), cell in sorted(parse_matrix(ps.expect)[1].items()):
-        if cell == ".":
-            continue
-        s_end, pr = SOURCES[src], PROBES[probe]
-        if not (s_end.pod and pr.dst.pod):
+    for c in denied_cells(ps):
+        if c.verdict.source.pod is None or c.verdict.destination.pod is None:
             continue  # pairs are between pods: the brute force names pods
-        verdict = world.verdict(s_end, pr)
-        fixes = suggest_cilium_fixes(verdict, world.snapshot, world.evaluator, names=pr.dst.names)
-        _check_fixes(world.snapshot, verdict, fixes)
+        _check_fixes(c.world.snapshot, c.verdict, c.fixes)
 
 
 def test_demo_cluster_fix_pairs_are_the_brute_force_ones() -> None:
@@ -110,15 +102,10 @@ def test_demo_cluster_fix_pairs_are_the_brute_force_ones() -> None:
 def test_pairs_without_a_changed_pod_are_judged_the_same(ps: Any) -> None:
     """The pruning's claim: with a fix applied, every pair with no end in `changed_pods` is allowed before
     exactly when after, on every port checked."""
-    docs = base_cluster(ps.config) + copy.deepcopy(ps.objects)
-    world = EvaluatorWorld(docs)
-    before = world.snapshot
-    pods = sorted(before.pods.values(), key=lambda p: p.key)
-    for (src, probe), cell in sorted(parse_matrix(ps.expect)[1].items()):
-        if cell == ".":
-            continue
-        verdict = world.verdict(SOURCES[src], PROBES[probe])
-        for fix in suggest_cilium_fixes(verdict, before, world.evaluator, names=PROBES[probe].dst.names):
+    for c in denied_cells(ps):
+        before = c.world.snapshot
+        pods = sorted(before.pods.values(), key=lambda p: p.key)
+        for fix in c.fixes:
             after = apply_fixes(before, [fix])
             ev_b, ev_a = before.evaluator, after.evaluator
             changed = changed_pods(ev_b, ev_a, pods)

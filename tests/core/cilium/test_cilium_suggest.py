@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from cilium_kit import PROBES, SOURCES, EvaluatorWorld, base_cluster, parse_matrix
+from cilium_kit import PROBES, SOURCES, EvaluatorWorld, base_cluster, denied_cells
 from cilium_sets import MIXED_SETS, SETS
 
 from netpol_tui.core.suggest_cilium import suggest_cilium_fixes
@@ -28,13 +28,8 @@ def replaced(docs: list[dict[str, Any]], manifests: list[dict[str, Any]]) -> lis
 @pytest.mark.parametrize("ps", ALL, ids=[s.name for s in ALL])
 def test_every_denied_cell_gets_verified_fixes(ps: Any) -> None:
     docs = base_cluster(ps.config) + copy.deepcopy(ps.objects)
-    world = EvaluatorWorld(docs)
-    for (src, probe), cell in sorted(parse_matrix(ps.expect)[1].items()):
-        if cell == ".":
-            continue
-        s_end, pr = SOURCES[src], PROBES[probe]
-        verdict = world.verdict(s_end, pr)
-        fixes = suggest_cilium_fixes(verdict, world.snapshot, world.evaluator, names=pr.dst.names)
+    for c in denied_cells(ps):
+        src, probe, verdict, fixes = c.source, c.probe, c.verdict, c.fixes
         assert fixes, (ps.name, src, probe)
         for fix in fixes:
             side = verdict.egress if fix.side == "egress" else verdict.ingress
@@ -44,12 +39,12 @@ def test_every_denied_cell_gets_verified_fixes(ps: Any) -> None:
             elif src not in ("hn1", "hn2"):  # a node is not a NetworkPolicy peer under Cilium: CNP entity
                 assert fix.kind == "NetworkPolicy", (ps.name, src, probe, fix.kind)
             assert fix.opens_other_pairs >= 0
-        if cell == "D":
+        if c.cell == "D":
             assert all(f.action == "patch" for f in fixes if f.kind != "NetworkPolicy")
         # the YAML as a user applies it, then a fresh evaluation
         manifests = [yaml.safe_load(f.yaml) for f in fixes]
         again = EvaluatorWorld(replaced(copy.deepcopy(docs), manifests))
-        assert again.cell(s_end, pr) == ".", (ps.name, src, probe, [f.yaml for f in fixes])
+        assert again.cell(SOURCES[src], PROBES[probe]) == ".", (ps.name, src, probe, [f.yaml for f in fixes])
 
 
 def test_fix_json_targets_and_pairs() -> None:
