@@ -308,15 +308,22 @@ def opened_pairs(
     """Ordered pairs of distinct snapshot pods, other than this flow's, on this port/protocol, newly allowed.
 
     A fix only adds allow rules (and at most isolation, which only removes), so a pair it newly allows has its
-    enforcing end selected by the policy and its other end admitted by one of the rules it adds (`added`; all
-    the policy's rules in that direction when not given); only those pairs are evaluated, before and after,
-    with the full evaluator.
+    enforcing end selected by the policy and its other end admitted, on this port, by one of the rules it adds
+    (`added`; all the policy's rules in that direction when not given); only those pairs are evaluated, before
+    and after, with the full evaluator.
     """
     ev_before, ev_after = before.evaluator, after.evaluator
     selected = [p for p in after.pods_in(policy.namespace) if policy.pod_selector.matches(p.labels)]
     if not selected:
         return []
     rules = policy.rules(direction) if added is None else added
+    # a pair newly allowed on this port is allowed by an added rule that may admit the port (a merged patch
+    # adds a rule per port: only those of this one can have opened a pair here)
+    rules = tuple(
+        r for r in rules if any(pm.may_admit(verdict.port, verdict.protocol) for pm in r.port_matchers)
+    )
+    if not rules:
+        return []
     own = (verdict.source.key, verdict.destination.key)
     subj: dict[str, Subject] = {}
 

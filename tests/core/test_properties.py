@@ -294,7 +294,7 @@ def test_allows_equals_evaluate(docs: list[dict]) -> None:
 @given(docs=cluster())
 def test_every_matcher_check_agrees_with_its_fast_answer(docs: list[dict]) -> None:
     """(c') Per compiled matcher: `check(...).ok` is `admits(...)`, and a rule's fast `admits` is its peer AND
-    port results; a failing check names at least one failed clause."""
+    port results; a failing check names at least one failed clause; a port `may_admit` whatever it admits."""
     snap = snapshot(docs)
     subs = endpoints(snap)
     for pol in snap.policies:
@@ -318,6 +318,8 @@ def test_every_matcher_check_agrees_with_its_fast_answer(docs: list[dict]) -> No
                                 proto,
                             )
                             assert pc.ok or not (pc.protocol_ok and pc.port_ok)
+                            # what no destination can admit is never admitted (opened_pairs relies on it)
+                            assert pm.may_admit(port_, proto) or not pc.ok
                         ports = check_ports(rule, port_, proto, dst)
                         fast = rule.admits(other, pol.namespace, port_, proto, dst)
                         assert fast == (peer.ok and ports.ok)

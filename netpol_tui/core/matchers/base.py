@@ -98,6 +98,10 @@ class PortMatcher(ABC):
     def check(self, port: int, protocol: str, dst: Subject) -> PortCheck:
         """The same answer as data: `ok` equals `admits(...)`; when not ok, protocol and/or port failed."""
 
+    @abstractmethod
+    def may_admit(self, port: int, protocol: str) -> bool:
+        """Could (port, protocol) be admitted on some destination? False only when no destination can be."""
+
 
 class Scored(Protocol):
     """A check result: whether it matched, and how many clauses failed when not."""

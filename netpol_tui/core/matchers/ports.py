@@ -32,6 +32,9 @@ class AnyPort(PortMatcher):
     def admits(self, port: int, protocol: str, dst: Subject) -> bool:
         return True
 
+    def may_admit(self, port: int, protocol: str) -> bool:
+        return True
+
     def check(self, port: int, protocol: str, dst: Subject) -> PortCheck:
         return self._OK
 
@@ -51,6 +54,9 @@ class ProtocolPort(PortMatcher):
         self._bad = PortCheck(index, False, protocol_ok=False, port_ok=True)
 
     def admits(self, port: int, protocol: str, dst: Subject) -> bool:
+        return protocol == self.protocol
+
+    def may_admit(self, port: int, protocol: str) -> bool:
         return protocol == self.protocol
 
     def check(self, port: int, protocol: str, dst: Subject) -> PortCheck:
@@ -75,6 +81,9 @@ class RangePort(PortMatcher):
         }
 
     def admits(self, port: int, protocol: str, dst: Subject) -> bool:
+        return protocol == self.protocol and self.first <= port <= self.last
+
+    def may_admit(self, port: int, protocol: str) -> bool:
         return protocol == self.protocol and self.first <= port <= self.last
 
     def check(self, port: int, protocol: str, dst: Subject) -> PortCheck:
@@ -110,6 +119,9 @@ class NamedPort(PortMatcher):
 
     def admits(self, port: int, protocol: str, dst: Subject) -> bool:
         return self._admits(port, protocol, resolve_named_port(dst, self.name, self.protocol))
+
+    def may_admit(self, port: int, protocol: str) -> bool:
+        return protocol == self.protocol  # the number depends on the destination pod's containers
 
     def check(self, port: int, protocol: str, dst: Subject) -> PortCheck:
         resolved = resolve_named_port(dst, self.name, self.protocol)  # resolved once for both answers
