@@ -30,6 +30,7 @@ from netpol_tui.core.cilium.matchers import (
     PortCheck,
     check_item_peer,
     check_port,
+    port_admits,
 )
 from netpol_tui.core.cilium.model import (
     CIDRGroup,
@@ -500,4 +501,4 @@ def _item_result(rule: CompiledRule, ci: CompiledItem, peer: PeerResult, port: P
 
 def _admits(ci: CompiledItem, ctx: PeerContext, port: int, protocol: str, dst: Party) -> bool:
     """The fast answer of `_check`: the same port and peer matchers, ports first (cheaper)."""
-    return check_port(ci.item, port, protocol, dst).ok and check_item_peer(ci, ctx).ok
+    return port_admits(ci.item, port, protocol, dst) and check_item_peer(ci, ctx).ok

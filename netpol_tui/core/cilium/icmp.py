@@ -71,9 +71,13 @@ def type_name(family: IcmpFamily, number: int) -> str:
 
 def family_of_protocol(protocol: str) -> IcmpFamily | None:
     """`ICMPv4` / `ICMP` → IPv4, `ICMPv6` → IPv6, anything else → None."""
+    if protocol in _FAMILIES:  # a few spellings in all, each worked out once (every port check asks)
+        return _FAMILIES[protocol]
     p = protocol.upper()
-    if p in ("ICMP", "ICMPV4"):
-        return IcmpFamily.IPV4
-    if p == "ICMPV6":
-        return IcmpFamily.IPV6
-    return None
+    found = IcmpFamily.IPV4 if p in ("ICMP", "ICMPV4") else IcmpFamily.IPV6 if p == "ICMPV6" else None
+    if len(_FAMILIES) < 64:
+        _FAMILIES[protocol] = found
+    return found
+
+
+_FAMILIES: dict[str, IcmpFamily | None] = {}

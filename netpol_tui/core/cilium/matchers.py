@@ -1,7 +1,9 @@
 """Compiled Cilium rule items: one peer matcher and one port matcher per item, each answering with data.
 
 `check_peer` and `check_port` are the only implementations of "does this item admit that peer / that port":
-the fast yes/no path reads `.ok` of the same result the explanation reads. Misses are typed (`PeerMiss`,
+the fast yes/no path reads `.ok` of the same result the explanation reads, but for ports: `port_admits` is
+`check_port(...).ok` without the miss ranking (the same entries, in the same order, through `_port_entry`; a
+property test holds them equal), as a merged policy's hundreds of port items mostly miss. Misses are typed (`PeerMiss`,
 `PortMiss`) so explain/suggest can say "wrong entity", "address in an except", "FQDN pattern does not match",
 "selector lacks the cluster label" without re-deriving anything.
 """
@@ -353,7 +355,7 @@ def resolve_name(dst: Party, name: str, protocol: L4Proto) -> int | None:
 
 
 def _port_entry(pp: PortProtocol, port: int, protocol: str, dst: Party) -> tuple[bool, PortMiss, int | None]:
-    if pp.protocol is not L4Proto.ANY and pp.protocol.value != protocol:
+    if pp.protocol is not L4Proto.ANY and pp.protocol != protocol:  # a StrEnum: compared as its text
         return False, PortMiss.PROTOCOL, None
     if pp.name:
         resolved = resolve_name(dst, pp.name, pp.protocol if pp.protocol is not L4Proto.ANY else L4Proto.ANY)
@@ -370,6 +372,24 @@ def _port_entry(pp: PortProtocol, port: int, protocol: str, dst: Party) -> tuple
 
 
 _MISS_RANK = {PortMiss.PORT: 0, PortMiss.NAMED_PORT: 1, PortMiss.PROTOCOL: 2}
+
+
+def port_admits(item: RuleItem, port: int, protocol: str, dst: Party) -> bool:
+    """`check_port(item, port, protocol, dst).ok`, without building the check (the evaluator's fast path)."""
+    if not item.icmps and not item.to_ports:
+        return True
+    family = family_of_protocol(protocol)
+    if item.icmps:
+        return family is not None and any(f.family is family and f.type == port for f in item.icmps)
+    if family is not None:
+        return False
+    for pr in item.to_ports:
+        if not pr.ports:
+            return True
+        for pp in pr.ports:
+            if _port_entry(pp, port, protocol, dst)[0]:
+                return True
+    return False
 
 
 def check_port(item: RuleItem, port: int, protocol: str, dst: Party) -> PortCheck:

@@ -138,3 +138,61 @@ def test_allow_all_opens_everything_not_denied(pols: list[dict[str, Any]]) -> No
             assert ok == (not side.denied_by), (s, p, side.direction, drop)
             if side.direction is Direction.INGRESS and side.enforced:
                 assert side.isolated
+
+
+@st.composite
+def port_item(draw: Any) -> dict[str, Any]:
+    """An ingress item with random `toPorts` (numbers, ranges, names, 0, every protocol) or `icmps`."""
+    if draw(st.booleans()) and draw(st.booleans()):
+        fields = [
+            {"family": draw(st.sampled_from(["IPv4", "IPv6"])), "type": draw(st.sampled_from([0, 8, 128]))}
+            for _ in range(draw(st.integers(1, 2)))
+        ]
+        return {"fromEntities": ["all"], "icmps": [{"fields": fields}]}
+    to_ports = []
+    for _ in range(draw(st.integers(0, 3))):
+        ports = []
+        for _ in range(draw(st.integers(0, 3))):
+            entry: dict[str, Any] = {"protocol": draw(st.sampled_from(["TCP", "UDP", "SCTP", "ANY"]))}
+            kind = draw(st.sampled_from(["number", "range", "name", "zero"]))
+            if kind == "number":
+                entry["port"] = str(draw(st.sampled_from([53, 80, 8080, 8081])))
+            elif kind == "range":
+                entry["port"] = "8000"
+                entry["endPort"] = draw(st.sampled_from([8079, 8080, 9000]))
+            elif kind == "name":
+                entry["port"] = draw(st.sampled_from(["http", "dns", "nope"]))
+            else:
+                entry["port"] = "0"
+            ports.append(entry)
+        to_ports.append({"ports": ports} if ports else {})
+    return {"fromEntities": ["all"], **({"toPorts": to_ports} if to_ports else {})}
+
+
+@SETTINGS
+@given(st.lists(port_item(), min_size=1, max_size=4))
+def test_port_admits_is_check_port_ok(items: list[dict[str, Any]]) -> None:
+    """The evaluator's fast port answer equals the detailed check's, entry by entry, on every probe."""
+    from netpol_tui.core.cilium.matchers import check_port, port_admits
+
+    world = EngineWorld(base_cluster() + [cnp("ports", {"endpointSelector": {}, "ingress": items})])
+    (policy,) = world.objs.policies
+    parsed = [i for rule in policy.rules for i in rule.ingress]
+    assert len(parsed) == len(items)
+    for item_ in parsed:
+        for probe in PROBES.values():
+            if not probe.dst.pod:
+                continue
+            dst = world.party(probe.dst)
+            for port, proto in (
+                (probe.port, probe.protocol),
+                (53, "UDP"),
+                (8000, "TCP"),
+                (8, "ICMPv4"),
+                (128, "ICMPv6"),
+            ):
+                assert port_admits(item_, port, proto, dst) == check_port(item_, port, proto, dst).ok, (
+                    item_,
+                    port,
+                    proto,
+                )
