@@ -207,7 +207,7 @@ class NetpolApp(App[None]):
 
         def on_snapshot(snapshot: ClusterSnapshot) -> None:
             self.changes.observe(snapshot)
-            self.row_notes.judge((), snapshot)  # the staged verdicts of every known connection, again
+            self.row_notes.new_state(snapshot)  # the staged verdicts of every known connection, again
             tracker = self.tracker
             if tracker is not None:
                 with self.tracker_lock:

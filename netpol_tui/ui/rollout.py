@@ -188,8 +188,9 @@ def unstage(notes: RowNotes, options: TuiOptions) -> StagedJudge | None:
 
 
 def judge_kept(judge: StagedJudge, flows: Sequence[Flow], snapshot: ClusterSnapshot | None) -> int:
-    """Judge the flows kept so far under `judge` (in a worker thread); returns how many connections."""
-    return judge.judge(flows, snapshot)
+    """Judge the flows kept so far under `judge` (in a worker thread); returns how many connections. `snapshot`
+    (the screen's) is the judge's cluster state unless the cluster worker already gave it a newer one."""
+    return judge.judge(flows, snapshot, replace=False)
 
 
 __all__ = [

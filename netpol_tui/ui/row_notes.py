@@ -59,8 +59,16 @@ class RowNotes:
         return visible
 
     def judge(self, flows: Sequence[Flow], snapshot: ClusterSnapshot | None) -> None:
+        """The flow worker: the batch's new connections, under the cluster state the staged judge was last given
+        (`snapshot`, the screen's, only if it was given none: the screen's copy may be older than the cluster
+        worker's)."""
         if self.staged is not None:
-            self.staged.judge(flows, snapshot)
+            self.staged.judge(flows, snapshot, replace=False)
+
+    def new_state(self, snapshot: ClusterSnapshot) -> None:
+        """The cluster worker: every known connection judged again under the new cluster state."""
+        if self.staged is not None:
+            self.staged.judge((), snapshot)
 
     # ---- the UI thread ---------------------------------------------------------------------------------------
     def joined(self, flow: Flow) -> Joined | None:

@@ -46,15 +46,24 @@ class StagedJudge:
         # read without the lock by the UI thread (single dict lookups); written by workers under the lock
         self.marks: dict[Connection, StagedMark] = {}
 
-    def judge(self, flows: Sequence[Flow], snapshot: ClusterSnapshot | None) -> int:
-        """Judge the new connections of `flows` (every known one again when `snapshot` is new); returns how
-        many connections were judged."""
+    def judge(
+        self, flows: Sequence[Flow], snapshot: ClusterSnapshot | None = None, *, replace: bool = True
+    ) -> int:
+        """Judge the new connections of `flows`; returns how many connections were judged.
+
+        `snapshot` is a new cluster state: every known connection is judged again under it. Without one the new
+        connections are judged under the last state given (the flow worker's way: the cluster worker gives the
+        states, and the screen's own copy may lag behind it), or remembered until a state comes. With
+        `replace=False` a state is taken only if none was given yet (a judge just staged: the screen's state
+        must not undo a newer one the cluster worker already gave)."""
         with self._lock:
             todo: list[ObservedConnection] = []
             for oc in observed_connections(flows):  # remembered even before the cluster is known
                 if oc.connection not in self._observed:
                     self._observed[oc.connection] = oc
                     todo.append(oc)
+            if snapshot is None or (not replace and self._base is not None):
+                snapshot = self._base
             if snapshot is None:
                 return 0
             if snapshot is not self._base:

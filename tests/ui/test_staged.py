@@ -108,3 +108,49 @@ def test_a_new_cluster_state_judges_every_known_connection_again():
     judge.judge([], staged(snap, objects))
     assert judge.marks == {}
     assert all(judge.mark(f) is None for f in flows)
+
+
+def test_a_batch_read_before_the_screen_has_the_cluster_is_judged_under_the_cluster_workers_state():
+    """The cluster worker gives the judge a state before the screen's copy is set; the flow worker's next batch
+    (read with the screen's `None`) is judged under that state, not left unjudged for good (a CI flake)."""
+    from netpol_tui.cli.app_factory import demo_flows
+    from netpol_tui.demo import demo_snapshot
+    from netpol_tui.ui.row_notes import RowNotes
+    from netpol_tui.ui.staged import StagedJudge, StagedMark
+
+    notes = RowNotes(StagedJudge(parse_objects(STAGED)))
+    notes.new_state(demo_snapshot())  # the cluster worker
+    flows = demo_flows(N)
+    notes.judge(flows, None)  # the flow worker: the screen has no snapshot yet
+    assert notes.staged is not None
+    marks = {notes.staged.mark(f) for f in flows}
+    assert StagedMark.WOULD_DROP in marks and StagedMark.WOULD_ALLOW in marks
+
+
+def test_the_screens_older_state_does_not_undo_the_cluster_workers_newer_one():
+    from netpol_tui.cli.app_factory import demo_flows
+    from netpol_tui.core.diff import staged
+    from netpol_tui.demo import demo_snapshot
+    from netpol_tui.ui.rollout import judge_kept
+    from netpol_tui.ui.row_notes import RowNotes
+    from netpol_tui.ui.staged import StagedJudge
+
+    objects = parse_objects(STAGED)
+    old = demo_snapshot()
+    applied = staged(old, objects)  # the staged objects got applied: nothing differs under this state
+    flows = demo_flows(N)
+    half = len(flows) // 2
+
+    notes = RowNotes(StagedJudge(objects))
+    notes.new_state(applied)
+    notes.judge(flows[:half], old)  # the screen still holds the older state
+    assert notes.staged is not None and notes.staged.marks == {}
+
+    fresh = StagedJudge(objects)  # just staged; the cluster worker already gave it the newer state
+    fresh.judge((), applied)
+    assert judge_kept(fresh, flows, old) > 0
+    assert fresh.marks == {}
+    # a judge given no state yet takes the screen's
+    first = StagedJudge(objects)
+    judge_kept(first, flows, old)
+    assert first.marks != {}
