@@ -319,3 +319,26 @@ async def test_a_pinned_view_does_not_jump_between_coalesced_repaints():
         table._sync_timer.resume()
         await wait_until(pilot, lambda: table.synced)
         assert app.main.view[table.index_at_line(line)] is selected
+
+
+async def test_drop_groups_made_before_the_screen_had_the_cluster_are_explained_once_it_has():
+    """The flow worker read a batch while the screen's snapshot was still None; the groups it made came after the
+    regroup worker's copy. The batch's message makes the screen explain the groups under its state."""
+    from dataclasses import replace
+
+    from netpol_tui.ui.messages import FlowsReceived
+
+    app, _ = build_app(N)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _ready(pilot, app)
+        regroup = [w for w in app.workers if w.group == "regroup"]
+        if regroup:  # (an empty list would wait for every worker)
+            await app.workers.wait_for_complete(regroup)
+        sample = next(f for f in app.main.ring if f.verdict == "DROPPED")
+        late = replace(sample, destination_port=61_234)  # a drop group of its own
+        with app.agg_lock:
+            group = app.agg.add(late, None)
+        assert group is not None and group.explanation is None
+        app.main.post_message(FlowsReceived([late], [late], 1, [], app.main.local_query, (), None))
+        await wait_until(pilot, lambda: group.explanation is not None)
+        assert group.explanation.verdict.allowed is False

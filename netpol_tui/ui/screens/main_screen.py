@@ -230,6 +230,11 @@ class MainScreen(Screen[None]):
         if m.snapshot is not None and m.snapshot is self.snapshot:
             for group, expl in m.explained:
                 group.explanation = expl
+        elif m.drops and self.snapshot is not None:
+            # the worker read the batch before this screen had its cluster state: the groups it made may have
+            # come after the regroup worker's copy of the groups, unexplained for good (or explained under the
+            # older state, dropped above). Again, under the current state (the cache answers the others at once)
+            self.netpol.explain_groups(self.snapshot)
         visible = m.visible
         if m.query is not self.local_query:  # filtered with a query replaced since: filter again
             q = self.local_query
