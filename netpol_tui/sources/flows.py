@@ -44,6 +44,7 @@ import ipaddress
 import json
 import re
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import msgspec
@@ -1184,6 +1185,8 @@ class _JFlow(msgspec.Struct, gc=False):
     verdict: _Enum = None
     drop_reason: int | None = None
     auth_type: Any = None
+    # not read: declared so that its key (on most lines) is found at once instead of searched for among them all
+    ethernet: msgspec.Raw = msgspec.Raw(b"")
     IP: msgspec.Raw = msgspec.Raw(b"")  # _JIP | None, decoded by _ip_fields once per distinct text
     l4: _JL4 | None = None
     source: msgspec.Raw = msgspec.Raw(b"")
@@ -1393,9 +1396,18 @@ def _fast_flow(resp: _JResponse, f: _JFlow) -> Flow:
     # The hot path of file replay, written out flat (every call and attribute costs on 1M lines); ValueError,
     # FlowFormatError and _Fallback send the line to the general converter, which names what is wrong.
     t = f.time or resp.time
-    # Hubble's own shape (UTC, a fraction of 1-9 digits) in a second already seen: no call into the parser
-    base = _second_ns.get(t[:19]) if 21 < len(t) < 31 else None
-    if base is not None and t[19] == "." and t[-1] == "Z" and t.isascii() and (frac := t[20:-1]).isdigit():
+    # Hubble's own shape (UTC, a fraction of 1-9 digits) in a second already seen: no call into the parser. A
+    # known second means t[:19] is a checked date and time; frac is not empty only when t[19] exists.
+    base = _second_ns.get(t[:19])
+    frac = t[20:-1]
+    if (
+        base is not None
+        and frac.isdigit()
+        and len(frac) < 10
+        and t[-1] == "Z"
+        and t[19] == "."
+        and t.isascii()
+    ):
         time_ns = base + int(frac) * _FRACTION_SCALE[len(frac)]
     else:
         time_ns = _time_ns(t) if t else 0
@@ -1635,6 +1647,16 @@ def _struct_rare(f: _JFlow) -> dict[str, Any]:
     return out
 
 
+# What the typed path raises for a line it cannot take (the general path then decides and words the error).
+# RecursionError: msgspec's own guard on nesting (skipped fields too); the general path checks the line against
+# MAX_DEPTH before decoding and names the problem.
+_FAST_PATH_ERRORS = (msgspec.MsgspecError, _Fallback, FlowFormatError, ValueError, RecursionError)
+
+
+def _refuse_typed(line: bytes) -> Any:
+    raise _Fallback
+
+
 class LineDecoder:
     """One jsonpb line (bytes, without or with its newline) -> Flow, LostEvents or NodeStatus.
 
@@ -1655,6 +1677,18 @@ class LineDecoder:
     def __call__(self, line: bytes) -> Item:
         return self.decode(line)
 
+    def hot_loop_parts(
+        self,
+    ) -> tuple[Callable[[bytes], Any], Callable[[Any, Any], Flow], tuple[type[BaseException], ...]]:
+        """For a caller's own per-line loop (file replay): the typed path without a method call per line, as
+        (typed decode of a line -> response, (response, response.flow) -> Flow, the exceptions that send a line
+        to `decode`). A line whose response has no flow, or that raises one of those, goes to `decode`, which
+        words any error. With the nesting pre-check on, the typed decode sends every line to `decode`. Lines
+        decoded this way are not counted in `fast`."""
+        if self._precheck:
+            return _refuse_typed, _fast_flow, _FAST_PATH_ERRORS
+        return self._decode, _fast_flow, _FAST_PATH_ERRORS
+
     def decode(self, line: bytes) -> Item:
         """The same as calling the decoder (a plain method: cheaper to call in a loop)."""
         if self._precheck and nesting_exceeds(line):
@@ -1666,9 +1700,7 @@ class LineDecoder:
                 flow = _fast_flow(resp, f)
                 self.fast += 1
                 return flow
-        except (msgspec.MsgspecError, _Fallback, FlowFormatError, ValueError, RecursionError):
-            # RecursionError: msgspec's own guard on nesting (skipped fields too); the general path below checks
-            # the line against MAX_DEPTH before decoding and names the problem
+        except _FAST_PATH_ERRORS:
             pass
         self.fallbacks += 1
         return decode_general(line)

@@ -73,6 +73,7 @@ class ReplaySource:
         self.lines_read = 0
         self.flows_read = 0
         self._closed = threading.Event()
+        self._stop = [False]  # the same as _closed.is_set(), read by the per-line loop without a call
         self._is_pipe = False
         self._compressed: IO[bytes] | None = None  # the gzip input under `_raw` (None: not compressed)
         self._consumed = (
@@ -124,18 +125,21 @@ class ReplaySource:
 
     def items(self) -> Iterator[Item]:
         """Every item in file order (filtered by the query); problems are recorded, never raised."""
-        decode = conv.LineDecoder().decode
+        decoder = conv.LineDecoder()
+        decode = decoder.decode
+        # the typed path called from this loop (one call less per line); `decode` for what it cannot take
+        typed, to_flow, fall_back = decoder.hot_loop_parts()
         query = self.query
         counted = self._compressed is None and self._is_pipe  # else _position() asks the file
         readline = self._raw.readline
         limit = MAX_LINE_BYTES
         read_max = limit + 1
-        closed = self._closed
+        stop = self._stop
         line_no = flows = 0
         # The hot loop of every capture: per line only what must be (blank lines are found when they fail to
         # decode; the counters are stored when an item is handed out and at the end)
         try:
-            while not closed.is_set():
+            while not stop[0]:
                 line = readline(read_max)
                 if not line:
                     break
@@ -147,7 +151,12 @@ class ReplaySource:
                     self._skip_rest_of_line()
                     continue
                 try:
-                    item = decode(line)
+                    try:
+                        resp = typed(line)
+                        fast: Item | None = None if resp.flow is None else to_flow(resp, resp.flow)
+                    except fall_back:
+                        fast = None
+                    item = decode(line) if fast is None else fast
                 except conv.FlowFormatError as exc:
                     if line.isspace():
                         continue
@@ -210,6 +219,7 @@ class ReplaySource:
 
     def close(self) -> None:
         """Stop reading (a batches() loop ends after the current line)."""
+        self._stop[0] = True
         self._closed.set()
 
     @property

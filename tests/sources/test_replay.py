@@ -544,3 +544,54 @@ def test_the_line_cap_holds_for_a_line_that_ends_inside_the_buffer(tmp_path, mon
     items = list(src)
     assert len(items) == 2 and [n for n, _ in src.problems] == [2]
     assert "longer than 4096 bytes" in src.problems[0][1]
+
+
+def test_the_reading_loop_gives_what_the_line_decoder_gives_for_every_kind_of_line(tmp_path) -> None:
+    """The loop calls the typed path itself (one call less per line) and hands every other line to the decoder:
+    real lines from every capture, their lowerCamel and bare forms, lost events, node status, a response without
+    a flow, bad values and bad JSON give, line by line, what `LineDecoder.decode` gives, errors at their lines."""
+    from netpol_tui.sources.flows import FlowFormatError, LineDecoder
+
+    lines: list[bytes] = []
+    real = 0
+    for path in sorted(flows_dir().glob("*.json")):
+        for raw in path.read_bytes().splitlines()[:25]:
+            real += 1
+            obj = json.loads(raw)
+            lines += [raw, json.dumps(_camel_all(obj)).encode(), json.dumps(obj["flow"]).encode()]
+    lines += [
+        b'{"lost_events": {"source": "PERF_EVENT_RING_BUFFER", "num_events_lost": "3"}, "node_name": "n1"}',
+        b'{"node_status": {"state_change": "NODE_GONE", "node_names": ["n2"]}}',
+        b'{"node_name": "n1", "time": "2021-11-10T10:40:56.465597700Z"}',
+        b'{"flow": {"l4": {"TCP": {"destination_port": 70000}}, "IP": {"source": "10.0.0.1"}}}',
+        b'{"flow": {"time": "2021-11-10T10:40:56.4655977001Z", "IP": {"source": "10.0.0.1"}}}',
+        b'{"flow": {"time": "2021-11-10T10:40:56.Z", "IP": {"source": "10.0.0.1"}}}',
+        b"{not json",
+    ]
+    lines = [lines[(i * 7919) % len(lines)] for i in range(len(lines))]  # kinds interleaved
+    path = tmp_path / "mixed.json"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+
+    decode = LineDecoder().decode
+    want: list[object] = []
+    bad: list[int] = []
+    for number, line in enumerate(lines, 1):
+        try:
+            want.append(decode(line))
+        except FlowFormatError:
+            bad.append(number)
+    src = ReplaySource(path)
+    assert list(src) == want
+    assert [n for n, _ in src.problems] == bad and len(bad) == 4  # port, ".Z", no flow, not JSON
+    assert any(type(i) is LostEvents for i in want) and any(type(i) is NodeStatus for i in want)
+    assert sum(type(i) is Flow for i in want) == 3 * real + 1  # and the time with 10 fraction digits
+
+
+def test_close_from_the_consumer_ends_the_reading_after_the_current_line() -> None:
+    src = ReplaySource(flows_dir() / "hubble-otel__basic-sample-400-tcp-flows.json")
+    got = []
+    for item in src:
+        got.append(item)
+        if len(got) == 3:
+            src.close()
+    assert len(got) == 3 and src.lines_read == 3
