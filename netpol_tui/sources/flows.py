@@ -349,9 +349,14 @@ def _drop_reason(desc: int, numeric: int) -> tuple[str, int]:
 def _l7_summary(
     kind: str, l7_type: str, http: tuple[int, str, str] | None, dns: tuple[str, int] | None
 ) -> str:
-    if http is not None:
+    if http is not None:  # "HTTP GET http://api/x 200", leaving out what the flow does not say
         code, method, url = http
-        return " ".join(p for p in ("HTTP", method, url, str(code) if code else "") if p)
+        text = "HTTP"
+        if method:
+            text += " " + method
+        if url:
+            text += " " + url
+        return f"{text} {code}" if code else text
     if dns is not None:
         query, rcode = dns
         return f"DNS {query}" + (f" rcode={rcode}" if rcode else "")

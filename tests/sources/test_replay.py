@@ -420,6 +420,10 @@ def test_fast_decoder_agrees_with_the_general_converter_on_damaged_lines() -> No
         ({"type": "RESPONSE"}, "L7 RESPONSE"),
         ({"type": 0, "dns": {"query": "db.", "rcode": 3}}, "DNS db. rcode=3"),
         ({"type": 0, "http": {}}, "HTTP"),
+        ({"type": 1, "http": {"method": "GET", "url": "http://api:80/x"}}, "HTTP GET http://api:80/x"),
+        ({"type": 2, "http": {"code": 503, "method": "GET", "url": "/x"}}, "HTTP GET /x 503"),
+        ({"type": 2, "http": {"code": 200, "url": "/x"}}, "HTTP /x 200"),
+        ({"type": 2, "http": {"code": 404}}, "HTTP 404"),
         ({}, ""),
     ],
 )
