@@ -29,6 +29,9 @@ import tempfile
 import time
 import zlib
 
+# the netpol_tui of this tree, whatever an editable install elsewhere points at
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 SEED = 20261126
 # CPU time of this (single-threaded) process: the figures hold on a shared machine where wall time does not
 clock = time.process_time

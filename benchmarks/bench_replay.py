@@ -18,12 +18,15 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-CAPTURE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "flows"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the netpol_tui of this tree, whatever an editable install elsewhere points at
+CAPTURE = ROOT / ".." / "shared" / "data" / "flows"
 DEFAULT = CAPTURE / "hubble-otel__basic-sample-400-tcp-flows.json"
 
 
