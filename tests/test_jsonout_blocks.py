@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
+import jsonschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +16,8 @@ from netpol_tui.core.aggregate import ExplanationCache
 from netpol_tui.core.contract import explanation_json, flow_block
 from netpol_tui.demo import demo_flows, demo_snapshot
 
+SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "result.schema.json"
+VALIDATOR = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text()))
 _SNAP = demo_snapshot()
 _FLOWS = demo_flows(60)
 _CACHE = ExplanationCache()
@@ -41,4 +45,8 @@ def test_lines_with_odd_times_and_uuids_are_json_dumps(data: st.DataObject) -> N
             is_reply=data.draw(st.sampled_from([None, True, False])),
         )
         expl = _CACHE.explain(flow, _SNAP)
-        assert lines.line(flow, expl) == _old_line(flow, expl)
+        line = lines.line(flow, expl)
+        assert line == _old_line(flow, expl)
+        obj = json.loads(line)
+        VALIDATOR.validate(obj)  # `is_reply` among them: a required key, null when the flow does not say
+        assert obj["flow"]["is_reply"] is flow.is_reply

@@ -134,12 +134,11 @@ def flow_block(flow: Flow, expl: Explanation) -> dict[str, Any]:
         "traffic_direction": flow.traffic_direction
         if flow.traffic_direction in ("INGRESS", "EGRESS")
         else None,
+        "is_reply": flow.is_reply,  # null when the flow does not say (the key is required)
         "time": flow.time or None,
     }
     if flow.uuid:
         block["uuid"] = flow.uuid
-    if flow.is_reply is not None:
-        block["is_reply"] = flow.is_reply
     return block
 
 
