@@ -67,6 +67,7 @@ class NotEnforced(StrEnum):
     NOT_A_POD = "not_a_pod"
     HOST_NETWORK = "host_network"
     POLICY_DISABLED = "policy_disabled"  # Cilium's enable-policy=never
+    OTHER_CLUSTER = "other_cluster"  # a pod of another cluster of the mesh: its own cluster's policies decide
 
 
 class Note(StrEnum):

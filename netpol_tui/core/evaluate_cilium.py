@@ -18,6 +18,7 @@ from netpol_tui.core.cilium.bridge import CiliumView, subject_names
 from netpol_tui.core.cilium.engine import CiliumSide, DenyRef, Drop
 from netpol_tui.core.cilium.engine import NotEnforced as CiliumNotEnforced
 from netpol_tui.core.cilium.identity import Party
+from netpol_tui.core.cilium.model import CLUSTER_KEY
 from netpol_tui.core.cilium.objects import CiliumObjects
 from netpol_tui.core.evaluate import (
     DirectionResult,
@@ -37,6 +38,7 @@ from netpol_tui.core.evaluate import (
 )
 from netpol_tui.core.model import Direction, Namespace, Pod
 from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy, Rule
+from netpol_tui.core.selectors import LabelSelector, Operator, SelectorMiss
 
 ICMP_NAMES = {"ICMP": "ICMPv4", "ICMPV4": "ICMPv4", "ICMPV6": "ICMPv6"}
 
@@ -95,8 +97,8 @@ class CiliumEvaluator(Evaluator):
         if not view.running:
             return super().selecting(subject, direction)
         pod = subject.pod
-        if pod is None:
-            return ()
+        if pod is None or (pod.cluster and pod.cluster != view.config.cluster_name):
+            return ()  # another cluster's pod: this cluster's policies do not select it
         cache = self._knp_ingress if direction == INGRESS else self._knp_egress
         if subject.in_snapshot:
             cached = cache.get(pod.key)
@@ -198,6 +200,8 @@ class CiliumEvaluator(Evaluator):
             return CiliumDirectionResult(direction, me, False, False, True, reason=NotEnforced.NOT_A_POD)
         if pod.host_network:
             return CiliumDirectionResult(direction, me, False, False, True, reason=NotEnforced.HOST_NETWORK)
+        if pod.cluster and pod.cluster != self.view.config.cluster_name:
+            return CiliumDirectionResult(direction, me, False, False, True, reason=NotEnforced.OTHER_CLUSTER)
         view = self.view
         cs = view.engine.side(direction, me_p, other_p, port, protocol)
         if not cs.enforced:
@@ -249,6 +253,8 @@ class CiliumEvaluator(Evaluator):
     ) -> bool:
         if me.pod is None or me.pod.host_network:
             return True
+        if me.pod.cluster and me.pod.cluster != self.view.config.cluster_name:
+            return True  # enforced by its own cluster (see _cside)
         me_p, other_p = self._parties(me, other, names)
         cs = self.view.engine.side(direction, me_p, other_p, port, protocol, detailed=False)
         if not cs.enforced:
@@ -263,11 +269,25 @@ class CiliumEvaluator(Evaluator):
         dst = other if direction == EGRESS else me
         knp_other = self.view.identity_subject(other) if self.view.running else other
         ipblock_ok = not self.view.running or self.view.cidr_selectable(other_p, me_p.node)
+        remote = self._remote_for_knp(knp_other)
         for p in knps:
             for rule in p.rules(direction):
-                if _rule_admits(rule, p.namespace, knp_other, ipblock_ok, port, protocol, dst):
+                if _rule_admits(rule, p.namespace, knp_other, ipblock_ok, port, protocol, dst) and (
+                    not remote or _gated_peer(rule, p.namespace, knp_other, ipblock_ok, remote).ok
+                ):
                     return True
         return False
+
+    def _remote_for_knp(self, other: Subject) -> tuple[str, str] | None:
+        """(the local cluster, the other end's) when the other end is a pod of another cluster of the mesh and
+        Cilium scopes NetworkPolicy selector peers to the local cluster (`policy-default-local-cluster`)."""
+        pod = other.pod
+        if pod is None or not pod.cluster or not self.view.running:
+            return None
+        config = self.view.config
+        if not config.policy_default_local_cluster or pod.cluster == config.cluster_name:
+            return None
+        return config.cluster_name, pod.cluster
 
     # --- NetworkPolicy under Cilium -------------------------------------------------------------------------
     def _knp_policy(
@@ -289,8 +309,11 @@ class CiliumEvaluator(Evaluator):
         ns = policy.namespace
         plain = ipblock_ok or not _has_ipblock(policy)
         allows = False
+        remote = self._remote_for_knp(knp_other)
         for rule in section:
             peer = check_peers(rule, ns, knp_other) if plain else _check_peers(rule, ns, knp_other)
+            if remote and peer.ok:
+                peer = _cluster_gated(rule, peer, remote)
             ports = check_ports(rule, port, protocol, dst)
             ok = peer.ok and ports.ok
             allows = allows or ok
@@ -335,6 +358,43 @@ def _check_peers(rule: Rule, policy_ns: str, other: Subject) -> PeerResult:
 
 
 _IPBLOCK_KIND = PeerKind.IPBLOCK  # module-level: reading an Enum member off its class is slow
+_SELECTOR_KINDS = frozenset({PeerKind.PODS, PeerKind.NAMESPACES, PeerKind.PODS_IN_NAMESPACES})
+
+
+def _names_cluster(selector: LabelSelector | None) -> bool:
+    """Does a NetworkPolicy peer's podSelector name the cluster key itself (a matchLabels entry with a value,
+    or any expression on it)? Then Cilium adds no local-cluster term to the peer."""
+    if selector is None:
+        return False
+    return any(
+        r.key == CLUSTER_KEY and (r.operator is not Operator.EQUALS or r.values != ("",))
+        for r in selector.requirements
+    )
+
+
+def _gated_peer(
+    rule: Rule, policy_ns: str, other: Subject, ipblock_ok: bool, remote: tuple[str, str]
+) -> PeerResult:
+    peer = check_peers(rule, policy_ns, other) if ipblock_ok else _check_peers(rule, policy_ns, other)
+    return _cluster_gated(rule, peer, remote) if peer.ok else peer
+
+
+def _cluster_gated(rule: Rule, peer: PeerResult, remote: tuple[str, str]) -> PeerResult:
+    """The peer checks of a rule once Cilium's local-cluster term is added to its selector peers
+    (`io.cilium.k8s.policy.cluster=<local>` unless the podSelector names the key; pkg/k8s/network_policy.go):
+    a selector peer that matched a pod of another cluster only for want of that term fails on it. A rule with
+    no peers (every source or destination) and ipBlock peers are left as they are."""
+    local, theirs = remote
+    checks = list(peer.checks)
+    changed = False
+    for i, (m, c) in enumerate(zip(rule.peer_matchers, peer.checks, strict=False)):
+        if c.ok and m.kind in _SELECTOR_KINDS and not _names_cluster(getattr(m, "pod_selector", None)):
+            miss = SelectorMiss(CLUSTER_KEY, Operator.EQUALS, (local,), theirs)
+            checks[i] = PeerCheck(c.index, False, c.kind, pod_misses=(miss,), failures=1)
+            changed = True
+    if not changed:
+        return peer
+    return PeerResult(any(c.ok for c in checks), tuple(checks))
 
 
 _IPBLOCK: dict[int, tuple[NetworkPolicy | Rule, bool]] = {}

@@ -18,7 +18,7 @@ from netpol_tui.core.cilium.attribution import (
     compare_denied_by,
     hubble_identity,
 )
-from netpol_tui.core.cilium.model import PolicyKind
+from netpol_tui.core.cilium.model import CLUSTER_KEY, SERVICE_ACCOUNT_KEY, PolicyKind
 from netpol_tui.core.cilium.nearmiss import l7_caveats, near_misses
 from netpol_tui.core.cilium.versions import VersionAssumption, VersionRule, version_assumptions
 from netpol_tui.core.cluster import ClusterSnapshot
@@ -60,6 +60,7 @@ from netpol_tui.core.findings import (
     NotEvaluatedPolicies,
     PodNotInSnapshot,
     PortUnknown,
+    RemoteClusterPod,
     ReplyFlow,
     ServicePortUsed,
 )
@@ -147,16 +148,50 @@ def _with_ip(subject: Subject, ip: str) -> Subject:
     return replace(subject, ip=ip) if ip and ip != subject.ip else subject
 
 
+def hubble_meta_label(ep: Endpoint, key: str) -> str:
+    """The value of one of Cilium's own identity keys (`io.cilium.k8s.policy.serviceaccount`, `...cluster`) as
+    Hubble reports it for the endpoint ("" when it does not)."""
+    prefix = f"k8s:{key}="
+    for label in ep.other_labels:
+        if label.startswith(prefix):
+            return label[len(prefix) :]
+    return ""
+
+
+def local_cluster(snapshot: ClusterSnapshot) -> str:
+    """The snapshot's own clustermesh cluster name (cilium-config `cluster-name`, Cilium's default `default` when
+    the key is not set); "" when the snapshot has no cilium-config, so that a cluster Hubble names cannot be told
+    from this one."""
+    cilium = snapshot.cilium
+    if cilium is None or cilium.config is None:
+        return ""
+    return cilium.config.cluster_name
+
+
+def remote_cluster(ep: Endpoint, snapshot: ClusterSnapshot) -> str:
+    """The cluster of the mesh Hubble names for this endpoint when it is not the snapshot's own; "" when it is,
+    when Hubble names none, or when the snapshot does not say its own name."""
+    if ep.kind not in (EndpointKind.POD, EndpointKind.UNKNOWN):
+        return ""
+    local = local_cluster(snapshot)
+    theirs = ep.cluster_name or hubble_meta_label(ep, CLUSTER_KEY)
+    return theirs if local and theirs and theirs != local else ""
+
+
 def subject_for_endpoint(ep: Endpoint, snapshot: ClusterSnapshot) -> Subject:
-    """The snapshot's pod (by namespace/name, then by IP); else a pod rebuilt from the flow's labels; else an IP."""
+    """The snapshot's pod (by namespace/name, then by IP); else a pod rebuilt from the flow's labels; else an IP.
+
+    A pod of another cluster of the mesh (Hubble names its cluster, cilium-config names ours) is never the
+    snapshot's pod of the same name or address: it is rebuilt from the flow's labels, its cluster kept."""
     ev = snapshot.evaluator
-    if ep.namespace and ep.pod_name:
+    remote = remote_cluster(ep, snapshot)
+    if ep.namespace and ep.pod_name and not remote:
         pod = snapshot.pod(f"{ep.namespace}/{ep.pod_name}")
         if pod is not None:
             return _with_ip(ev.subject_for_pod(pod), ep.ip)
     # by IP only when Hubble did not name the pod: a named pod that is gone may have left its IP to another one
     named = bool(ep.namespace and ep.pod_name)
-    if ep.ip and not named and ep.kind in (EndpointKind.POD, EndpointKind.UNKNOWN):
+    if ep.ip and not named and not remote and ep.kind in (EndpointKind.POD, EndpointKind.UNKNOWN):
         pod = snapshot.pod_by_ip(ep.ip)
         if pod is not None and (not ep.namespace or pod.namespace == ep.namespace):
             return _with_ip(ev.subject_for_pod(pod), ep.ip)
@@ -169,15 +204,23 @@ def subject_for_endpoint(ep: Endpoint, snapshot: ClusterSnapshot) -> Subject:
             labels=dict(ep.labels),
             ips=(ep.ip,) if ep.ip else (),
             workload=ep.workload if isinstance(ep.workload, Workload) else None,
+            # part of its identity, as Hubble reports it (the snapshot has no spec to read it from)
+            service_account=hubble_meta_label(ep, SERVICE_ACCOUNT_KEY),
+            cluster=remote,
         )
         ns = snapshot.namespace(ep.namespace)
-        if ns is None or (ep.namespace_labels and ns.labels.keys() == {NS_NAME_LABEL}):
+        # another cluster's namespace of the same name: its own labels when Hubble reports them
+        if ns is None or (ep.namespace_labels and (remote or ns.labels.keys() == {NS_NAME_LABEL})):
             labels = dict(ep.namespace_labels) or {}
             labels.setdefault(NS_NAME_LABEL, ep.namespace)
             ns = Namespace(ep.namespace, labels)
         return pod_subject(pod, ns, in_snapshot=False)
     if ep.ip:
-        pod = snapshot.pod_by_ip(ep.ip) if ep.kind == EndpointKind.UNKNOWN and not named else None
+        pod = (
+            snapshot.pod_by_ip(ep.ip)
+            if ep.kind == EndpointKind.UNKNOWN and not named and not remote
+            else None
+        )
         if pod is not None:
             return ev.subject_for_pod(pod)
         return ip_subject(ep.ip, ep.kind if ep.kind != EndpointKind.POD else EndpointKind.WORLD)
@@ -290,7 +333,16 @@ def _findings(
     # what we could not see
     for subj in (src, dst):
         if subj.pod is not None and not subj.in_snapshot:
-            out.append(PodNotInSnapshot(subj.key))
+            if subj.pod.cluster:
+                cilium = snapshot.cilium
+                term = (
+                    cilium is not None
+                    and cilium.config is not None
+                    and cilium.config.policy_default_local_cluster
+                )
+                out.append(RemoteClusterPod(subj.key, subj.pod.cluster, local_cluster(snapshot), term))
+            else:
+                out.append(PodNotInSnapshot(subj.key))
     cov = snapshot.coverage
     if cov.forbidden:
         out.append(ForbiddenResources(tuple(cov.forbidden)))

@@ -44,6 +44,9 @@ class FindingCode(StrEnum):
     )
     CILIUM_VERSION = "cilium_version"  # a rule whose meaning depends on the Cilium version decides
     PORT_UNKNOWN = "port_unknown"
+    REMOTE_CLUSTER_POD = (
+        "remote_cluster_pod"  # a pod of another cluster of the mesh, judged by Hubble's labels
+    )
 
 
 class Cause(StrEnum):
@@ -77,6 +80,20 @@ class Finding:
 class PodNotInSnapshot(Finding):
     code: ClassVar[FindingCode] = FindingCode.POD_NOT_IN_SNAPSHOT
     pod: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteClusterPod(Finding):
+    """Hubble names another cluster of the mesh for this pod than the snapshot's (cilium-config `cluster-name`):
+    it was judged with the labels Hubble reported, its cluster label included, never as a local pod of the same
+    name. `local_cluster_term`: Cilium adds `io.cilium.k8s.policy.cluster=<local>` to peers that do not name
+    the key (`policy-default-local-cluster`), so such peers do not select it."""
+
+    code: ClassVar[FindingCode] = FindingCode.REMOTE_CLUSTER_POD
+    pod: str
+    cluster: str
+    local: str
+    local_cluster_term: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,9 @@ class Pod:
     node_name: str = ""
     origin: Origin = Origin()
     service_account: str = ""  # spec.serviceAccountName ("" = default): part of a Cilium identity
+    # the clustermesh cluster of a pod rebuilt from Hubble's labels when it is not the snapshot's own cluster
+    # ("" = the snapshot's cluster, as every pod read from the cluster is): part of a Cilium identity
+    cluster: str = ""
     key: str = field(init=False, repr=False, compare=False)  # "namespace/name", computed once
 
     def __post_init__(self) -> None:

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from netpol_tui.core import yamlout
+from netpol_tui.core.cilium.model import CLUSTER_KEY
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import DirectionResult, Subject, Verdict, peer_admits
 from netpol_tui.core.manifests import parse_network_policy, parse_selector
@@ -129,6 +130,10 @@ def _peer_for(other: Subject, policy_ns: str) -> dict[str, Any]:
     if other.pod.namespace != policy_ns:
         peer["namespaceSelector"] = {"matchLabels": {NS_NAME_LABEL: other.pod.namespace}}
     labels = stable_labels(dict(other.pod.labels))
+    if other.pod.cluster:
+        # a pod of another cluster of the mesh: under Cilium a peer that does not name the cluster key selects
+        # only the local cluster (policy-default-local-cluster)
+        labels[CLUSTER_KEY] = other.pod.cluster
     peer["podSelector"] = {"matchLabels": labels} if labels else {}
     return peer
 

@@ -89,7 +89,7 @@ class CiliumView:
             pod.namespace,
             ns.labels,
             service_account=pod.service_account or "default",
-            cluster=self.config.cluster_name,
+            cluster=pod.cluster or self.config.cluster_name,
         )
         out = replace(pod, labels=labels)
         if cache:

@@ -259,7 +259,11 @@ class CiliumEngine:
             )
         sa = service_account or pod.service_account or "default"
         labels = pod_identity_labels(
-            pod.labels, pod.namespace, ns.labels, service_account=sa, cluster=self.config.cluster_name
+            pod.labels,
+            pod.namespace,
+            ns.labels,
+            service_account=sa,
+            cluster=pod.cluster or self.config.cluster_name,
         )
         return Party(
             PartyKind.POD,

@@ -23,7 +23,7 @@ from netpol_tui.core.cilium.engine import CiliumSide, ItemResult, PolicySide
 from netpol_tui.core.cilium.icmp import family_of_protocol
 from netpol_tui.core.cilium.identity import Identity, Party, PartyKind, entity_of, identity_relevant
 from netpol_tui.core.cilium.matchers import PeerMiss
-from netpol_tui.core.cilium.model import NAMESPACE_KEY, Direction, PeerKind, PolicyKind
+from netpol_tui.core.cilium.model import CLUSTER_KEY, NAMESPACE_KEY, Direction, PeerKind, PolicyKind
 
 NAME_LABELS = ("app.kubernetes.io/name", "app", "k8s-app", "name", "component", "app.kubernetes.io/component")
 _UNSTABLE = frozenset(
@@ -113,6 +113,10 @@ def allow_item(
         sel: dict[str, str] = {f"k8s:{k}": v for k, v in stable_labels(other.pod_labels).items()}
         if other.namespace != me.namespace:
             sel[f"k8s:{NAMESPACE_KEY}"] = other.namespace
+        theirs, mine = other.labels.get(CLUSTER_KEY), me.labels.get(CLUSTER_KEY)
+        if theirs and mine and theirs != mine:
+            # a pod of another cluster of the mesh: a peer without the key selects only the local cluster
+            sel[f"k8s:{CLUSTER_KEY}"] = theirs
         item[f"{side}Endpoints"] = [{"matchLabels": sel} if sel else {}]
     else:
         entity = entity_of(other_id)

@@ -29,6 +29,7 @@ from netpol_tui.core.findings import (
     NotEvaluatedPolicies,
     PodNotInSnapshot,
     PortUnknown,
+    RemoteClusterPod,
     ReplyFlow,
     ServicePortUsed,
     Severity,
@@ -161,6 +162,18 @@ def finding_text(f: Finding) -> str:
             )
         case PodNotInSnapshot(pod=pod):
             return f"{pod} is not in the cluster snapshot: it was evaluated with the labels Hubble reported."
+        case RemoteClusterPod(pod=pod, cluster=cluster, local=local, local_cluster_term=term):
+            scope = (
+                f" Peers that do not name io.cilium.k8s.policy.cluster select only cluster {local}"
+                " (Cilium adds the term: policy-default-local-cluster), so a rule for it must name"
+                f" io.cilium.k8s.policy.cluster: {cluster}."
+                if term
+                else ""
+            )
+            return (
+                f"{pod} is in cluster {cluster} of the mesh, not in this snapshot's cluster {local}: it was "
+                f"evaluated with the labels Hubble reported.{scope}"
+            )
         case ForbiddenResources(resources=resources):
             return (
                 "Could not read " + ", ".join(resources) + " (permissions): this verdict may be incomplete."
@@ -247,6 +260,7 @@ FINDING_SEVERITY: dict[FindingCode, Severity] = {
     FindingCode.PORT_UNKNOWN: Severity.CAUTION,
     FindingCode.HUBBLE_LABELS: Severity.CAUTION,
     FindingCode.CILIUM_VERSION: Severity.INFO,
+    FindingCode.REMOTE_CLUSTER_POD: Severity.INFO,
 }
 
 

@@ -253,6 +253,12 @@ def rule_text(
 def not_enforced_text(side: DirectionResult) -> str:
     if side.reason == NotEnforced.POLICY_DISABLED:
         return f"Cilium enforces no policy (enable-policy=never): {SIDE_NAME[side.direction]} not enforced"
+    if side.reason == NotEnforced.OTHER_CLUSTER:
+        cluster = side.subject.pod.cluster if side.subject.pod is not None else "?"
+        return (
+            f"{side.subject.key} is a pod of cluster {cluster} of the mesh: its {SIDE_NAME[side.direction]} is "
+            f"enforced there, by policies this snapshot does not hold"
+        )
     if side.reason == NotEnforced.HOST_NETWORK:
         return f"{side.subject.key} uses hostNetwork: NetworkPolicies do not apply to it ({SIDE_NAME[side.direction]} not enforced)"
     return (

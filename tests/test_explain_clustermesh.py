@@ -1,0 +1,125 @@
+"""`explain` on a capture holding a pod of another cluster of the mesh (Hubble names its cluster; cilium-config
+names ours): the JSON contract (validated) says its own side is not enforced here and why, the fix names its
+cluster, and the report says which cluster it is in. A pod gone from the snapshot keeps Hubble's service account."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from netpol_tui.cli import main
+
+SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "result.schema.json"
+
+CLUSTER = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cilium-config, namespace: kube-system}
+data: {cluster-name: east}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-0, namespace: shop, labels: {app: db}}
+status: {podIP: 10.1.0.5}
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: db-in, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: db}}
+  ingress:
+  - fromEndpoints: [{matchLabels: {app: api}}]
+    toPorts: [{ports: [{port: "5432", protocol: TCP}]}]
+  - fromEndpoints: [{matchLabels: {io.cilium.k8s.policy.serviceaccount: reports}}]
+    toPorts: [{ports: [{port: "5432", protocol: TCP}]}]
+"""
+
+
+def line(name: str, ip: str, labels: list[str], *, cluster: str, verdict: str) -> str:
+    flow: dict[str, Any] = {
+        "time": "2026-11-30T06:00:00.000000001Z",
+        "verdict": verdict,
+        "IP": {"source": ip, "destination": "10.1.0.5", "ipVersion": "IPv4"},
+        "l4": {"TCP": {"source_port": 41000, "destination_port": 5432}},
+        "source": {
+            "identity": 81234,
+            "namespace": "shop",
+            "pod_name": name,
+            "labels": [
+                *labels,
+                "k8s:io.kubernetes.pod.namespace=shop",
+                f"k8s:io.cilium.k8s.policy.cluster={cluster}",
+            ],
+            "cluster_name": cluster,
+        },
+        "destination": {"identity": 4321, "namespace": "shop", "pod_name": "db-0", "labels": ["k8s:app=db"]},
+        "traffic_direction": "INGRESS",
+        "event_type": {"type": 5},
+        "Type": "L3_L4",
+    }
+    if verdict == "DROPPED":
+        flow["drop_reason_desc"] = "POLICY_DENIED"
+    return json.dumps({"flow": flow})
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[str, str]:
+    (tmp_path / "cluster.yaml").write_text(CLUSTER)
+    lines = [
+        # api in the west cluster: the CNP's peer has no cluster key, so it selects only east's api pods
+        line("api-west-1", "10.2.0.9", ["k8s:app=api"], cluster="west", verdict="DROPPED"),
+        # a reports job gone from the snapshot, in this cluster: allowed by its service account
+        line(
+            "reports-29-abc",
+            "10.1.0.77",
+            ["k8s:app=reports", "k8s:io.cilium.k8s.policy.serviceaccount=reports"],
+            cluster="east",
+            verdict="FORWARDED",
+        ),
+    ]
+    (tmp_path / "flows.json").write_text("\n".join(lines) + "\n")
+    return str(tmp_path / "flows.json"), str(tmp_path / "cluster.yaml")
+
+
+def test_explain_json_of_a_pod_of_another_cluster(
+    capsys: pytest.CaptureFixture[str], files: tuple[str, str]
+) -> None:
+    flows, cluster = files
+    code = main(["explain", "--flows", flows, "--cluster", cluster, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    remote, reports = (json.loads(x) for x in out.splitlines())
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text()))
+    validator.validate(remote)
+    validator.validate(reports)
+    assert remote["allowed"] is False
+    assert remote["egress"]["enforced"] is False and remote["egress"]["allowed"] is True
+    assert "shop/api-west-1 is a pod of cluster west of the mesh" in remote["egress"]["reason"]
+    assert remote["ingress"]["allowed"] is False
+    (fix,) = remote["fixes"]
+    assert '"k8s:io.cilium.k8s.policy.cluster": west' in fix["yaml"]
+    codes = [f["code"] for f in remote["findings"]]
+    assert "remote_cluster_pod" in codes and "pod_not_in_snapshot" not in codes
+    # the gone pod of this cluster: Hubble's service account, allowed by the second rule
+    assert reports["allowed"] is True and reports["fixes"] == []
+    assert "pod_not_in_snapshot" in [f["code"] for f in reports["findings"]]
+
+
+def test_explain_report_names_the_cluster(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, files: tuple[str, str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    flows, cluster = files
+    code = main(["explain", "--flows", flows, "--cluster", cluster])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "shop/api-west-1 is in cluster west of the mesh, not in this snapshot's cluster east" in out
+    assert "io.cilium.k8s.policy.cluster: west" in out
