@@ -214,3 +214,54 @@ def test_the_kube_apiserver_by_its_endpoints_in_networkpolicy_dialect(
         "ports": [{"protocol": "TCP", "port": 6443}],
     }
     assert "default/kubernetes Endpoints: 172.18.0.10, 172.18.0.11" in err
+
+
+def _ping(dst_ip: str, icmp: dict[str, int], *, reply: bool | None = False) -> str:
+    flow: dict[str, Any] = {
+        "time": "2026-11-26T10:00:01Z",
+        "verdict": "FORWARDED",
+        "IP": {"source": "10.0.0.1", "destination": dst_ip, "ipVersion": "IPv4"},
+        "l4": {"ICMPv4": icmp},
+        "source": {
+            "namespace": "a",
+            "pod_name": "client-6b7c8d9f5-abcde",
+            "labels": ["k8s:app=client", "k8s:io.kubernetes.pod.namespace=a"],
+        },
+        "destination": {"labels": ["reserved:world"]},
+        "Type": "L3_L4",
+    }
+    if reply is not None:
+        flow["is_reply"] = reply
+    return json.dumps({"flow": flow})
+
+
+def test_pings_in_both_dialects(capsys: Any, tmp_path: Path) -> None:
+    cluster = tmp_path / "c.yaml"
+    cluster.write_text(yaml.safe_dump_all(CLUSTER))
+    flows = tmp_path / "f.jsonl"
+    flows.write_text(
+        "\n".join(
+            [
+                _out("203.0.113.5", 443, [], ["reserved:world"]),
+                _ping("203.0.113.5", {"type": 8}),  # ping out
+                _ping("203.0.113.5", {}, reply=None),  # an echo reply (type 0, left out by jsonpb), unmarked
+            ]
+        )
+        + "\n"
+    )
+    code, out, err = run(capsys, "--flows", str(flows), "--cluster", str(cluster), "--dialect", "cilium")
+    assert code == 0, err
+    docs = [d for d in yaml.safe_load_all(out) if d]
+    egress = next(d for d in docs if d["metadata"]["name"] == "client-egress")["spec"]["egress"]
+    assert egress == [
+        {"toCIDR": ["203.0.113.5/32"], "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]},
+        {"toCIDR": ["203.0.113.5/32"], "icmps": [{"fields": [{"family": "IPv4", "type": 8}]}]},
+    ]
+    assert "2 observed connections covered" in err
+    assert "(ICMPv4 type 8, 443/TCP)" in err
+    assert "1 ICMP replies and error messages (let through with what they answer)" in err
+    # NetworkPolicy cannot say ICMP: both ICMP flows are skipped as such, and said so
+    code, out, err = run(capsys, "--flows", str(flows), "--cluster", str(cluster))
+    assert code == 0, err
+    assert "1 observed connection covered" in err
+    assert "2 not TCP/UDP/SCTP (not proposed)" in err

@@ -39,6 +39,7 @@ from netpol_tui.core.propose import (  # noqa: E402
     ProposeOptions,
     propose,
 )
+from netpol_tui.core.propose.observed import Skip  # noqa: E402
 
 CILIUM = ProposeOptions(namespaces=("shop",), dialect=Dialect.CILIUM)
 APISERVER = ["172.18.0.10", "172.18.0.11", "172.18.0.12"]
@@ -645,3 +646,66 @@ def test_a_name_that_is_no_plain_dns_name_falls_back_to_the_address(shop: Cluste
         {"toFQDNs": [{"matchName": "second.example.org"}], "toPorts": port},
         {"toCIDR": ["203.0.113.7/32"], "toPorts": port},
     ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# ICMP: a CiliumNetworkPolicy allows it by type (reference §6, "expecting ping to pass where only L4 rules allow")
+# ---------------------------------------------------------------------------------------------------------------
+def reduce_icmp(*flows: Any) -> ConnectionReducer:
+    r = ConnectionReducer(icmp=True)
+    r.add_all(flows)
+    return r
+
+
+def test_observed_pings_are_allowed_by_type_in_an_item_of_their_own(shop: ClusterSnapshot) -> None:
+    observed = reduce_icmp(
+        flow(shop, WEB1, API, 8080),
+        flow(shop, WEB1, API, 8, "ICMPv4"),  # ping
+        flow(shop, API, WEB1, 0, "ICMPv4", is_reply=None),  # its echo reply, even unmarked: not a connection
+        flow(shop, API, WEB1, 3, "ICMPv4"),  # destination unreachable: related to a connection, not one
+        flow(shop, API, DB0, 128, "ICMPv6"),  # ping over IPv6
+        flow(shop, API, DB0, 5432),
+    )
+    assert observed.skipped == {Skip.ICMP_ANSWER: 2}
+    p = propose(shop, observed, CILIUM)
+    assert p.ok
+    got = by_name(p)
+    http = [{"ports": [{"port": "http", "protocol": "TCP"}]}]
+    assert got["shop/api-ingress"]["spec"]["ingress"] == [
+        {"fromEndpoints": [{"matchLabels": {"k8s:app": "web", "k8s:tier": "fe"}}], "toPorts": http},
+        {"fromEndpoints": [{"matchLabels": {"k8s:app": "web", "k8s:tier": "fe"}}],
+         "icmps": [{"fields": [{"family": "IPv4", "type": 8}]}]},
+    ]  # fmt: skip
+    assert got["shop/api-egress"]["spec"]["egress"] == [
+        {"toEndpoints": [{"matchLabels": {"k8s:app": "db"}}],
+         "toPorts": [{"ports": [{"port": "5432", "protocol": "TCP"}]}]},
+        {"toEndpoints": [{"matchLabels": {"k8s:app": "db"}}],
+         "icmps": [{"fields": [{"family": "IPv6", "type": 128}]}]},
+    ]  # fmt: skip
+    after = with_cilium_docs(shop, cilium_docs(p))
+    for c in p.connections:
+        assert allowed(after, c.source, c.destination, c.port, c.protocol), c
+    assert allowed(after, WEB1, API, 8, "ICMPv4")
+    assert not allowed(after, WEB1, API, 13, "ICMPv4")  # another type: not observed, not allowed
+    assert not allowed(after, API, WEB1, 8, "ICMPv4")  # the other way round
+    assert not allowed(after, WEB1, DB0, 128, "ICMPv6")
+
+
+def test_without_the_icmp_rule_the_ping_is_denied(shop: ClusterSnapshot) -> None:
+    """The ICMP item is needed (not removed as unneeded) and is what lets the ping through."""
+    p = propose(shop, reduce_icmp(flow(shop, WEB1, API, 8080), flow(shop, WEB1, API, 8, "ICMPv4")), CILIUM)
+    docs = cilium_docs(p)
+    for d in docs:
+        for key in ("ingress", "egress"):
+            if key in d["spec"]:
+                d["spec"][key] = [i for i in d["spec"][key] if "icmps" not in i]
+    assert allowed(with_cilium_docs(shop, cilium_docs(p)), WEB1, API, 8, "ICMPv4")
+    assert not allowed(with_cilium_docs(shop, docs), WEB1, API, 8, "ICMPv4")
+
+
+def test_the_networkpolicy_dialect_still_skips_icmp(shop: ClusterSnapshot) -> None:
+    observed = reduce(flow(shop, WEB1, API, 8080), flow(shop, WEB1, API, 8, "ICMPv4"))
+    assert observed.skipped == {Skip.PROTOCOL: 1}
+    assert all(
+        c.protocol == "TCP" for c in propose(shop, observed, ProposeOptions(namespaces=("shop",))).connections
+    )

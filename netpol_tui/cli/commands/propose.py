@@ -143,8 +143,8 @@ def _live(args: argparse.Namespace) -> tuple[Iterator[Any], Any]:
     return items(), src
 
 
-def _reduce(items: Iterable[Any], source: Any) -> tuple[ConnectionReducer, int]:
-    reducer = ConnectionReducer()
+def _reduce(items: Iterable[Any], source: Any, *, icmp: bool = False) -> tuple[ConnectionReducer, int]:
+    reducer = ConnectionReducer(icmp=icmp)
     add = reducer.add
     shown = 0
     lost = 0
@@ -206,6 +206,7 @@ _SKIP_TEXT = {
     Skip.PROTOCOL: "not TCP/UDP/SCTP (not proposed)",
     Skip.NO_PORT: "without a destination port",
     Skip.NO_ENDPOINT: "with an end that has neither pod nor IP",
+    Skip.ICMP_ANSWER: "ICMP replies and error messages (let through with what they answer)",
 }
 
 
@@ -244,7 +245,10 @@ def summary_lines(proposal: Proposal, reducer: ConnectionReducer) -> list[str]:
                 "their connections"
             )
         if proposal.unobserved_allowed_pairs is not None:
-            ports = ", ".join(f"{port}/{proto}" for proto, port in proposal.observed_ports)
+            ports = ", ".join(
+                f"{proto} type {port}" if proto.startswith("ICMP") else f"{port}/{proto}"
+                for proto, port in proposal.observed_ports
+            )
             lines.append(
                 f"  {proposal.unobserved_allowed_pairs} ordered pairs of distinct pods, on an observed port and "
                 f"protocol ({ports or 'none'}), are still allowed without having been observed"
@@ -285,7 +289,10 @@ def summary_lines(proposal: Proposal, reducer: ConnectionReducer) -> list[str]:
         lines.append(
             f"  {proposal.self_connections} connections of a pod to itself left out (undefined across CNIs)"
         )
-    skipped = [f"{n} {_SKIP_TEXT[k]}" for k, n in sorted(reducer.skipped.items()) if n]
+    texts = (
+        {**_SKIP_TEXT, Skip.PROTOCOL: "not TCP/UDP/SCTP/ICMP (not proposed)"} if reducer.icmp else _SKIP_TEXT
+    )
+    skipped = [f"{n} {texts[k]}" for k, n in sorted(reducer.skipped.items()) if n]
     if skipped:
         lines.append(f"  {reducer.flows_seen} flows read; skipped: " + "; ".join(skipped))
     return lines
@@ -327,7 +334,9 @@ def run(args: argparse.Namespace) -> int:
         items, source = _capture(str(args.flows), getattr(args, "since", None))
     else:
         items, source = _live(args)
-    reducer, bad_lines = _reduce(items, source)
+    dialect = Dialect(getattr(args, "dialect", None) or Dialect.NETWORK_POLICY)
+    # ICMP is kept for the Cilium dialect (a CNP allows it by type); NetworkPolicy cannot say it
+    reducer, bad_lines = _reduce(items, source, icmp=dialect == Dialect.CILIUM)
     if reducer.flows_seen == 0:
         what = "no flow could be read" if bad_lines else "the capture holds no flow"
         if getattr(source, "flows_read", 0) and getattr(args, "since", None):
@@ -336,7 +345,6 @@ def run(args: argparse.Namespace) -> int:
     if not reducer.counts and not namespaces:
         raise CliError("no FORWARDED connection observed and no -n NS given; nothing to propose")
 
-    dialect = Dialect(getattr(args, "dialect", None) or Dialect.NETWORK_POLICY)
     options = ProposeOptions(namespaces=namespaces, cidr_prefix=prefix, dialect=dialect)
     proposal = propose(snapshot, reducer, options)
     if proposal.unknown_namespaces:

@@ -135,12 +135,42 @@ def port_items(ports: Iterable[tuple[str, int]], dst_pods: Sequence[Pod]) -> lis
     return out
 
 
+_ICMP_FAMILY = {"ICMPv4": "IPv4", "ICMPv6": "IPv6"}
+_ICMP_FIELDS_MAX = 40  # fields of one ICMPRule (the CRD's maxItems)
+
+
+def rule_items(
+    direction: Direction,
+    peer: PeerKey,
+    policy_ns: str,
+    selectors: Mapping[WorkloadId, Mapping[str, Any]],
+    observed: Iterable[tuple[str, int]],
+    dst_pods: Sequence[Pod],
+) -> list[dict[str, Any]]:
+    """The rule items for one peer: one with the observed ports (`toPorts`), one with the observed ICMP types
+    (`icmps`, by family and type): Cilium refuses an item that has both."""
+    l4 = [(proto, port) for proto, port in observed if proto not in _ICMP_FAMILY]
+    icmp = sorted({(proto, port) for proto, port in observed if proto in _ICMP_FAMILY})
+    out: list[dict[str, Any]] = []
+    if l4:
+        out.append(rule_item(direction, peer, policy_ns, selectors, port_items(l4, dst_pods)))
+    if icmp:
+        fields = [{"family": _ICMP_FAMILY[proto], "type": port} for proto, port in icmp]
+        rules = [
+            {"fields": fields[i : i + _ICMP_FIELDS_MAX]} for i in range(0, len(fields), _ICMP_FIELDS_MAX)
+        ]
+        out.append(rule_item(direction, peer, policy_ns, selectors, None, icmps=rules))
+    return out
+
+
 def rule_item(
     direction: Direction,
     peer: PeerKey,
     policy_ns: str,
     selectors: Mapping[WorkloadId, Mapping[str, Any]],
-    ports: list[dict[str, Any]],
+    ports: list[dict[str, Any]] | None,
+    *,
+    icmps: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     side = "from" if direction == Direction.INGRESS else "to"
     item: dict[str, Any] = {}
@@ -152,7 +182,10 @@ def rule_item(
         item["toFQDNs"] = [{"matchName": peer.fqdn}]
     else:
         item[f"{side}CIDR"] = [peer.cidr]
-    item["toPorts"] = [{"ports": ports}]
+    if ports is not None:
+        item["toPorts"] = [{"ports": ports}]
+    if icmps is not None:
+        item["icmps"] = icmps
     return item
 
 

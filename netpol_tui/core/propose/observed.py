@@ -17,6 +17,14 @@ from netpol_tui.core.model import Endpoint, Flow
 
 # NetworkPolicy ports can only say TCP, UDP and SCTP: other protocols are counted apart (never proposed)
 L4_PROTOCOLS = frozenset({"TCP", "UDP", "SCTP"})
+# a CiliumNetworkPolicy can also say ICMP (`icmps`, by type): kept when the reducer is asked to (`icmp`)
+ICMP_PROTOCOLS = frozenset({"ICMPv4", "ICMPv6"})
+# ICMP types that answer a request (echo reply, ...) or report an error about another packet (unreachable, time
+# exceeded, ...): the connection tracker lets them through as replies or related packets, no policy needed
+ICMP_NOT_A_CONNECTION = {
+    "ICMPv4": frozenset({0, 3, 4, 5, 11, 12, 14, 16, 18}),
+    "ICMPv6": frozenset({1, 2, 3, 4, 129}),
+}
 
 
 class Skip(StrEnum):
@@ -24,14 +32,16 @@ class Skip(StrEnum):
 
     NOT_FORWARDED = "not_forwarded"
     REPLY = "reply"
-    PROTOCOL = "protocol"  # ICMP and others: NetworkPolicy cannot express them
+    PROTOCOL = "protocol"  # ICMP (unless kept) and others: NetworkPolicy cannot express them
     NO_PORT = "no_port"
     NO_ENDPOINT = "no_endpoint"  # an end with neither pod name nor IP
+    ICMP_ANSWER = "icmp_answer"  # an ICMP reply or error message (let through with what it answers)
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class Connection:
-    """One observed connection. `source`/`destination`: `namespace/pod`, or the IP of what is not a pod."""
+    """One observed connection. `source`/`destination`: `namespace/pod`, or the IP of what is not a pod. For
+    ICMPv4/ICMPv6, `port` is the ICMP type (as in `Flow`)."""
 
     source: str
     destination: str
@@ -41,13 +51,16 @@ class Connection:
 
 @dataclass(slots=True)
 class ConnectionReducer:
-    """Feed it flows one at a time (`add`) or as an iterable (`add_all`); memory grows with distinct connections."""
+    """Feed it flows one at a time (`add`) or as an iterable (`add_all`); memory grows with distinct connections.
+    `icmp`: keep ICMP flows as connections whose port is the ICMP type (the CiliumNetworkPolicy dialect can allow
+    them); else they are skipped with the other protocols NetworkPolicy cannot express."""
 
     counts: dict[tuple[str, str, int, str], int] = field(default_factory=dict)
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
     names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # destination key -> its DNS names
     skipped: dict[Skip, int] = field(default_factory=dict)
     flows_seen: int = 0
+    icmp: bool = False
 
     def add(self, flow: Flow) -> None:
         self.flows_seen += 1
@@ -58,11 +71,18 @@ class ConnectionReducer:
             self._skip(Skip.REPLY)
             return
         protocol = flow.protocol
-        if protocol not in L4_PROTOCOLS:
-            self._skip(Skip.PROTOCOL)
-            return
         port = flow.destination_port
-        if not port:
+        if protocol not in L4_PROTOCOLS:
+            if not (self.icmp and protocol in ICMP_PROTOCOLS):
+                self._skip(Skip.PROTOCOL)
+                return
+            if port is None:  # the ICMP type not reported
+                self._skip(Skip.NO_PORT)
+                return
+            if port in ICMP_NOT_A_CONNECTION[protocol]:
+                self._skip(Skip.ICMP_ANSWER)
+                return
+        elif not port:
             self._skip(Skip.NO_PORT)
             return
         src = flow.source

@@ -489,8 +489,9 @@ def propose(
                     else:
                         dst_pods = pods_of[peer.workload] if peer.workload is not None else []
                     if cilium:
-                        ports = cnp.port_items(peers[peer], dst_pods)
-                        rules.append(cnp.rule_item(direction, peer, ns, workload_selectors, ports))
+                        rules.extend(
+                            cnp.rule_items(direction, peer, ns, workload_selectors, peers[peer], dst_pods)
+                        )
                         continue
                     items = build.peer_items(peer, ns, workload_selectors, apiserver)
                     rules.append(build.rule_item(direction, items, build.port_items(peers[peer], dst_pods)))
