@@ -123,3 +123,29 @@ def test_explain_report_names_the_cluster(
     assert code == 0, err
     assert "shop/api-west-1 is in cluster west of the mesh, not in this snapshot's cluster east" in out
     assert "io.cilium.k8s.policy.cluster: west" in out
+
+
+def test_propose_names_a_pod_of_another_cluster_with_its_cluster(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`propose`: the pod of west is a peer named with io.cilium.k8s.policy.cluster (both dialects), keyed apart
+    from this cluster's pod of the same name, and no policy is proposed for it."""
+    cluster = tmp_path / "cluster.yaml"
+    cluster.write_text(CLUSTER.split("---\napiVersion: cilium.io/v2")[0])  # no CNP of the cluster
+    flows = tmp_path / "flows.json"
+    flows.write_text(
+        line("api-west-1", "10.2.0.9", ["k8s:app=api"], cluster="west", verdict="FORWARDED") + "\n"
+    )
+    for dialect, peer in (
+        ("cilium", ('"k8s:app": api', '"k8s:io.cilium.k8s.policy.cluster": west')),
+        ("networkpolicy", ("app: api", "io.cilium.k8s.policy.cluster: west")),
+    ):
+        code = main(["propose", "--flows", str(flows), "--cluster", str(cluster), "--dialect", dialect])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert all(text in out for text in peer), out
+        assert "api-west" not in out  # no policy for the pod of west
+        assert (
+            "pods of other clusters of the mesh, named by their labels and io.cilium.k8s.policy.cluster (no policy "
+            "is proposed for them: their own cluster's policies apply): shop/api-west-1@west"
+        ) in err

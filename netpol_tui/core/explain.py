@@ -18,7 +18,7 @@ from netpol_tui.core.cilium.attribution import (
     compare_denied_by,
     hubble_identity,
 )
-from netpol_tui.core.cilium.model import CLUSTER_KEY, SERVICE_ACCOUNT_KEY, PolicyKind
+from netpol_tui.core.cilium.model import SERVICE_ACCOUNT_KEY, PolicyKind
 from netpol_tui.core.cilium.nearmiss import l7_caveats, near_misses
 from netpol_tui.core.cilium.versions import VersionAssumption, VersionRule, version_assumptions
 from netpol_tui.core.cluster import ClusterSnapshot
@@ -65,6 +65,7 @@ from netpol_tui.core.findings import (
     ServicePortUsed,
 )
 from netpol_tui.core.manifests import parse_network_policy
+from netpol_tui.core.mesh import hubble_meta_label, local_cluster, remote_cluster
 from netpol_tui.core.model import (
     NS_NAME_LABEL,
     Direction,
@@ -146,36 +147,6 @@ class Explanation:
 def _with_ip(subject: Subject, ip: str) -> Subject:
     """Keep the address the flow used (the connection's address family, what the datapath matched)."""
     return replace(subject, ip=ip) if ip and ip != subject.ip else subject
-
-
-def hubble_meta_label(ep: Endpoint, key: str) -> str:
-    """The value of one of Cilium's own identity keys (`io.cilium.k8s.policy.serviceaccount`, `...cluster`) as
-    Hubble reports it for the endpoint ("" when it does not)."""
-    prefix = f"k8s:{key}="
-    for label in ep.other_labels:
-        if label.startswith(prefix):
-            return label[len(prefix) :]
-    return ""
-
-
-def local_cluster(snapshot: ClusterSnapshot) -> str:
-    """The snapshot's own clustermesh cluster name (cilium-config `cluster-name`, Cilium's default `default` when
-    the key is not set); "" when the snapshot has no cilium-config, so that a cluster Hubble names cannot be told
-    from this one."""
-    cilium = snapshot.cilium
-    if cilium is None or cilium.config is None:
-        return ""
-    return cilium.config.cluster_name
-
-
-def remote_cluster(ep: Endpoint, snapshot: ClusterSnapshot) -> str:
-    """The cluster of the mesh Hubble names for this endpoint when it is not the snapshot's own; "" when it is,
-    when Hubble names none, or when the snapshot does not say its own name."""
-    if ep.kind not in (EndpointKind.POD, EndpointKind.UNKNOWN):
-        return ""
-    local = local_cluster(snapshot)
-    theirs = ep.cluster_name or hubble_meta_label(ep, CLUSTER_KEY)
-    return theirs if local and theirs and theirs != local else ""
 
 
 def subject_for_endpoint(ep: Endpoint, snapshot: ClusterSnapshot) -> Subject:

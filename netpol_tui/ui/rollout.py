@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from netpol_tui.core import mesh
+from netpol_tui.core.cilium.model import SERVICE_ACCOUNT_KEY
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.diff import staged
 from netpol_tui.core.manifests import ParseResult, parse_objects
@@ -74,8 +76,8 @@ class Rollout:
         return parse_objects([dict(p.manifest) for p in self.proposal.policies])
 
 
-def reduce_flows(flows: Iterable[Flow]) -> ConnectionReducer:
-    reducer = ConnectionReducer()
+def reduce_flows(flows: Iterable[Flow], local_cluster: str = "") -> ConnectionReducer:
+    reducer = ConnectionReducer(local_cluster=local_cluster)
     reducer.add_all(flows)
     return reducer
 
@@ -88,7 +90,7 @@ def plan_rollout(
     cancelled: Callable[[], bool] = lambda: False,
 ) -> Rollout | None:
     """The proposal for `namespace` from `flows`, with what each policy covers (None when `cancelled()`)."""
-    reducer = reduce_flows(flows)
+    reducer = reduce_flows(flows, mesh.local_cluster(snapshot))
     if cancelled():
         return None
     proposal = propose(snapshot, reducer, ProposeOptions(namespaces=(namespace,)))
@@ -148,6 +150,8 @@ def _subject(key: str, reducer: ConnectionReducer, snapshot: ClusterSnapshot) ->
             labels=dict(ep.labels),
             ips=(ep.ip,) if ep.ip else (),
             workload=ep.workload or infer_workload(ep.pod_name, ep.labels),
+            service_account=mesh.hubble_meta_label(ep, SERVICE_ACCOUNT_KEY),
+            cluster=mesh.remote_cluster(ep, snapshot),
         )
         return ev.subject_for_pod(ghost, in_snapshot=False)
     kind = EndpointKind.WORLD if ep.kind in (EndpointKind.POD, EndpointKind.UNKNOWN) else ep.kind

@@ -709,3 +709,134 @@ def test_the_networkpolicy_dialect_still_skips_icmp(shop: ClusterSnapshot) -> No
     assert all(
         c.protocol == "TCP" for c in propose(shop, observed, ProposeOptions(namespaces=("shop",))).connections
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pods of another cluster of the mesh (Hubble names cluster `west`; cilium-config names ours `default`)
+# ---------------------------------------------------------------------------------------------------------------
+def west_pod(name: str, labels: dict[str, str], ip: str) -> Endpoint:
+    return Endpoint(
+        ip=ip,
+        kind=EndpointKind.POD,
+        namespace="shop",
+        pod_name=name,
+        labels=labels,
+        other_labels=(
+            "k8s:io.cilium.k8s.policy.cluster=west",
+            "k8s:io.cilium.k8s.policy.serviceaccount=default",
+        ),
+        cluster_name="west",
+    )
+
+
+WEST_API = west_pod("api-5c6d7e8f9-west1", {"app": "api"}, "10.9.0.10")
+WEST_DB = west_pod("db-0", {"app": "db"}, "10.9.0.20")  # the same name as this cluster's shop/db-0
+
+
+def mesh_flows(snap: ClusterSnapshot) -> ConnectionReducer:
+    r = ConnectionReducer(local_cluster="default")  # cilium-config without cluster-name: Cilium's default
+    r.add_all(
+        [
+            flow(snap, "", DB0, 5432, source=WEST_API),
+            flow(snap, WEB1, "", 5432, destination=WEST_DB),
+            flow(snap, WEB1, API, 8080),
+        ]
+    )
+    return r
+
+
+@pytest.mark.parametrize("dialect", [Dialect.CILIUM, Dialect.NETWORK_POLICY])
+def test_pods_of_another_cluster_are_peers_named_with_their_cluster(
+    shop: ClusterSnapshot, dialect: Dialect
+) -> None:
+    from netpol_tui.core.explain import subject_for_endpoint
+
+    p = propose(shop, mesh_flows(shop), ProposeOptions(namespaces=("shop",), dialect=dialect))
+    assert p.ok, p.uncovered
+    assert p.mesh_pods == ("shop/api-5c6d7e8f9-west1@west", "shop/db-0@west")
+    assert {(c.source, c.destination) for c in p.connections} == {
+        ("shop/api-5c6d7e8f9-west1@west", DB0),
+        (WEB1, "shop/db-0@west"),
+        (WEB1, API),
+    }
+    got = by_name(p)
+    # no policy for the pods of west (their own cluster's policies apply); this cluster's db-0 keeps its own
+    assert not any("west" in name for name in got)
+    if dialect == Dialect.CILIUM:
+        assert got["shop/db-ingress"]["spec"]["ingress"] == [
+            {"fromEndpoints": [{"matchLabels": {"k8s:app": "api", "k8s:io.cilium.k8s.policy.cluster": "west"}}],
+             "toPorts": [{"ports": [{"port": "5432", "protocol": "TCP"}]}]},
+        ]  # fmt: skip
+        assert {"toEndpoints": [{"matchLabels": {"k8s:app": "db", "k8s:io.cilium.k8s.policy.cluster": "west"}}],
+                "toPorts": [{"ports": [{"port": "5432", "protocol": "TCP"}]}]} in got["shop/web-egress"]["spec"]["egress"]  # fmt: skip
+        after = with_cilium_docs(shop, cilium_docs(p))
+    else:
+        assert got["shop/db-ingress"]["spec"]["ingress"] == [
+            {"from": [{"podSelector": {"matchLabels": {"app": "api", "io.cilium.k8s.policy.cluster": "west"}}}],
+             "ports": [{"protocol": "TCP", "port": 5432}]},
+        ]  # fmt: skip
+        from propose_support import parsed_back
+
+        after = shop.with_changes(policies=parsed_back(p))
+    ev = after.evaluator
+    west_api, west_db = subject_for_endpoint(WEST_API, after), subject_for_endpoint(WEST_DB, after)
+    assert west_api.pod is not None and west_api.pod.cluster == "west" and not west_api.in_snapshot
+    assert ev.allows(west_api, subject(after, DB0), 5432, "TCP")
+    assert ev.allows(subject(after, WEB1), west_db, 5432, "TCP")
+    # this cluster's api is not let into db by the rule for west's, nor web to this cluster's db-0
+    assert not ev.allows(subject(after, API), subject(after, DB0), 5432, "TCP")
+    assert not ev.allows(subject(after, WEB1), subject(after, DB0), 5432, "TCP")
+
+
+def test_a_pod_of_another_cluster_with_no_stable_label_is_a_gap(shop: ClusterSnapshot) -> None:
+    bare = west_pod("job-x", {"pod-template-hash": "abc"}, "10.9.0.30")
+    p = propose(shop, reduce(flow(shop, "", DB0, 5432, source=bare)), CILIUM)
+    assert not p.ok
+    assert [(u.gap, u.namespace) for u in p.uncovered] == [(Gap.MESH_PEER_UNSELECTABLE, "west/shop")]
+
+
+def test_networkpolicies_for_a_cilium_cluster_select_on_labels_cilium_keeps(shop: ClusterSnapshot) -> None:
+    """web's pods carry kubernetes.io/os, which Cilium leaves out of identities: a podSelector on it would select
+    nothing under Cilium, so the NetworkPolicy dialect must not use it either when cilium-config is there."""
+    from propose_support import parsed_back
+
+    p = propose(
+        shop,
+        reduce(flow(shop, WEB1, API, 8080), flow(shop, API, DB0, 5432)),
+        ProposeOptions(namespaces=("shop",)),
+    )
+    assert p.ok, p.uncovered
+    web = by_name(p)["shop/web-egress"]["spec"]["podSelector"]
+    assert web == {"matchLabels": {"app": "web", "tier": "fe"}}
+    after = shop.with_changes(policies=parsed_back(p))
+    assert allowed(after, WEB1, API, 8080) and allowed(after, API, DB0, 5432)
+    assert not allowed(after, WEB1, DB0, 5432)
+
+
+def test_a_pod_gone_from_the_snapshot_keeps_its_service_account_in_the_proposal(
+    shop: ClusterSnapshot,
+) -> None:
+    """The cluster's own CNP lets only service account `reports` into db: a gone reports job is judged with the
+    service account Hubble reported, so the proposal needs no rule of its own for it."""
+    gone = Endpoint(
+        ip="10.0.1.77",
+        kind=EndpointKind.POD,
+        namespace="shop",
+        pod_name="reports-29-abcde",
+        labels={"app": "reports"},
+        other_labels=("k8s:io.cilium.k8s.policy.serviceaccount=reports",),
+    )
+    allow = cnp(
+        "shop",
+        "db-from-reports",
+        {
+            "endpointSelector": {"matchLabels": {"app": "db"}},
+            "ingress": [
+                {"fromEndpoints": [{"matchLabels": {"io.cilium.k8s.policy.serviceaccount": "reports"}}]}
+            ],
+        },
+    )
+    snap = snapshot(shop_docs(allow))
+    p = propose(snap, reduce(flow(snap, "", DB0, 5432, source=gone)), CILIUM)
+    assert p.ok and p.ghost_pods == ("shop/reports-29-abcde",)
+    assert "shop/db-ingress" not in by_name(p)  # the cluster's CNP admits it: no rule proposed

@@ -24,6 +24,7 @@ from netpol_tui.core import wording
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.filenames import fix_file_name
 from netpol_tui.core.flowquery import FlowQuery
+from netpol_tui.core.mesh import local_cluster
 from netpol_tui.core.model import Flow, LostEvents
 from netpol_tui.core.propose import (
     ConnectionReducer,
@@ -143,8 +144,10 @@ def _live(args: argparse.Namespace) -> tuple[Iterator[Any], Any]:
     return items(), src
 
 
-def _reduce(items: Iterable[Any], source: Any, *, icmp: bool = False) -> tuple[ConnectionReducer, int]:
-    reducer = ConnectionReducer(icmp=icmp)
+def _reduce(
+    items: Iterable[Any], source: Any, *, icmp: bool = False, local_cluster: str = ""
+) -> tuple[ConnectionReducer, int]:
+    reducer = ConnectionReducer(icmp=icmp, local_cluster=local_cluster)
     add = reducer.add
     shown = 0
     lost = 0
@@ -198,6 +201,9 @@ _GAP_TEXT = {
     Gap.OUTSIDE_PROPOSAL: "the current policies of namespace {ns} deny it, and that namespace is not proposed",
     Gap.DENY_RULE: "a Cilium deny rule of the cluster matches it, and no allow can override a deny",
     Gap.UNEXPLAINED: "no proposed rule admits it",
+    Gap.MESH_PEER_UNSELECTABLE: (
+        "the peer is a pod of {ns} (another cluster of the mesh) with no stable label to name it by"
+    ),
 }
 
 _SKIP_TEXT = {
@@ -281,6 +287,12 @@ def summary_lines(proposal: Proposal, reducer: ConnectionReducer) -> list[str]:
             "  pods known only from the flows (not in the cluster state), selected by their flow labels: "
             + _listed([_visible(k) for k in proposal.ghost_pods])
         )
+    if proposal.mesh_pods:
+        lines.append(
+            "  pods of other clusters of the mesh, named by their labels and io.cilium.k8s.policy.cluster (no "
+            "policy is proposed for them: their own cluster's policies apply): "
+            + _listed([_visible(k) for k in proposal.mesh_pods])
+        )
     if proposal.out_of_scope:
         lines.append(
             f"  {_n(proposal.out_of_scope, 'observed connection')} with no end in a proposed namespace"
@@ -336,7 +348,9 @@ def run(args: argparse.Namespace) -> int:
         items, source = _live(args)
     dialect = Dialect(getattr(args, "dialect", None) or Dialect.NETWORK_POLICY)
     # ICMP is kept for the Cilium dialect (a CNP allows it by type); NetworkPolicy cannot say it
-    reducer, bad_lines = _reduce(items, source, icmp=dialect == Dialect.CILIUM)
+    reducer, bad_lines = _reduce(
+        items, source, icmp=dialect == Dialect.CILIUM, local_cluster=local_cluster(snapshot)
+    )
     if reducer.flows_seen == 0:
         what = "no flow could be read" if bad_lines else "the capture holds no flow"
         if getattr(source, "flows_read", 0) and getattr(args, "since", None):

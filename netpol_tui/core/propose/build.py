@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from netpol_tui.core.cilium.model import CLUSTER_KEY
 from netpol_tui.core.model import NS_NAME_LABEL, Direction, Pod
 from netpol_tui.core.propose.workloads import WorkloadId
 
@@ -54,25 +55,46 @@ KUBE_APISERVER = "kube-apiserver"
 
 
 @dataclass(frozen=True, slots=True, order=True)
+class MeshPods:
+    """Pods of another cluster of the mesh, as a peer: their cluster, namespace and stable labels (known from
+    the flows only). Named by those labels plus `io.cilium.k8s.policy.cluster`, since a peer that does not name the
+    cluster selects only the local one (policy-default-local-cluster)."""
+
+    cluster: str
+    namespace: str
+    labels: tuple[tuple[str, str], ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.cluster}/{self.namespace}/" + ",".join(f"{k}={v}" for k, v in self.labels)
+
+    def match_labels(self) -> dict[str, str]:
+        return {**dict(self.labels), CLUSTER_KEY: self.cluster}
+
+
+@dataclass(frozen=True, slots=True, order=True)
 class PeerKey:
-    """A peer of a rule: a workload, a network (an address as /32 or /128, or merged by `--cidr-prefix`), an
-    entity (the kube-apiserver in both dialects; host, remote-node, world, ... in the Cilium one), or a DNS name
-    Hubble saw for the destination (Cilium `toFQDNs`)."""
+    """A peer of a rule: a workload, pods of another cluster of the mesh, a network (an address as /32 or /128,
+    or merged by `--cidr-prefix`), an entity (the kube-apiserver in both dialects; host, remote-node, world, ...
+    in the Cilium one), or a DNS name Hubble saw for the destination (Cilium `toFQDNs`)."""
 
     cidr: str = ""
     workload: WorkloadId | None = None
     entity: str = ""
     fqdn: str = ""
+    mesh: MeshPods | None = None
 
     @property
     def order(self) -> tuple[int, str]:
         if self.workload is not None:
             return (0, self.workload.key)
+        if self.mesh is not None:
+            return (1, self.mesh.key)
         if self.entity:
-            return (1, self.entity)
+            return (2, self.entity)
         if self.fqdn:
-            return (2, self.fqdn)
-        return (3, self.cidr)
+            return (3, self.fqdn)
+        return (4, self.cidr)
 
 
 def network_for(ip: str, cidr_prefix: int | None) -> str:
@@ -102,6 +124,12 @@ def peer_items(
 def peer_item(
     peer: PeerKey, policy_ns: str, selectors: Mapping[WorkloadId, Mapping[str, Any]]
 ) -> dict[str, Any]:
+    if peer.mesh is not None:
+        mesh: dict[str, Any] = {}
+        if peer.mesh.namespace != policy_ns:
+            mesh["namespaceSelector"] = {"matchLabels": {NS_NAME_LABEL: peer.mesh.namespace}}
+        mesh["podSelector"] = {"matchLabels": peer.mesh.match_labels()}
+        return mesh
     if peer.workload is None:
         return {"ipBlock": {"cidr": peer.cidr}}
     item: dict[str, Any] = {}

@@ -176,6 +176,11 @@ def rule_item(
     item: dict[str, Any] = {}
     if peer.workload is not None:
         item[f"{side}Endpoints"] = [endpoint_peer(peer.workload, policy_ns, selectors)]
+    elif peer.mesh is not None:
+        labels = {f"k8s:{k}": v for k, v in peer.mesh.match_labels().items()}
+        if peer.mesh.namespace != policy_ns:
+            labels[f"k8s:{NAMESPACE_KEY}"] = peer.mesh.namespace
+        item[f"{side}Endpoints"] = [{"matchLabels": labels}]
     elif peer.entity:
         item[f"{side}Entities"] = [peer.entity]
     elif peer.fqdn:

@@ -13,7 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from netpol_tui.core.model import Endpoint, Flow
+from netpol_tui.core.model import Endpoint, EndpointKind, Flow
+
+_CLUSTER_LABEL = (
+    "k8s:io.cilium.k8s.policy.cluster="  # as Hubble reports it (core/mesh.py reads it the same way)
+)
 
 # NetworkPolicy ports can only say TCP, UDP and SCTP: other protocols are counted apart (never proposed)
 L4_PROTOCOLS = frozenset({"TCP", "UDP", "SCTP"})
@@ -61,6 +65,9 @@ class ConnectionReducer:
     skipped: dict[Skip, int] = field(default_factory=dict)
     flows_seen: int = 0
     icmp: bool = False
+    # the snapshot's own cluster of the mesh (core/mesh.py `local_cluster`; "" unknown): a pod Hubble places in
+    # another cluster is keyed `namespace/pod@cluster`, never merged with this cluster's pod of that name
+    local_cluster: str = ""
 
     def add(self, flow: Flow) -> None:
         self.flows_seen += 1
@@ -89,6 +96,9 @@ class ConnectionReducer:
         dst = flow.destination
         skey = f"{src.namespace}/{src.pod_name}" if src.pod_name and src.namespace else src.ip
         dkey = f"{dst.namespace}/{dst.pod_name}" if dst.pod_name and dst.namespace else dst.ip
+        if self.local_cluster:
+            skey = self._mesh_key(skey, src)
+            dkey = self._mesh_key(dkey, dst)
         if not skey or not dkey:
             self._skip(Skip.NO_ENDPOINT)
             return
@@ -107,6 +117,17 @@ class ConnectionReducer:
                 endpoints[dkey] = dst
         else:
             counts[key] = n + 1
+
+    def _mesh_key(self, key: str, ep: Endpoint) -> str:
+        if not ep.pod_name or ep.kind not in (EndpointKind.POD, EndpointKind.UNKNOWN):
+            return key
+        cluster = ep.cluster_name
+        if not cluster:
+            for label in ep.other_labels:
+                if label.startswith(_CLUSTER_LABEL):
+                    cluster = label[len(_CLUSTER_LABEL) :]
+                    break
+        return f"{key}@{cluster}" if cluster and cluster != self.local_cluster else key
 
     def add_all(self, flows: Iterable[Flow]) -> None:
         add = self.add

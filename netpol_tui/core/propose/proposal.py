@@ -20,14 +20,16 @@ from enum import StrEnum
 from typing import Any
 
 from netpol_tui.core import yamlout
+from netpol_tui.core.cilium.model import SERVICE_ACCOUNT_KEY
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.evaluate import DirectionResult, Evaluator
 from netpol_tui.core.manifests import parse_objects
+from netpol_tui.core.mesh import hubble_meta_label, remote_cluster
 from netpol_tui.core.model import Direction, Endpoint, EndpointKind, Pod
 from netpol_tui.core.policy import NetworkPolicy
 from netpol_tui.core.propose import build
 from netpol_tui.core.propose import cilium as cnp
-from netpol_tui.core.propose.build import NameBook, PeerKey
+from netpol_tui.core.propose.build import MeshPods, NameBook, PeerKey
 from netpol_tui.core.propose.observed import Connection, ConnectionReducer
 from netpol_tui.core.propose.pairs import count_unobserved_pairs
 from netpol_tui.core.propose.rules import Element, RuleIndex
@@ -74,6 +76,7 @@ class Gap(StrEnum):
 
     TARGET_UNSELECTABLE = "target_unselectable"  # its pod's workload has no trustworthy selector
     PEER_UNSELECTABLE = "peer_unselectable"  # the other end's workload has no trustworthy selector
+    MESH_PEER_UNSELECTABLE = "mesh_peer_unselectable"  # a pod of another cluster with no stable label
     OUTSIDE_PROPOSAL = "outside_proposal"  # denied by current policies at an end the proposal does not cover
     DENY_RULE = "deny_rule"  # a Cilium deny rule of the cluster matches it: no allow can fix that
     UNEXPLAINED = "unexplained"
@@ -92,7 +95,8 @@ class End:
 
     @property
     def policy_pod(self) -> bool:
-        return self.pod is not None and not self.pod.host_network
+        """A pod this cluster's policies select (not hostNetwork, not a pod of another cluster of the mesh)."""
+        return self.pod is not None and not self.pod.host_network and not self.pod.cluster
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +156,7 @@ class Proposal:
     observed_ports: tuple[tuple[str, int], ...] = ()
     dialect: Dialect = Dialect.NETWORK_POLICY
     apiserver: tuple[str, ...] = ()  # kube-apiserver addresses (default/kubernetes Endpoints) a rule names
+    mesh_pods: tuple[str, ...] = ()  # pods of other clusters of the mesh at an end of a connection in scope
 
     @property
     def ok(self) -> bool:
@@ -172,8 +177,10 @@ class _Judgement:
 # Ends
 # ---------------------------------------------------------------------------------------------------------------
 def _resolve(key: str, ep: Endpoint, snapshot: ClusterSnapshot, names: tuple[str, ...] = ()) -> End | None:
+    # a pod of another cluster of the mesh is never this cluster's pod of that name or address (core/mesh.py)
+    remote = remote_cluster(ep, snapshot)
     if ep.namespace and ep.pod_name:
-        pod = snapshot.pod(key)
+        pod = snapshot.pod(f"{ep.namespace}/{ep.pod_name}") if not remote else None
         if pod is not None:
             return End(pod.key, pod, ep.ip or (pod.ip or ""), EndpointKind.POD)
         if ep.kind in (EndpointKind.POD, EndpointKind.UNKNOWN):
@@ -183,11 +190,16 @@ def _resolve(key: str, ep: Endpoint, snapshot: ClusterSnapshot, names: tuple[str
                 labels=dict(ep.labels),
                 ips=(ep.ip,) if ep.ip else (),
                 workload=ep.workload or infer_workload(ep.pod_name, ep.labels),
+                service_account=hubble_meta_label(ep, SERVICE_ACCOUNT_KEY),  # part of its Cilium identity
+                cluster=remote,
             )
+            # a pod of another cluster is not added to the snapshot (ghost): it is judged as that cluster's
+            if remote:  # keyed apart from this cluster's pod of that name (`namespace/pod@cluster`)
+                return End(f"{ghost.key}@{remote}", ghost, ep.ip, EndpointKind.POD)
             return End(ghost.key, ghost, ep.ip, EndpointKind.POD, ghost=True)
     if not ep.ip:
         return None
-    if ep.kind in (EndpointKind.POD, EndpointKind.UNKNOWN):
+    if ep.kind in (EndpointKind.POD, EndpointKind.UNKNOWN) and not remote:
         pod = snapshot.pod_by_ip(ep.ip)
         if pod is not None and (not ep.namespace or pod.namespace == ep.namespace):
             return End(pod.key, pod, ep.ip, EndpointKind.POD)
@@ -197,6 +209,8 @@ def _resolve(key: str, ep: Endpoint, snapshot: ClusterSnapshot, names: tuple[str
 
 def _subject(end: End, ev: Evaluator) -> Subject:
     if end.pod is not None:
+        if end.pod.cluster:  # another cluster's pod: not in the snapshot, judged with its cluster label
+            return replace(ev.subject_for_pod(end.pod), in_snapshot=False)
         return ev.subject_for_pod(end.pod)
     subject = ev.subject_for_ip(end.ip, end.kind)
     return replace(subject, names=end.names) if end.names and subject.pod is None else subject
@@ -233,9 +247,23 @@ def _judge(
     index = RuleIndex(snapshot, ev)
     subject = _subjects(ends, ev)
 
+    # a pod of another cluster of the mesh: the rule index matches labels the Kubernetes way, but only the Cilium
+    # evaluator knows the local-cluster term of NetworkPolicy peers: its verdict and the rules it found decide
+    mesh = {k for k, e in ends.items() if e.pod is not None and e.pod.cluster}
     out = _Judgement()
     for i, c in enumerate(conns):
         src, dst = subject(c.source), subject(c.destination)
+        if mesh and (c.source in mesh or c.destination in mesh):
+            verdict = ev.evaluate(src, dst, c.port, c.protocol)
+            if not verdict.allowed:
+                out.denied.append((i, verdict.denying))
+                continue
+            for side in (verdict.egress, verdict.ingress):
+                found = _knp_elements(side)
+                if found:
+                    out.sets.append(found)
+                    out.owner.append(i)
+            continue
         sides: list[set[Element]] = []
         denied = False
         for direction, me, other in ((EGRESS, src, dst), (INGRESS, dst, src)):
@@ -254,6 +282,15 @@ def _judge(
             out.sets.append(admitting)
             out.owner.append(i)
     return out, ev, index
+
+
+def _knp_elements(side: DirectionResult) -> set[Element] | None:
+    """`cnp.admitting` in the NetworkPolicy dialect's element keys: a NetworkPolicy rule as (ns/name, direction,
+    index), what Cilium policies allow kept apart (`cnp:`)."""
+    found = cnp.admitting(side)
+    if not found:
+        return found
+    return {(k[4:] if k.startswith("knp:") else f"cnp:{k}", tag, n) for k, tag, n in found}
 
 
 def _judge_cilium(
@@ -314,6 +351,7 @@ def _likeness(end: End, by_address: bool) -> Any:
     labels = frozenset(pod.labels.items())
     return (
         "pod",
+        pod.cluster,
         pod.namespace,
         labels,
         pod.service_account,
@@ -393,6 +431,16 @@ def propose(
         flows=flows,
         unknown_namespaces=unknown,
         ghost_pods=tuple(k for k, _ in ghosts),
+        mesh_pods=tuple(
+            sorted(
+                {
+                    e.key
+                    for c in conns
+                    for e in (ends[c.source], ends[c.destination])
+                    if e.pod is not None and e.pod.cluster
+                }
+            )
+        ),
         self_connections=self_connections,
         observed_ports=observed_ports,
         dialect=dialect,
@@ -404,7 +452,10 @@ def propose(
     needed_ns = set(proposed) | {e.pod.namespace for e in ends.values() if e.policy_pod and e.pod is not None}
     pods_of: dict[WorkloadId, list[Pod]] = {}
     selections: dict[WorkloadId, WorkloadSelection] = {}
-    stable = is_stable_for_cilium if dialect == Dialect.CILIUM else is_stable
+    # a cluster running Cilium (cilium-config) matches NetworkPolicy podSelectors against identity labels too:
+    # a label Cilium leaves out of identities (kubernetes.io/os, ...) would select nothing, in either dialect
+    runs_cilium = work.cilium is not None and work.cilium.config is not None
+    stable = is_stable_for_cilium if dialect == Dialect.CILIUM or runs_cilium else is_stable
     for ns in sorted(needed_ns):
         groups = group_by_workload(p for p in work.pods_in(ns) if not p.host_network)
         pods_of.update(groups)
@@ -429,6 +480,11 @@ def propose(
 
     def peer_of(me: End, end: End, direction: Direction) -> PeerKey | None:
         nonlocal used_apiserver
+        if end.pod is not None and end.pod.cluster:
+            labels = tuple((k, v) for k, v in sorted(end.pod.labels.items()) if stable(k))
+            if not labels:  # nothing but the cluster and namespace to name it by: too wide, no rule
+                return None
+            return PeerKey(mesh=MeshPods(end.pod.cluster, end.pod.namespace, labels))
         if end.policy_pod and end.pod is not None:
             wid = workload_of(end.pod)
             return PeerKey(workload=wid) if selections[wid].selector is not None else None
@@ -660,6 +716,16 @@ def _gaps(
                 out.append(Uncovered(c, Gap.DENY_RULE, side.direction, wid, pod.namespace))
             elif selections[wid].selector is None:
                 out.append(Uncovered(c, Gap.TARGET_UNSELECTABLE, side.direction, wid, pod.namespace))
+            elif other.pod is not None and other.pod.cluster:
+                out.append(
+                    Uncovered(
+                        c,
+                        Gap.MESH_PEER_UNSELECTABLE,
+                        side.direction,
+                        wid,
+                        f"{other.pod.cluster}/{other.pod.namespace}",
+                    )
+                )
             elif (
                 other.policy_pod
                 and other.pod is not None

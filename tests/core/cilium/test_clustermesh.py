@@ -13,8 +13,9 @@ from cilium_kit import ECHO, EvaluatorWorld, base_cluster, cnp, knp
 
 from netpol_tui.core import wording
 from netpol_tui.core.evaluate import NotEnforced
-from netpol_tui.core.explain import Case, Explanation, explain_flow, remote_cluster
+from netpol_tui.core.explain import Case, Explanation, explain_flow
 from netpol_tui.core.findings import PodNotInSnapshot, RemoteClusterPod
+from netpol_tui.core.mesh import remote_cluster
 from netpol_tui.core.model import Flow
 from netpol_tui.sources.flows import convert_json
 
