@@ -201,6 +201,10 @@ _GAP_TEXT = {
     Gap.OUTSIDE_PROPOSAL: "the current policies of namespace {ns} deny it, and that namespace is not proposed",
     Gap.DENY_RULE: "a Cilium deny rule of the cluster matches it, and no allow can override a deny",
     Gap.UNEXPLAINED: "no proposed rule admits it",
+    Gap.NOT_CIDR_SELECTABLE: (
+        "under Cilium a NetworkPolicy ipBlock cannot select the peer (a node or its hostNetwork pods; "
+        "policy-cidr-match-mode has no `nodes`): --dialect cilium names it as the host or remote-node entity"
+    ),
     Gap.MESH_PEER_UNSELECTABLE: (
         "the peer is a pod of {ns} (another cluster of the mesh) with no stable label to name it by"
     ),

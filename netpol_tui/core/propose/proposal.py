@@ -77,6 +77,9 @@ class Gap(StrEnum):
     TARGET_UNSELECTABLE = "target_unselectable"  # its pod's workload has no trustworthy selector
     PEER_UNSELECTABLE = "peer_unselectable"  # the other end's workload has no trustworthy selector
     MESH_PEER_UNSELECTABLE = "mesh_peer_unselectable"  # a pod of another cluster with no stable label
+    # NetworkPolicy dialect under Cilium: the peer (a node, its hostNetwork pods, ...) is an identity an ipBlock
+    # cannot select (policy-cidr-match-mode without `nodes`): only a CiliumNetworkPolicy entity can name it
+    NOT_CIDR_SELECTABLE = "not_cidr_selectable"
     OUTSIDE_PROPOSAL = "outside_proposal"  # denied by current policies at an end the proposal does not cover
     DENY_RULE = "deny_rule"  # a Cilium deny rule of the cluster matches it: no allow can fix that
     UNEXPLAINED = "unexplained"
@@ -577,7 +580,7 @@ def propose(
         else:
             judged, ev, index = _judge(current, conns, ends, cross_check=cross_checked)
         if judged.denied:
-            gaps = _gaps(judged, conns, ends, proposed, selections)
+            gaps = _gaps(judged, conns, ends, proposed, selections, None if cilium else ev)
             return _replace(base, policies=tuple(final_policies), uncovered=gaps, unselectable=unselectable)
         removed = _unneeded(final_policies, judged)
         if not removed:
@@ -698,7 +701,13 @@ def _gaps(
     ends: Mapping[str, End],
     proposed: frozenset[str],
     selections: Mapping[WorkloadId, WorkloadSelection],
+    knp_ev: Evaluator | None = None,
 ) -> tuple[Uncovered, ...]:
+    """Why each side of a denied connection stays denied. `knp_ev`: the evaluator of the NetworkPolicy dialect's
+    judgement (None in the Cilium dialect)."""
+    view = getattr(knp_ev, "view", None) if getattr(knp_ev, "active", False) else None
+    if view is not None and not view.running:
+        view = None
     out: list[Uncovered] = []
     for i, denying in judged.denied:
         c = conns[i]
@@ -716,6 +725,16 @@ def _gaps(
                 out.append(Uncovered(c, Gap.DENY_RULE, side.direction, wid, pod.namespace))
             elif selections[wid].selector is None:
                 out.append(Uncovered(c, Gap.TARGET_UNSELECTABLE, side.direction, wid, pod.namespace))
+            elif (
+                view is not None
+                and knp_ev is not None
+                and not other.policy_pod
+                and not (other.pod is not None and other.pod.cluster)
+                and not view.cidr_selectable(
+                    view.party(_subject(other, knp_ev)), view.party(_subject(me_end, knp_ev)).node
+                )
+            ):
+                out.append(Uncovered(c, Gap.NOT_CIDR_SELECTABLE, side.direction, wid, pod.namespace))
             elif other.pod is not None and other.pod.cluster:
                 out.append(
                     Uncovered(
