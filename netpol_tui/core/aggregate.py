@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.explain import Explanation, explain_flow
 from netpol_tui.core.model import Endpoint, Flow
+from netpol_tui.core.replies import flow_is_reply, reply_port
 
 
 def workload_key(ep: Endpoint) -> str:
@@ -28,14 +29,6 @@ GroupKey = tuple[
 ]  # source, destination, port, protocol, direction, reason, reply
 
 
-def flow_is_reply(flow: Flow) -> bool:
-    """A reply of a connection: Hubble says so (`is_reply`), or, when it does not say, a SYN-ACK (only a server
-    sends one)."""
-    if flow.is_reply is not None:
-        return flow.is_reply
-    return "SYN" in flow.tcp_flags and "ACK" in flow.tcp_flags
-
-
 def group_key(flow: Flow) -> GroupKey:
     """The drop group of a flow. A request is keyed by its destination port (the server's); a reply by its source
     port — the server's too: a reply's destination port is the client's ephemeral one, different for every
@@ -49,7 +42,7 @@ def _group_key(flow: Flow, source: str, destination: str) -> GroupKey:
     return (
         source,
         destination,
-        flow.source_port if reply else flow.destination_port,
+        reply_port(flow) if reply else flow.destination_port,
         flow.protocol,
         flow.traffic_direction,
         # policy audit mode (would be dropped when enforced) is grouped apart from real drops of the same reason
@@ -65,6 +58,7 @@ def _group_key(flow: Flow, source: str, destination: str) -> GroupKey:
 def explanation_key(flow: Flow) -> tuple[object, ...]:
     """Everything explain_flow reads from a flow (the snapshot is keyed separately)."""
     s, d = flow.source, flow.destination
+    reply = flow_is_reply(flow)
     return (
         s.namespace,
         s.pod_name,
@@ -75,16 +69,20 @@ def explanation_key(flow: Flow) -> tuple[object, ...]:
         d.ip if not d.pod_name else "",
         d.kind,
         flow.destination_port,
-        flow.source_port if flow.is_reply else 0,
+        flow.source_port if reply else 0,
         flow.protocol,
         flow.verdict,
         flow.drop_reason,
         flow.traffic_direction,
         flow.is_reply,
+        reply,
         flow.flow_type,
-        # pods gone from the snapshot are explained with the labels the flow carries
+        # pods gone from the snapshot are explained with the labels the flow carries (Cilium's own keys too:
+        # service account, cluster of the mesh)
         tuple(sorted(s.labels.items())) if s.pod_name else (),
         tuple(sorted(d.labels.items())) if d.pod_name else (),
+        (s.other_labels, s.cluster_name) if s.pod_name else (),
+        (d.other_labels, d.cluster_name) if d.pod_name else (),
         tuple(p.key for p in flow.ingress_denied_by + flow.egress_denied_by),
     )
 

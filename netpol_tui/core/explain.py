@@ -77,6 +77,7 @@ from netpol_tui.core.model import (
     Workload,
 )
 from netpol_tui.core.policy import EGRESS, INGRESS
+from netpol_tui.core.replies import flow_is_reply, icmp_request_of, reply_port
 from netpol_tui.core.suggest import Fix, dns_allow_manifest
 from netpol_tui.core.suggest_cilium import suggest as suggest_fixes
 
@@ -204,11 +205,12 @@ def subject_for_endpoint(ep: Endpoint, snapshot: ClusterSnapshot) -> Subject:
 def explain_flow(flow: Flow, snapshot: ClusterSnapshot, *, with_fixes: bool = True) -> Explanation:
     src_ep, dst_ep = flow.source, flow.destination
     port = flow.destination_port
-    reversed_ = flow.is_reply is True
+    reversed_ = flow_is_reply(flow)
     if reversed_:
-        # a reply: policies are stateful, the connection to explain is the one it answers
+        # a reply: policies are stateful, the connection to explain is the one it answers (its port; for an ICMP
+        # reply, the request type: an echo reply answers an echo request)
         src_ep, dst_ep = dst_ep, src_ep
-        port = flow.source_port
+        port = reply_port(flow)
     protocol = flow.protocol or ""
     # not reported (jsonpb leaves a 0 out): evaluated as port 0, which no numbered port matches (a rule with a
     # protocol only still does); no fix is offered, as any port-specific fix would be a guess and a fix without
@@ -352,8 +354,10 @@ def _findings(
             side = verdict.ingress if hubble_dir == INGRESS else verdict.egress
             if side.allowed:
                 out.append(DirectionDiffers(hubble_dir, tuple(d.direction for d in verdict.denying)))
-        if flow.is_reply is True:
-            out.append(ReplyFlow())
+        if flow_is_reply(flow):
+            out.append(
+                ReplyFlow(flow.is_reply is None, flow.protocol, flow.destination_port, icmp_request_of(flow))
+            )
 
     # the field's known traps
     if denied_egress and verdict.port == DNS_PORT and verdict.protocol in ("UDP", "TCP"):

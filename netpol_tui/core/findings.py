@@ -156,7 +156,14 @@ class DirectionDiffers(Finding):
 
 @dataclass(frozen=True, slots=True)
 class ReplyFlow(Finding):
+    """The flow is a reply: the connection it answers was evaluated. `inferred`: Hubble did not say (a SYN-ACK,
+    or an ICMP reply message); `icmp_request`: for an ICMP reply, the request type it answers."""
+
     code: ClassVar[FindingCode] = FindingCode.REPLY_FLOW
+    inferred: bool = False
+    protocol: str = ""
+    port: int | None = None
+    icmp_request: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from netpol_tui.core.diff import (
 )
 from netpol_tui.core.explain import subject_for_endpoint
 from netpol_tui.core.model import Direction, Endpoint, Flow
+from netpol_tui.core.replies import flow_is_reply, reply_port
 
 __all__ = ["DEFAULT_MAX_CHANGES", "Attribution", "ChangeHistory", "PolicyEvent"]
 
@@ -162,8 +163,8 @@ class ChangeHistory:
         if now_snap is None or not self._transitions:
             return None
         src_ep, dst_ep, port = flow.source, flow.destination, flow.destination_port
-        if flow.is_reply is True:
-            src_ep, dst_ep, port = dst_ep, src_ep, flow.source_port
+        if flow_is_reply(flow):
+            src_ep, dst_ep, port = dst_ep, src_ep, reply_port(flow)
         port = port or 0
         protocol = flow.protocol or ""
         key = (src_ep.key, dst_ep.key, port, protocol)
@@ -180,7 +181,7 @@ class ChangeHistory:
         self, flow: Flow, now_snap: ClusterSnapshot, port: int, protocol: str
     ) -> Attribution | None:
         src_ep, dst_ep, names = flow.source, flow.destination, flow.destination_names
-        if flow.is_reply is True:
+        if flow_is_reply(flow):
             src_ep, dst_ep, names = dst_ep, src_ep, flow.source_names
         for t in reversed(self._transitions):
             if not t.cluster_wide and not _may_select(t, src_ep, dst_ep):

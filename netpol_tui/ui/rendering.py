@@ -13,7 +13,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from netpol_tui.core import wording, yamlout
-from netpol_tui.core.aggregate import DropGroup, flow_is_reply, workload_key
+from netpol_tui.core.aggregate import DropGroup, workload_key
 from netpol_tui.core.cilium.engine import CiliumSide
 from netpol_tui.core.cilium.model import CiliumPolicy
 from netpol_tui.core.cluster import ClusterSnapshot
@@ -22,6 +22,7 @@ from netpol_tui.core.explain import Case, Explanation
 from netpol_tui.core.findings import DnsEgress
 from netpol_tui.core.model import Endpoint, Flow
 from netpol_tui.core.policy import EGRESS, INGRESS, NetworkPolicy
+from netpol_tui.core.replies import flow_is_reply
 from netpol_tui.core.wording.explanations import other_pairs_text, shown_closest
 from netpol_tui.core.wording.inert import inert
 from netpol_tui.ui import strings

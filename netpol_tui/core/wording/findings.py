@@ -208,8 +208,14 @@ def finding_text(f: Finding) -> str:
                 + " and ".join(SIDE_NAME[d] for d in ours)
                 + "."
             )
-        case ReplyFlow():
-            return "This flow is a reply: the connection it answers was evaluated instead."
+        case ReplyFlow(inferred=inferred, protocol=protocol, port=port, icmp_request=request):
+            what = "This flow is a reply"
+            if request is not None:
+                what = f"This flow is an {protocol} reply (type {port}) to a request of type {request}"
+            said = " (Hubble did not mark it; " + (
+                "its type says so)" if request is not None else "a SYN-ACK is one)"
+            )
+            return f"{what}{said if inferred else ''}: the connection it answers was evaluated instead."
         case CiliumDeny(direction=d, rules=rules):
             named = ", ".join(f"{kind} {key} {section} rule #{n + 1}" for kind, key, section, n in rules)
             return (

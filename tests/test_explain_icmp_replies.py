@@ -1,0 +1,168 @@
+"""Replies Hubble did not mark: an ICMP echo reply (type 0, which jsonpb leaves out: `"ICMPv4": {}`) and a
+SYN-ACK are replies, judged as the connection they answer (for ICMP: the echo request, type 8), as one marked
+`is_reply` is. Before, a forwarded echo reply of an allowed ping read "Hubble forwarded it, but the policies deny
+it" (a marked one too: it was judged as type 0 the other way round). The JSON `is_reply` stays what Hubble said."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netpol_tui.cli import main
+from netpol_tui.core.aggregate import group_key
+from netpol_tui.core.model import Endpoint, EndpointKind, Flow
+from netpol_tui.core.replies import flow_is_reply, reply_port
+
+CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "data" / "flows"
+
+CLUSTER = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cilium-config, namespace: kube-system}
+data: {cluster-name: east}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: shop, labels: {app: client}}
+status: {podIP: 10.1.0.2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: server, namespace: shop, labels: {app: server}}
+status: {podIP: 10.1.0.3}
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: client-in-deny-all, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: client}}
+  ingress: [{}]
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: server-in, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: server}}
+  ingress:
+  - fromEndpoints: [{matchLabels: {app: client}}]
+    icmps: [{fields: [{type: 8, family: IPv4}]}]
+  - fromEndpoints: [{matchLabels: {app: client}}]
+    toPorts: [{ports: [{port: "80", protocol: TCP}]}]
+"""
+
+CLIENT = {"namespace": "shop", "pod_name": "client", "labels": ["k8s:app=client"]}
+SERVER = {"namespace": "shop", "pod_name": "server", "labels": ["k8s:app=server"]}
+
+
+def line(src: dict[str, Any], dst: dict[str, Any], l4: dict[str, Any], *, reply: bool | None = None) -> str:
+    ips = {"client": "10.1.0.2", "server": "10.1.0.3"}
+    flow: dict[str, Any] = {
+        "time": "2026-11-30T06:00:00Z",
+        "verdict": "FORWARDED",
+        "IP": {"source": ips[src["pod_name"]], "destination": ips[dst["pod_name"]], "ipVersion": "IPv4"},
+        "l4": l4,
+        "source": src,
+        "destination": dst,
+        "Type": "L3_L4",
+        "event_type": {"type": 4},
+    }
+    if reply is not None:
+        flow["is_reply"] = reply
+    return json.dumps({"flow": flow})
+
+
+@pytest.fixture
+def explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    (tmp_path / "cluster.yaml").write_text(CLUSTER)
+    lines = [
+        line(CLIENT, SERVER, {"ICMPv4": {"type": 8}}, reply=False),  # the ping
+        line(SERVER, CLIENT, {"ICMPv4": {}}, reply=True),  # its reply, marked
+        line(SERVER, CLIENT, {"ICMPv4": {}}),  # its reply, unmarked (older agents, and half the capture's)
+        line(
+            SERVER,
+            CLIENT,
+            {"TCP": {"source_port": 80, "destination_port": 41000, "flags": {"SYN": True, "ACK": True}}},
+        ),
+        line(SERVER, CLIENT, {"ICMPv4": {"type": 13}}),  # a timestamp request the other way: not allowed
+    ]
+    (tmp_path / "flows.json").write_text("\n".join(lines) + "\n")
+    code = main(
+        [
+            "explain",
+            "--flows",
+            str(tmp_path / "flows.json"),
+            "--cluster",
+            str(tmp_path / "cluster.yaml"),
+            "--json",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return [json.loads(x) for x in out.splitlines()]
+
+
+def test_replies_are_judged_as_the_connection_they_answer(explained: list[dict[str, Any]]) -> None:
+    ping, marked, unmarked, synack, other = explained
+    assert (ping["case"], ping["allowed"]) == ("allowed", True)
+    for reply in (marked, unmarked, synack):
+        assert (reply["case"], reply["allowed"]) == ("allowed", True), reply["summary"]
+        assert reply["summary"].startswith("shop/client → shop/server ")
+    assert (
+        "8/ICMPv4" in marked["summary"]
+        and "8/ICMPv4" in unmarked["summary"]
+        and "80/TCP" in synack["summary"]
+    )
+    # what Hubble said stays in the flow block
+    assert (marked["flow"]["is_reply"], unmarked["flow"]["is_reply"], synack["flow"]["is_reply"]) == (
+        True,
+        None,
+        None,
+    )
+    assert (marked["flow"]["port"], unmarked["flow"]["port"]) == (0, 0)
+    texts = {f["code"]: f["text"] for f in unmarked["findings"]}
+    assert texts["reply_flow"] == (
+        "This flow is an ICMPv4 reply (type 0) to a request of type 8 (Hubble did not mark it; its type says so): "
+        "the connection it answers was evaluated instead."
+    )
+    assert "Hubble did not mark it" not in {f["code"]: f["text"] for f in marked["findings"]}["reply_flow"]
+    assert "a SYN-ACK is one" in {f["code"]: f["text"] for f in synack["findings"]}["reply_flow"]
+    # a request the other way is judged as it comes: the client's ingress denies it
+    assert (other["case"], other["allowed"]) == ("forwarded_but_denied", False)
+    assert "reply_flow" not in [f["code"] for f in other["findings"]]
+
+
+def test_the_unmarked_echo_replies_of_the_real_capture_are_replies() -> None:
+    from netpol_tui.sources.replay import ReplaySource
+
+    flows = [f for f in ReplaySource(CAPTURES / "hubble-otel__basic-sample-400-icmpv4-flows.json").flows()]
+    replies = [f for f in flows if f.destination_port == 0]
+    assert len(flows) == 18 and len(replies) == 7
+    assert {f.is_reply for f in replies} == {True, None}  # some marked, some not
+    assert all(flow_is_reply(f) and reply_port(f) == 8 for f in replies)
+    assert not any(flow_is_reply(f) for f in flows if f.destination_port == 8)
+
+
+def test_reply_groups_are_keyed_by_the_request_type() -> None:
+    ep = Endpoint(ip="10.1.0.3", kind=EndpointKind.POD, namespace="shop", pod_name="server")
+    other = Endpoint(ip="10.1.0.2", kind=EndpointKind.POD, namespace="shop", pod_name="client")
+    v6 = Flow(
+        verdict="DROPPED",
+        protocol="ICMPv6",
+        destination_port=129,
+        icmp_type=129,
+        source=ep,
+        destination=other,
+    )
+    assert flow_is_reply(v6) and reply_port(v6) == 128
+    assert group_key(v6)[2] == 128 and group_key(v6)[-1] is True
+    error = Flow(
+        verdict="DROPPED", protocol="ICMPv4", destination_port=3, icmp_type=3, source=ep, destination=other
+    )
+    assert not flow_is_reply(error)  # an error message is not a reply: judged as it comes
