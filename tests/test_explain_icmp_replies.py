@@ -166,3 +166,36 @@ def test_reply_groups_are_keyed_by_the_request_type() -> None:
         verdict="DROPPED", protocol="ICMPv4", destination_port=3, icmp_type=3, source=ep, destination=other
     )
     assert not flow_is_reply(error)  # an error message is not a reply: judged as it comes
+
+
+def test_a_forwarded_icmp_error_is_related_not_a_disagreement(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """server -> client "port unreachable" (type 3): the client's ingress denies every new connection, yet Hubble
+    forwards it, as connection tracking lets an error through with the connection it reports on. No "Hubble and
+    the policies disagree", no fix; a dropped one is still judged as it comes."""
+    (tmp_path / "cluster.yaml").write_text(CLUSTER)
+    unreachable = line(SERVER, CLIENT, {"ICMPv4": {"type": 3, "code": 3}}, reply=False)
+    dropped = json.loads(unreachable)
+    dropped["flow"].update(verdict="DROPPED", drop_reason_desc="POLICY_DENIED")
+    (tmp_path / "flows.json").write_text(unreachable + "\n" + json.dumps(dropped) + "\n")
+    code = main(
+        [
+            "explain",
+            "--flows",
+            str(tmp_path / "flows.json"),
+            "--cluster",
+            str(tmp_path / "cluster.yaml"),
+            "--json",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    forwarded, drop = (json.loads(x) for x in out.splitlines())
+    assert (forwarded["case"], forwarded["allowed"], forwarded["fixes"]) == ("related", False, [])
+    assert forwarded["summary"] == (
+        "shop/server → shop/client 3/ICMPv4: forwarded — an ICMP destination unreachable message, let through as "
+        "related to the connection it reports on (connection tracking); the policies alone would not allow it."
+    )
+    assert "hubble_disagrees_forwarded" not in [f["code"] for f in forwarded["findings"]]
+    assert (drop["case"], drop["allowed"]) == ("policy_drop", False) and drop["fixes"]

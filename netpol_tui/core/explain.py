@@ -77,7 +77,7 @@ from netpol_tui.core.model import (
     Workload,
 )
 from netpol_tui.core.policy import EGRESS, INGRESS
-from netpol_tui.core.replies import flow_is_reply, icmp_request_of, reply_port
+from netpol_tui.core.replies import flow_is_reply, icmp_error_of, icmp_request_of, reply_port
 from netpol_tui.core.suggest import Fix, dns_allow_manifest
 from netpol_tui.core.suggest_cilium import suggest as suggest_fixes
 
@@ -95,6 +95,9 @@ class Case(StrEnum):
     AUDIT = "audit"  # policy audit mode: would have been dropped
     ALLOWED = "allowed"  # forwarded, and the policies allow it
     FORWARDED_BUT_DENIED = "forwarded_but_denied"  # Hubble forwarded what our policies deny
+    # Hubble forwarded an ICMP error message the policies alone would deny: connection tracking lets it through as
+    # related to the connection it reports on (whose port is inside the message, not in the flow)
+    RELATED = "related"
     TRACE = "what_if"  # no flow: a `trace` connection
 
 
@@ -289,7 +292,9 @@ def _case(flow: Flow, verdict: Verdict) -> Case:
         return Case.NOT_POLICY
     if flow.verdict == "AUDIT":
         return Case.AUDIT
-    return Case.FORWARDED_BUT_DENIED if not verdict.allowed else Case.ALLOWED
+    if verdict.allowed:
+        return Case.ALLOWED
+    return Case.RELATED if icmp_error_of(flow) else Case.FORWARDED_BUT_DENIED
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Hubble's `is_reply` (or the older `reply`) decides when the flow carries it. When it does not say: a SYN-ACK is a
 reply (only a server sends one), and so is an ICMP reply message (echo reply, ...), which answers the request type
-listed here. ICMP error messages (destination unreachable, ...) are not replies: they are judged as they come.
+listed here. ICMP error messages (destination unreachable, ...) are not replies: connection tracking lets them
+through as related to the connection they report on (core/explain.py says so when the policies alone would not).
 """
 
 from __future__ import annotations
@@ -14,6 +15,27 @@ ICMP_REQUEST_OF_REPLY: dict[str, dict[int, int]] = {
     "ICMPv4": {0: 8, 14: 13, 16: 15, 18: 17},  # echo, timestamp, information, address mask
     "ICMPv6": {129: 128},  # echo
 }
+
+
+# ICMP error messages: about another packet (its connection), let through by connection tracking as related to it
+ICMP_ERRORS: dict[str, dict[int, str]] = {
+    "ICMPv4": {
+        3: "destination unreachable",
+        4: "source quench",
+        5: "redirect",
+        11: "time exceeded",
+        12: "parameter problem",
+    },
+    "ICMPv6": {1: "destination unreachable", 2: "packet too big", 3: "time exceeded", 4: "parameter problem"},
+}
+
+
+def icmp_error_of(flow: Flow) -> str:
+    """For an ICMP error message, what it reports ("destination unreachable", ...); else ""."""
+    table = ICMP_ERRORS.get(flow.protocol)
+    if table is None or flow.destination_port is None:
+        return ""
+    return table.get(flow.destination_port, "")
 
 
 def icmp_request_of(flow: Flow) -> int | None:
@@ -43,4 +65,11 @@ def reply_port(flow: Flow) -> int | None:
     return flow.source_port
 
 
-__all__ = ["ICMP_REQUEST_OF_REPLY", "flow_is_reply", "icmp_request_of", "reply_port"]
+__all__ = [
+    "ICMP_ERRORS",
+    "ICMP_REQUEST_OF_REPLY",
+    "flow_is_reply",
+    "icmp_error_of",
+    "icmp_request_of",
+    "reply_port",
+]

@@ -8,6 +8,7 @@ from netpol_tui.core.evaluate import DirectionResult, PolicyResult
 from netpol_tui.core.explain import Case, Explanation
 from netpol_tui.core.findings import PortUnknown
 from netpol_tui.core.model import Direction, EndpointKind
+from netpol_tui.core.replies import icmp_error_of
 from netpol_tui.core.subject import Subject
 from netpol_tui.core.suggest import Fix, FixAction
 from netpol_tui.core.suggest_cilium import CiliumPolicyFix
@@ -86,6 +87,12 @@ def explanation_summary(expl: Explanation, *, with_closest: bool = True) -> str:
         return f"{conn}: dropped, but not by policy — {reason}: {drop_reason_text(reason)}."
     if case == Case.AUTH_REQUIRED:
         return f"{conn}: dropped because mutual authentication is required and missing."
+    if case == Case.RELATED and expl.flow is not None:
+        what = icmp_error_of(expl.flow)
+        return (
+            f"{conn}: forwarded — an ICMP {what} message, let through as related to the connection it reports on "
+            "(connection tracking); the policies alone would not allow it."
+        )
     if case == Case.POLICY_DROP_UNEXPLAINED:
         return f"{conn}: Hubble dropped it for policy, but the NetworkPolicies we know allow it."
     if v.allowed:
@@ -191,6 +198,7 @@ _AGREEMENT: dict[Case, str] = {
     Case.AUDIT: "Audit mode: Hubble let it through but reports the policies would drop it.",
     Case.ALLOWED: "Hubble and the policies agree: forwarded, and allowed.",
     Case.FORWARDED_BUT_DENIED: "Hubble and the policies DISAGREE: Hubble forwarded what the NetworkPolicies deny.",
+    Case.RELATED: "Hubble forwarded an ICMP error message: it passes with the connection it reports on, not by policy.",
 }
 
 
