@@ -10,37 +10,25 @@ from typing import Any
 
 import jsonschema
 import pytest
+from support.explain_files import EAST_SHOP, cnp_yaml, pod_yaml
 
 from netpol_tui.cli import main
 
 SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "result.schema.json"
 
-CLUSTER = """\
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: cilium-config, namespace: kube-system}
-data: {cluster-name: east}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: db-0, namespace: shop, labels: {app: db}}
-status: {podIP: 10.1.0.5}
----
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: db-in, namespace: shop}
-spec:
-  endpointSelector: {matchLabels: {app: db}}
+CLUSTER = (
+    EAST_SHOP
+    + pod_yaml("db-0", "db", "10.1.0.5")
+    + cnp_yaml(
+        "db-in",
+        "db",
+        """\
   ingress:
-  - fromEndpoints: [{matchLabels: {app: api}}]
-    toPorts: [{ports: [{port: "5432", protocol: TCP}]}]
-  - fromEndpoints: [{matchLabels: {io.cilium.k8s.policy.serviceaccount: reports}}]
-    toPorts: [{ports: [{port: "5432", protocol: TCP}]}]
-"""
+  - {fromEndpoints: [{matchLabels: {app: api}}], toPorts: [{ports: [{port: "5432", protocol: TCP}]}]}
+  - {fromEndpoints: [{matchLabels: {io.cilium.k8s.policy.serviceaccount: reports}}], toPorts: [{ports: [{port: "5432", protocol: TCP}]}]}
+""",
+    )
+)
 
 
 def line(name: str, ip: str, labels: list[str], *, cluster: str, verdict: str) -> str:

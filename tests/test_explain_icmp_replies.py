@@ -10,52 +10,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.explain_files import EAST_SHOP, cnp_yaml, explain_json, pod_yaml
 
-from netpol_tui.cli import main
 from netpol_tui.core.aggregate import group_key
 from netpol_tui.core.model import Endpoint, EndpointKind, Flow
 from netpol_tui.core.replies import flow_is_reply, reply_port
 
 CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "data" / "flows"
 
-CLUSTER = """\
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: cilium-config, namespace: kube-system}
-data: {cluster-name: east}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client, namespace: shop, labels: {app: client}}
-status: {podIP: 10.1.0.2}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: server, namespace: shop, labels: {app: server}}
-status: {podIP: 10.1.0.3}
----
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: client-in-deny-all, namespace: shop}
-spec:
-  endpointSelector: {matchLabels: {app: client}}
-  ingress: [{}]
----
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: server-in, namespace: shop}
-spec:
-  endpointSelector: {matchLabels: {app: server}}
+CLUSTER = (
+    EAST_SHOP
+    + pod_yaml("client", "client", "10.1.0.2")
+    + pod_yaml("server", "server", "10.1.0.3")
+    + cnp_yaml("client-in-deny-all", "client", "  ingress: [{}]\n")
+    + cnp_yaml(
+        "server-in",
+        "server",
+        """\
   ingress:
-  - fromEndpoints: [{matchLabels: {app: client}}]
-    icmps: [{fields: [{type: 8, family: IPv4}]}]
-  - fromEndpoints: [{matchLabels: {app: client}}]
-    toPorts: [{ports: [{port: "80", protocol: TCP}]}]
-"""
+  - {fromEndpoints: [{matchLabels: {app: client}}], icmps: [{fields: [{type: 8, family: IPv4}]}]}
+  - {fromEndpoints: [{matchLabels: {app: client}}], toPorts: [{ports: [{port: "80", protocol: TCP}]}]}
+""",
+    )
+)
 
 CLIENT = {"namespace": "shop", "pod_name": "client", "labels": ["k8s:app=client"]}
 SERVER = {"namespace": "shop", "pod_name": "server", "labels": ["k8s:app=server"]}
@@ -80,7 +57,6 @@ def line(src: dict[str, Any], dst: dict[str, Any], l4: dict[str, Any], *, reply:
 
 @pytest.fixture
 def explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
-    (tmp_path / "cluster.yaml").write_text(CLUSTER)
     lines = [
         line(CLIENT, SERVER, {"ICMPv4": {"type": 8}}, reply=False),  # the ping
         line(SERVER, CLIENT, {"ICMPv4": {}}, reply=True),  # its reply, marked
@@ -92,20 +68,7 @@ def explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[s
         ),
         line(SERVER, CLIENT, {"ICMPv4": {"type": 13}}),  # a timestamp request the other way: not allowed
     ]
-    (tmp_path / "flows.json").write_text("\n".join(lines) + "\n")
-    code = main(
-        [
-            "explain",
-            "--flows",
-            str(tmp_path / "flows.json"),
-            "--cluster",
-            str(tmp_path / "cluster.yaml"),
-            "--json",
-        ]
-    )
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return [json.loads(x) for x in out.splitlines()]
+    return explain_json(tmp_path, capsys, CLUSTER, lines)
 
 
 def test_replies_are_judged_as_the_connection_they_answer(explained: list[dict[str, Any]]) -> None:
@@ -149,22 +112,24 @@ def test_the_unmarked_echo_replies_of_the_real_capture_are_replies() -> None:
     assert not any(flow_is_reply(f) for f in flows if f.destination_port == 8)
 
 
-def test_reply_groups_are_keyed_by_the_request_type() -> None:
-    ep = Endpoint(ip="10.1.0.3", kind=EndpointKind.POD, namespace="shop", pod_name="server")
-    other = Endpoint(ip="10.1.0.2", kind=EndpointKind.POD, namespace="shop", pod_name="client")
-    v6 = Flow(
+def icmp_drop(protocol: str, type_: int) -> Flow:
+    server = Endpoint(ip="10.1.0.3", kind=EndpointKind.POD, namespace="shop", pod_name="server")
+    client = Endpoint(ip="10.1.0.2", kind=EndpointKind.POD, namespace="shop", pod_name="client")
+    return Flow(
         verdict="DROPPED",
-        protocol="ICMPv6",
-        destination_port=129,
-        icmp_type=129,
-        source=ep,
-        destination=other,
+        protocol=protocol,
+        destination_port=type_,
+        icmp_type=type_,
+        source=server,
+        destination=client,
     )
+
+
+def test_reply_groups_are_keyed_by_the_request_type() -> None:
+    v6 = icmp_drop("ICMPv6", 129)
     assert flow_is_reply(v6) and reply_port(v6) == 128
     assert group_key(v6)[2] == 128 and group_key(v6)[-1] is True
-    error = Flow(
-        verdict="DROPPED", protocol="ICMPv4", destination_port=3, icmp_type=3, source=ep, destination=other
-    )
+    error = icmp_drop("ICMPv4", 3)
     assert not flow_is_reply(error)  # an error message is not a reply: judged as it comes
 
 
@@ -174,24 +139,10 @@ def test_a_forwarded_icmp_error_is_related_not_a_disagreement(
     """server -> client "port unreachable" (type 3): the client's ingress denies every new connection, yet Hubble
     forwards it, as connection tracking lets an error through with the connection it reports on. No "Hubble and
     the policies disagree", no fix; a dropped one is still judged as it comes."""
-    (tmp_path / "cluster.yaml").write_text(CLUSTER)
     unreachable = line(SERVER, CLIENT, {"ICMPv4": {"type": 3, "code": 3}}, reply=False)
     dropped = json.loads(unreachable)
     dropped["flow"].update(verdict="DROPPED", drop_reason_desc="POLICY_DENIED")
-    (tmp_path / "flows.json").write_text(unreachable + "\n" + json.dumps(dropped) + "\n")
-    code = main(
-        [
-            "explain",
-            "--flows",
-            str(tmp_path / "flows.json"),
-            "--cluster",
-            str(tmp_path / "cluster.yaml"),
-            "--json",
-        ]
-    )
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    forwarded, drop = (json.loads(x) for x in out.splitlines())
+    forwarded, drop = explain_json(tmp_path, capsys, CLUSTER, [unreachable, json.dumps(dropped)])
     assert (forwarded["case"], forwarded["allowed"], forwarded["fixes"]) == ("related", False, [])
     assert forwarded["summary"] == (
         "shop/server → shop/client 3/ICMPv4: forwarded — an ICMP destination unreachable message, let through as "
