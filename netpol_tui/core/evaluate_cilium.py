@@ -97,7 +97,7 @@ class CiliumEvaluator(Evaluator):
         if not view.running:
             return super().selecting(subject, direction)
         pod = subject.pod
-        if pod is None or (pod.cluster and pod.cluster != view.config.cluster_name):
+        if pod is None or self._of_other_cluster(pod):
             return ()  # another cluster's pod: this cluster's policies do not select it
         cache = self._knp_ingress if direction == INGRESS else self._knp_egress
         if subject.in_snapshot:
@@ -200,7 +200,7 @@ class CiliumEvaluator(Evaluator):
             return CiliumDirectionResult(direction, me, False, False, True, reason=NotEnforced.NOT_A_POD)
         if pod.host_network:
             return CiliumDirectionResult(direction, me, False, False, True, reason=NotEnforced.HOST_NETWORK)
-        if pod.cluster and pod.cluster != self.view.config.cluster_name:
+        if self._of_other_cluster(pod):
             return CiliumDirectionResult(direction, me, False, False, True, reason=NotEnforced.OTHER_CLUSTER)
         view = self.view
         cs = view.engine.side(direction, me_p, other_p, port, protocol)
@@ -253,7 +253,7 @@ class CiliumEvaluator(Evaluator):
     ) -> bool:
         if me.pod is None or me.pod.host_network:
             return True
-        if me.pod.cluster and me.pod.cluster != self.view.config.cluster_name:
+        if self._of_other_cluster(me.pod):
             return True  # enforced by its own cluster (see _cside)
         me_p, other_p = self._parties(me, other, names)
         cs = self.view.engine.side(direction, me_p, other_p, port, protocol, detailed=False)
@@ -282,12 +282,14 @@ class CiliumEvaluator(Evaluator):
         """(the local cluster, the other end's) when the other end is a pod of another cluster of the mesh and
         Cilium scopes NetworkPolicy selector peers to the local cluster (`policy-default-local-cluster`)."""
         pod = other.pod
-        if pod is None or not pod.cluster or not self.view.running:
-            return None
         config = self.view.config
-        if not config.policy_default_local_cluster or pod.cluster == config.cluster_name:
+        if pod is None or not self.view.running or not config.policy_default_local_cluster:
             return None
-        return config.cluster_name, pod.cluster
+        return (config.cluster_name, pod.cluster) if self._of_other_cluster(pod) else None
+
+    def _of_other_cluster(self, pod: Pod) -> bool:
+        """A pod of another cluster of the mesh (rebuilt from Hubble's labels, core/mesh.py)."""
+        return bool(pod.cluster) and pod.cluster != self.view.config.cluster_name
 
     # --- NetworkPolicy under Cilium -------------------------------------------------------------------------
     def _knp_policy(

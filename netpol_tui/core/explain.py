@@ -65,7 +65,12 @@ from netpol_tui.core.findings import (
     ServicePortUsed,
 )
 from netpol_tui.core.manifests import parse_network_policy
-from netpol_tui.core.mesh import hubble_meta_label, local_cluster, remote_cluster
+from netpol_tui.core.mesh import (
+    hubble_meta_label,
+    local_cluster,
+    peers_scoped_to_local_cluster,
+    remote_cluster,
+)
 from netpol_tui.core.model import (
     NS_NAME_LABEL,
     Direction,
@@ -312,13 +317,8 @@ def _findings(
     for subj in (src, dst):
         if subj.pod is not None and not subj.in_snapshot:
             if subj.pod.cluster:
-                cilium = snapshot.cilium
-                term = (
-                    cilium is not None
-                    and cilium.config is not None
-                    and cilium.config.policy_default_local_cluster
-                )
-                out.append(RemoteClusterPod(subj.key, subj.pod.cluster, local_cluster(snapshot), term))
+                scoped = peers_scoped_to_local_cluster(snapshot)
+                out.append(RemoteClusterPod(subj.key, subj.pod.cluster, local_cluster(snapshot), scoped))
             else:
                 out.append(PodNotInSnapshot(subj.key))
     cov = snapshot.coverage

@@ -30,14 +30,32 @@ def local_cluster(snapshot: ClusterSnapshot) -> str:
     return cilium.config.cluster_name
 
 
+def peers_scoped_to_local_cluster(snapshot: ClusterSnapshot) -> bool:
+    """Does Cilium add `io.cilium.k8s.policy.cluster=<local>` to peers that do not name the key
+    (`policy-default-local-cluster`, on by default from 1.19)? False without cilium-config."""
+    cilium = snapshot.cilium
+    return cilium is not None and cilium.config is not None and cilium.config.policy_default_local_cluster
+
+
 def remote_cluster(ep: Endpoint, snapshot: ClusterSnapshot) -> str:
     """The cluster of the mesh Hubble names for this endpoint when it is not the snapshot's own; "" when it is,
     when Hubble names none, or when the snapshot does not say its own name."""
     if ep.kind not in (EndpointKind.POD, EndpointKind.UNKNOWN):
         return ""
     local = local_cluster(snapshot)
-    theirs = ep.cluster_name or hubble_meta_label(ep, CLUSTER_KEY)
+    theirs = endpoint_cluster(ep)
     return theirs if local and theirs and theirs != local else ""
 
 
-__all__ = ["hubble_meta_label", "local_cluster", "remote_cluster"]
+def endpoint_cluster(ep: Endpoint) -> str:
+    """The cluster Hubble names for the endpoint (its `cluster_name`, else its cluster label); "" when none."""
+    return ep.cluster_name or hubble_meta_label(ep, CLUSTER_KEY)
+
+
+__all__ = [
+    "endpoint_cluster",
+    "hubble_meta_label",
+    "local_cluster",
+    "peers_scoped_to_local_cluster",
+    "remote_cluster",
+]

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from netpol_tui.core.mesh import endpoint_cluster
 from netpol_tui.core.model import Endpoint, EndpointKind, Flow
 
 _CLUSTER_LABEL = (
@@ -121,12 +122,7 @@ class ConnectionReducer:
     def _mesh_key(self, key: str, ep: Endpoint) -> str:
         if not ep.pod_name or ep.kind not in (EndpointKind.POD, EndpointKind.UNKNOWN):
             return key
-        cluster = ep.cluster_name
-        if not cluster:
-            for label in ep.other_labels:
-                if label.startswith(_CLUSTER_LABEL):
-                    cluster = label[len(_CLUSTER_LABEL) :]
-                    break
+        cluster = endpoint_cluster(ep)
         return f"{key}@{cluster}" if cluster and cluster != self.local_cluster else key
 
     def add_all(self, flows: Iterable[Flow]) -> None:
