@@ -150,3 +150,35 @@ def test_a_forwarded_icmp_error_is_related_not_a_disagreement(
     )
     assert "hubble_disagrees_forwarded" not in [f["code"] for f in forwarded["findings"]]
     assert (drop["case"], drop["allowed"]) == ("policy_drop", False) and drop["fixes"]
+
+
+async def test_the_tui_explains_an_unmarked_echo_reply_and_an_icmp_error(tmp_path: Path) -> None:
+    from ui.conftest import screen_lines, wait_for_explanations, wait_until
+
+    from netpol_tui.cli.app_factory import app_for_replay
+    from netpol_tui.sources.cluster_loader import ClusterConfig
+    from netpol_tui.ui.options import TuiOptions
+
+    (tmp_path / "cluster.yaml").write_text(CLUSTER)
+    unreachable = line(SERVER, CLIENT, {"ICMPv4": {"type": 3, "code": 3}}, reply=False)
+    (tmp_path / "flows.json").write_text(line(SERVER, CLIENT, {"ICMPv4": {}}) + "\n" + unreachable + "\n")
+    built = app_for_replay(
+        str(tmp_path / "flows.json"),
+        ClusterConfig(path=str(tmp_path / "cluster.yaml")),
+        TuiOptions(save_dir=tmp_path),
+    )
+    app = built.app
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_until(pilot, lambda: app.main.total_flows >= 2 and app.main.snapshot is not None)
+        await pilot.press("home")
+        await wait_for_explanations(app)
+        await pilot.pause()
+        text = " ".join(" ".join(screen_lines(app)).split())
+        assert "reply (type 0) to a request of type 8" in text, text
+        assert "DISAGREE" not in text
+        await pilot.press("down")
+        await wait_for_explanations(app)
+        await pilot.pause()
+        text = " ".join(" ".join(screen_lines(app)).split())
+        assert "let through as related to the connection it reports on" in text, text
+        assert "DISAGREE" not in text
