@@ -153,7 +153,7 @@ def test_a_forwarded_icmp_error_is_related_not_a_disagreement(
 
 
 async def test_the_tui_explains_an_unmarked_echo_reply_and_an_icmp_error(tmp_path: Path) -> None:
-    from ui.conftest import screen_lines, wait_for_explanations, wait_until
+    from ui.conftest import screen_words_after, wait_until
 
     from netpol_tui.cli.app_factory import app_for_replay
     from netpol_tui.sources.cluster_loader import ClusterConfig
@@ -170,15 +170,9 @@ async def test_the_tui_explains_an_unmarked_echo_reply_and_an_icmp_error(tmp_pat
     app = built.app
     async with app.run_test(size=(200, 50)) as pilot:
         await wait_until(pilot, lambda: app.main.total_flows >= 2 and app.main.snapshot is not None)
-        await pilot.press("home")
-        await wait_for_explanations(app)
-        await pilot.pause()
-        text = " ".join(" ".join(screen_lines(app)).split())
+        text = await screen_words_after(pilot, app, "home")
         assert "reply (type 0) to a request of type 8" in text, text
         assert "DISAGREE" not in text
-        await pilot.press("down")
-        await wait_for_explanations(app)
-        await pilot.pause()
-        text = " ".join(" ".join(screen_lines(app)).split())
+        text = await screen_words_after(pilot, app, "down")
         assert "let through as related to the connection it reports on" in text, text
         assert "DISAGREE" not in text

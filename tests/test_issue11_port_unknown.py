@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from ui.conftest import screen_lines, wait_for_explanations, wait_until
+from ui.conftest import screen_words_after, wait_until
 
 from netpol_tui.cli import main
 from netpol_tui.cli.app_factory import app_for_replay
@@ -125,8 +125,5 @@ async def test_tui_explains_a_drop_without_port(files, tmp_path) -> None:
     app = built.app
     async with app.run_test(size=(200, 50)) as pilot:
         await wait_until(pilot, lambda: app.main.total_flows >= 2 and app.main.snapshot is not None)
-        await pilot.press("home")
-        await wait_for_explanations(app)
-        await pilot.pause()
-        text = "\n".join(screen_lines(app))
+        text = await screen_words_after(pilot, app, "home")
         assert "port not reported" in text, text

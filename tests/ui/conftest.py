@@ -78,6 +78,14 @@ def app_factory():
     return build_app
 
 
+async def screen_words_after(pilot, app, key: str) -> str:
+    """Press `key`, let the explanation workers finish, and return the screen's words as one line."""
+    await pilot.press(key)
+    await wait_for_explanations(app)
+    await pilot.pause()
+    return " ".join(" ".join(screen_lines(app)).split())
+
+
 def screen_lines(app) -> list[str]:
     """The screen as text lines (from the SVG screenshot: what a terminal would show, dialogs included)."""
     import html
