@@ -137,3 +137,39 @@ def test_propose_names_a_pod_of_another_cluster_with_its_cluster(
             "pods of other clusters of the mesh, named by their labels and io.cilium.k8s.policy.cluster (no policy "
             "is proposed for them: their own cluster's policies apply): shop/api-west-1@west"
         ) in err
+
+
+HOSTILE = "we st\x1b]52;c;aGk=\x07"  # no valid label value, with an OSC 52 clipboard write in it
+
+
+def test_a_cluster_name_that_is_no_label_value_is_taken_as_unknown(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Hubble's cluster name goes into selectors of fixes: one the API server would refuse is not trusted (the
+    pod is judged as one of no known cluster, as without cilium-config), and nothing crashes or reaches the
+    terminal raw."""
+    (tmp_path / "cluster.yaml").write_text(CLUSTER)
+    flows = tmp_path / "flows.json"
+    flows.write_text(
+        line("api-west-1", "10.2.0.9", ["k8s:app=api"], cluster=HOSTILE, verdict="DROPPED") + "\n"
+    )
+    code = main(["explain", "--flows", str(flows), "--cluster", str(tmp_path / "cluster.yaml")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "internal error" not in err and "\x1b" not in out + err and "\x07" not in out + err
+    assert "shop/api-west-1 is not in the cluster snapshot" in out and "of the mesh" not in out
+
+
+def test_propose_leaves_out_mesh_labels_the_api_server_would_refuse(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cluster = tmp_path / "cluster.yaml"
+    cluster.write_text(CLUSTER.split("---\napiVersion: cilium.io/v2")[0])
+    flows = tmp_path / "flows.json"
+    labels = ["k8s:app=api", "k8s:tier=bad value!"]  # a value no selector may hold
+    flows.write_text(line("api-west-1", "10.2.0.9", labels, cluster="west", verdict="FORWARDED") + "\n")
+    code = main(["propose", "--flows", str(flows), "--cluster", str(cluster), "--dialect", "cilium"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert '"k8s:app": api' in out and '"k8s:io.cilium.k8s.policy.cluster": west' in out
+    assert "bad value" not in out

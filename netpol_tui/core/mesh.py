@@ -10,6 +10,7 @@ from __future__ import annotations
 from netpol_tui.core.cilium.model import CLUSTER_KEY
 from netpol_tui.core.cluster import ClusterSnapshot
 from netpol_tui.core.model import Endpoint, EndpointKind
+from netpol_tui.core.validation import label_value_fault
 
 
 def hubble_meta_label(ep: Endpoint, key: str) -> str:
@@ -48,8 +49,11 @@ def remote_cluster(ep: Endpoint, snapshot: ClusterSnapshot) -> str:
 
 
 def endpoint_cluster(ep: Endpoint) -> str:
-    """The cluster Hubble names for the endpoint (its `cluster_name`, else its cluster label); "" when none."""
-    return ep.cluster_name or hubble_meta_label(ep, CLUSTER_KEY)
+    """The cluster Hubble names for the endpoint (its `cluster_name`, else its cluster label); "" when none, or
+    when the name is no valid label value (Cilium's cluster names are; such a name could not be written into a
+    selector, so the endpoint is taken as of no known cluster)."""
+    name = ep.cluster_name or hubble_meta_label(ep, CLUSTER_KEY)
+    return name if name and label_value_fault(name) is None else ""
 
 
 __all__ = [

@@ -44,6 +44,7 @@ from netpol_tui.core.propose.workloads import (
     workload_of,
 )
 from netpol_tui.core.subject import Subject
+from netpol_tui.core.validation import label_key_fault, label_value_fault
 
 INGRESS = Direction.INGRESS
 EGRESS = Direction.EGRESS
@@ -484,7 +485,11 @@ def propose(
     def peer_of(me: End, end: End, direction: Direction) -> PeerKey | None:
         nonlocal used_apiserver
         if end.pod is not None and end.pod.cluster:
-            labels = tuple((k, v) for k, v in sorted(end.pod.labels.items()) if stable(k))
+            labels = tuple(
+                (k, v)
+                for k, v in sorted(end.pod.labels.items())
+                if stable(k) and label_key_fault(k) is None and label_value_fault(v) is None
+            )  # known from the flows only: what the API server would refuse is left out
             if not labels:  # nothing but the cluster and namespace to name it by: too wide, no rule
                 return None
             return PeerKey(mesh=MeshPods(end.pod.cluster, end.pod.namespace, labels))
