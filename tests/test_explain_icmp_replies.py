@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sources.hubble_support import flows_dir
 from support.explain_files import EAST_SHOP, cnp_yaml, explain_json, pod_yaml
 
 from netpol_tui.core.aggregate import group_key
 from netpol_tui.core.model import Endpoint, EndpointKind, Flow
 from netpol_tui.core.replies import flow_is_reply, reply_port
-
-CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "data" / "flows"
 
 CLUSTER = (
     EAST_SHOP
@@ -104,7 +103,8 @@ def test_replies_are_judged_as_the_connection_they_answer(explained: list[dict[s
 def test_the_unmarked_echo_replies_of_the_real_capture_are_replies() -> None:
     from netpol_tui.sources.replay import ReplaySource
 
-    flows = [f for f in ReplaySource(CAPTURES / "hubble-otel__basic-sample-400-icmpv4-flows.json").flows()]
+    capture = flows_dir() / "hubble-otel__basic-sample-400-icmpv4-flows.json"  # skips without shared/
+    flows = list(ReplaySource(capture).flows())
     replies = [f for f in flows if f.destination_port == 0]
     assert len(flows) == 18 and len(replies) == 7
     assert {f.is_reply for f in replies} == {True, None}  # some marked, some not
